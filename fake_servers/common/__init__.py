@@ -1,0 +1,1 @@
+"""What both fake gateways share: HTTP conventions, validation, volatile storage, webhooks."""
