@@ -1,0 +1,271 @@
+"""`FakeToss`: one fake Toss Payments server, its settings, lifecycle and test hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import TracebackType
+
+from flask import Flask
+
+from fake_servers.common.server import ServerThread
+from fake_servers.common.store import Expiration
+from fake_servers.common.validation import require
+from fake_servers.common.webhooks import WebhookSender
+
+from . import billing, cash_receipts, payments, schemas
+from .app import create_app
+from .auth import DEFAULT_SECRET_KEY
+from .records import Json
+from .state import TossState
+
+DEFAULT_PORT = 30771
+DEFAULT_CARD_NUMBER = "1111222233334444"
+
+
+class FakeToss:
+    """A wire-compatible fake of the Toss Payments API.
+
+    `port=0` picks a free port at `start()`. Webhooks go to `webhook_url`; while it is None they
+    go to the fake's own receiver, `<url>/internal/webhook`. `secret_keys` are the accepted
+    merchant secret keys. All stores share `expiration`, which may be changed at run time.
+
+    Besides HTTP, the fake offers plain methods for tests (`pay_by_card`, `deposit`, ...). They
+    run the same validation and behaviour as the routes, without authentication, and raise the
+    routes' errors (`fake_servers.common.http.HttpError` or `RawError`).
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        webhook_url: str | None = None,
+        expiration: Expiration | None = None,
+        secret_keys: Iterable[str] | None = None,
+    ):
+        self.host = host
+        self.port = port
+        self.webhook_url = webhook_url
+        self.expiration = expiration if expiration is not None else Expiration()
+        self.secret_keys: set[str] = (
+            set(secret_keys) if secret_keys is not None else {DEFAULT_SECRET_KEY}
+        )
+        self._sender = WebhookSender()
+        self.state = TossState(self.expiration, self._deliver)
+        self.app: Flask = create_app(self)
+        self._server: ServerThread | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> FakeToss:
+        """Listen on `host:port` from a background thread; returns self."""
+        if self._server is None:
+            self._server = ServerThread(self.app, self.host, self.port).start()
+            self.port = self._server.port
+        return self
+
+    def stop(self) -> None:
+        """Stop listening, after the webhooks queued so far have been attempted."""
+        self._sender.close()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> FakeToss:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def started(self) -> bool:
+        return self._server is not None
+
+    @property
+    def url(self) -> str:
+        """Base URL clients use, e.g. `http://127.0.0.1:30771`; valid once started."""
+        if self._server is None:
+            raise RuntimeError("FakeToss has not been started")
+        host = self.host
+        if host in ("", "0.0.0.0"):
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def webhook_url(self) -> str | None:
+        """Where webhooks go: the configured URL, else the own receiver (None before start)."""
+        if self._webhook_url is not None:
+            return self._webhook_url
+        return f"{self.url}/internal/webhook" if self.started else None
+
+    @webhook_url.setter
+    def webhook_url(self, value: str | None) -> None:
+        self._webhook_url = value
+
+    def accepts(self, secret_key: str) -> bool:
+        """Whether `secret_key` is one of the accepted merchant secret keys."""
+        return secret_key in self.secret_keys
+
+    # ---- test hooks ------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget every payment, billing, cash receipt and webhook."""
+        self.state.clear()
+
+    def set_expiration(self, seconds: float | None = None, capacity: int | None = None) -> None:
+        """Change the records' lifetime and the stores' capacity (None keeps a value).
+
+        Stores apply it at their next insert: expired records stay readable until then.
+        """
+        if seconds is not None:
+            self.expiration.seconds = seconds
+        if capacity is not None:
+            self.expiration.capacity = capacity
+
+    def last_webhook(self, payment_key: str) -> Json | None:
+        """The last webhook sent for the payment, recorded when sent, whatever its target."""
+        return self.state.sent_webhooks.find(payment_key)
+
+    def received_webhook(self, payment_key: str) -> Json | None:
+        """The last webhook the built-in receiver `/internal/webhook` got for the payment."""
+        return self.state.received_webhooks.find(payment_key)
+
+    def drain_webhooks(self, timeout: float = 5) -> bool:
+        """Wait until every webhook sent so far was attempted; False on timeout."""
+        return self._sender.drain(timeout)
+
+    def _deliver(self, webhook: Json) -> None:
+        url = self.webhook_url
+        # Before start there is no own receiver to post to; the webhook stays recorded only.
+        if url is not None:
+            self._sender.send(url, webhook)
+
+    # ---- in-process shortcuts (no HTTP, no authentication) ---------------------------------
+
+    def payment(self, payment_key: str) -> Json:
+        """The stored payment, as `GET /v1/payments/{paymentKey}` answers it."""
+        return payments.at(self.state, payment_key)
+
+    def pay_by_card(
+        self,
+        amount: float,
+        order_id: str,
+        approved: bool = True,
+        card_number: str = DEFAULT_CARD_NUMBER,
+        installment_months: int | None = None,
+        order_name: str | None = None,
+    ) -> Json:
+        """A key-in card payment; `approved=False` leaves it `IN_PROGRESS` for `approve`."""
+        input: Json = {
+            "method": "card",
+            "cardNumber": card_number,
+            "cardExpirationYear": "28",
+            "cardExpirationMonth": "12",
+            "amount": amount,
+            "orderId": order_id,
+            "__approved": approved,
+        }
+        if installment_months is not None:
+            input["cardInstallmentPlan"] = installment_months
+        if order_name is not None:
+            input["orderName"] = order_name
+        return payments.key_in(self.state, require(schemas.CARD_PAYMENT_CREATE, input))
+
+    def approve(self, payment_key: str, order_id: str, amount: float) -> Json:
+        """Approve a payment, as a payment server does after the checkout popup."""
+        input = {"orderId": order_id, "amount": amount}
+        return payments.approve(self.state, payment_key, require(schemas.APPROVAL, input))
+
+    def cancel(self, payment_key: str, reason: str = "test", amount: float | None = None) -> Json:
+        """Refund `amount`, or the whole remaining balance when None."""
+        input: Json = {"paymentKey": payment_key, "cancelReason": reason}
+        if amount is not None:
+            input["cancelAmount"] = amount
+        return payments.cancel(
+            self.state, payment_key, require(schemas.PAYMENT_CANCEL_CREATE, input)
+        )
+
+    def issue_virtual_account(
+        self,
+        amount: float,
+        order_id: str,
+        bank: str = "신한",
+        customer_name: str = "홍길동",
+        order_name: str = "test",
+    ) -> Json:
+        """A virtual account waiting for its deposit (sends `WAITING_FOR_DEPOSIT`)."""
+        input = {
+            "method": "virtual-account",
+            "orderId": order_id,
+            "orderName": order_name,
+            "bank": bank,
+            "customerName": customer_name,
+            "amount": amount,
+        }
+        return payments.create_virtual_account(
+            self.state, require(schemas.VIRTUAL_ACCOUNT_CREATE, input)
+        )
+
+    def deposit(self, payment_key: str) -> Json:
+        """The customer pays into the virtual account (sends `DONE`)."""
+        return payments.deposit(self.state, payment_key)
+
+    def register_billing(
+        self,
+        customer_key: str,
+        card_number: str = DEFAULT_CARD_NUMBER,
+        birthday: str = "880311",
+    ) -> Json:
+        """Register a card for billing; returns the `ITossBilling` with its `billingKey`."""
+        input = {
+            "customerKey": customer_key,
+            "cardNumber": card_number,
+            "cardExpirationYear": "28",
+            "cardExpirationMonth": "12",
+            "cardPassword": "00",
+            "customerBirthday": birthday,
+        }
+        return billing.register(self.state, require(schemas.BILLING_CREATE, input))
+
+    def pay_by_billing(self, billing_key: str, amount: float, order_id: str) -> Json:
+        """Charge a registered card; the payment is `DONE` at once."""
+        registered = self.state.billings.get(billing_key).record
+        input = {
+            "method": "billing",
+            "billingKey": billing_key,
+            "customerKey": registered["customerKey"],
+            "orderId": order_id,
+            "amount": amount,
+        }
+        return billing.pay(self.state, billing_key, require(schemas.BILLING_PAYMENT_STORE, input))
+
+    def issue_cash_receipt(
+        self,
+        payment_key: str,
+        amount: float | None = None,
+        type: str = "소득공제",
+        registration_number: str = "8803111******",
+    ) -> Json:
+        """Issue a cash receipt for a payment, for its whole amount unless `amount` is given."""
+        payment = self.payment(payment_key)
+        input = {
+            "type": type,
+            "paymentKey": payment_key,
+            "orderId": payment["orderId"],
+            "orderName": payment["orderName"],
+            "registrationNumber": registration_number,
+            "amount": payment["totalAmount"] if amount is None else amount,
+        }
+        return cash_receipts.issue(self.state, require(schemas.CASH_RECEIPT_CREATE, input))
+
+    def cancel_cash_receipt(self, receipt_key: str) -> Json:
+        """Cancel a cash receipt; its payment stops carrying it."""
+        return cash_receipts.cancel(self.state, receipt_key)

@@ -1,0 +1,70 @@
+"""Everything the fake remembers: volatile stores that share one expiration, and one lock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fake_servers.common.store import Expiration, VolatileStore
+
+from .records import Json
+
+
+@dataclass
+class Billing:
+    """A registered card: the `ITossBilling` answered, and the registration input behind it.
+
+    The input is kept because a billing payment needs the card number again.
+    """
+
+    record: Json
+    card: Json
+
+
+@dataclass
+class CashReceipt:
+    """An issued receipt and the payment it belongs to (never shown on the wire)."""
+
+    record: Json
+    payment_key: str
+
+
+class TossState:
+    """The fake's stores and the lock under which every route reads and changes them.
+
+    One lock for all stores, because several operations touch two stores at once (a cash
+    receipt changes its payment) and a payment's webhooks must leave in the order of its changes.
+    `deliver` receives each webhook after it has been recorded as sent.
+    """
+
+    def __init__(self, expiration: Expiration, deliver: Callable[[Json], None]):
+        self.expiration = expiration
+        self.lock = threading.RLock()
+        self.payments: VolatileStore[Json] = VolatileStore(expiration)
+        self.billings: VolatileStore[Billing] = VolatileStore(expiration)
+        self.cash_receipts: VolatileStore[CashReceipt] = VolatileStore(expiration)
+        # What the built-in receiver (/internal/webhook) got, and what the fake sent, per payment.
+        self.received_webhooks: VolatileStore[Json] = VolatileStore(expiration)
+        self.sent_webhooks: VolatileStore[Json] = VolatileStore(expiration)
+        self._deliver = deliver
+
+    def emit(self, webhook: Json) -> None:
+        """Record `webhook` as the payment's last one and hand it over for delivery.
+
+        Call with the lock held, right after the change it reports, so that concurrent changes
+        of one payment are announced in the order they happened.
+        """
+        self.sent_webhooks.set(webhook["data"]["paymentKey"], webhook)
+        self._deliver(webhook)
+
+    def clear(self) -> None:
+        with self.lock:
+            for store in (
+                self.payments,
+                self.billings,
+                self.cash_receipts,
+                self.received_webhooks,
+                self.sent_webhooks,
+            ):
+                store.clear()
