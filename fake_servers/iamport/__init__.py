@@ -1,0 +1,12 @@
+"""A wire-compatible fake of the iamport REST API (as `fake-iamport-server` answered it).
+
+    with FakeIamport() as fake:            # a free port; webhooks to its own sink
+        requests.post(f"{fake.url}/users/getToken", json={...})
+
+`python -m fake_servers.iamport --port 10851 --webhook-url URL` serves one from the command line.
+"""
+
+from .app import create_app
+from .fake import DEFAULT_PORT, FakeIamport
+
+__all__ = ["DEFAULT_PORT", "FakeIamport", "create_app"]

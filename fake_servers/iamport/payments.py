@@ -1,0 +1,214 @@
+"""Card and virtual-account payments: creation, deposit, refunds, and their webhooks."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from fake_servers.common.http import HttpError, dumps
+
+from . import generators
+from .clock import now_ms
+from .records import CardPayment, Payment, PaymentCancel, Subscription, VBankPayment
+from .state import State
+from .subscriptions import register_card
+from .webhooks import notify
+
+NOT_VBANK = "Not a virtual bank payment."
+NOT_PAID = "Not paid yet."
+ALREADY_PAID = "Already paid."
+ALREADY_CANCELLED = "Already cancelled."
+REFUND_ACCOUNT_REQUIRED = "가상계좌 취소는 계좌번호, 예금주, 은행명을 입력해야 합니다."
+OVER_REFUND = "취소 금액은 결제 또는 잔여 금액보다 클 수 없습니다."
+FULLY_REFUNDED = "이미 전액취소된 주문입니다."
+NON_POSITIVE_REFUND = "취소 금액은 0보다 커야 합니다."
+P = TypeVar("P", bound=Payment)
+
+REFUND_FIELDS = ("refund_holder", "refund_bank", "refund_account")
+BUYER_FIELDS = ("name", "email", "tel", "addr", "postcode")
+
+
+def find_payment(state: State, imp_uid: str) -> Payment:
+    return state.payments.get(imp_uid)
+
+
+def pay_by_card(state: State, order: dict[str, Any]) -> CardPayment:
+    """`POST /subscribe/payments/onetime`: charge a card, first saving it under a customer_uid."""
+    with state.lock:
+        customer_uid = order.get("customer_uid") or None
+        if customer_uid is not None:
+            register_card(state, customer_uid, order)
+        payment = _card_payment(
+            order,
+            card_code=generators.new_id(),
+            card_name=generators.hangul_name(),
+            card_number=order["card_number"],
+            buyer=_buyer(order),
+            customer_uid=customer_uid,
+        )
+        return _create(state, payment)
+
+
+def pay_again(state: State, order: dict[str, Any]) -> CardPayment:
+    """`POST /subscribe/payments/again`: charge a saved card; missing buyer data comes from it."""
+    with state.lock:
+        card: Subscription = state.subscriptions.get(order["customer_uid"])
+        buyer = {
+            f"buyer_{key}": order.get(f"buyer_{key}") or getattr(card, f"customer_{key}") or None
+            for key in BUYER_FIELDS
+        }
+        payment = _card_payment(
+            order,
+            card_code=card.card_code,
+            card_name=card.card_name,
+            card_number=card.card_number,
+            buyer=buyer,
+            customer_uid=card.customer_uid,
+        )
+        return _create(state, payment)
+
+
+def _buyer(order: dict[str, Any]) -> dict[str, str | None]:
+    # An empty string counts as "not given", as in the original.
+    return {f"buyer_{key}": order.get(f"buyer_{key}") or None for key in BUYER_FIELDS}
+
+
+def _card_payment(
+    order: dict[str, Any],
+    *,
+    card_code: str,
+    card_name: str,
+    card_number: str,
+    buyer: dict[str, str | None],
+    customer_uid: str | None,
+) -> CardPayment:
+    now = now_ms() / 1000
+    return CardPayment(
+        card_code=card_code,
+        card_name=card_name,
+        card_number=card_number,
+        card_quota=order.get("card_quota") or 0,
+        currency=order.get("currency") or "KRW",
+        merchant_uid=order["merchant_uid"],
+        name=order["name"],
+        amount=order["amount"],
+        **buyer,
+        customer_uid=customer_uid,
+        customer_uid_usage="issue" if customer_uid else None,
+        custom_data=order.get("custom_data") or None,
+        status="paid",
+        started_at=now,
+        paid_at=now,
+        notice_url=order.get("notice_url"),
+    )
+
+
+def issue_vbank(state: State, order: dict[str, Any]) -> VBankPayment:
+    """`POST /vbanks`: open a virtual account; the payment waits (`ready`) for a deposit.
+
+    The requested `vbank_holder` is ignored: iamport names the holder itself.
+    """
+    issued = now_ms()
+    payment = VBankPayment(
+        vbank_code=order["vbank_code"],
+        vbank_date=order["vbank_due"],
+        vbank_issued_at=issued,
+        merchant_uid=order["merchant_uid"],
+        name=order.get("name") or None,
+        amount=order["amount"],
+        **_buyer(order),
+        customer_uid=generators.new_id(),
+        customer_uid_usage="issue",
+        custom_data=order.get("custom_data") or None,
+        status="ready",
+        started_at=issued / 1000,
+        notice_url=order.get("notice_url"),
+    )
+    with state.lock:
+        return _create(state, payment)
+
+
+def update_vbank(state: State, change: dict[str, Any]) -> VBankPayment:
+    """`PUT /vbanks`: change the amount or due date of a virtual account still waiting."""
+    with state.lock:
+        payment = _waiting_vbank(state, change["imp_uid"])
+        # Zero means "unchanged", as in the original.
+        if change.get("amount"):
+            payment.amount = change["amount"]
+        if change.get("vbank_due"):
+            payment.vbank_date = change["vbank_due"]
+        notify(state, payment)
+        return payment
+
+
+def deposit(state: State, imp_uid: str) -> VBankPayment:
+    """`PUT /internal/deposit/:imp_uid`: the customer pays into the virtual account."""
+    with state.lock:
+        payment = _waiting_vbank(state, imp_uid)
+        payment.status = "paid"
+        payment.paid_at = now_ms() / 1000
+        notify(state, payment)
+        return payment
+
+
+def cancel(state: State, request: dict[str, Any]) -> Payment:
+    """`POST /payments/cancel`: refund all or part of what is left.
+
+    Every check runs before anything changes, so a refused cancel leaves the payment as it was.
+    """
+    with state.lock:
+        payment = state.payments.get(request["imp_uid"])
+        if payment.pay_method == "vbank" and not all(request.get(key) for key in REFUND_FIELDS):
+            raise HttpError(422, REFUND_ACCOUNT_REQUIRED)
+        if not payment.paid_at:
+            raise HttpError(422, NOT_PAID)
+        refundable = payment.refundable
+        if refundable <= 0:
+            raise HttpError(422, FULLY_REFUNDED)
+        amount = request.get("amount", refundable)
+        if amount <= 0:
+            raise HttpError(422, NON_POSITIVE_REFUND)
+        if amount > refundable:
+            raise HttpError(422, OVER_REFUND)
+        checksum = request["checksum"]
+        if checksum is not None and checksum != refundable:
+            raise HttpError(
+                422,
+                f"checksum({dumps(checksum)})이 취소 가능 잔액({dumps(refundable)})과 "
+                "일치하지 않습니다.",
+            )
+
+        now = now_ms() / 1000
+        payment.cancel_amount += amount
+        payment.cancel_reason = request["reason"]
+        payment.cancelled_at = now
+        payment.cancel_history.append(
+            PaymentCancel(
+                pg_id=payment.pg_id,
+                pg_tid=payment.pg_tid,
+                amount=amount,
+                cancelled_at=now,
+                reason=request["reason"],
+                receipt_url=payment.receipt_url,
+            )
+        )
+        # As the real iamport: a partial refund leaves the payment `paid`.
+        payment.status = "cancelled" if payment.cancel_amount >= payment.amount else "paid"
+        notify(state, payment)
+        return payment
+
+
+def _create(state: State, payment: P) -> P:
+    state.payments.set(payment.imp_uid, payment)
+    notify(state, payment)
+    return payment
+
+
+def _waiting_vbank(state: State, imp_uid: str) -> VBankPayment:
+    payment = state.payments.get(imp_uid)
+    if not isinstance(payment, VBankPayment):
+        raise HttpError(422, NOT_VBANK)
+    if payment.status == "paid":
+        raise HttpError(422, ALREADY_PAID)
+    if payment.status == "cancelled":
+        raise HttpError(422, ALREADY_CANCELLED)
+    return payment

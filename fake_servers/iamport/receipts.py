@@ -1,0 +1,54 @@
+"""Cash receipts for paid payments (`/receipts/:imp_uid`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fake_servers.common.http import HttpError
+
+from .clock import now_ms
+from .records import Receipt
+from .state import State
+
+NOT_PAID = "Not paid yet."
+ALREADY_ISSUED = "Already issued."
+ALREADY_CANCELLED = "Already cancelled."
+
+# Korean VAT as the original computes it: a tenth of the gross amount.
+VAT_RATE = 0.1
+
+
+def issue_receipt(state: State, imp_uid: str, request: dict[str, Any]) -> Receipt:
+    """Issue a receipt for the payment; a cancelled receipt may be replaced by a new one."""
+    with state.lock:
+        payment = state.payments.get(imp_uid)
+        if not payment.paid_at:
+            raise HttpError(422, NOT_PAID)
+        current = state.receipts.find(imp_uid)
+        if current is not None and not current.cancelled_at:
+            raise HttpError(422, ALREADY_ISSUED)
+        receipt = Receipt(
+            imp_uid=imp_uid,
+            type=request.get("type") or "person",
+            amount=payment.amount,
+            vat=payment.amount * VAT_RATE,
+            applied_at=now_ms() / 1000,
+        )
+        state.receipts.set(imp_uid, receipt)
+        payment.cash_receipt_issue = True
+        return receipt
+
+
+def find_receipt(state: State, imp_uid: str) -> Receipt:
+    return state.receipts.get(imp_uid)
+
+
+def cancel_receipt(state: State, imp_uid: str) -> Receipt:
+    with state.lock:
+        payment = state.payments.get(imp_uid)
+        receipt = state.receipts.get(imp_uid)
+        if receipt.cancelled_at:
+            raise HttpError(422, ALREADY_CANCELLED)
+        receipt.cancelled_at = now_ms() / 1000
+        payment.cash_receipt_issue = False
+        return receipt
