@@ -1,0 +1,60 @@
+"""R1-R3: health, performance and system information."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import Response
+from flask.views import MethodView
+
+from ..monitoring.performance import performance_info
+from ..monitoring.system import system_info
+from ..transport import Blueprint
+from .context import runtime
+
+blp = Blueprint("monitors", __name__, url_prefix="/monitors", description="Monitoring")
+
+
+class CpuSchema(ma.Schema):
+    user = ma.fields.Integer(metadata={"description": "user CPU time, microseconds"})
+    system = ma.fields.Integer(metadata={"description": "system CPU time, microseconds"})
+
+
+class PerformanceSchema(ma.Schema):
+    typia_name = "IPerformance"
+    cpu = ma.fields.Nested(CpuSchema)
+    memory = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    resource = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+
+
+class SystemSchema(ma.Schema):
+    typia_name = "ISystem"
+    uid = ma.fields.String()
+    arguments = ma.fields.List(ma.fields.String())
+    package = ma.fields.Dict()
+    commit = ma.fields.Dict(allow_none=True)
+    created_at = ma.fields.String()
+
+
+@blp.route("/health")
+class Health(MethodView):
+    @blp.response(200, description="The server is up and its database answers.")
+    def get(self) -> Response:
+        runtime().database.check()
+        return Response(b"", status=200)
+
+
+@blp.route("/performance")
+class Performance(MethodView):
+    @blp.encrypted_response(200, PerformanceSchema)
+    def get(self) -> dict[str, Any]:
+        return performance_info()
+
+
+@blp.route("/system")
+class System(MethodView):
+    @blp.encrypted_response(200, SystemSchema)
+    def get(self) -> dict[str, Any]:
+        current = runtime()
+        return system_info(current.process_uid, current.started_at)

@@ -1,0 +1,95 @@
+"""The `payment-service` command."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from .db import Database
+from .errors import Unavailable
+from .settings import Settings, SettingsError
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"payment-service: {message}", err=True)
+    sys.exit(code)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings.load(**overrides)
+    except SettingsError as error:
+        fail(str(error), code=2)
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why nothing can listen on host:port, or None; checked before gunicorn's retry loop."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return f"cannot listen on {host}:{port}: the port is already in use"
+            return f"cannot listen on {host}:{port}: {error.strerror}"
+    return None
+
+
+def prepare_database(settings: Settings) -> None:
+    """Reach the database and bring its schema up to date, or stop with a clear message."""
+    from .db.migrate import upgrade
+
+    database = Database(settings.database_url)
+    try:
+        upgrade(database)
+    except Unavailable as error:
+        fail(error.message)
+    finally:
+        database.dispose()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Unified payment server: approve, store, cancel and watch gateway payments."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on [default: 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port to listen on [default: 37821].")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Gunicorn workers.")
+@click.option(
+    "--with-fakes",
+    is_flag=True,
+    help="Also start the fake gateways and point the vendor plugins at them.",
+)
+def serve(host: str | None, port: int | None, workers: int | None, with_fakes: bool) -> None:
+    """Run the API under gunicorn until SIGINT or SIGTERM."""
+    from .serving import serve as run
+
+    settings = load_settings()
+    host = host or settings.host
+    port = settings.port if port is None else port
+    problem = port_problem(host, port)
+    if problem:
+        fail(problem)
+    run(settings, host=host, port=port, workers=workers or settings.workers, with_fakes=with_fakes)
+
+
+@main.command()
+def schema() -> None:
+    """Create or upgrade the database schema (idempotent)."""
+    from .db.migrate import current_revision
+
+    settings = load_settings()
+    prepare_database(settings)
+    database = Database(settings.database_url)
+    click.echo(f"schema is at revision {current_revision(database)}")
+    database.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+"""Storage: models, sessions and migrations. Only this package writes SQL."""
+
+from .models import (
+    Base,
+    PaymentHistory,
+    PaymentHistoryCancel,
+    PaymentHistoryWebhook,
+    PaymentHistoryWebhookResponse,
+    PaymentReservation,
+)
+from .session import Database, DatabaseUnavailable
+
+__all__ = [
+    "Base",
+    "Database",
+    "DatabaseUnavailable",
+    "PaymentHistory",
+    "PaymentHistoryCancel",
+    "PaymentHistoryWebhook",
+    "PaymentHistoryWebhookResponse",
+    "PaymentReservation",
+]

@@ -1,0 +1,166 @@
+"""The tables (spec §3), plus the outbox columns that make webhook delivery durable.
+
+Every `data`/`previous`/`current` column holds AES ciphertext (each table with its own key);
+encryption happens in `payments/`, so these models only ever see opaque text.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .types import Money, UTCDateTime
+
+
+class Base(DeclarativeBase):
+    # Prisma's naming, so the schema reads like the original's (spec §3.1).
+    metadata = MetaData(
+        naming_convention={
+            "pk": "%(table_name)s_pkey",
+            "uq": "%(table_name)s_%(column_0_N_name)s_key",
+            "ix": "%(table_name)s_%(column_0_N_name)s_idx",
+            "fk": "%(table_name)s_%(column_0_name)s_fkey",
+        }
+    )
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+# Ids are UUID strings in a fixed-width text column: identical on both databases, and the wire
+# form (spec: `uuid` in PostgreSQL) is a lowercase canonical string either way.
+Id = String(36)
+
+
+class PaymentReservation(Base):
+    """A saved card or billing key at a gateway, for subscription ("simple") payments."""
+
+    __tablename__ = "payment_reservations"
+    __table_args__ = (
+        UniqueConstraint("source_schema", "source_table", "source_id"),
+        UniqueConstraint("vendor_code", "vendor_uid"),
+    )
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    source_schema: Mapped[str] = mapped_column(String(255))
+    source_table: Mapped[str] = mapped_column(String(255))
+    source_id: Mapped[str] = mapped_column(String(255))
+    vendor_code: Mapped[str] = mapped_column(String(64))
+    vendor_uid: Mapped[str] = mapped_column(String(255))
+    vendor_store_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(Text)
+    data: Mapped[str] = mapped_column(Text)
+    password: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class PaymentHistory(Base):
+    """One payment. `confirmed_at` is NULL while the gateway confirmation is in flight: the row
+    then only reserves its unique keys so that duplicates are refused before the gateway acts."""
+
+    __tablename__ = "payment_histories"
+    __table_args__ = (
+        UniqueConstraint("source_schema", "source_table", "source_id"),
+        UniqueConstraint("vendor_code", "vendor_uid"),
+    )
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    source_schema: Mapped[str] = mapped_column(String(255))
+    source_table: Mapped[str] = mapped_column(String(255))
+    source_id: Mapped[str] = mapped_column(String(255))
+    vendor_code: Mapped[str] = mapped_column(String(64))
+    vendor_uid: Mapped[str] = mapped_column(String(255))
+    vendor_store_id: Mapped[str] = mapped_column(String(255))
+    currency: Mapped[str] = mapped_column(String(16))
+    price: Mapped[Decimal] = mapped_column(Money)
+    refund: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    webhook_url: Mapped[str] = mapped_column(String(1024))
+    data: Mapped[str] = mapped_column(Text)
+    password: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    cancels: Mapped[list[PaymentHistoryCancel]] = relationship(
+        order_by="(PaymentHistoryCancel.created_at, PaymentHistoryCancel.sequence)",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class PaymentHistoryCancel(Base):
+    """One refund as the gateway lists it. `sequence` is its position in the gateway's own
+    (append-only) list, which is what makes re-synchronizing idempotent."""
+
+    __tablename__ = "payment_history_cancels"
+    __table_args__ = (UniqueConstraint("payment_history_id", "sequence"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    payment_history_id: Mapped[str] = mapped_column(
+        Id, ForeignKey("payment_histories.id", ondelete="CASCADE")
+    )
+    sequence: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(Text)
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PaymentHistoryWebhook(Base):
+    """One change of a payment, and the outbox entry that tells the service about it.
+
+    Written in the same transaction as the change. `status` moves pending → delivered, or
+    pending → failed once `deadline_at` passes; `claimed_until` is the lease of the process
+    delivering it right now (a crashed process's lease simply runs out).
+    """
+
+    __tablename__ = "payment_history_webhooks"
+    __table_args__ = (
+        Index("payment_history_webhooks_status_next_attempt_at_idx", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    payment_history_id: Mapped[str] = mapped_column(
+        Id, ForeignKey("payment_histories.id", ondelete="CASCADE"), index=True
+    )
+    previous: Mapped[str] = mapped_column(Text)
+    current: Mapped[str] = mapped_column(Text)
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    responses: Mapped[list[PaymentHistoryWebhookResponse]] = relationship(
+        order_by="PaymentHistoryWebhookResponse.created_at",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class PaymentHistoryWebhookResponse(Base):
+    """One delivery attempt: the receiver's status and body, or the error that prevented one."""
+
+    __tablename__ = "payment_history_webhook_responses"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    payment_history_webhook_id: Mapped[str] = mapped_column(
+        Id, ForeignKey("payment_history_webhooks.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

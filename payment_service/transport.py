@@ -1,0 +1,210 @@
+"""Encrypted request and response bodies for flask-smorest routes (spec §1.2-1.4).
+
+A route declares `@blp.encrypted_arguments(Schema)` and `@blp.encrypted_response(201, Schema)`:
+the body is decrypted with the connection key before the schema loads it, and the result is
+encrypted after the schema dumps it. The OpenAPI document keeps the plaintext schemas and marks
+each encrypted body (`x-encrypted`).
+
+Every failure to turn the body into JSON (empty, not base64, bad padding, not UTF-8, not JSON)
+answers the same 400: an attacker must not learn which step failed (no padding oracle).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any
+
+import flask_smorest
+import marshmallow as ma
+from flask import Request, Response, current_app
+from webargs.flaskparser import FlaskParser
+
+from .crypto import Cipher, DecryptionError, dumps, loads
+from .errors import BadRequest, ServiceError
+
+DECRYPT_FAILED = "Failed to decrypt the request body. Check your body content or encryption password."
+ENCRYPTION_NOTE = (
+    "The body on the wire is the standard base64 of AES-CBC (PKCS#7 padding) over the UTF-8 JSON "
+    "shown here, with the connection key and IV; Content-Type `text/plain`."
+)
+_MISSING = object()
+
+
+class RawError(ServiceError):
+    """An error whose whole body is given (validation failures, framework-level refusals)."""
+
+    def __init__(self, status: int, body: dict[str, Any]):
+        super().__init__(str(body.get("message", "")), status=status)
+        self.raw = body
+
+    def body(self) -> dict[str, Any]:
+        return self.raw
+
+
+def connection_cipher() -> Cipher:
+    return current_app.extensions["payment_service"].settings.keys.connection
+
+
+def _media_type(request: Request) -> str | None:
+    header = request.headers.get("Content-Type")
+    return None if header is None else header.split(";")[0].strip()
+
+
+def _require_media_type(request: Request, expected: str, *, exact: bool) -> None:
+    media = _media_type(request)
+    if media is None and request.get_data(cache=True):
+        # What Fastify answers to a body without any Content-Type (spec §1.2).
+        raise RawError(415, {"statusCode": 415, "message": "Unsupported Media Type: undefined"})
+    matches = media == expected if exact else expected in (media or "").lower()
+    if not matches:
+        raise BadRequest(f'Request body type is not "{expected}".')
+
+
+class TransportParser(FlaskParser):
+    """webargs parser with an `encrypted` location and typia-shaped validation errors."""
+
+    __location_map__ = dict(encrypted="load_encrypted", **FlaskParser.__location_map__)
+
+    def load_encrypted(self, request: Request, schema: ma.Schema) -> Any:
+        # The media type is matched case-sensitively, as the original does (spec §1.2).
+        _require_media_type(request, "text/plain", exact=True)
+        try:
+            return connection_cipher().decrypt_json(request.get_data(cache=True))
+        except DecryptionError:
+            raise BadRequest(DECRYPT_FAILED) from None
+
+    def load_json(self, request: Request, schema: ma.Schema) -> Any:
+        """Plain JSON bodies (the gateways' webhooks), refused as the original refuses them."""
+        _require_media_type(request, "application/json", exact=False)
+        raw = request.get_data(cache=True)
+        if not raw:
+            raise RawError(
+                400,
+                {
+                    "statusCode": 400,
+                    "message": "Body cannot be empty when content-type is set to 'application/json'",
+                },
+            )
+        try:
+            return loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise BadRequest("The request body is not valid JSON.") from None
+
+    def handle_error(
+        self,
+        error: ma.ValidationError,
+        req: Request,
+        schema: ma.Schema,
+        *,
+        error_status_code: int | None,
+        error_headers: Mapping[str, str] | None,
+    ) -> Any:
+        raise validation_error(schema, error.messages, error.data)
+
+
+def validation_error(schema: ma.Schema, messages: Any, data: Any) -> RawError:
+    """The original's 400 for a body that breaks its type: the first violation only."""
+    path, expected, value = first_violation(schema, messages, data, "$input")
+    body: dict[str, Any] = {
+        "path": path,
+        "reason": f"Error on typia.assert(): invalid type on {path}, expect to be {expected}",
+        "expected": expected,
+    }
+    if value is not _MISSING:
+        body["value"] = value
+    body["message"] = "Request body data is not following the promised type."
+    return RawError(400, body)
+
+
+def type_name(schema: ma.Schema) -> str:
+    return getattr(schema, "typia_name", None) or type(schema).__name__.removesuffix("Schema")
+
+
+def expected_type(field: ma.fields.Field) -> str:
+    """typia's notation for what a field accepts (best effort; status and path are what count)."""
+    explicit = field.metadata.get("expected")
+    if explicit:
+        base = explicit
+    elif isinstance(field, ma.fields.Nested):
+        base = type_name(field.schema)
+    elif isinstance(field, ma.fields.Boolean):
+        base = "boolean"
+    elif isinstance(field, ma.fields.Number):
+        base = "number"
+    elif isinstance(field, ma.fields.List):
+        base = f"Array<{expected_type(field.inner)}>"
+    else:
+        base = "string"
+    if field.allow_none:
+        return f"({base} | null)"
+    if not field.required:
+        return f"({base} | undefined)"
+    return base
+
+
+def first_violation(
+    schema: ma.Schema, messages: Any, data: Any, path: str
+) -> tuple[str, str, Any]:
+    """Walk the fields in declaration order and return (path, expected, value) of the first
+    one with an error; the value is _MISSING when the key was absent."""
+    if not isinstance(data, dict) or not isinstance(messages, dict):
+        return path, type_name(schema), data
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        if key not in messages:
+            continue
+        child, value = f"{path}.{key}", data.get(key, _MISSING)
+        nested = messages[key]
+        if isinstance(field, ma.fields.Nested) and isinstance(nested, dict) and isinstance(
+            value, dict
+        ):
+            return first_violation(field.schema, nested, value, child)
+        return child, expected_type(field), value
+    return path, type_name(schema), data
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest Blueprint that knows the encrypted transport."""
+
+    ARGUMENTS_PARSER = TransportParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "encrypted": "text/plain",
+    }
+
+    def encrypted_arguments(self, schema: type[ma.Schema] | ma.Schema) -> Callable[..., Any]:
+        """Decrypt the body and load it with `schema`; the view receives the loaded dict."""
+        arguments = self.arguments(
+            schema, location="encrypted", description=ENCRYPTION_NOTE, required=True
+        )
+        marker = self.doc(**{"x-encrypted-request": True})
+        return lambda view: marker(arguments(view))
+
+    def encrypted_response(
+        self, status: int, schema: type[ma.Schema] | ma.Schema | None = None, description: str = ""
+    ) -> Callable[..., Any]:
+        """Dump the view's result with `schema` and answer it encrypted (text/plain)."""
+        instance = schema() if isinstance(schema, type) else schema
+        documented = self.response(
+            status,
+            instance,
+            content_type="text/plain",
+            description=(description + " " + ENCRYPTION_NOTE).strip(),
+        )
+        marker = self.doc(**{"x-encrypted-response": True})
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            @wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Response:
+                result = view(*args, **kwargs)
+                dumped = instance.dump(result) if instance is not None else result
+                return Response(
+                    connection_cipher().encrypt(dumps(dumped)),
+                    status=status,
+                    content_type="text/plain; charset=utf-8",
+                )
+
+            return marker(documented(wrapper))
+
+        return decorator
