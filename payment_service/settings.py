@@ -185,7 +185,7 @@ class _Reader:
             return {}
         if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
             self.problems.append(
-                'PAYMENT_VENDORS: must be a JSON object of vendor code to options, e.g. {"iamport": {...}}'
+                "PAYMENT_VENDORS: must be a JSON object mapping each vendor code to its options"
             )
             return {}
         return value

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import Any
+from typing import Any, ClassVar
 
 import flask_smorest
 import marshmallow as ma
@@ -23,7 +23,10 @@ from webargs.flaskparser import FlaskParser
 from .crypto import Cipher, DecryptionError, dumps, loads
 from .errors import BadRequest, ServiceError
 
-DECRYPT_FAILED = "Failed to decrypt the request body. Check your body content or encryption password."
+DECRYPT_FAILED = (
+    "Failed to decrypt the request body. Check your body content or encryption password."
+)
+EMPTY_JSON = "Body cannot be empty when content-type is set to 'application/json'"
 ENCRYPTION_NOTE = (
     "The body on the wire is the standard base64 of AES-CBC (PKCS#7 padding) over the UTF-8 JSON "
     "shown here, with the connection key and IV; Content-Type `text/plain`."
@@ -64,7 +67,10 @@ def _require_media_type(request: Request, expected: str, *, exact: bool) -> None
 class TransportParser(FlaskParser):
     """webargs parser with an `encrypted` location and typia-shaped validation errors."""
 
-    __location_map__ = dict(encrypted="load_encrypted", **FlaskParser.__location_map__)
+    __location_map__: ClassVar[dict[str, Any]] = {
+        "encrypted": "load_encrypted",
+        **FlaskParser.__location_map__,
+    }
 
     def load_encrypted(self, request: Request, schema: ma.Schema) -> Any:
         # The media type is matched case-sensitively, as the original does (spec §1.2).
@@ -81,10 +87,7 @@ class TransportParser(FlaskParser):
         if not raw:
             raise RawError(
                 400,
-                {
-                    "statusCode": 400,
-                    "message": "Body cannot be empty when content-type is set to 'application/json'",
-                },
+                {"statusCode": 400, "message": EMPTY_JSON},
             )
         try:
             return loads(raw.decode("utf-8"))
@@ -143,9 +146,7 @@ def expected_type(field: ma.fields.Field) -> str:
     return base
 
 
-def first_violation(
-    schema: ma.Schema, messages: Any, data: Any, path: str
-) -> tuple[str, str, Any]:
+def first_violation(schema: ma.Schema, messages: Any, data: Any, path: str) -> tuple[str, str, Any]:
     """Walk the fields in declaration order and return (path, expected, value) of the first
     one with an error; the value is _MISSING when the key was absent."""
     if not isinstance(data, dict) or not isinstance(messages, dict):
@@ -156,8 +157,10 @@ def first_violation(
             continue
         child, value = f"{path}.{key}", data.get(key, _MISSING)
         nested = messages[key]
-        if isinstance(field, ma.fields.Nested) and isinstance(nested, dict) and isinstance(
-            value, dict
+        if (
+            isinstance(field, ma.fields.Nested)
+            and isinstance(nested, dict)
+            and isinstance(value, dict)
         ):
             return first_violation(field.schema, nested, value, child)
         return child, expected_type(field), value
@@ -168,7 +171,7 @@ class Blueprint(flask_smorest.Blueprint):
     """flask-smorest Blueprint that knows the encrypted transport."""
 
     ARGUMENTS_PARSER = TransportParser()
-    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING: ClassVar[dict[str, str]] = {
         **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "encrypted": "text/plain",
     }
