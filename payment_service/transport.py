@@ -103,7 +103,13 @@ class TransportParser(FlaskParser):
         error_status_code: int | None,
         error_headers: Mapping[str, str] | None,
     ) -> Any:
-        raise validation_error(schema, error.messages, error.data)
+        messages = error.messages
+        # webargs files the messages under the location's name: {"encrypted": {...}}.
+        if isinstance(messages, dict) and len(messages) == 1:
+            (location,) = messages
+            if location in self.__location_map__:
+                messages = messages[location]
+        raise validation_error(schema, messages, error.data)
 
 
 def validation_error(schema: ma.Schema, messages: Any, data: Any) -> RawError:

@@ -1,0 +1,87 @@
+"""Alembic migrations on SQLite and PostgreSQL, and the column types both must honour."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import inspect, select
+
+from payment_service.db import Database, PaymentHistory
+from payment_service.db.migrate import current_revision, upgrade
+
+TABLES = {
+    "payment_reservations",
+    "payment_histories",
+    "payment_history_cancels",
+    "payment_history_webhooks",
+    "payment_history_webhook_responses",
+}
+
+
+def test_upgrade_reaches_head_with_every_table_and_is_idempotent(database_url):
+    database = Database(database_url)
+    upgrade(database)
+    upgrade(database)
+    assert current_revision(database) == "0001"
+    assert set(inspect(database.engine).get_table_names()) >= TABLES
+    uniques = {
+        tuple(u["column_names"])
+        for u in inspect(database.engine).get_unique_constraints("payment_histories")
+    }
+    assert ("source_schema", "source_table", "source_id") in uniques
+    assert ("vendor_code", "vendor_uid") in uniques
+    database.dispose()
+
+
+def test_upgrade_creates_a_fresh_sqlite_database(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    assert current_revision(database) is None
+    upgrade(database)
+    assert current_revision(database) == "0001"
+    database.dispose()
+
+
+def history(**overrides):
+    values = dict(
+        source_schema="s",
+        source_table="t",
+        source_id="i",
+        vendor_code="v",
+        vendor_uid="u",
+        vendor_store_id="store",
+        currency="KRW",
+        price=Decimal("19.99"),
+        refund=Decimal(0),
+        webhook_url="http://x",
+        data="cipher",
+        password="hash",
+        created_at=datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=timezone(timedelta(hours=9))),
+    )
+    values.update(overrides)
+    return PaymentHistory(**values)
+
+
+def test_money_is_exact_and_instants_come_back_in_utc(database_url):
+    database = Database(database_url)
+    with database.transaction() as session:
+        session.add(history(price=Decimal("12345678901234.5678"), refund=Decimal("0.1")))
+    with database.transaction() as session:
+        row = session.scalars(select(PaymentHistory)).one()
+    assert row.price == Decimal("12345678901234.5678")
+    assert row.refund == Decimal("0.1")
+    assert row.created_at == datetime(2024, 5, 1, 3, 0, 0, 123000, tzinfo=UTC)
+    assert row.created_at.utcoffset() == timedelta(0)
+    database.dispose()
+
+
+def test_duplicate_source_violates_the_unique_constraint(database_url):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    database = Database(database_url)
+    with database.transaction() as session:
+        session.add(history())
+    with pytest.raises(IntegrityError), database.transaction() as session:
+        session.add(history(vendor_uid="other"))
+    database.dispose()
