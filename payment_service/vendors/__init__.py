@@ -1,0 +1,56 @@
+"""Vendor plugins: hookspecs, the plugin manager and the interface the core calls.
+
+A plugin module implements `register_vendors` with `@hookimpl`:
+
+    from payment_service.vendors import hookimpl
+
+    @hookimpl
+    def register_vendors(settings):
+        return [MyGatewayVendor(settings.vendors.get("my-gateway", {}))]
+"""
+
+import pluggy
+
+from .errors import (
+    DuplicateVendor,
+    GatewayError,
+    GatewayRejected,
+    GatewayTimeout,
+    GatewayUnavailable,
+    InvalidWebhook,
+    PaymentMismatch,
+    UnknownStore,
+    UnknownVendor,
+    VendorConfigError,
+)
+from .gateway import GatewayClient, decimal
+from .interface import CancelRecord, PaymentSummary, RefundAccount, Vendor, WebhookNotice
+from .options import VendorOptions
+from .plugins import ENTRY_POINT_GROUP, VendorRegistry, build_manager
+
+hookimpl = pluggy.HookimplMarker("payment_service")
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "CancelRecord",
+    "DuplicateVendor",
+    "GatewayClient",
+    "GatewayError",
+    "GatewayRejected",
+    "GatewayTimeout",
+    "GatewayUnavailable",
+    "InvalidWebhook",
+    "PaymentMismatch",
+    "PaymentSummary",
+    "RefundAccount",
+    "UnknownStore",
+    "UnknownVendor",
+    "Vendor",
+    "VendorConfigError",
+    "VendorOptions",
+    "VendorRegistry",
+    "WebhookNotice",
+    "build_manager",
+    "decimal",
+    "hookimpl",
+]

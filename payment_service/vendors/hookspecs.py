@@ -1,0 +1,27 @@
+"""The hooks a vendor plugin implements.
+
+A plugin is any module or object with `@hookimpl` functions, published under the entry-point
+group `payment_service.vendors`. Specs may gain parameters later; implementations that ignore
+them keep working.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from .interface import Vendor
+
+hookspec = pluggy.HookspecMarker("payment_service")
+
+
+@hookspec
+def register_vendors(settings: Settings) -> list[Vendor]:
+    """Return the vendors (payment gateways) this plugin provides, configured from `settings`.
+
+    Each vendor's `code` must be unique across all plugins; the server refuses to start
+    otherwise. Raise `VendorConfigError` when the plugin's own settings are unusable.
+    """

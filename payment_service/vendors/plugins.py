@@ -1,0 +1,123 @@
+"""The plugin manager and the registry of vendors it produces.
+
+Entry points of the group `payment_service.vendors` are loaded (unless disabled, as tests do,
+so they never depend on whatever happens to be installed), then the built-in plugins are
+registered the same way, then every plugin is asked for its vendors.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import pluggy
+
+from ..settings import Settings
+from . import hookspecs
+from .errors import DuplicateVendor, UnknownVendor
+from .interface import Vendor
+
+ENTRY_POINT_GROUP = "payment_service.vendors"
+# The core ships no gateway of its own: iamport and Toss come as separate distributions.
+DEFAULT_PLUGINS: tuple[Any, ...] = ()
+
+log = logging.getLogger(__name__)
+
+
+def build_manager(
+    *, load_entry_points: bool = True, plugins: Iterable[Any] = ()
+) -> pluggy.PluginManager:
+    manager = pluggy.PluginManager("payment_service")
+    manager.add_hookspecs(hookspecs)
+    if load_entry_points:
+        manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for plugin in (*DEFAULT_PLUGINS, *plugins):
+        if not manager.is_registered(plugin):
+            manager.register(plugin)
+    if os.environ.get("PAYMENT_TRACE_HOOKS"):
+        manager.trace.root.setwriter(log.debug)
+        manager.enable_tracing()
+    return manager
+
+
+@dataclass(frozen=True)
+class LoadedVendor:
+    vendor: Vendor
+    plugin: str
+    distribution: str | None
+
+
+class VendorRegistry:
+    """The vendors of one server, by code and by inbound-webhook name."""
+
+    def __init__(self, loaded: Iterable[LoadedVendor]):
+        self._by_code: dict[str, LoadedVendor] = {}
+        self._by_webhook: dict[str, Vendor] = {}
+        for item in loaded:
+            code = item.vendor.code
+            if code in self._by_code:
+                raise DuplicateVendor(
+                    f"vendor code {code!r} is registered twice: by plugin "
+                    f"{self._by_code[code].plugin!r} and by plugin {item.plugin!r}"
+                )
+            name = item.vendor.webhook_name
+            if name in self._by_webhook:
+                raise DuplicateVendor(
+                    f"webhook name {name!r} is used by vendors {self._by_webhook[name].code!r} "
+                    f"and {code!r}"
+                )
+            self._by_code[code] = item
+            self._by_webhook[name] = item.vendor
+
+    @classmethod
+    def from_settings(cls, settings: Settings, plugins: Iterable[Any] = ()) -> VendorRegistry:
+        manager = build_manager(load_entry_points=settings.load_plugins, plugins=plugins)
+        loaded: list[LoadedVendor] = []
+        distributions = {
+            manager.get_name(plugin): dist.project_name
+            for plugin, dist in manager.list_plugin_distinfo()
+        }
+        for impl in manager.hook.register_vendors.get_hookimpls():
+            name = impl.plugin_name
+            for vendor in impl.function(settings=settings) or []:
+                loaded.append(LoadedVendor(vendor, name, distributions.get(name)))
+        return cls(loaded)
+
+    def get(self, code: str) -> Vendor:
+        try:
+            return self._by_code[code].vendor
+        except KeyError:
+            raise UnknownVendor(code) from None
+
+    def for_webhook(self, name: str) -> Vendor | None:
+        return self._by_webhook.get(name)
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted(self._by_code)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """What /monitors/plugins lists: each vendor, its plugin and versions."""
+        return [
+            {
+                "code": code,
+                "webhook": f"/payments/webhooks/{item.vendor.webhook_name}",
+                "plugin": item.plugin,
+                "distribution": item.distribution,
+                "version": _version(item.distribution) or item.vendor.version,
+            }
+            for code, item in sorted(self._by_code.items())
+        ]
+
+
+def _version(distribution: str | None) -> str | None:
+    if distribution is None:
+        return None
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return None
