@@ -1,0 +1,262 @@
+"""HTTP conventions: body parsing errors, 404s, CORS, HEAD, and JavaScript number printing."""
+
+from __future__ import annotations
+
+import pytest
+
+from fake_servers.iamport import FakeIamport
+
+from .helpers import CREDENTIALS, IamportClient
+from .scenarios import card_payment, vbank_payment
+
+BAD_REQUEST = {"error": "Bad Request", "statusCode": 400}
+
+
+def test_body_that_is_not_declared_json_is_refused(api: IamportClient) -> None:
+    body = api.error(
+        400,
+        "POST",
+        "/users/getToken",
+        authorize=False,
+        data="imp_key=test_imp_key",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert body == {"message": 'Request body type is not "application/json".', **BAD_REQUEST}
+
+
+def test_missing_body_is_refused_as_not_json(api: IamportClient) -> None:
+    body = api.error(400, "POST", "/users/getToken", authorize=False)
+    assert body == {"message": 'Request body type is not "application/json".', **BAD_REQUEST}
+
+
+def test_empty_json_body_is_refused(api: IamportClient) -> None:
+    body = api.error(
+        400,
+        "POST",
+        "/payments/cancel",
+        data=b"",
+        headers={"Content-Type": "application/json"},
+    )
+    assert body == {
+        "statusCode": 400,
+        "message": "Body cannot be empty when content-type is set to 'application/json'",
+    }
+
+
+def test_malformed_json_is_refused(api: IamportClient) -> None:
+    body = api.error(
+        400,
+        "POST",
+        "/users/getToken",
+        authorize=False,
+        data=b'{"imp_key": ',
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    assert body["error"] == "Bad Request"
+    assert body["statusCode"] == 400
+    assert "JSON" in body["message"]
+
+
+def test_non_object_body_fails_validation(api: IamportClient) -> None:
+    body = api.error(400, "POST", "/users/getToken", "text", authorize=False)
+    assert (body["path"], body["expected"], body["value"]) == (
+        "$input",
+        "IIamportUser.IAccessor",
+        "text",
+    )
+
+
+def test_null_in_an_optional_field_fails_validation(api: IamportClient) -> None:
+    body = api.error(
+        400,
+        "POST",
+        "/vbanks",
+        {
+            "merchant_uid": "m",
+            "amount": 1000,
+            "vbank_code": "004",
+            "vbank_due": 1,
+            "vbank_holder": "h",
+            "name": None,
+        },
+    )
+    assert (body["path"], body["expected"]) == ("$input.name", "(string | undefined)")
+    assert body["value"] is None
+
+
+def test_first_violation_in_declaration_order_is_reported(api: IamportClient) -> None:
+    body = api.error(
+        400,
+        "POST",
+        "/subscribe/payments/onetime",
+        {"card_number": "1234", "amount": "25000", "expiry": "2028-13"},
+    )
+    assert body["path"] == "$input.card_number"
+    assert body["expected"] == '(string & Pattern<"\\d{4}-\\d{4}-\\d{4}-\\d{4}">)'
+    assert body["value"] == "1234"
+
+
+def test_string_amount_is_not_a_number(api: IamportClient) -> None:
+    body = api.error(
+        400,
+        "POST",
+        "/subscribe/payments/onetime",
+        {
+            "card_number": "1234-1234-1234-1234",
+            "expiry": "2028-12",
+            "birth": "880311",
+            "merchant_uid": "m",
+            "amount": "25000",
+            "name": "n",
+        },
+    )
+    assert (body["path"], body["expected"], body["value"]) == ("$input.amount", "number", "25000")
+
+
+def test_bad_webhook_status_is_refused_by_the_sink(api: IamportClient) -> None:
+    body = api.error(
+        400,
+        "POST",
+        "/internal/webhook",
+        {"imp_uid": "i", "merchant_uid": "m", "status": "done"},
+        authorize=False,
+    )
+    assert body["path"] == "$input.status"
+    assert body["expected"] == '("paid" | "ready" | "failed" | "cancelled")'
+
+
+def test_webhook_sink_accepts_without_token_and_answers_empty(api: IamportClient) -> None:
+    reply = api.request(
+        "POST",
+        "/internal/webhook",
+        {"imp_uid": "i", "merchant_uid": "m", "status": "paid"},
+        authorize=False,
+    )
+    assert reply.status_code == 201
+    assert reply.content == b""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/payments/missing",
+        "/subscribe/customers/missing",
+        "/receipts/missing",
+        "/certifications/missing",
+    ],
+)
+def test_unknown_record_is_not_found(api: IamportClient, path: str) -> None:
+    assert api.error(404, "GET", path) == {
+        "message": "Error on std.HashMap.get(): unable to find the matched key -> missing",
+        "error": "Not Found",
+        "statusCode": 404,
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/nowhere"), ("POST", "/payments/x"), ("PATCH", "/vbanks"), ("GET", "/vbanks")],
+)
+def test_unknown_route_is_not_found(api: IamportClient, method: str, path: str) -> None:
+    assert api.error(404, method, path) == {
+        "message": f"Cannot {method} {path}",
+        "error": "Not Found",
+        "statusCode": 404,
+    }
+
+
+def test_every_answer_allows_any_origin(api: IamportClient) -> None:
+    success = api.request("POST", "/users/getToken", CREDENTIALS, authorize=False)
+    failure = api.request("GET", "/nowhere")
+    for reply in (success, failure):
+        assert reply.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_preflight_is_answered(api: IamportClient) -> None:
+    reply = api.request(
+        "OPTIONS",
+        "/payments/cancel",
+        authorize=False,
+        headers={
+            "Origin": "http://shop.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    assert reply.status_code == 204
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+    assert reply.headers["Access-Control-Allow-Methods"] == "GET,HEAD,PUT,PATCH,POST,DELETE"
+    assert reply.headers["Access-Control-Allow-Headers"] == "authorization,content-type"
+    assert reply.headers["Vary"] == "Access-Control-Request-Headers"
+
+
+def test_head_on_a_get_route_answers_like_get_without_body(
+    api: IamportClient, fake: FakeIamport
+) -> None:
+    payment = card_payment(api, fake)
+    reply = api.request("HEAD", f"/payments/{payment['imp_uid']}")
+    assert reply.status_code == 200
+    assert reply.content == b""
+
+
+def test_success_is_json_with_charset(api: IamportClient) -> None:
+    reply = api.request("POST", "/users/getToken", CREDENTIALS, authorize=False)
+    assert reply.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert reply.text.startswith('{"code":0,"message":"success","response":{"now":')
+
+
+def test_numbers_print_like_javascript(api: IamportClient, fake: FakeIamport) -> None:
+    payment = vbank_payment(api, fake)
+    reply = api.request(
+        "POST",
+        f"/receipts/{payment['imp_uid']}",
+        {"imp_uid": payment["imp_uid"], "identifier": "01012345678"},
+    )
+    assert '"amount":40000,"vat":4000,' in reply.text
+
+    card = api.ok(
+        "POST",
+        "/subscribe/payments/onetime",
+        {
+            "card_number": "1234-1234-1234-1234",
+            "expiry": "2028-12",
+            "birth": "880311",
+            "merchant_uid": "usd-order",
+            "amount": 12.5,
+            "name": "USD",
+            "currency": "USD",
+        },
+    )
+    reply = api.request(
+        "POST",
+        "/payments/cancel",
+        {
+            "imp_uid": card["imp_uid"],
+            "merchant_uid": "usd-order",
+            "amount": 2.5,
+            "checksum": None,
+            "reason": "cents",
+        },
+    )
+    assert '"amount":12.5,"cancel_amount":2.5,"currency":"USD"' in reply.text
+    receipt = api.request(
+        "POST",
+        f"/receipts/{card['imp_uid']}",
+        {"imp_uid": card["imp_uid"], "identifier": "x"},
+    )
+    assert '"vat":1.25,' in receipt.text
+
+
+def test_integral_float_input_prints_without_fraction(api: IamportClient) -> None:
+    reply = api.request(
+        "POST",
+        "/subscribe/payments/onetime",
+        data=(
+            b'{"card_number":"1234-1234-1234-1234","expiry":"2028-12","birth":"880311",'
+            b'"merchant_uid":"m","amount":25000.0,"name":"n","card_quota":3.0}'
+        ),
+        headers={"Content-Type": "application/json"},
+    )
+    assert reply.status_code == 201
+    assert '"card_quota":3,' in reply.text
+    assert '"amount":25000,' in reply.text
