@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         fake.start()
     except OSError as error:
-        print(f"cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        print(error, file=sys.stderr)
         return 1
     print(f"Fake Toss Payments listening on {fake.url} (webhooks: {fake.webhook_url})", flush=True)
     # A timed wait keeps the main thread responsive to signals on every platform.

@@ -57,9 +57,16 @@ class FakeToss:
     # ---- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> FakeToss:
-        """Listen on `host:port` from a background thread; returns self."""
+        """Listen on `host:port` from a background thread; returns self.
+
+        Raises OSError when the address cannot be bound (e.g. the port is taken).
+        """
         if self._server is None:
-            self._server = ServerThread(self.app, self.host, self.port).start()
+            try:
+                self._server = ServerThread(self.app, self.host, self.port).start()
+            except SystemExit:
+                # Werkzeug reports a failed bind by printing it and exiting; a library raises.
+                raise OSError(f"cannot listen on {self.host}:{self.port}") from None
             self.port = self._server.port
         return self
 

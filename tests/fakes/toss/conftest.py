@@ -6,7 +6,7 @@ import pytest
 
 from fake_servers.toss import DEFAULT_SECRET_KEY, FakeToss
 
-from .support import TossClient
+from .support import Receiver, TossClient
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +30,16 @@ def _fresh_fake(fake: FakeToss) -> Iterator[None]:
 @pytest.fixture
 def client(fake: FakeToss) -> TossClient:
     return TossClient(fake.url)
+
+
+@pytest.fixture(scope="session")
+def _receiver_server() -> Iterator[Receiver]:
+    with Receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def receiver(_receiver_server: Receiver) -> Receiver:
+    """A webhook receiver over real HTTP, emptied for each test."""
+    _receiver_server.reset()
+    return _receiver_server

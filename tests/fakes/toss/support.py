@@ -6,6 +6,7 @@ import base64
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -249,22 +250,17 @@ def cancelled_sum(payment: Json) -> float:
 class Receiver:
     """A real HTTP server recording the webhooks posted to it, optionally reacting to each.
 
-    `react(body)` runs inside the request, before the receiver answers, so it can call back into
-    the fake the way a payment server does.
+    It answers on `/hooks/<anything>`. `react(body)` runs inside the request, before the
+    receiver answers, so it can call back into the fake the way a payment server does.
     """
 
-    def __init__(self, react: Any = None):
-        self.bodies: list[Json] = []
-        self.raw: list[bytes] = []
-        self.headers: list[dict[str, str]] = []
-        self.paths: list[str] = []
-        self.reactions: list[Any] = []
+    def __init__(self) -> None:
         self.received = threading.Condition()
-        self._react = react
+        self.reset()
         app = Flask("toss-webhook-receiver")
 
-        @app.post("/hooks/toss")
-        def hook() -> Response:
+        @app.post("/hooks/<path:name>")
+        def hook(name: str) -> Response:
             body = request.get_json(force=True)
             outcome = self._react(body) if self._react is not None else None
             with self.received:
@@ -277,6 +273,15 @@ class Receiver:
             return Response(status=201)
 
         self.server = ServerThread(app)
+
+    def reset(self, react: Callable[[Json], Any] | None = None) -> None:
+        with self.received:
+            self.bodies: list[Json] = []
+            self.raw: list[bytes] = []
+            self.headers: list[dict[str, str]] = []
+            self.paths: list[str] = []
+            self.reactions: list[Any] = []
+            self._react = react
 
     @property
     def url(self) -> str:

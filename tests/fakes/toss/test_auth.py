@@ -184,9 +184,9 @@ def test_configured_secret_keys_replace_the_default(fake: FakeToss) -> None:
 
 
 def test_secret_keys_from_the_constructor() -> None:
-    with FakeToss(secret_keys=["sk_a"]) as other:
-        assert call(other, "GET", "/v1/payments/x", None, basic("sk_a")).status_code == 404
-        assert call(other, "GET", "/v1/payments/x", None, basic()).status_code == 403
+    other = FakeToss(secret_keys=["sk_a"]).app.test_client()
+    assert other.get("/v1/payments/x", headers={"Authorization": basic("sk_a")}).status_code == 404
+    assert other.get("/v1/payments/x", headers={"Authorization": basic()}).status_code == 403
 
 
 @pytest.mark.parametrize(
