@@ -64,7 +64,7 @@ def _utc_midnight(year: int, month: int, day: int) -> int:
     return (days + day - 1) * 86400
 
 
-_DECIMAL = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_DECIMAL = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
 _RADIX = {
     "0x": (16, re.compile(r"^[0-9a-f]+$")),
     "0o": (8, re.compile(r"^[0-7]+$")),

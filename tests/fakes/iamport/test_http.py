@@ -57,6 +57,31 @@ def test_malformed_json_is_refused(api: IamportClient) -> None:
     assert "JSON" in body["message"]
 
 
+def test_deeply_nested_json_is_refused(api: IamportClient) -> None:
+    body = api.error(
+        400,
+        "POST",
+        "/users/getToken",
+        authorize=False,
+        data=b"[" * 100_000,
+        headers={"Content-Type": "application/json"},
+    )
+    assert body == {"message": "Maximum call stack size exceeded", **BAD_REQUEST}
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_number_constants_are_refused(api: IamportClient, constant: str) -> None:
+    body = api.error(
+        400,
+        "POST",
+        "/users/getToken",
+        authorize=False,
+        data=f'{{"imp_key":"k","imp_secret":"s","extra":[{constant}]}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert body == {"message": f"{constant} is not valid JSON", **BAD_REQUEST}
+
+
 def test_non_object_body_fails_validation(api: IamportClient) -> None:
     body = api.error(400, "POST", "/users/getToken", "text", authorize=False)
     assert (body["path"], body["expected"], body["value"]) == (
