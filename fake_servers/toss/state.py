@@ -39,7 +39,6 @@ class TossState:
     """
 
     def __init__(self, expiration: Expiration, deliver: Callable[[Json], None]):
-        self.expiration = expiration
         self.lock = threading.RLock()
         self.payments: VolatileStore[Json] = VolatileStore(expiration)
         self.billings: VolatileStore[Billing] = VolatileStore(expiration)

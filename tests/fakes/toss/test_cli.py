@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from fake_servers.toss.__main__ import parse_args
+
 from .support import TossClient, basic
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -90,3 +92,14 @@ def test_busy_port_fails_with_a_message() -> None:
         )
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_defaults() -> None:
+    args = parse_args([])
+    assert (args.host, args.port, args.webhook_url, args.secret_keys) == (
+        "127.0.0.1",
+        30771,
+        None,
+        None,
+    )
+    assert (args.expiration, args.capacity) == (180.0, 1000)
