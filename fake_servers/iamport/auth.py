@@ -7,6 +7,7 @@ from typing import Any
 
 from fake_servers.common.http import HttpError
 
+from . import messages
 from .clock import now_ms
 from .records import User
 from .state import State
@@ -22,7 +23,7 @@ def issue_token(state: State, accessor: dict[str, Any]) -> User:
     if expected is None or not hmac.compare_digest(
         expected.encode("utf-8"), accessor["imp_secret"].encode("utf-8")
     ):
-        raise HttpError(403, "Wrong authorization key values.")
+        raise HttpError(403, messages.WRONG_KEYS)
     now = now_ms()
     # Computed in milliseconds, then divided, so the printed seconds equal JavaScript's.
     user = User(now=now / 1000, expired_at=(now + TOKEN_LIFETIME_MS) / 1000)
@@ -36,5 +37,5 @@ def authorize(state: State, header: str | None) -> User:
     Tokens are never refused for their age (see TOKEN_LIFETIME_MS).
     """
     if header is None:
-        raise HttpError(403, "No authorization token exists.")
+        raise HttpError(403, messages.NO_TOKEN)
     return state.users.get(header)

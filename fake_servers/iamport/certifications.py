@@ -8,12 +8,10 @@ from typing import Any
 
 from fake_servers.common.http import HttpError
 
+from . import messages
 from .clock import now_ms
 from .records import Certification
 from .state import State
-
-ALREADY_CERTIFIED = "Already certified."
-WRONG_OTP = "Wrong OTP value."
 
 
 def request_otp(state: State, request: dict[str, Any]) -> Certification:
@@ -40,9 +38,9 @@ def confirm_otp(state: State, imp_uid: str, otp: str) -> Certification:
     with state.lock:
         certification = state.certifications.get(imp_uid)
         if certification.certified:
-            raise HttpError(422, ALREADY_CERTIFIED)
+            raise HttpError(422, messages.ALREADY_CERTIFIED)
         if otp != certification.otp:
-            raise HttpError(403, WRONG_OTP)
+            raise HttpError(403, messages.WRONG_OTP)
         certification.certified = True
         certification.certified_at = now_ms() / 1000
         return certification

@@ -6,21 +6,13 @@ from typing import Any, TypeVar
 
 from fake_servers.common.http import HttpError, dumps
 
-from . import generators
+from . import generators, messages
 from .clock import now_ms
 from .records import CardPayment, Payment, PaymentCancel, Subscription, VBankPayment
 from .state import State
 from .subscriptions import register_card
 from .webhooks import notify
 
-NOT_VBANK = "Not a virtual bank payment."
-NOT_PAID = "Not paid yet."
-ALREADY_PAID = "Already paid."
-ALREADY_CANCELLED = "Already cancelled."
-REFUND_ACCOUNT_REQUIRED = "가상계좌 취소는 계좌번호, 예금주, 은행명을 입력해야 합니다."
-OVER_REFUND = "취소 금액은 결제 또는 잔여 금액보다 클 수 없습니다."
-FULLY_REFUNDED = "이미 전액취소된 주문입니다."
-NON_POSITIVE_REFUND = "취소 금액은 0보다 커야 합니다."
 P = TypeVar("P", bound=Payment)
 
 REFUND_FIELDS = ("refund_holder", "refund_bank", "refund_account")
@@ -158,24 +150,23 @@ def cancel(state: State, request: dict[str, Any]) -> Payment:
     with state.lock:
         payment = state.payments.get(request["imp_uid"])
         if payment.pay_method == "vbank" and not all(request.get(key) for key in REFUND_FIELDS):
-            raise HttpError(422, REFUND_ACCOUNT_REQUIRED)
+            raise HttpError(422, messages.REFUND_ACCOUNT_REQUIRED)
         if not payment.paid_at:
-            raise HttpError(422, NOT_PAID)
+            raise HttpError(422, messages.NOT_PAID)
         refundable = payment.refundable
         if refundable <= 0:
-            raise HttpError(422, FULLY_REFUNDED)
+            raise HttpError(422, messages.FULLY_REFUNDED)
         amount = request.get("amount", refundable)
         if amount <= 0:
-            raise HttpError(422, NON_POSITIVE_REFUND)
+            raise HttpError(422, messages.NON_POSITIVE_REFUND)
         if amount > refundable:
-            raise HttpError(422, OVER_REFUND)
+            raise HttpError(422, messages.OVER_REFUND)
         checksum = request["checksum"]
         if checksum is not None and checksum != refundable:
-            raise HttpError(
-                422,
-                f"checksum({dumps(checksum)})이 취소 가능 잔액({dumps(refundable)})과 "
-                "일치하지 않습니다.",
+            text = messages.CHECKSUM_MISMATCH.format(
+                checksum=dumps(checksum), refundable=dumps(refundable)
             )
+            raise HttpError(422, text)
 
         now = now_ms() / 1000
         payment.cancel_amount += amount
@@ -206,9 +197,9 @@ def _create(state: State, payment: P) -> P:
 def _waiting_vbank(state: State, imp_uid: str) -> VBankPayment:
     payment = state.payments.get(imp_uid)
     if not isinstance(payment, VBankPayment):
-        raise HttpError(422, NOT_VBANK)
+        raise HttpError(422, messages.NOT_VBANK)
     if payment.status == "paid":
-        raise HttpError(422, ALREADY_PAID)
+        raise HttpError(422, messages.ALREADY_PAID)
     if payment.status == "cancelled":
-        raise HttpError(422, ALREADY_CANCELLED)
+        raise HttpError(422, messages.ALREADY_CANCELLED)
     return payment

@@ -6,13 +6,10 @@ from typing import Any
 
 from fake_servers.common.http import HttpError
 
+from . import messages
 from .clock import now_ms
 from .records import Receipt
 from .state import State
-
-NOT_PAID = "Not paid yet."
-ALREADY_ISSUED = "Already issued."
-ALREADY_CANCELLED = "Already cancelled."
 
 # Korean VAT as the original computes it: a tenth of the gross amount.
 VAT_RATE = 0.1
@@ -23,10 +20,10 @@ def issue_receipt(state: State, imp_uid: str, request: dict[str, Any]) -> Receip
     with state.lock:
         payment = state.payments.get(imp_uid)
         if not payment.paid_at:
-            raise HttpError(422, NOT_PAID)
+            raise HttpError(422, messages.NOT_PAID)
         current = state.receipts.find(imp_uid)
         if current is not None and not current.cancelled_at:
-            raise HttpError(422, ALREADY_ISSUED)
+            raise HttpError(422, messages.ALREADY_ISSUED)
         receipt = Receipt(
             imp_uid=imp_uid,
             type=request.get("type") or "person",
@@ -48,7 +45,7 @@ def cancel_receipt(state: State, imp_uid: str) -> Receipt:
         payment = state.payments.get(imp_uid)
         receipt = state.receipts.get(imp_uid)
         if receipt.cancelled_at:
-            raise HttpError(422, ALREADY_CANCELLED)
+            raise HttpError(422, messages.ALREADY_CANCELLED)
         receipt.cancelled_at = now_ms() / 1000
         payment.cash_receipt_issue = False
         return receipt
