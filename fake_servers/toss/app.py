@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, request
 
 from fake_servers.common.http import (
-    HttpError,
     empty_response,
     install_conventions,
     json_response,
-    read_json_body,
+    read_js_json_body,
 )
 from fake_servers.common.validation import Schema, require
 
@@ -35,11 +34,7 @@ def create_app(fake: FakeToss) -> Flask:
     state = fake.state
 
     def body(schema: Schema) -> Any:
-        try:
-            value = read_json_body()
-        except RecursionError:
-            raise HttpError(400, "Maximum call stack size exceeded") from None
-        return require(schema, value)
+        return require(schema, read_js_json_body())
 
     def authorize() -> None:
         authenticate(request.headers.get("Authorization"), fake.accepts)

@@ -171,12 +171,24 @@ def test_malformed_json_is_400(client: TossClient, raw: bytes) -> None:
     assert (body["error"], body["statusCode"]) == ("Bad Request", 400)
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_numbers_are_400(client: TossClient, constant: str) -> None:
+    raw = (
+        '{"method":"card","cardNumber":"1111222233334444","cardExpirationYear":"24",'
+        f'"cardExpirationMonth":"03","orderId":"o","amount":{constant}}}'
+    )
+    response = client.request(
+        "POST", "/v1/payments/key-in", data=raw, headers={"Content-Type": "application/json"}
+    )
+    expect_error(response, 400, f"{constant} is not valid JSON")
+
+
 def test_deeply_nested_json_is_400_not_500(client: TossClient) -> None:
     raw = b"[" * 100_000 + b"]" * 100_000
     response = client.request(
         "POST", "/v1/payments/key-in", data=raw, headers={"Content-Type": "application/json"}
     )
-    assert response.status_code == 400
+    expect_error(response, 400, "Maximum call stack size exceeded")
 
 
 # ---- schema violations ---------------------------------------------------------------------
