@@ -1,0 +1,75 @@
+"""`PaymentClient`: the entry point of the SDK."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import TracebackType
+
+import requests
+
+from .connection import Connection, Timeout
+from .histories import Histories
+from .monitors import Monitors
+from .reservations import Reservations
+
+
+class PaymentClient:
+    """A client of one payment server.
+
+    Args:
+        host: the server's base URL, e.g. ``"http://127.0.0.1:37821"`` (a path prefix is
+            kept, a trailing slash is dropped).
+        key: the connection encryption key (``PAYMENT_CONNECTION_ENCRYPTION_KEY`` of the
+            server), 16, 24 or 32 ASCII characters.
+        iv: the connection IV (``PAYMENT_CONNECTION_ENCRYPTION_IV``), 16 ASCII characters.
+        timeout: seconds allowed for every call, as one number or ``(connect, read)``.
+        session: a `requests.Session` to use (for proxies, TLS settings, mounted adapters);
+            the client then leaves closing it to you. By default the client makes its own
+            and reuses its connections across calls.
+        headers: extra headers sent with every request (e.g. for a gateway in front of
+            the server).
+
+    Route groups: `histories`, `reservations`, `monitors`. Use the client as a context
+    manager, or call `close` when done. A `requests.Session` is not guaranteed to be
+    thread-safe: prefer one client per thread.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        key: str,
+        iv: str,
+        *,
+        timeout: Timeout = 10.0,
+        session: requests.Session | None = None,
+        headers: Mapping[str, str] | None = None,
+    ):
+        self.connection = Connection(
+            host, key, iv, timeout=timeout, session=session, headers=headers
+        )
+        self.histories = Histories(self.connection)
+        self.reservations = Reservations(self.connection)
+        self.monitors = Monitors(self.connection)
+
+    @property
+    def host(self) -> str:
+        return self.connection.host
+
+    def close(self) -> None:
+        """Release the HTTP connections (not those of a session passed in by the caller)."""
+        self.connection.close()
+
+    def __enter__(self) -> PaymentClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        # Never show the key or IV.
+        return f"PaymentClient({self.host!r})"

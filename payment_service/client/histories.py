@@ -1,0 +1,113 @@
+"""Payment histories: register a payment, read it, refund it (R4-R7)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from .connection import Connection, path_id
+from .models import (
+    AccountInput,
+    Amount,
+    PaymentHistory,
+    SourceInput,
+    VendorInput,
+    account_input,
+    amount_input,
+    source_input,
+    vendor_input,
+)
+
+
+class Histories:
+    """``client.histories``: the payment-history routes."""
+
+    def __init__(self, connection: Connection):
+        self._connection = connection
+
+    def create(
+        self,
+        *,
+        vendor: VendorInput,
+        source: SourceInput,
+        price: Amount,
+        password: str,
+        webhook_url: str,
+    ) -> PaymentHistory:
+        """Register a payment the customer made at the gateway (R6, ``POST /payments/histories``).
+
+        The server first confirms the payment with the gateway: iamport's paid amount must
+        equal `price` (else `Unprocessable`, and the server refunds it), Toss approves it with
+        ``orderId = source.id`` and ``amount = price``. Afterwards every change of the payment
+        is posted to `webhook_url` (see `decode_webhook`). `password` protects the record: it
+        is needed to read or cancel it.
+
+        Raises `Conflict` when `source` or the gateway uid is already registered. After a
+        `TransportError` or `ServerError` the payment may or may not be registered: call
+        `get` with the same source before retrying.
+        """
+        body = {
+            "vendor": vendor_input(vendor),
+            "source": source_input(source),
+            "price": amount_input(price),
+            "password": password,
+            "webhook_url": webhook_url,
+        }
+        return self._connection.call(
+            "POST", "/payments/histories", PaymentHistory.from_dict, status=201, body=body
+        )
+
+    def get(self, *, source: SourceInput, password: str) -> PaymentHistory:
+        """Read the payment of `source` (R4, ``PATCH /payments/histories/get``).
+
+        Raises `NotFound` when there is none and `Forbidden` when `password` is wrong.
+        """
+        body = {**source_input(source), "password": password}
+        return self._connection.call(
+            "PATCH", "/payments/histories/get", PaymentHistory.from_dict, status=200, body=body
+        )
+
+    def at(self, id: str | UUID, *, password: str) -> PaymentHistory:
+        """Read a payment by its id (R5, ``PATCH /payments/histories/{id}``).
+
+        Raises `NotFound`, `Forbidden`, or `BadRequest` when `id` is not a UUID.
+        """
+        return self._connection.call(
+            "PATCH",
+            f"/payments/histories/{path_id(id)}",
+            PaymentHistory.from_dict,
+            status=200,
+            body={"password": password},
+        )
+
+    def cancel(
+        self,
+        *,
+        source: SourceInput,
+        password: str,
+        price: Amount,
+        reason: str,
+        account: AccountInput | None = None,
+    ) -> PaymentHistory:
+        """Refund `price` of the payment of `source` (R7, ``PUT /payments/histories/cancel``).
+
+        Call it several times for successive partial refunds. `account` is the refund bank
+        account, required by the gateways for virtual-account payments; leave it None for
+        card payments. Returns the history after the refund (``refund``, ``cancels`` and
+        ``cancelled_at`` updated).
+
+        Raises `NotFound`, `Forbidden`, and `Unprocessable` (or the gateway's own status) when
+        the gateway refuses, e.g. a refund larger than what remains. After a
+        `TransportError` or `ServerError` the refund may have happened: re-read with `get`
+        and compare ``refund`` before retrying.
+        """
+        body = {
+            "source": source_input(source),
+            "password": password,
+            "price": amount_input(price),
+            "reason": reason,
+            # A required key on the wire: null when there is no account.
+            "account": account_input(account),
+        }
+        return self._connection.call(
+            "PUT", "/payments/histories/cancel", PaymentHistory.from_dict, status=200, body=body
+        )

@@ -1,0 +1,60 @@
+"""Payment reservations: saved cards and billing keys (R8-R10)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from .connection import Connection, path_id
+from .models import PaymentReservation, SourceInput, VendorInput, source_input, vendor_input
+
+
+class Reservations:
+    """``client.reservations``: the reservation (saved card / billing key) routes."""
+
+    def __init__(self, connection: Connection):
+        self._connection = connection
+
+    def create(
+        self, *, vendor: VendorInput, source: SourceInput, title: str, password: str
+    ) -> PaymentReservation:
+        """Register a card saved at the gateway (R10, ``POST /payments/reservations``).
+
+        iamport: ``vendor.uid`` is the ``customer_uid`` the card was saved under (use your own
+        id for both it and ``source.id``). Toss: ``vendor.uid`` is the billing key and
+        ``source.id`` must be the ``customerKey`` it was issued for.
+
+        Raises `Conflict` when `source` or the gateway uid is already registered.
+        """
+        body = {
+            "vendor": vendor_input(vendor),
+            "source": source_input(source),
+            "title": title,
+            "password": password,
+        }
+        return self._connection.call(
+            "POST", "/payments/reservations", PaymentReservation.from_dict, status=201, body=body
+        )
+
+    def get(self, *, source: SourceInput, password: str) -> PaymentReservation:
+        """Read the reservation of `source` (R8, ``PATCH /payments/reservations/get``).
+
+        Raises `NotFound` when there is none and `Forbidden` when `password` is wrong.
+        """
+        body = {**source_input(source), "password": password}
+        return self._connection.call(
+            "PATCH",
+            "/payments/reservations/get",
+            PaymentReservation.from_dict,
+            status=200,
+            body=body,
+        )
+
+    def at(self, id: str | UUID, *, password: str) -> PaymentReservation:
+        """Read a reservation by its id (R9, ``PATCH /payments/reservations/{id}``)."""
+        return self._connection.call(
+            "PATCH",
+            f"/payments/reservations/{path_id(id)}",
+            PaymentReservation.from_dict,
+            status=200,
+            body={"password": password},
+        )
