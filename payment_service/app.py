@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
@@ -11,6 +12,7 @@ from . import __version__, http
 from .db import Database
 from .runtime import Runtime
 from .settings import Settings
+from .vendors import VendorRegistry
 
 
 class PaymentApi(Api):
@@ -20,7 +22,15 @@ class PaymentApi(Api):
         http.install(self._app)
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    plugins: Iterable[Any] = (),
+    deliver_webhooks: bool | None = None,
+) -> Flask:
+    """Build the server. `plugins` are vendor plugins registered besides the entry points;
+    `deliver_webhooks` overrides whether this process runs a webhook dispatcher."""
     settings = settings or Settings.load()
     app = Flask(__name__)
     app.config.update(
@@ -31,13 +41,29 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    runtime = Runtime(settings=settings, database=database or Database(settings.database_url))
+    runtime = Runtime(
+        settings=settings,
+        database=database or Database(settings.database_url),
+        vendors=VendorRegistry.from_settings(settings, plugins),
+    )
     app.extensions["payment_service"] = runtime
 
-    api = PaymentApi(app, spec_kwargs=_spec_kwargs())
-    from .api import monitors
+    from .api import histories, internal, monitors, reservations, webhooks
 
+    api = PaymentApi(app, spec_kwargs=_spec_kwargs())
     api.register_blueprint(monitors.blp)
+    api.register_blueprint(histories.blp)
+    api.register_blueprint(reservations.blp)
+    api.register_blueprint(webhooks.blueprint(runtime.vendors))
+    if settings.internal_webhook_enabled:
+        api.register_blueprint(internal.blp)
+
+    if settings.deliver_webhooks if deliver_webhooks is None else deliver_webhooks:
+        from .delivery.dispatcher import Dispatcher
+
+        dispatcher = Dispatcher(runtime).start()
+        runtime.outbox_written = dispatcher.wake
+        runtime.closers.append(dispatcher.stop)
     return app
 
 

@@ -7,16 +7,33 @@ app keeps one in `app.extensions["payment_service"]`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .db import Database
 from .settings import Settings
+from .vendors import VendorRegistry
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
 class Runtime:
     settings: Settings
     database: Database
-    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    vendors: VendorRegistry
+    clock: Callable[[], datetime] = utcnow
+    started_at: datetime = field(default_factory=utcnow)
     process_uid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    outbox_written: Callable[[], None] = lambda: None
+    """Called after a transaction that wrote outbox rows commits (wakes the dispatcher)."""
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Stop background work and release connections (tests, embedded servers)."""
+        while self.closers:
+            self.closers.pop()()
+        self.database.dispose()

@@ -104,7 +104,7 @@ def settings(database_url: str) -> Settings:
 def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings)
     yield app
-    app.extensions["payment_service"].database.dispose()
+    app.extensions["payment_service"].close()
 
 
 @pytest.fixture

@@ -58,3 +58,21 @@ class System(MethodView):
     def get(self) -> dict[str, Any]:
         current = runtime()
         return system_info(current.process_uid, current.started_at)
+
+
+@blp.route("/plugins")
+class Plugins(MethodView):
+    @blp.encrypted_response(200)
+    def get(self) -> list[dict[str, Any]]:
+        """The vendor plugins loaded: vendor code, plugin, distribution and version."""
+        return runtime().vendors.describe()
+
+
+@blp.route("/webhooks")
+class Webhooks(MethodView):
+    @blp.encrypted_response(200)
+    def get(self) -> dict[str, Any]:
+        """Outgoing webhooks by state, and the creation time of the oldest still pending."""
+        from ..delivery.dispatcher import counts
+
+        return counts(runtime())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -95,6 +95,9 @@ class VendorRegistry:
 
     def for_webhook(self, name: str) -> Vendor | None:
         return self._by_webhook.get(name)
+
+    def __iter__(self) -> Iterator[Vendor]:
+        return iter([item.vendor for _, item in sorted(self._by_code.items())])
 
     @property
     def codes(self) -> list[str]:

@@ -1,0 +1,75 @@
+"""R4-R7: payment histories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from ..payments import histories
+from ..payments.inputs import NewCancel, NewHistory, Source
+from ..transport import Blueprint
+from .context import runtime
+from .schemas import (
+    AccessorSchema,
+    CancelCreateSchema,
+    HistoryCreateSchema,
+    HistorySchema,
+    PasswordSchema,
+    require_uuid,
+)
+
+blp = Blueprint(
+    "histories",
+    __name__,
+    url_prefix="/payments/histories",
+    description="Payments: approve at the gateway, look up, cancel.",
+)
+
+
+@blp.route("")
+class Histories(MethodView):
+    @blp.encrypted_arguments(HistoryCreateSchema)
+    @blp.encrypted_response(201, HistorySchema, "The payment, approved and stored.")
+    @blp.alt_response(409, description="The source or the vendor uid is already registered.")
+    @blp.alt_response(422, description="The gateway payment does not match the order.")
+    def post(self, new: NewHistory) -> dict[str, Any]:
+        """Register a payment that the gateway's popup returned (R6).
+
+        The server approves it at the gateway for exactly `price` and the order `source.id`;
+        a payment that does not match is refused, and cancelled if it was already paid.
+        """
+        return histories.create(runtime(), new)
+
+
+@blp.route("/get")
+class HistoryBySource(MethodView):
+    @blp.encrypted_arguments(AccessorSchema)
+    @blp.encrypted_response(200, HistorySchema)
+    @blp.alt_response(403, description="Wrong password.")
+    @blp.alt_response(404, description="No such payment.")
+    def patch(self, accessor: tuple[Source, str]) -> dict[str, Any]:
+        """Look up a payment by its source and password (R4)."""
+        source, password = accessor
+        return histories.get_by_source(runtime(), source, password)
+
+
+@blp.route("/cancel")
+class HistoryCancel(MethodView):
+    @blp.encrypted_arguments(CancelCreateSchema)
+    @blp.encrypted_response(200, HistorySchema, "The payment after the refund.")
+    @blp.alt_response(422, description="More than the refundable remainder, or refused.")
+    def put(self, request: NewCancel) -> dict[str, Any]:
+        """Refund all or part of a payment (R7)."""
+        return histories.cancel(runtime(), request)
+
+
+@blp.route("/<id>")
+class HistoryById(MethodView):
+    @blp.encrypted_arguments(PasswordSchema)
+    @blp.encrypted_response(200, HistorySchema)
+    @blp.alt_response(403, description="Wrong password.")
+    @blp.alt_response(404, description="No such payment.")
+    def patch(self, body: dict[str, str], id: str) -> dict[str, Any]:
+        """Look up a payment by its id and password (R5)."""
+        return histories.get_by_id(runtime(), require_uuid(id), body["password"])

@@ -1,0 +1,59 @@
+"""R8-R10: payment reservations (saved cards and billing keys)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from ..payments import reservations
+from ..payments.inputs import NewReservation, Source
+from ..transport import Blueprint
+from .context import runtime
+from .schemas import (
+    AccessorSchema,
+    PasswordSchema,
+    ReservationCreateSchema,
+    ReservationSchema,
+    require_uuid,
+)
+
+blp = Blueprint(
+    "reservations",
+    __name__,
+    url_prefix="/payments/reservations",
+    description="Saved cards and billing keys for subscription payments.",
+)
+
+
+@blp.route("")
+class Reservations(MethodView):
+    @blp.encrypted_arguments(ReservationCreateSchema)
+    @blp.encrypted_response(201, ReservationSchema)
+    @blp.alt_response(409, description="The source or the vendor uid is already registered.")
+    def post(self, new: NewReservation) -> dict[str, Any]:
+        """Register a saved card (iamport customer) or billing key (Toss) (R10)."""
+        return reservations.create(runtime(), new)
+
+
+@blp.route("/get")
+class ReservationBySource(MethodView):
+    @blp.encrypted_arguments(AccessorSchema)
+    @blp.encrypted_response(200, ReservationSchema)
+    @blp.alt_response(403, description="Wrong password.")
+    @blp.alt_response(404, description="No such reservation.")
+    def patch(self, accessor: tuple[Source, str]) -> dict[str, Any]:
+        """Look up a reservation by its source and password (R8)."""
+        source, password = accessor
+        return reservations.get_by_source(runtime(), source, password)
+
+
+@blp.route("/<id>")
+class ReservationById(MethodView):
+    @blp.encrypted_arguments(PasswordSchema)
+    @blp.encrypted_response(200, ReservationSchema)
+    @blp.alt_response(403, description="Wrong password.")
+    @blp.alt_response(404, description="No such reservation.")
+    def patch(self, body: dict[str, str], id: str) -> dict[str, Any]:
+        """Look up a reservation by its id and password (R9)."""
+        return reservations.get_by_id(runtime(), require_uuid(id), body["password"])

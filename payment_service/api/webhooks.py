@@ -1,0 +1,58 @@
+"""R11/R12: webhooks posted by the gateways (plain JSON, as they send them).
+
+One route per installed vendor, at /payments/webhooks/<its webhook name> (iamport → `iamport`,
+Toss Payments → `toss`), so a third-party vendor plugin gets its own without touching this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, request
+
+from ..payments import webhooks
+from ..transport import Blueprint
+from ..vendors import VendorRegistry
+from .context import runtime
+
+
+def blueprint(vendors: VendorRegistry) -> Blueprint:
+    blp = Blueprint(
+        "webhooks",
+        __name__,
+        url_prefix="/payments/webhooks",
+        description="Notifications from the gateways. Never trusted: the payment is re-fetched.",
+    )
+    for vendor in vendors:
+        name = vendor.webhook_name
+        documented = blp.doc(
+            summary=f"Webhook from {vendor.code}",
+            description=(
+                f"What {vendor.code} posts, as plain JSON. Answered 201 whether the event "
+                "changed a payment, changed nothing, or concerned a payment this server does "
+                "not hold (the `X-Webhook-Outcome` header says which); 400 for a malformed "
+                "body; the gateway's error status when re-fetching the payment fails."
+            ),
+            requestBody={
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            responses={"201": {"description": "Received (empty body)."}},
+        )
+        blp.route(f"/{name}", methods=["POST"], endpoint=f"receive_{name}")(
+            documented(_receiver(name))
+        )
+    return blp
+
+
+def _receiver(name: str) -> Callable[[], Response]:
+    def receive() -> Response:
+        body: Any = Blueprint.ARGUMENTS_PARSER.load_json(request, None)  # type: ignore[arg-type]
+        outcome = webhooks.receive(runtime(), name, body)
+        response = Response(b"", status=201, content_type="application/json")
+        response.headers["X-Webhook-Outcome"] = outcome.status
+        return response
+
+    receive.__name__ = f"receive_{name}"
+    return receive

@@ -1,0 +1,41 @@
+"""Writing outgoing webhooks: a row in the same transaction as the change it reports.
+
+Nothing is sent here; the dispatcher delivers due rows. So a change is never reported unless
+it was committed, and never lost once it was, whatever happens to this process next.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..db import PaymentHistory, PaymentHistoryWebhook
+from ..settings import Settings
+
+
+def enqueue(
+    session: Session,
+    history: PaymentHistory,
+    previous: dict[str, Any],
+    current: dict[str, Any],
+    event: Any,
+    settings: Settings,
+    now: datetime,
+) -> PaymentHistoryWebhook:
+    """Record that `history` changed from `previous` to `current` because of `event`."""
+    cipher = settings.keys.webhook
+    webhook = PaymentHistoryWebhook(
+        payment_history_id=history.id,
+        previous=cipher.encrypt_json(previous),
+        current=cipher.encrypt_json(current),
+        data=cipher.encrypt_json(event),
+        created_at=now,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        deadline_at=now + timedelta(seconds=settings.webhooks.deadline_s),
+    )
+    session.add(webhook)
+    return webhook

@@ -1,0 +1,37 @@
+"""The request a service receives (spec §4.8): `text/plain`, the connection-key ciphertext of
+`{id, source, previous, current}` — byte-compatible with the original, so its SDK decodes it.
+
+When `PAYMENT_WEBHOOK_SIGNING_SECRET` is set, Standard Webhooks headers are added as well
+(`webhook-id`, `webhook-timestamp`, `webhook-signature`): receivers that know the secret can
+check the sender and reject replays; those that do not simply ignore the headers.
+"""
+
+from __future__ import annotations
+
+from ..crypto import dumps
+from ..db import PaymentHistory, PaymentHistoryWebhook
+from ..settings import Settings
+
+
+def build_request(
+    webhook: PaymentHistoryWebhook, history: PaymentHistory, settings: Settings, timestamp: int
+) -> tuple[str, dict[str, str]]:
+    stored = settings.keys.webhook
+    payload = {
+        "id": webhook.id,
+        "source": {
+            "schema": history.source_schema,
+            "table": history.source_table,
+            "id": history.source_id,
+        },
+        "previous": stored.decrypt_json(webhook.previous),
+        "current": stored.decrypt_json(webhook.current),
+    }
+    body = settings.keys.connection.encrypt(dumps(payload))
+    headers = {"Content-Type": "text/plain"}
+    secret = settings.webhooks.signing_secret
+    if secret:
+        from ..client.webhooks import sign_webhook
+
+        headers.update(sign_webhook(secret, webhook.id, timestamp, body))
+    return body, headers

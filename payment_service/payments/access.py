@@ -1,0 +1,84 @@
+"""Finding stored records and checking their passwords.
+
+A lookup of an unknown record still spends one bcrypt check, so that "not found" and "wrong
+password" take the same time (the statuses differ, as the wire requires, but timing tells no
+more than they do).
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ..crypto import burn_password_check, check_password
+from ..db import PaymentHistory, PaymentReservation
+from ..errors import NotFound, WrongPassword
+from .inputs import Source
+
+Record = TypeVar("Record", PaymentHistory, PaymentReservation)
+
+
+def by_source(
+    session: Session, model: type[Record], source: Source, *, lock: bool = False
+) -> Record | None:
+    query = select(model).where(
+        model.source_schema == source.schema,
+        model.source_table == source.table,
+        model.source_id == source.id,
+    )
+    return _one(session, model, query, lock)
+
+
+def by_id(session: Session, model: type[Record], id: str, *, lock: bool = False) -> Record | None:
+    return _one(session, model, select(model).where(model.id == id.lower()), lock)
+
+
+def by_vendor(
+    session: Session, model: type[Record], code: str, uid: str, *, lock: bool = False
+) -> Record | None:
+    query = select(model).where(model.vendor_code == code, model.vendor_uid == uid)
+    return _one(session, model, query, lock)
+
+
+def conflicting(
+    session: Session, model: type[Record], source: Source, code: str, uid: str
+) -> list[Record]:
+    """Rows (confirmed or not) that already hold this source or this vendor uid, locked."""
+    query = select(model).where(
+        or_(
+            (model.source_schema == source.schema)
+            & (model.source_table == source.table)
+            & (model.source_id == source.id),
+            (model.vendor_code == code) & (model.vendor_uid == uid),
+        )
+    )
+    return list(session.scalars(query.with_for_update()).all())
+
+
+def same_source(row: PaymentHistory | PaymentReservation, source: Source) -> bool:
+    return (row.source_schema, row.source_table, row.source_id) == (
+        source.schema,
+        source.table,
+        source.id,
+    )
+
+
+def _one(session: Session, model: type[Record], query, lock: bool) -> Record | None:  # type: ignore[no-untyped-def]
+    if model is PaymentHistory:
+        # A history whose gateway confirmation is still in flight is not a payment yet.
+        query = query.where(PaymentHistory.confirmed_at.is_not(None))
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query.execution_options(populate_existing=True)).first()
+
+
+def unlock(record: Record | None, password: str, what: str) -> Record:
+    """Return the record if `password` opens it: 404 when absent, 403 when wrong."""
+    if record is None:
+        burn_password_check(password)
+        raise NotFound(f"No {what} found.")
+    if not check_password(password, record.password):
+        raise WrongPassword()
+    return record

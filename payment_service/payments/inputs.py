@@ -1,0 +1,50 @@
+"""What the routes hand to the payment behaviour, already validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..vendors import RefundAccount
+
+
+@dataclass(frozen=True)
+class Source:
+    """The record in the calling service that a payment belongs to (e.g. its order)."""
+
+    schema: str
+    table: str
+    id: str
+
+
+@dataclass(frozen=True)
+class VendorRef:
+    code: str
+    store_id: str
+    uid: str
+
+
+@dataclass(frozen=True)
+class NewHistory:
+    vendor: VendorRef
+    source: Source
+    price: Decimal
+    password: str
+    webhook_url: str
+
+
+@dataclass(frozen=True)
+class NewCancel:
+    source: Source
+    password: str
+    price: Decimal
+    reason: str
+    account: RefundAccount | None
+
+
+@dataclass(frozen=True)
+class NewReservation:
+    vendor: VendorRef
+    source: Source
+    title: str
+    password: str

@@ -1,0 +1,72 @@
+"""Reservations: saved cards / billing keys for subscription payments (spec §4.6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..crypto import hash_password
+from ..db import PaymentReservation
+from ..errors import Conflict
+from ..runtime import Runtime
+from . import access
+from .inputs import NewReservation, Source
+from .views import reservation_view
+
+WHAT = "payment reservation"
+
+
+def create(runtime: Runtime, new: NewReservation) -> dict[str, Any]:
+    vendor = runtime.vendors.get(new.vendor.code)
+    # Duplicates are refused before the gateway is asked (a look-up there has no side effect,
+    # but an answer we cannot store is wasted work).
+    with runtime.database.transaction() as session:
+        _refuse_duplicate(session, new)
+    data = vendor.fetch_reservation(new.vendor.store_id, new.vendor.uid, customer_id=new.source.id)
+    try:
+        with runtime.database.transaction() as session:
+            _refuse_duplicate(session, new)
+            row = PaymentReservation(
+                source_schema=new.source.schema,
+                source_table=new.source.table,
+                source_id=new.source.id,
+                vendor_code=new.vendor.code,
+                vendor_uid=new.vendor.uid,
+                vendor_store_id=new.vendor.store_id,
+                title=new.title,
+                data=runtime.settings.keys.reservation.encrypt_json(data),
+                password=hash_password(new.password),
+                created_at=runtime.clock(),
+            )
+            session.add(row)
+            session.flush()
+            return reservation_view(row, runtime.settings.keys.reservation)
+    except IntegrityError:
+        raise Conflict(
+            "A payment reservation with the same source or vendor uid already exists."
+        ) from None
+
+
+def _refuse_duplicate(session: Session, new: NewReservation) -> None:
+    existing = access.conflicting(
+        session, PaymentReservation, new.source, new.vendor.code, new.vendor.uid
+    )
+    if not existing:
+        return
+    if access.same_source(existing[0], new.source):
+        raise Conflict("A payment reservation already exists for this source (schema, table, id).")
+    raise Conflict("A payment reservation already exists for this vendor uid.")
+
+
+def get_by_source(runtime: Runtime, source: Source, password: str) -> dict[str, Any]:
+    with runtime.database.transaction() as session:
+        row = access.unlock(access.by_source(session, PaymentReservation, source), password, WHAT)
+        return reservation_view(row, runtime.settings.keys.reservation)
+
+
+def get_by_id(runtime: Runtime, id: str, password: str) -> dict[str, Any]:
+    with runtime.database.transaction() as session:
+        row = access.unlock(access.by_id(session, PaymentReservation, id), password, WHAT)
+        return reservation_view(row, runtime.settings.keys.reservation)

@@ -1,0 +1,59 @@
+"""The wire forms of stored records: `IPaymentHistory` and `IPaymentReservation` (spec §2.4),
+with keys in the original's order and decrypted gateway data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from ..crypto import Cipher
+from ..db import PaymentHistory, PaymentReservation
+
+
+def iso(moment: datetime | None) -> str | None:
+    """JavaScript's Date.toISOString(): UTC, milliseconds, `Z`."""
+    if moment is None:
+        return None
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def history_view(row: PaymentHistory, cipher: Cipher) -> dict[str, Any]:
+    refund = row.refund or Decimal(0)
+    return {
+        "id": row.id,
+        "vendor_code": row.vendor_code,
+        "vendor": {"code": row.vendor_code, "uid": row.vendor_uid, "store_id": row.vendor_store_id},
+        "source": {"schema": row.source_schema, "table": row.source_table, "id": row.source_id},
+        "cancels": [
+            {
+                "price": cancel.amount,
+                "reason": cancel.reason,
+                "created_at": iso(cancel.created_at),
+                # The original emits `time` beside `created_at` (same instant); clients see it.
+                "time": iso(cancel.created_at),
+            }
+            for cancel in row.cancels
+        ],
+        "currency": row.currency,
+        "price": row.price,
+        "refund": refund if refund else None,
+        "data": cipher.decrypt_json(row.data),
+        "webhook_url": row.webhook_url,
+        "created_at": iso(row.created_at),
+        "paid_at": iso(row.paid_at),
+        "cancelled_at": iso(row.cancelled_at),
+    }
+
+
+def reservation_view(row: PaymentReservation, cipher: Cipher) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "vendor_code": row.vendor_code,
+        "vendor": {"code": row.vendor_code, "store_id": row.vendor_store_id, "uid": row.vendor_uid},
+        "source": {"schema": row.source_schema, "table": row.source_table, "id": row.source_id},
+        "title": row.title,
+        "data": cipher.decrypt_json(row.data),
+        "created_at": iso(row.created_at),
+    }
