@@ -73,3 +73,15 @@ def test_module_serves_until_signalled(
 
     child.send_signal(stop)
     assert child.wait(5) == 0
+
+
+def test_defaults_are_the_original_port_on_the_loopback_address() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "fake_servers.iamport", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0
+    assert "address to bind (127.0.0.1)" in done.stdout
+    assert "port (10851)" in done.stdout

@@ -23,6 +23,15 @@ def test_capacity_evicts_the_oldest_payment(api: IamportClient, fake: FakeIampor
         assert api.ok("GET", f"/payments/{imp_uid}")["imp_uid"] == imp_uid
 
 
+def test_lowered_capacity_evicts_down_to_it(api: IamportClient, fake: FakeIamport) -> None:
+    older = [fake.pay_by_card(1000, new_uid())["imp_uid"] for _ in range(3)]
+    fake.set_expiration(capacity=1)
+    newest = fake.pay_by_card(1000, new_uid())["imp_uid"]
+    for imp_uid in older:
+        api.error(404, "GET", f"/payments/{imp_uid}")
+    api.ok("GET", f"/payments/{newest}")
+
+
 def test_expired_payment_stays_readable_until_the_next_insert(
     api: IamportClient, fake: FakeIamport
 ) -> None:
