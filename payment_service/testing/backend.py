@@ -1,0 +1,154 @@
+"""The payment server and both fake gateways, in this process, on free ports, wired together.
+
+    with PaymentBackend() as backend:
+        imp_uid = backend.customer.pay_iamport_card(20000, order_id)
+        ...  # call backend.url with the connection key (backend.key, backend.iv)
+
+The database is a temporary SQLite file unless `database_url` is given (it is then upgraded to
+the current schema, and left in place).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from flask import Flask
+
+from fake_servers.common.server import ServerThread
+
+from ..app import create_app
+from ..db import Database
+from ..db.migrate import upgrade
+from ..runtime import Runtime
+from ..settings import Settings
+from .customer import Customer
+from .fakes import GatewayFakes
+from .receiver import WebhookReceiver
+
+
+class PaymentBackend:
+    def __init__(
+        self,
+        database_url: str | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        iamport_port: int = 0,
+        toss_port: int = 0,
+        plugins: Iterable[Any] = (),
+    ):
+        self.database_url = database_url
+        self.environ = dict(environ or {})
+        self.host = host
+        self.port = port
+        self.plugins = tuple(plugins)
+        self.fakes = GatewayFakes(host, iamport_port, toss_port)
+        self.customer = Customer(self.fakes.iamport, self.fakes.toss)
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._server: ServerThread | None = None
+        self._receivers: list[WebhookReceiver] = []
+        self.app: Flask | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def open(self) -> PaymentBackend:
+        if self._server is not None:
+            return self
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _open(self) -> None:
+        url = self.database_url
+        if url is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="payment-backend-")
+            url = f"sqlite:///{Path(self._tmp.name) / 'payments.sqlite3'}"
+        self.fakes.start()
+        environ = {
+            "PAYMENT_MODE": "local",
+            "PAYMENT_DATABASE_URL": url,
+            "PAYMENT_VENDORS": json.dumps(self.fakes.vendor_options()),
+            **self.environ,
+        }
+        settings = Settings.load(environ=environ, env_file=None)
+        database = Database(settings.database_url)
+        upgrade(database)
+        self.app = create_app(settings, database=database, plugins=self.plugins)
+        self._server = ServerThread(self.app, self.host, self.port).start()
+        self.fakes.point_webhooks_at(self._server.url)
+
+    def close(self) -> None:
+        for receiver in self._receivers:
+            receiver.stop()
+        self._receivers.clear()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self.app is not None:
+            self.runtime.close()
+            self.app = None
+        self.fakes.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> PaymentBackend:
+        return self.open()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- what a test uses -------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the backend is not open")
+        return self._server.url
+
+    @property
+    def runtime(self) -> Runtime:
+        if self.app is None:
+            raise RuntimeError("the backend is not open")
+        return self.app.extensions["payment_service"]
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def key(self) -> str:
+        """The connection encryption key (what the SDK and webhook receivers need)."""
+        return self.settings.keys.connection.key
+
+    @property
+    def iv(self) -> str:
+        return self.settings.keys.connection.iv
+
+    @property
+    def iamport(self) -> Any:
+        return self.fakes.iamport
+
+    @property
+    def toss(self) -> Any:
+        return self.fakes.toss
+
+    def webhook_receiver(self) -> WebhookReceiver:
+        """A started receiver of this backend's webhooks, stopped with the backend."""
+        receiver = WebhookReceiver(self.key, self.iv, host=self.host).start()
+        self._receivers.append(receiver)
+        return receiver
