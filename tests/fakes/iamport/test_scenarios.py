@@ -288,7 +288,9 @@ def test_fake_vbank_payment(api: IamportClient, fake: FakeIamport) -> None:
     assert payment["vbank_holder"] != "홍길동"  # iamport names the holder itself
     assert payment["vbank_name"].endswith("은행")
     assert len(payment["vbank_num"]) == 9
-    assert payment["vbank_issued_at"] > payment["started_at"] * 100  # milliseconds
+    # The issue time in milliseconds, while every other time is in seconds.
+    assert payment["vbank_issued_at"] == round(payment["started_at"] * 1000)
+    assert isinstance(payment["vbank_issued_at"], int)
 
 
 def test_fake_vbank_payment_cancel_without_refund(api: IamportClient, fake: FakeIamport) -> None:
