@@ -7,6 +7,6 @@
 """
 
 from .app import create_app
-from .fake import DEFAULT_PORT, FakeIamport
+from .fake import DEFAULT_CREDENTIALS, DEFAULT_PORT, FakeIamport
 
-__all__ = ["DEFAULT_PORT", "FakeIamport", "create_app"]
+__all__ = ["DEFAULT_CREDENTIALS", "DEFAULT_PORT", "FakeIamport", "create_app"]
