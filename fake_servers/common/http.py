@@ -63,10 +63,9 @@ def empty_response(status: int) -> Response:
     return Response(b"", status=status, content_type="application/json")
 
 
-def read_json_body(allow_empty: bool = False) -> Any:
+def _parse_body(allow_empty: bool) -> Any:
     """Parse the request body the way the original fakes' framework does.
 
-    Returns None for an empty body when `allow_empty` is set (routes that take no body).
     """
     raw = request.get_data(cache=True)
     media = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -88,14 +87,15 @@ def read_json_body(allow_empty: bool = False) -> Any:
         raise HttpError(400, _parser_message(error)) from None
 
 
-def read_js_json_body(allow_empty: bool = False) -> Any:
-    """`read_json_body`, also refusing with a 400 what JavaScript's `JSON.parse` refuses.
+def read_json_body(allow_empty: bool = False) -> Any:
+    """The parsed request body, refused (always with a 400) where the original would refuse it.
 
+    Returns None for an empty body when `allow_empty` is set (routes that take no body).
     Python's parser accepts `NaN` and `Infinity`, which could not be echoed back as JSON, and
     gives up on deep nesting with a RecursionError where the original servers answer 400.
     """
     try:
-        value = read_json_body(allow_empty=allow_empty)
+        value = _parse_body(allow_empty)
     except RecursionError:
         raise HttpError(400, "Maximum call stack size exceeded") from None
     pending = [value]

@@ -14,7 +14,7 @@ from fake_servers.common.http import (
     empty_response,
     install_conventions,
     json_response,
-    read_js_json_body,
+    read_json_body,
 )
 from fake_servers.common.validation import Schema, require
 
@@ -34,7 +34,7 @@ def create_app(fake: FakeToss) -> Flask:
     state = fake.state
 
     def body(schema: Schema) -> Any:
-        return require(schema, read_js_json_body())
+        return require(schema, read_json_body())
 
     def authorize() -> None:
         authenticate(request.headers.get("Authorization"), fake.accepts)
