@@ -64,9 +64,7 @@ def empty_response(status: int) -> Response:
 
 
 def _parse_body(allow_empty: bool) -> Any:
-    """Parse the request body the way the original fakes' framework does.
-
-    """
+    """Parse the request body the way the original fakes' framework (Fastify) does."""
     raw = request.get_data(cache=True)
     media = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if not raw and allow_empty:
