@@ -1,0 +1,39 @@
+"""One stub server per test session, reset for every test; a client pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from fake_servers.common.server import ServerThread
+from payment_service.client import PaymentClient
+
+from .stub import StubServer
+from .wire import IV, KEY
+
+
+@pytest.fixture(scope="session")
+def _stub_thread() -> Iterator[tuple[StubServer, ServerThread]]:
+    stub = StubServer()
+    with ServerThread(stub.app) as thread:
+        yield stub, thread
+
+
+@pytest.fixture
+def stub(_stub_thread: tuple[StubServer, ServerThread]) -> Iterator[StubServer]:
+    server, _ = _stub_thread
+    server.reset()
+    yield server
+    server.reset()
+
+
+@pytest.fixture
+def stub_url(_stub_thread: tuple[StubServer, ServerThread]) -> str:
+    return _stub_thread[1].url
+
+
+@pytest.fixture
+def client(stub: StubServer, stub_url: str) -> Iterator[PaymentClient]:
+    with PaymentClient(stub_url, KEY, IV, timeout=5.0) as client:
+        yield client

@@ -1,0 +1,190 @@
+"""Error answers: plain JSON, never decrypted, one exception class per status."""
+
+from __future__ import annotations
+
+import pytest
+
+from payment_service.client import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    GatewayError,
+    InvalidResponse,
+    NotFound,
+    PaymentClient,
+    PaymentError,
+    PaymentSDKError,
+    ServerError,
+    Unprocessable,
+)
+
+from .samples import HISTORY_ID, SOURCE, iamport_history
+from .stub import DECRYPT_FAILED, Reply, StubServer
+from .wire import IV, aes_encrypt
+
+GET = ("PATCH", "/payments/histories/get")
+
+
+def get(client: PaymentClient) -> None:
+    client.histories.get(source=SOURCE, password="some-password")
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, BadRequest),
+        (403, Forbidden),
+        (404, NotFound),
+        (409, Conflict),
+        (422, Unprocessable),
+        (500, ServerError),
+        (501, ServerError),
+        (502, GatewayError),
+        (503, GatewayError),
+        (504, GatewayError),
+        (401, PaymentError),
+        (413, PaymentError),
+    ],
+)
+def test_each_status_raises_its_class_with_status_and_message(
+    client, stub: StubServer, status: int, cls: type[PaymentError]
+) -> None:
+    stub.on(*GET, Reply.nest(status, "some message", "Whatever"))
+
+    with pytest.raises(cls) as caught:
+        get(client)
+
+    error = caught.value
+    assert type(error) is cls
+    assert error.status == status
+    assert error.message == "some message"
+    assert error.body == {"message": "some message", "error": "Whatever", "statusCode": status}
+    assert (error.method, error.path) == GET
+
+
+def test_gateway_errors_are_server_errors_too(client, stub: StubServer) -> None:
+    stub.on(*GET, Reply.nest(503, "gateway down", "Service Unavailable"))
+    with pytest.raises(ServerError):
+        get(client)
+
+
+def test_wrong_password_is_forbidden(client, stub: StubServer) -> None:
+    stub.on(*GET, Reply.nest(403, "Wrong password.", "Forbidden"))
+
+    with pytest.raises(Forbidden, match="Wrong password"):
+        get(client)
+
+
+def test_a_gateway_pass_through_error_keeps_path_and_raw_message(client, stub: StubServer) -> None:
+    raw = '{"code":"ALREADY_PROCESSED_PAYMENT","message":"이미 처리된 결제 입니다."}'
+    stub.on(*GET, Reply.error(422, {"path": "/v1/payments/pk_1", "message": raw}))
+
+    with pytest.raises(Unprocessable) as caught:
+        get(client)
+
+    assert caught.value.message == raw
+    assert caught.value.body["path"] == "/v1/payments/pk_1"
+
+
+def test_a_validation_error_body_is_kept_whole(client, stub: StubServer) -> None:
+    body = {
+        "path": "$input.password",
+        "reason": "Error on typia.assert(): invalid type on $input.password",
+        "expected": "string",
+        "value": 3,
+        "message": "Request body data is not following the promised type.",
+    }
+    stub.on(*GET, Reply.error(400, body))
+
+    with pytest.raises(BadRequest) as caught:
+        get(client)
+
+    assert caught.value.body == body
+    assert caught.value.message == body["message"]
+
+
+def test_an_error_body_is_never_decrypted(client, stub: StubServer) -> None:
+    # Even an error body that *is* valid ciphertext stays as it came.
+    ciphertext = aes_encrypt('{"message":"secret"}')
+    stub.on(*GET, Reply(400, ciphertext, "text/plain"))
+
+    with pytest.raises(BadRequest) as caught:
+        get(client)
+
+    assert caught.value.text == ciphertext
+    assert caught.value.body is None
+    assert caught.value.message == ciphertext
+
+
+def test_a_non_json_error_body_gives_a_short_message(client, stub: StubServer) -> None:
+    html = "<html><body>" + "Bad Gateway " * 100 + "</body></html>"
+    stub.on(*GET, Reply(502, html, "text/html"))
+
+    with pytest.raises(GatewayError) as caught:
+        get(client)
+
+    assert caught.value.message.startswith("<html><body>Bad Gateway")
+    assert len(caught.value.message) <= 200
+    assert caught.value.text == html
+
+
+def test_an_empty_error_body_gives_the_reason_phrase(client, stub: StubServer) -> None:
+    stub.on(*GET, Reply(503))
+
+    with pytest.raises(GatewayError) as caught:
+        get(client)
+
+    assert caught.value.message == "Service Unavailable"
+
+
+def test_an_unknown_route_is_not_found(client, stub: StubServer) -> None:
+    with pytest.raises(NotFound, match="Cannot PATCH /payments/histories/get"):
+        get(client)
+
+
+def test_a_client_with_the_wrong_key_gets_bad_request(stub: StubServer, stub_url: str) -> None:
+    with (
+        PaymentClient(stub_url, "0123456789abcdef", IV) as client,
+        pytest.raises(BadRequest) as caught,
+    ):
+        get(client)
+
+    assert caught.value.message == DECRYPT_FAILED
+
+
+def test_a_success_body_that_does_not_decrypt_is_an_invalid_response(
+    client, stub: StubServer
+) -> None:
+    stub.on(*GET, Reply(200, "this is not ciphertext", "text/plain"))
+
+    with pytest.raises(InvalidResponse, match="does not decrypt") as caught:
+        get(client)
+
+    assert caught.value.status == 200
+    assert caught.value.text == "this is not ciphertext"
+
+
+def test_a_success_body_that_is_not_a_history_is_an_invalid_response(
+    client, stub: StubServer
+) -> None:
+    broken = iamport_history(price="a lot")
+    stub.on(*GET, Reply.encrypted(broken))
+
+    with pytest.raises(InvalidResponse, match="'price' must be a number"):
+        get(client)
+
+
+def test_a_redirect_is_not_followed(client, stub: StubServer) -> None:
+    stub.on(*GET, Reply(307, "", None, headers={"Location": f"/payments/histories/{HISTORY_ID}"}))
+
+    with pytest.raises(PaymentError) as caught:
+        get(client)
+
+    assert caught.value.status == 307
+    assert len(stub.requests) == 1
+
+
+def test_every_sdk_error_shares_one_base(client, stub: StubServer) -> None:
+    stub.on(*GET, Reply.nest(409, "dup", "Conflict"))
+    with pytest.raises(PaymentSDKError):
+        get(client)
