@@ -23,7 +23,7 @@ from .errors import (
     UnknownVendor,
     VendorConfigError,
 )
-from .gateway import GatewayClient, decimal
+from .gateway import GatewayClient, decimal, segment
 from .interface import CancelRecord, PaymentSummary, RefundAccount, Vendor, WebhookNotice
 from .options import VendorOptions
 from .plugins import ENTRY_POINT_GROUP, VendorRegistry, build_manager
@@ -53,4 +53,5 @@ __all__ = [
     "build_manager",
     "decimal",
     "hookimpl",
+    "segment",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -110,3 +111,15 @@ def decimal(value: Any) -> Decimal:
     if isinstance(value, bool) or value is None:
         raise ValueError(f"not an amount: {value!r}")
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def segment(value: str) -> str:
+    """`value` as one URL path segment, e.g. a payment uid in `/payments/{uid}`.
+
+    Uids come from callers: quoting `/`, `?`, `#` and `%`, and spelling a bare `.` or `..`
+    with escapes (HTTP clients resolve those as dot-segments), keeps every uid inside its own
+    segment, so a crafted uid can never reach another route of the gateway with our
+    credentials.
+    """
+    quoted = quote(value, safe="")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted

@@ -1,0 +1,58 @@
+"""An iamport payment (`IIamportPayment`) mapped to the common history fields (spec §4.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from payment_service.vendors import CancelRecord, GatewayError, PaymentSummary, decimal
+
+from .options import CODE
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
+    try:
+        currency = payment["currency"]
+        if not isinstance(currency, str):
+            raise TypeError("currency is not a string")
+        return PaymentSummary(
+            currency=currency,
+            price=decimal(payment["amount"]),
+            paid_at=instant(payment["paid_at"]),
+            cancels=tuple(cancel_record(entry) for entry in payment.get("cancel_history") or ()),
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+        raise GatewayError(
+            f"iamport sent a payment this server cannot read ({type(error).__name__}: {error}).",
+            vendor=CODE,
+            status=502,
+        ) from None
+
+
+def cancel_record(entry: Mapping[str, Any]) -> CancelRecord:
+    cancelled_at = instant(entry["cancelled_at"])
+    if cancelled_at is None:
+        raise ValueError("a cancel_history entry has no cancelled_at")
+    reason = entry.get("reason")
+    return CancelRecord(
+        amount=decimal(entry["amount"]),
+        reason=reason if isinstance(reason, str) else "",
+        cancelled_at=cancelled_at,
+        data=dict(entry),
+    )
+
+
+def instant(seconds: Any) -> datetime | None:
+    """iamport's Unix seconds (fractional, 0 for "never") as a UTC datetime to the millisecond.
+
+    Computed in Decimal: `1795662194.951 * 1000` in floating point lands a hair below 951 ms,
+    which the truncation would turn into 950.
+    """
+    value = decimal(seconds)
+    if value == 0:
+        return None
+    # int() truncates, as JavaScript's Date does with fractional milliseconds.
+    return EPOCH + timedelta(milliseconds=int(value * 1000))

@@ -1,0 +1,48 @@
+"""iamport's settings: `PAYMENT_VENDORS["iamport"]`, with the original server's environment
+variables as the default credentials.
+
+    {"iamport": {"base_url": "https://api.iamport.kr", "timeout_s": 10,
+                 "default": {"imp_key": "...", "imp_secret": "..."},
+                 "stores": {"store-a": {"imp_key": "...", "imp_secret": "..."}}}}
+
+Every key is optional. Without `default`, `PAYMENT_IAMPORT_KEY` / `PAYMENT_IAMPORT_SECRET` are
+the default credentials when set; a store with neither its own nor default credentials is
+refused (UnknownStore, 422) when it is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from payment_service.settings import Settings
+from payment_service.vendors import VendorConfigError, VendorOptions
+
+CODE = "iamport"
+DEFAULT_BASE_URL = "https://api.iamport.kr"
+CREDENTIAL_KEYS = ("imp_key", "imp_secret")
+ENV_KEY = "PAYMENT_IAMPORT_KEY"
+ENV_SECRET = "PAYMENT_IAMPORT_SECRET"
+
+
+def load_options(settings: Settings) -> VendorOptions:
+    raw = settings.vendors.get(CODE, {})
+    default = None if "default" in raw else environment_credentials(settings.environ)
+    return VendorOptions.parse(
+        CODE,
+        raw,
+        base_url=DEFAULT_BASE_URL,
+        timeout_s=settings.vendor_timeout_s,
+        credential_keys=CREDENTIAL_KEYS,
+        default=default,
+    )
+
+
+def environment_credentials(environ: Mapping[str, str]) -> dict[str, str] | None:
+    """The default credentials from the environment, None when neither variable is set."""
+    key, secret = environ.get(ENV_KEY) or None, environ.get(ENV_SECRET) or None
+    if key is None and secret is None:
+        return None
+    if key is None or secret is None:
+        present, missing = (ENV_KEY, ENV_SECRET) if key is not None else (ENV_SECRET, ENV_KEY)
+        raise VendorConfigError(CODE, [f"{present} is set but {missing} is not"])
+    return {"imp_key": key, "imp_secret": secret}

@@ -1,0 +1,59 @@
+"""A Toss payment (`ITossPayment`) mapped to the common history fields (spec §4.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from payment_service.vendors import CancelRecord, GatewayError, PaymentSummary, decimal
+
+from .options import CODE
+
+# The statuses of a payment whose money was received (approvedAt is then the payment time).
+PAID_STATUSES = ("DONE", "CANCELED", "PARTIAL_CANCELED")
+# Toss is a Korean gateway: a timestamp written without an offset is Korean time.
+KST = timezone(timedelta(hours=9), "KST")
+
+
+def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
+    try:
+        currency = payment["currency"]
+        if not isinstance(currency, str):
+            raise TypeError("currency is not a string")
+        approved_at = payment.get("approvedAt")
+        paid = payment["status"] in PAID_STATUSES and approved_at is not None
+        return PaymentSummary(
+            currency=currency,
+            price=decimal(payment["totalAmount"]),
+            paid_at=instant(approved_at) if paid else None,
+            cancels=tuple(cancel_record(entry) for entry in payment.get("cancels") or ()),
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+        raise GatewayError(
+            f"Toss sent a payment this server cannot read ({type(error).__name__}: {error}).",
+            vendor=CODE,
+            status=502,
+        ) from None
+
+
+def cancel_record(entry: Mapping[str, Any]) -> CancelRecord:
+    reason = entry.get("cancelReason")
+    return CancelRecord(
+        amount=decimal(entry["cancelAmount"]),
+        reason=reason if isinstance(reason, str) else "",
+        cancelled_at=instant(entry["canceledAt"]),
+        data=dict(entry),
+    )
+
+
+def instant(text: Any) -> datetime:
+    """An ISO-8601 timestamp of Toss as a UTC datetime to the millisecond (as the original's
+    `new Date(text)` keeps it)."""
+    if not isinstance(text, str):
+        raise TypeError(f"not a timestamp: {text!r}")
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=KST)
+    parsed = parsed.astimezone(UTC)
+    return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)

@@ -1,0 +1,34 @@
+"""Toss Payments' settings: `PAYMENT_VENDORS["toss.payments"]`, with the original server's
+environment variable as the default secret key.
+
+    {"toss.payments": {"base_url": "https://api.tosspayments.com", "timeout_s": 10,
+                       "default": {"secret_key": "..."},
+                       "stores": {"store-a": {"secret_key": "..."}}}}
+
+Every key is optional. Without `default`, `PAYMENT_TOSS_PAYMENTS_SECRET` is the default secret
+key when set; a store with neither its own nor a default key is refused (UnknownStore, 422)
+when it is used.
+"""
+
+from __future__ import annotations
+
+from payment_service.settings import Settings
+from payment_service.vendors import VendorOptions
+
+CODE = "toss.payments"
+DEFAULT_BASE_URL = "https://api.tosspayments.com"
+CREDENTIAL_KEYS = ("secret_key",)
+ENV_SECRET = "PAYMENT_TOSS_PAYMENTS_SECRET"
+
+
+def load_options(settings: Settings) -> VendorOptions:
+    raw = settings.vendors.get(CODE, {})
+    secret = settings.environ.get(ENV_SECRET) or None
+    return VendorOptions.parse(
+        CODE,
+        raw,
+        base_url=DEFAULT_BASE_URL,
+        timeout_s=settings.vendor_timeout_s,
+        credential_keys=CREDENTIAL_KEYS,
+        default=None if secret is None else {"secret_key": secret},
+    )

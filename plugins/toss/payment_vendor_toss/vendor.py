@@ -1,0 +1,172 @@
+"""The Toss Payments vendor: what the core calls, in Toss's terms."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from decimal import Decimal
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from payment_service.settings import Settings
+from payment_service.vendors import (
+    GatewayClient,
+    GatewayError,
+    GatewayRejected,
+    PaymentMismatch,
+    PaymentSummary,
+    RefundAccount,
+    Vendor,
+    VendorOptions,
+    WebhookNotice,
+    decimal,
+    segment,
+)
+
+from . import mapping, webhooks
+from .options import CODE, load_options
+
+DISTRIBUTION = "payment-vendor-toss"
+# Statuses of a payment that an approval has gone through.
+APPROVED = ("DONE", "WAITING_FOR_DEPOSIT")
+WRONG_PAYMENT_REASON = "결제 정보가 주문과 다름"  # "the payment does not match the order"
+
+
+class TossVendor(Vendor):
+    code = CODE
+    webhook_name = "toss"
+
+    def __init__(self, options: VendorOptions):
+        self.options = options
+        self.client = GatewayClient(CODE, options.base_url, options.timeout_s)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TossVendor:
+        return cls(load_options(settings))
+
+    @property
+    def version(self) -> str:
+        try:
+            return version(DISTRIBUTION)
+        except PackageNotFoundError:
+            return "unknown"
+
+    def _call(self, store_id: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        secret = self.options.credentials(store_id)["secret_key"]
+        # Basic auth with the secret key as user name and an empty password.
+        token = base64.b64encode(f"{secret}:".encode()).decode("ascii")
+        reply = self.client.call(
+            method, path, body=body, headers={"Authorization": f"Basic {token}"}
+        )
+        if not isinstance(reply, dict):
+            raise GatewayError(
+                f"Toss answered {method} {path} with something other than an object.",
+                vendor=CODE,
+                status=502,
+                path=path,
+            )
+        return reply
+
+    def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
+        return self._call(store_id, "GET", f"/v1/payments/{segment(uid)}")
+
+    def approve(self, store_id: str, uid: str, *, order_id: str, amount: Decimal) -> dict[str, Any]:
+        """Approve at Toss, which itself refuses another orderId or amount; then check again.
+
+        Toss refuses to approve a payment twice. When the approval is refused, the payment is
+        fetched: if it is already approved (our earlier attempt whose answer was lost), it is
+        accepted provided it matches this order and amount.
+        """
+        path = f"/v1/payments/{segment(uid)}"
+        try:
+            payment = self._call(store_id, "POST", path, {"orderId": order_id, "amount": amount})
+        except GatewayRejected as refusal:
+            if refusal.gateway_status == 404:
+                raise
+            try:
+                payment = self.fetch_payment(store_id, uid)
+            except GatewayError:
+                raise refusal from None
+            if payment.get("status") not in APPROVED:
+                raise refusal
+        return self._verified(store_id, uid, payment, order_id=order_id, amount=amount)
+
+    def _verified(
+        self, store_id: str, uid: str, payment: Mapping[str, Any], *, order_id: str, amount: Decimal
+    ) -> dict[str, Any]:
+        if payment.get("orderId") != order_id:
+            # Another order's payment is never cancelled on this order's behalf.
+            raise PaymentMismatch(
+                f"The Toss payment {uid} was made for another order, not {order_id!r}; "
+                "it was left untouched.",
+                vendor=CODE,
+                cancelled=False,
+                mismatch="order",
+            )
+        try:
+            total = decimal(payment.get("totalAmount"))
+        except (ValueError, ArithmeticError):
+            total = None
+        if total == amount:
+            return dict(payment)
+        differs = f"The payment's amount {total} differs from the order's {amount}"
+        try:
+            # No cancelAmount: Toss cancels the whole payment.
+            self._call(
+                store_id,
+                "POST",
+                f"/v1/payments/{segment(uid)}/cancel",
+                {"paymentKey": uid, "cancelReason": WRONG_PAYMENT_REASON},
+            )
+        except GatewayError as error:
+            raise PaymentMismatch(
+                f"{differs}; cancelling the Toss payment failed: {error.message}",
+                vendor=CODE,
+                cancelled=False,
+                mismatch="amount",
+                cancel_error={"status": error.status, "message": error.message},
+            ) from None
+        raise PaymentMismatch(
+            f"{differs}; the Toss payment was cancelled.",
+            vendor=CODE,
+            cancelled=True,
+            mismatch="amount",
+        )
+
+    def cancel(
+        self,
+        store_id: str,
+        uid: str,
+        *,
+        order_id: str,
+        amount: Decimal,
+        reason: str,
+        account: RefundAccount | None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"paymentKey": uid, "cancelReason": reason, "cancelAmount": amount}
+        if account is not None:
+            # Virtual-account refunds go to this account. Toss takes digits only, while
+            # account numbers are usually written with dashes (110-123-456789). Toss has no
+            # field for the holder's phone number.
+            body["refundReceiveAccount"] = {
+                "bank": account.bank,
+                "accountNumber": account_digits(account.account),
+                "holderName": account.holder,
+            }
+        return self._call(store_id, "POST", f"/v1/payments/{segment(uid)}/cancel", body)
+
+    def summarize(self, payment: dict[str, Any]) -> PaymentSummary:
+        return mapping.summarize(payment)
+
+    def fetch_reservation(self, store_id: str, uid: str, *, customer_id: str) -> dict[str, Any]:
+        """The billing key `uid`, which Toss only shows to the customer it was issued for."""
+        path = f"/v1/billing/authorizations/{segment(uid)}"
+        return self._call(store_id, "POST", path, {"customerKey": customer_id})
+
+    def read_webhook(self, body: Any) -> WebhookNotice:
+        return webhooks.read_webhook(body)
+
+
+def account_digits(account: str) -> str:
+    """`110-123-456789` → `110123456789`; other characters are left for Toss to refuse."""
+    return "".join(account.split()).replace("-", "")
