@@ -1,15 +1,22 @@
-"""Running the API under gunicorn, optionally beside the fake gateways."""
+"""Running the API under gunicorn, and the fake gateways beside it."""
 
 from __future__ import annotations
 
-import logging
+import dataclasses
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 from typing import Any
 
+import click
 from gunicorn.app.base import BaseApplication
 
 from .settings import Settings
 
-log = logging.getLogger(__name__)
+FAKES_START_TIMEOUT_S = 20.0
 
 
 class GunicornServer(BaseApplication):
@@ -31,14 +38,31 @@ class GunicornServer(BaseApplication):
 
 
 def serve(settings: Settings, *, host: str, port: int, workers: int, with_fakes: bool) -> None:
-    from .cli import prepare_database
+    from .cli import fail, prepare_database
 
     prepare_database(settings)
+    fakes: subprocess.Popen[bytes] | None = None
+    if with_fakes:
+        from .testing.fakes import IAMPORT_PORT, TOSS_PORT, vendor_options
+
+        local = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        fakes = start_fakes_process(local, f"http://{local}:{port}")
+        if fakes is None:
+            fail(
+                f"cannot start the fake gateways on ports {IAMPORT_PORT} and {TOSS_PORT} "
+                "(is another `payment-service fakes` running?)"
+            )
+        options = vendor_options(f"http://{local}:{IAMPORT_PORT}", f"http://{local}:{TOSS_PORT}")
+        settings = dataclasses.replace(settings, vendors={**settings.vendors, **options})
+        click.echo(
+            f"fake iamport on http://{local}:{IAMPORT_PORT}, fake Toss Payments on "
+            f"http://{local}:{TOSS_PORT}; their webhooks go to this server"
+        )
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
-        # Threads let one worker answer a gateway that calls back while a request waits on it.
+        # Threads let a worker answer a gateway's callback while another request waits on it.
         "threads": 8,
         "timeout": 60,
         "graceful_timeout": 10,
@@ -46,4 +70,52 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, with_fakes:
         "errorlog": "-",
         "loglevel": "info",
     }
-    GunicornServer(settings, options).run()
+    try:
+        GunicornServer(settings, options).run()
+    finally:
+        if fakes is not None:
+            fakes.terminate()
+            try:
+                fakes.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                fakes.kill()
+
+
+def start_fakes_process(host: str, webhook_base: str) -> subprocess.Popen[bytes] | None:
+    """Start `payment-service fakes` as a child process (never threads beside gunicorn's
+    forking master) and wait until both ports answer; None if it could not start."""
+    from .testing.fakes import IAMPORT_PORT, TOSS_PORT
+
+    command = [sys.executable, "-m", "payment_service.cli", "fakes", "--host", host]
+    process = subprocess.Popen([*command, "--webhook-base", webhook_base])
+    deadline = time.monotonic() + FAKES_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return None
+        if all(_listening(host, port) for port in (IAMPORT_PORT, TOSS_PORT)):
+            return process
+        time.sleep(0.1)
+    process.kill()
+    return None
+
+
+def _listening(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def run_fakes(host: str, iamport_port: int, toss_port: int, webhook_base: str | None) -> None:
+    from .testing.fakes import GatewayFakes
+
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    with GatewayFakes(host, iamport_port, toss_port, api_url=webhook_base) as fakes:
+        click.echo(f"fake iamport listening on {fakes.iamport.url}")
+        click.echo(f"fake Toss Payments listening on {fakes.toss.url}")
+        target = webhook_base or "their own /internal/webhook receivers"
+        click.echo(f"webhooks go to {target}")
+        stopped.wait()
