@@ -32,8 +32,12 @@ class ServerThread:
             return self
         self._server = make_server(self.host, self.port, self.app, threaded=True)
         self.port = self._server.server_port
+        # A short poll interval makes stop() quick: shutdown waits for the loop to look.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"server-{self.port}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"server-{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -1,0 +1,104 @@
+"""End-to-end fixtures: the payment server and both fakes on free ports, a real HTTP webhook
+receiver, and the SDK — on SQLite and on PostgreSQL (through `database_url`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from payment_service.client import PaymentClient, PaymentHistory
+from payment_service.testing import PaymentBackend, WebhookReceiver
+
+PASSWORD = "some-password"
+IAMPORT_STORE = "test-iamport-create-id"
+TOSS_STORE = "test-toss-payments-create-id"
+IAMPORT_ACCOUNT = {
+    "bank": "신한은행",
+    "account": "110-123-456789",
+    "holder": "홍길동",
+    "mobile": "010-1234-5678",
+}
+TOSS_ACCOUNT = {
+    "bank": "신한은행",
+    "account": "110123456789",
+    "holder": "홍길동",
+    "mobile": "01012345678",
+}
+
+
+@pytest.fixture
+def backend(database_url: str) -> Iterator[PaymentBackend]:
+    environ = {"PAYMENT_WEBHOOK_RETRY_BASE_S": "0.2", "PAYMENT_WEBHOOK_POLL_S": "0.2"}
+    with PaymentBackend(database_url, environ=environ) as backend:
+        yield backend
+
+
+@pytest.fixture
+def client(backend: PaymentBackend) -> Iterator[PaymentClient]:
+    with PaymentClient(backend.url, backend.key, backend.iv) as client:
+        yield client
+
+
+@pytest.fixture
+def receiver(backend: PaymentBackend) -> WebhookReceiver:
+    return backend.webhook_receiver()
+
+
+def new_source() -> dict[str, str]:
+    return {"schema": "some-schema", "table": "some-table", "id": str(uuid.uuid4())}
+
+
+@dataclass
+class Flow:
+    """One order paid through one gateway: what the scenarios of spec §6 share."""
+
+    backend: PaymentBackend
+    client: PaymentClient
+    receiver: WebhookReceiver
+    code: str
+    store_id: str
+    price: Decimal
+    source: dict[str, str]
+    uid: str = ""
+    account: dict[str, str] | None = None
+
+    def create(self, **overrides: Any) -> PaymentHistory:
+        arguments: dict[str, Any] = {
+            "vendor": {"code": self.code, "store_id": self.store_id, "uid": self.uid},
+            "source": self.source,
+            "price": self.price,
+            "password": PASSWORD,
+            "webhook_url": self.receiver.url,
+        }
+        arguments.update(overrides)
+        return self.client.histories.create(**arguments)
+
+    def reload(self) -> PaymentHistory:
+        return self.client.histories.get(source=self.source, password=PASSWORD)
+
+    def cancel(self, price: Decimal | int, reason: str = "some-reason") -> PaymentHistory:
+        return self.client.histories.cancel(
+            source=self.source,
+            password=PASSWORD,
+            price=price,
+            reason=reason,
+            account=self.account,
+        )
+
+    def webhook_with(self, history_id: str, refund: Decimal | None = None, paid: bool = False):
+        """Wait for the webhook whose `current` shows this refund (or payment)."""
+
+        def matches(webhook: dict[str, Any]) -> bool:
+            current = webhook["current"]
+            if current["id"] != history_id:
+                return False
+            if paid:
+                return current["paid_at"] is not None
+            return current["refund"] is not None and Decimal(str(current["refund"])) == refund
+
+        return self.receiver.wait_for(matches, timeout=10)
