@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+from requests.structures import CaseInsensitiveDict
+
 # How much of a non-JSON error body (an HTML page from a proxy, say) goes into the message.
 _MESSAGE_PREVIEW = 200
 
@@ -50,7 +52,7 @@ class PaymentError(PaymentSDKError):
         text: the raw body text.
         method: the request's HTTP method.
         path: the request's path (without the host).
-        headers: the response headers.
+        headers: the response headers (names case-insensitive).
     """
 
     def __init__(
@@ -71,7 +73,7 @@ class PaymentError(PaymentSDKError):
         self.text = text
         self.method = method
         self.path = path
-        self.headers: Mapping[str, str] = dict(headers or {})
+        self.headers: Mapping[str, str] = CaseInsensitiveDict(headers or {})
 
 
 class BadRequest(PaymentError):

@@ -30,9 +30,9 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        amount = Decimal(value)
-        # NUMERIC(20, 4) answers 20000.0000; keep the value, drop the storage's trailing zeros.
-        return amount.normalize() if amount == amount.to_integral_value() else amount
+        # NUMERIC(20, 4) answers 20000.0000: keep the value, drop the storage's trailing zeros
+        # (without falling into exponent notation, which would print as 2E+4).
+        return Decimal(format(Decimal(value).normalize(), "f"))
 
     @property
     def python_type(self) -> type[Decimal]:
