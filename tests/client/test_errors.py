@@ -60,6 +60,7 @@ def test_each_status_raises_its_class_with_status_and_message(
     assert error.message == "some message"
     assert error.body == {"message": "some message", "error": "Whatever", "statusCode": status}
     assert (error.method, error.path) == GET
+    assert error.headers["content-type"] == "application/json; charset=utf-8"
 
 
 def test_gateway_errors_are_server_errors_too(client, stub: StubServer) -> None:
