@@ -46,13 +46,9 @@ def cancel_record(entry: Mapping[str, Any]) -> CancelRecord:
 
 
 def instant(seconds: Any) -> datetime | None:
-    """iamport's Unix seconds (fractional, 0 for "never") as a UTC datetime to the millisecond.
-
-    Computed in Decimal: `1795662194.951 * 1000` in floating point lands a hair below 951 ms,
-    which the truncation would turn into 950.
-    """
+    """iamport's Unix seconds (fractional, 0 for "never") as a UTC datetime to the millisecond
+    (finer digits are truncated, as JavaScript's Date does)."""
     value = decimal(seconds)
     if value == 0:
         return None
-    # int() truncates, as JavaScript's Date does with fractional milliseconds.
     return EPOCH + timedelta(milliseconds=int(value * 1000))

@@ -22,6 +22,7 @@ from payment_service.vendors import (
     decimal,
     segment,
 )
+from payment_service.vendors.gateway import gateway_message
 
 from . import mapping, webhooks
 from .options import CODE, load_options
@@ -30,6 +31,13 @@ DISTRIBUTION = "payment-vendor-toss"
 # Statuses of a payment that an approval has gone through.
 APPROVED = ("DONE", "WAITING_FOR_DEPOSIT")
 WRONG_PAYMENT_REASON = "결제 정보가 주문과 다름"  # "the payment does not match the order"
+# Toss refuses a secret key with 401; its 403s refuse the request itself (e.g. a billing key of
+# another customer, a card company's refusal). The fake answers 403 to bad keys too, with these.
+AUTHENTICATION_MESSAGES = (
+    "No authorization token exists.",
+    "Invalid authorization token.",
+    "Wrong authorization token.",
+)
 
 
 class TossVendor(Vendor):
@@ -55,9 +63,15 @@ class TossVendor(Vendor):
         secret = self.options.credentials(store_id)["secret_key"]
         # Basic auth with the secret key as user name and an empty password.
         token = base64.b64encode(f"{secret}:".encode()).decode("ascii")
-        reply = self.client.call(
-            method, path, body=body, headers={"Authorization": f"Basic {token}"}
-        )
+        try:
+            reply = self.client.call(
+                method, path, body=body, headers={"Authorization": f"Basic {token}"}
+            )
+        except GatewayError as error:
+            refused = forbidden_request(error)
+            if refused is None:
+                raise
+            raise refused from None
         if not isinstance(reply, dict):
             raise GatewayError(
                 f"Toss answered {method} {path} with something other than an object.",
@@ -170,3 +184,21 @@ class TossVendor(Vendor):
 def account_digits(account: str) -> str:
     """`110-123-456789` → `110123456789`; other characters are left for Toss to refuse."""
     return "".join(account.split()).replace("-", "")
+
+
+def forbidden_request(error: GatewayError) -> GatewayRejected | None:
+    """A 403 that refuses the request rather than our key, as the caller's 403."""
+    if error.gateway_status != 403:
+        return None
+    body = error.extra.get("gateway", {}).get("body", "")
+    message = gateway_message(body)
+    if message is None or message in AUTHENTICATION_MESSAGES:
+        return None
+    return GatewayRejected(
+        message,
+        vendor=CODE,
+        status=403,
+        path=error.extra.get("path"),
+        gateway_status=403,
+        gateway_body=body,
+    )

@@ -1,0 +1,110 @@
+"""Helpers of the plugin tests: settings, small servers, and a recorder in front of a fake."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from fake_servers.common.server import ServerThread
+from payment_service.crypto import loads
+from payment_service.settings import Settings
+
+IAMPORT_CREDENTIALS = {"imp_key": "test_imp_key", "imp_secret": "test_imp_secret"}
+TOSS_CREDENTIALS = {"secret_key": "test_ak_ZORzdMaqN3wQd5k6ygr5AkYXQGwy"}
+
+WsgiApp = Callable[..., Any]
+
+
+def vendor_settings(
+    vendors: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Settings that matter to a plugin: PAYMENT_VENDORS and the rest of the environment."""
+    merged = {"PAYMENT_LOAD_PLUGINS": "false", **(environ or {})}
+    if vendors is not None:
+        merged["PAYMENT_VENDORS"] = json.dumps(vendors)
+    return Settings.load(environ=merged, env_file=None, **overrides)
+
+
+@contextmanager
+def serve(app: WsgiApp) -> Iterator[str]:
+    """Serve a WSGI app on a free port; yields its base URL."""
+    server = ServerThread(app).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def closed_port_url() -> str:
+    """A URL where nothing listens (the port was free a moment ago)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def slow_app(delay_s: float) -> WsgiApp:
+    """A gateway that answers every request only after `delay_s`."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        time.sleep(delay_s)
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b"{}"]
+
+    return app
+
+
+Intercept = Callable[[Request], Response | None]
+Rewrite = Callable[[Request, Response], None]
+
+
+class Recorder:
+    """A WSGI middleware in front of a fake's app: records every request (method, path,
+    headers), may answer some requests itself (`intercept`) and may change the fake's answers
+    (`rewrite`). Request bodies are left unread, for the fake to read."""
+
+    def __init__(
+        self, app: WsgiApp, intercept: Intercept | None = None, rewrite: Rewrite | None = None
+    ):
+        self.app = app
+        self.intercept = intercept
+        self.rewrite = rewrite
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        with self._lock:
+            self.requests.append(request)
+        response = self.intercept(request) if self.intercept is not None else None
+        if response is None:
+            response = Response.from_app(self.app, environ)
+            if self.rewrite is not None:
+                self.rewrite(request, response)
+        return response(environ, start_response)
+
+    def count(self, method: str, path: str) -> int:
+        with self._lock:
+            return sum(1 for r in self.requests if (r.method, r.path) == (method, path))
+
+    def paths(self) -> list[str]:
+        with self._lock:
+            return [r.path for r in self.requests]
+
+
+def json_response(status: int, body: Any) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def as_received(value: Any) -> Any:
+    """A fake's in-process record as a vendor receives it over HTTP (fractions as Decimal)."""
+    return loads(json.dumps(value))

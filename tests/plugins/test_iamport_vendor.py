@@ -1,0 +1,196 @@
+"""The iamport vendor against the fake iamport: fetch, approve, cancel, reservations."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from payment_vendor_iamport import IamportVendor
+
+from fake_servers.iamport import FakeIamport
+from payment_service.vendors import GatewayRejected, PaymentMismatch, RefundAccount
+
+from .support import as_received
+
+REFUND_ACCOUNT = RefundAccount("신한은행", "110-123-456789", "홍길동", "010-1234-5678")
+VBANK_REFUND_REQUIRED = "가상계좌 취소는 계좌번호, 예금주, 은행명을 입력해야 합니다."
+
+
+def order() -> str:
+    return str(uuid.uuid4())
+
+
+def test_fetch_payment_returns_the_gateway_record(iamport: FakeIamport, iamport_vendor):
+    paid = iamport.pay_by_card(20000, "order-1")
+    payment = iamport_vendor.fetch_payment("store", paid["imp_uid"])
+    assert payment == as_received(iamport.payment(paid["imp_uid"]))
+    assert payment["status"] == "paid"
+
+
+def test_approve_card_payment_of_the_order(iamport: FakeIamport, iamport_vendor):
+    order_id = order()
+    paid = iamport.pay_by_card(20000, order_id)
+    payment = iamport_vendor.approve(
+        "store", paid["imp_uid"], order_id=order_id, amount=Decimal(20000)
+    )
+    assert payment["imp_uid"] == paid["imp_uid"]
+    assert payment["status"] == "paid"
+
+
+def test_approve_ready_virtual_account(iamport: FakeIamport, iamport_vendor):
+    order_id = order()
+    issued = iamport.issue_vbank(19900, order_id)
+    payment = iamport_vendor.approve(
+        "store", issued["imp_uid"], order_id=order_id, amount=Decimal(19900)
+    )
+    assert payment["status"] == "ready"
+    assert iamport_vendor.summarize(payment).paid_at is None
+
+
+def test_approving_again_returns_the_same_payment(iamport: FakeIamport, iamport_vendor):
+    order_id = order()
+    uid = iamport.pay_by_card(20000, order_id)["imp_uid"]
+    first = iamport_vendor.approve("store", uid, order_id=order_id, amount=Decimal(20000))
+    second = iamport_vendor.approve("store", uid, order_id=order_id, amount=Decimal("20000.00"))
+    assert first == second
+    assert iamport.payment(uid)["cancel_history"] == []
+
+
+def test_wrong_amount_cancels_the_whole_paid_payment(iamport: FakeIamport, iamport_vendor):
+    order_id = order()
+    uid = iamport.pay_by_card(19000, order_id)["imp_uid"]
+    with pytest.raises(PaymentMismatch) as raised:
+        iamport_vendor.approve("store", uid, order_id=order_id, amount=Decimal(20000))
+    assert raised.value.cancelled is True
+    assert raised.value.status == 422
+    assert raised.value.message == (
+        "The paid amount 19000 differs from the order's 20000; the iamport payment was cancelled."
+    )
+    payment = iamport.payment(uid)
+    assert payment["status"] == "cancelled"
+    # All of what was paid, not the claimed price (which exceeds it and would be refused).
+    assert payment["cancel_amount"] == 19000
+    assert [entry["amount"] for entry in payment["cancel_history"]] == [19000]
+
+
+def test_wrong_amount_of_an_unpaid_virtual_account_cancels_nothing(
+    iamport: FakeIamport, iamport_vendor
+):
+    order_id = order()
+    uid = iamport.issue_vbank(19900, order_id)["imp_uid"]
+    with pytest.raises(PaymentMismatch) as raised:
+        iamport_vendor.approve("store", uid, order_id=order_id, amount=Decimal(20000))
+    assert raised.value.cancelled is False
+    assert "not paid, so nothing was cancelled" in raised.value.message
+    assert iamport.payment(uid)["cancel_history"] == []
+
+
+def test_wrong_amount_says_when_the_cancel_failed(iamport: FakeIamport, iamport_vendor):
+    order_id = order()
+    uid = iamport.issue_vbank(19900, order_id)["imp_uid"]
+    iamport.deposit(uid)
+    with pytest.raises(PaymentMismatch) as raised:
+        iamport_vendor.approve("store", uid, order_id=order_id, amount=Decimal(20000))
+    # A paid virtual account can only be refunded to a bank account, which we do not have.
+    assert raised.value.cancelled is False
+    assert raised.value.message.endswith(
+        f"cancelling the iamport payment failed: {VBANK_REFUND_REQUIRED}"
+    )
+    assert raised.value.extra["cancel_error"]["status"] == 422
+    assert iamport.payment(uid)["status"] == "paid"
+
+
+def test_payment_of_another_order_is_refused_and_left_untouched(
+    iamport: FakeIamport, iamport_vendor
+):
+    uid = iamport.pay_by_card(20000, "someone-elses-order")["imp_uid"]
+    with pytest.raises(PaymentMismatch) as raised:
+        iamport_vendor.approve("store", uid, order_id="my-order", amount=Decimal(19000))
+    assert raised.value.cancelled is False
+    assert raised.value.extra["mismatch"] == "order"
+    # The other order's id is not revealed to this caller.
+    assert "someone-elses-order" not in raised.value.message
+    assert iamport.payment(uid)["status"] == "paid"
+    assert iamport.payment(uid)["cancel_history"] == []
+
+
+def test_cancelled_payment_cannot_be_approved(iamport: FakeIamport, iamport_vendor):
+    order_id = order()
+    uid = iamport.pay_by_card(20000, order_id)["imp_uid"]
+    iamport.cancel(uid)
+    with pytest.raises(PaymentMismatch) as raised:
+        iamport_vendor.approve("store", uid, order_id=order_id, amount=Decimal(20000))
+    assert raised.value.cancelled is False
+    assert (
+        raised.value.message == f"The iamport payment {uid} is cancelled, so it cannot be approved."
+    )
+
+
+def test_partial_then_full_cancel_of_a_card_payment(iamport: FakeIamport, iamport_vendor):
+    order_id = order()
+    uid = iamport.pay_by_card(20000, order_id)["imp_uid"]
+    kwargs = {"order_id": order_id, "reason": "some-reason", "account": None}
+    partial = iamport_vendor.cancel("store", uid, amount=Decimal(4000), **kwargs)
+    assert partial["cancel_amount"] == 4000
+    rest = iamport_vendor.cancel("store", uid, amount=Decimal(16000), **kwargs)
+    assert rest["cancel_amount"] == 20000
+    summary = iamport_vendor.summarize(rest)
+    assert [c.amount for c in summary.cancels] == [Decimal(4000), Decimal(16000)]
+    assert [c.reason for c in summary.cancels] == ["some-reason", "some-reason"]
+
+
+def test_cancel_beyond_the_remainder_is_refused_with_iamports_message(
+    iamport: FakeIamport, iamport_vendor
+):
+    order_id = order()
+    uid = iamport.pay_by_card(20000, order_id)["imp_uid"]
+    with pytest.raises(GatewayRejected) as raised:
+        iamport_vendor.cancel(
+            "store", uid, order_id=order_id, amount=Decimal(20100), reason="r", account=None
+        )
+    assert raised.value.status == 422
+    assert raised.value.message == "취소 금액은 결제 또는 잔여 금액보다 클 수 없습니다."
+
+
+def test_virtual_account_cancel_needs_the_refund_account(iamport: FakeIamport, iamport_vendor):
+    order_id = order()
+    uid = iamport.issue_vbank(19900, order_id)["imp_uid"]
+    iamport.deposit(uid)
+    kwargs = {"order_id": order_id, "reason": "some-reason"}
+    with pytest.raises(GatewayRejected) as raised:
+        iamport_vendor.cancel("store", uid, amount=Decimal(3980), account=None, **kwargs)
+    assert raised.value.message == VBANK_REFUND_REQUIRED
+    partial = iamport_vendor.cancel(
+        "store", uid, amount=Decimal(3980), account=REFUND_ACCOUNT, **kwargs
+    )
+    assert partial["cancel_amount"] == 3980
+    full = iamport_vendor.cancel(
+        "store", uid, amount=Decimal(15920), account=REFUND_ACCOUNT, **kwargs
+    )
+    assert full["cancel_amount"] == 19900
+
+
+def test_fetch_reservation_returns_the_saved_card(iamport: FakeIamport, iamport_vendor):
+    customer = order()
+    saved = iamport.register_card(customer)
+    card = iamport_vendor.fetch_reservation("store", customer, customer_id=customer)
+    assert card == as_received(saved)
+    assert card["customer_uid"] == customer
+
+
+def test_unknown_payment_is_a_404_with_iamports_message(iamport_vendor: IamportVendor):
+    with pytest.raises(GatewayRejected) as raised:
+        iamport_vendor.fetch_payment("store", "imp_unknown")
+    assert raised.value.status == 404
+    assert raised.value.message == (
+        "Error on std.HashMap.get(): unable to find the matched key -> imp_unknown"
+    )
+
+
+@pytest.mark.parametrize("uid", ["../subscribe/customers/victim", "..", "victim?x=1"])
+def test_a_uid_never_leaves_its_path_segment(iamport: FakeIamport, iamport_vendor, uid: str):
+    iamport.register_card("victim")
+    with pytest.raises(GatewayRejected) as raised:
+        iamport_vendor.fetch_payment("store", uid)
+    assert raised.value.status == 404
