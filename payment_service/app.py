@@ -41,11 +41,7 @@ def create_app(
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    runtime = Runtime(
-        settings=settings,
-        database=database or Database(settings.database_url),
-        vendors=VendorRegistry.from_settings(settings, plugins),
-    )
+    runtime = create_runtime(settings, database=database, plugins=plugins)
     app.extensions["payment_service"] = runtime
 
     from .api import histories, internal, monitors, reservations, webhooks
@@ -65,6 +61,17 @@ def create_app(
         runtime.outbox_written = dispatcher.wake
         runtime.closers.append(dispatcher.stop)
     return app
+
+
+def create_runtime(
+    settings: Settings, *, database: Database | None = None, plugins: Iterable[Any] = ()
+) -> Runtime:
+    """The objects a server process works with, without the HTTP layer (CLI, dispatchers)."""
+    return Runtime(
+        settings=settings,
+        database=database or Database(settings.database_url),
+        vendors=VendorRegistry.from_settings(settings, plugins),
+    )
 
 
 def _spec_kwargs() -> dict[str, Any]:

@@ -101,6 +101,82 @@ def fakes(host: str, iamport_port: int, toss_port: int, webhook_base: str | None
     run_fakes(host, iamport_port, toss_port, webhook_base)
 
 
+@main.group()
+def webhooks() -> None:
+    """Inspect and replay outgoing webhooks."""
+
+
+@webhooks.command("list")
+@click.option("--status", type=click.Choice(["pending", "delivered", "failed"]), default=None)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+def webhooks_list(status: str | None, limit: int) -> None:
+    """List outgoing webhooks, newest first."""
+    from .delivery.operations import list_webhooks
+    from .payments.views import iso
+
+    database = _database(load_settings())
+    rows = list_webhooks(database, status, limit)
+    click.echo(f"{'id':36}  {'status':9}  {'attempts':>8}  {'created_at':24}  next / error")
+    for row in rows:
+        if row.status == "pending":
+            tail = f"next attempt {iso(row.next_attempt_at)}"
+        elif row.status == "delivered":
+            tail = f"delivered {iso(row.delivered_at)}"
+        else:
+            tail = row.last_error or ""
+        click.echo(
+            f"{row.id:36}  {row.status:9}  {row.attempts:>8}  {iso(row.created_at):24}  {tail}"
+        )
+    if not rows:
+        click.echo("(none)")
+
+
+@webhooks.command("retry")
+@click.argument("ids", nargs=-1)
+@click.option("--failed", "all_failed", is_flag=True, help="Requeue every failed webhook.")
+def webhooks_retry(ids: tuple[str, ...], all_failed: bool) -> None:
+    """Deliver webhooks again: the given IDS, or every failed one with --failed.
+
+    A running server delivers them at its next poll; so does `webhooks deliver`.
+    """
+    from datetime import UTC, datetime
+
+    from .delivery.operations import retry
+    from .errors import NotFound
+
+    if bool(ids) == all_failed:
+        fail("give webhook ids or --failed (not both)", code=2)
+    settings = load_settings()
+    try:
+        count = retry(_database(settings), settings, datetime.now(UTC), list(ids) or None)
+    except NotFound as error:
+        fail(error.message)
+    click.echo(f"requeued {count} webhook(s)")
+
+
+@webhooks.command("deliver")
+@click.option("--until-idle", is_flag=True, help="Exit once no webhook is pending.")
+def webhooks_deliver(until_idle: bool) -> None:
+    """Run a webhook dispatcher without serving HTTP (e.g. on a dedicated machine)."""
+    from .serving import run_dispatcher
+
+    run_dispatcher(load_settings(), until_idle=until_idle)
+
+
+def _database(settings: Settings) -> Database:
+    """The configured database, checked to be reachable and to have the schema."""
+    from .db.migrate import current_revision
+
+    database = Database(settings.database_url)
+    try:
+        database.check()
+    except Unavailable as error:
+        fail(error.message)
+    if current_revision(database) is None:
+        fail("the database has no schema yet: run `payment-service schema` first")
+    return database
+
+
 @main.command()
 def schema() -> None:
     """Create or upgrade the database schema (idempotent)."""

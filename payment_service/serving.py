@@ -119,3 +119,24 @@ def run_fakes(host: str, iamport_port: int, toss_port: int, webhook_base: str | 
         target = webhook_base or "their own /internal/webhook receivers"
         click.echo(f"webhooks go to {target}")
         stopped.wait()
+
+
+def run_dispatcher(settings: Settings, *, until_idle: bool) -> None:
+    """Deliver outgoing webhooks until SIGINT/SIGTERM (or, with `until_idle`, until none is
+    pending)."""
+    from .app import create_runtime
+    from .delivery.dispatcher import Dispatcher
+    from .delivery.operations import has_pending
+
+    runtime = create_runtime(settings)
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    dispatcher = Dispatcher(runtime).start()
+    try:
+        while not stopped.wait(settings.webhooks.poll_s):
+            if until_idle and not has_pending(runtime.database):
+                break
+    finally:
+        dispatcher.stop()
+        runtime.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db import PaymentHistory, PaymentHistoryWebhook
@@ -24,7 +25,19 @@ def enqueue(
     settings: Settings,
     now: datetime,
 ) -> PaymentHistoryWebhook:
-    """Record that `history` changed from `previous` to `current` because of `event`."""
+    """Record that `history` changed from `previous` to `current` because of `event`.
+
+    Called with the history row locked. `created_at` is what orders a payment's webhooks, so it
+    is kept strictly after the payment's previous webhook even if the clock stands still or
+    steps back (two hosts, an NTP correction).
+    """
+    latest = session.scalar(
+        select(func.max(PaymentHistoryWebhook.created_at)).where(
+            PaymentHistoryWebhook.payment_history_id == history.id
+        )
+    )
+    if latest is not None and now <= latest:
+        now = latest + timedelta(microseconds=1)
     cipher = settings.keys.webhook
     webhook = PaymentHistoryWebhook(
         payment_history_id=history.id,

@@ -30,6 +30,8 @@ class WebhookReceiver:
         self.received: list[Webhook] = []
         self.headers: list[dict[str, str]] = []
         self.attempts = 0
+        self.delay_s = 0.0
+        """Seconds to wait before answering each request (a slow receiver)."""
         self._failures: list[int] = []
         self._condition = threading.Condition()
         self.app = Flask(__name__)
@@ -49,6 +51,10 @@ class WebhookReceiver:
         body = request.get_data(as_text=True)
         with self._condition:
             self.attempts += 1
+            self._condition.notify_all()
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        with self._condition:
             if self._failures:
                 return Response("try again later", status=self._failures.pop(0))
             try:
@@ -75,6 +81,16 @@ class WebhookReceiver:
                     raise TimeoutError(
                         f"no matching webhook within {timeout}s ({len(self.received)} received)"
                     )
+                self._condition.wait(left)
+
+    def wait_for_attempts(self, count: int, timeout: float = 10.0) -> None:
+        """Wait until at least `count` requests arrived (answered or not)."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while self.attempts < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"{self.attempts} of {count} requests within {timeout}s")
                 self._condition.wait(left)
 
     def wait_for_count(self, count: int, timeout: float = 10.0) -> list[Webhook]:
