@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import threading
@@ -69,8 +70,8 @@ Rewrite = Callable[[Request, Response], None]
 
 class Recorder:
     """A WSGI middleware in front of a fake's app: records every request (method, path,
-    headers), may answer some requests itself (`intercept`) and may change the fake's answers
-    (`rewrite`). Request bodies are left unread, for the fake to read."""
+    headers, body), may answer some requests itself (`intercept`) and may change the fake's
+    answers (`rewrite`)."""
 
     def __init__(
         self, app: WsgiApp, intercept: Intercept | None = None, rewrite: Rewrite | None = None
@@ -79,12 +80,18 @@ class Recorder:
         self.intercept = intercept
         self.rewrite = rewrite
         self.requests: list[Request] = []
+        self.bodies: list[bytes] = []
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        body = Request(environ).get_data(cache=False)
+        # Put the body back for the fake to read.
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
         request = Request(environ)
         with self._lock:
             self.requests.append(request)
+            self.bodies.append(body)
         response = self.intercept(request) if self.intercept is not None else None
         if response is None:
             response = Response.from_app(self.app, environ)
@@ -99,6 +106,12 @@ class Recorder:
     def paths(self) -> list[str]:
         with self._lock:
             return [r.path for r in self.requests]
+
+    def sent(self, method: str, path: str) -> list[Any]:
+        """The JSON bodies of the requests to `method path`."""
+        with self._lock:
+            pairs = zip(self.requests, self.bodies, strict=True)
+            return [json.loads(b) for r, b in pairs if (r.method, r.path) == (method, path)]
 
 
 def json_response(status: int, body: Any) -> Response:
