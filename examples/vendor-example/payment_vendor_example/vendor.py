@@ -1,0 +1,133 @@
+"""The example gateway's API, as small as a real one gets:
+
+    GET  /payments/{id}                      the payment
+    POST /payments/{id}/capture  {amount}    capture an authorized payment (once)
+    POST /payments/{id}/refunds  {amount, reason}
+    GET  /customers/{customer}/cards/{id}    a saved card
+    Authorization: Bearer <api_key>; errors are {"message": ...} with a 4xx status.
+
+A payment is `{id, order_id, amount, currency, status: authorized|captured|refunded,
+captured_at: ISO|null, refunds: [{amount, reason, refunded_at}]}`; its webhook is
+`{type, payment_id}`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from payment_service.settings import Settings
+from payment_service.vendors import (
+    CancelRecord,
+    GatewayClient,
+    GatewayRejected,
+    InvalidWebhook,
+    PaymentMismatch,
+    PaymentSummary,
+    RefundAccount,
+    Vendor,
+    VendorOptions,
+    WebhookNotice,
+    decimal,
+    segment,
+)
+
+CODE = "example"
+
+
+class ExampleVendor(Vendor):
+    code = CODE
+    webhook_name = "example"
+
+    def __init__(self, options: VendorOptions):
+        self.options = options
+        # One client per vendor: it reuses connections and maps every failure to the
+        # GatewayError family, with the timeout of the options.
+        self.client = GatewayClient(CODE, options.base_url, options.timeout_s)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ExampleVendor:
+        options = VendorOptions.parse(
+            CODE,
+            settings.vendors.get(CODE, {}),
+            base_url="https://api.example.com",
+            timeout_s=settings.vendor_timeout_s,
+            credential_keys=("api_key",),
+        )
+        return cls(options)
+
+    @property
+    def version(self) -> str:
+        try:
+            return version("payment-vendor-example")
+        except PackageNotFoundError:
+            return "unknown"
+
+    def _call(self, store_id: str, method: str, path: str, body: Any = None) -> Any:
+        api_key = self.options.credentials(store_id)["api_key"]
+        return self.client.call(
+            method, path, body=body, headers={"Authorization": f"Bearer {api_key}"}
+        )
+
+    def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
+        return self._call(store_id, "GET", f"/payments/{segment(uid)}")
+
+    def approve(self, store_id: str, uid: str, *, order_id: str, amount: Decimal) -> dict[str, Any]:
+        payment = self.fetch_payment(store_id, uid)
+        if payment["order_id"] != order_id:
+            raise PaymentMismatch(
+                f"The payment {uid} belongs to another order.", vendor=CODE, cancelled=False
+            )
+        if decimal(payment["amount"]) != amount:
+            raise PaymentMismatch(
+                f"The payment's amount {payment['amount']} differs from the order's {amount}.",
+                vendor=CODE,
+                cancelled=False,
+            )
+        if payment["status"] == "captured":
+            return payment  # approved by an earlier attempt: retries are safe
+        if payment["status"] != "authorized":
+            raise GatewayRejected(f"The payment is {payment['status']}.", vendor=CODE)
+        return self._call(store_id, "POST", f"/payments/{segment(uid)}/capture", {"amount": amount})
+
+    def cancel(
+        self,
+        store_id: str,
+        uid: str,
+        *,
+        order_id: str,
+        amount: Decimal,
+        reason: str,
+        account: RefundAccount | None,
+    ) -> dict[str, Any]:
+        body = {"amount": amount, "reason": reason}
+        return self._call(store_id, "POST", f"/payments/{segment(uid)}/refunds", body)
+
+    def summarize(self, payment: dict[str, Any]) -> PaymentSummary:
+        captured_at = payment.get("captured_at")
+        return PaymentSummary(
+            currency=payment["currency"],
+            price=decimal(payment["amount"]),
+            paid_at=datetime.fromisoformat(captured_at) if captured_at else None,
+            cancels=tuple(
+                CancelRecord(
+                    amount=decimal(refund["amount"]),
+                    reason=refund["reason"],
+                    cancelled_at=datetime.fromisoformat(refund["refunded_at"]),
+                    data=refund,
+                )
+                for refund in payment["refunds"]
+            ),
+        )
+
+    def fetch_reservation(self, store_id: str, uid: str, *, customer_id: str) -> dict[str, Any]:
+        return self._call(
+            store_id, "GET", f"/customers/{segment(customer_id)}/cards/{segment(uid)}"
+        )
+
+    def read_webhook(self, body: Any) -> WebhookNotice:
+        if not isinstance(body, dict) or not isinstance(body.get("payment_id"), str):
+            raise InvalidWebhook("An example webhook needs a 'payment_id' string.")
+        return WebhookNotice(body["payment_id"])
