@@ -11,7 +11,7 @@ from payment_vendor_iamport import IamportVendor
 from fake_servers.iamport import FakeIamport
 from payment_service.vendors import GatewayRejected, PaymentMismatch, RefundAccount
 
-from .support import as_received
+from .support import IAMPORT_CREDENTIALS, Recorder, as_received, serve, vendor_settings
 
 REFUND_ACCOUNT = RefundAccount("신한은행", "110-123-456789", "홍길동", "010-1234-5678")
 VBANK_REFUND_REQUIRED = "가상계좌 취소는 계좌번호, 예금주, 은행명을 입력해야 합니다."
@@ -194,3 +194,47 @@ def test_a_uid_never_leaves_its_path_segment(iamport: FakeIamport, iamport_vendo
     with pytest.raises(GatewayRejected) as raised:
         iamport_vendor.fetch_payment("store", uid)
     assert raised.value.status == 404
+
+
+def test_cancel_sends_the_refund_account_and_a_null_checksum(iamport: FakeIamport):
+    order_id = order()
+    uid = iamport.issue_vbank(19900, order_id)["imp_uid"]
+    iamport.deposit(uid)
+    recorder = Recorder(iamport.app)
+    with serve(recorder) as url:
+        options = {"iamport": {"base_url": url, "default": IAMPORT_CREDENTIALS}}
+        vendor = IamportVendor.from_settings(vendor_settings(options))
+        vendor.cancel(
+            "store",
+            uid,
+            order_id=order_id,
+            amount=Decimal(19900),
+            reason="r",
+            account=REFUND_ACCOUNT,
+        )
+    assert recorder.sent("POST", "/payments/cancel") == [
+        {
+            "imp_uid": uid,
+            "merchant_uid": order_id,
+            "amount": 19900,
+            "reason": "r",
+            "checksum": None,
+            "refund_bank": "신한은행",
+            "refund_account": "110-123-456789",
+            "refund_holder": "홍길동",
+            "refund_tel": "010-1234-5678",
+        }
+    ]
+
+
+def test_a_wrongly_paid_payment_is_cancelled_whole_without_an_amount(iamport: FakeIamport):
+    order_id = order()
+    uid = iamport.pay_by_card(19000, order_id)["imp_uid"]
+    recorder = Recorder(iamport.app)
+    with serve(recorder) as url, pytest.raises(PaymentMismatch):
+        options = {"iamport": {"base_url": url, "default": IAMPORT_CREDENTIALS}}
+        vendor = IamportVendor.from_settings(vendor_settings(options))
+        vendor.approve("store", uid, order_id=order_id, amount=Decimal(20000))
+    [sent] = recorder.sent("POST", "/payments/cancel")
+    assert "amount" not in sent
+    assert (sent["imp_uid"], sent["merchant_uid"], sent["checksum"]) == (uid, order_id, None)
