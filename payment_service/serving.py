@@ -140,3 +140,4 @@ def run_dispatcher(settings: Settings, *, until_idle: bool) -> None:
     finally:
         dispatcher.stop()
         runtime.close()
+    click.echo(f"attempted {dispatcher.attempted} webhook delivery(ies)")

@@ -67,6 +67,8 @@ class Dispatcher:
         self._slots = threading.BoundedSemaphore(self.config.workers)
         self._local = threading.local()
         self._rng = random.Random()
+        self.attempted = 0
+        """Delivery attempts this dispatcher made (for reports; not shared between processes)."""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -94,6 +96,10 @@ class Dispatcher:
         while not self._stop.is_set():
             try:
                 self._fill_slots()
+            except RuntimeError:
+                # The pool refuses work: the interpreter is exiting. Claimed rows keep their
+                # lease, which runs out so another dispatcher delivers them.
+                return
             except Exception:
                 log.exception("webhook dispatcher pass failed; retrying after the poll interval")
             self._wake.wait(self.config.poll_s)
@@ -180,6 +186,7 @@ class Dispatcher:
             body, headers = build_request(webhook, history, settings, int(time.time()))
         attempt = self._post(url, body, headers)
         self._record(webhook_id, attempt)
+        self.attempted += 1
         return attempt
 
     def _post(self, url: str, body: str, headers: dict[str, str]) -> Attempt:

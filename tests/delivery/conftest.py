@@ -1,0 +1,99 @@
+"""Fixtures for webhook delivery: a runtime over a fresh database, seeded outbox rows, and a
+real HTTP receiver. Schedules are shortened through settings, as operators can."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from payment_service.app import create_runtime
+from payment_service.crypto import hash_password
+from payment_service.db import PaymentHistory
+from payment_service.delivery.outbox import enqueue
+from payment_service.payments.views import history_view
+from payment_service.runtime import Runtime
+from payment_service.settings import Settings
+from payment_service.testing import WebhookReceiver
+from tests.conftest import make_settings
+
+FAST = {
+    "PAYMENT_WEBHOOK_RETRY_BASE_S": "0.05",
+    "PAYMENT_WEBHOOK_RETRY_MAX_S": "0.2",
+    "PAYMENT_WEBHOOK_POLL_S": "0.05",
+    "PAYMENT_WEBHOOK_TIMEOUT_S": "2",
+}
+
+
+def delivery_settings(database_url: str, **environ: str) -> Settings:
+    base = make_settings(database_url)
+    env = {**base.environ, **FAST, **environ}
+    return Settings.load(environ=env, env_file=None)
+
+
+@pytest.fixture
+def runtime(database_url: str) -> Iterator[Runtime]:
+    runtime = create_runtime(delivery_settings(database_url))
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def receiver(runtime: Runtime) -> Iterator[WebhookReceiver]:
+    keys = runtime.settings.keys.connection
+    with WebhookReceiver(keys.key, keys.iv) as receiver:
+        yield receiver
+
+
+def numbered_view(history: PaymentHistory, cipher, sequence: int) -> dict:
+    """The history's `IPaymentHistory`, its `refund` numbering the change."""
+    return {**history_view(history, cipher), "refund": sequence}
+
+
+def seed(runtime: Runtime, webhook_url: str, payments: int = 1, events: int = 1) -> list[list[str]]:
+    """Create `payments` histories with `events` outbox rows each, in order; return the ids."""
+    ids: list[list[str]] = []
+    for _ in range(payments):
+        with runtime.database.transaction() as session:
+            history = PaymentHistory(
+                source_schema="s",
+                source_table="t",
+                source_id=str(uuid.uuid4()),
+                vendor_code="example",
+                vendor_uid=str(uuid.uuid4()),
+                vendor_store_id="store",
+                currency="KRW",
+                price=Decimal(1000),
+                refund=Decimal(0),
+                webhook_url=webhook_url,
+                data=runtime.settings.keys.history.encrypt_json({}),
+                password=PASSWORD_HASH,
+                created_at=datetime.now(UTC),
+                confirmed_at=datetime.now(UTC),
+            )
+            session.add(history)
+            session.flush()
+            history_id = history.id
+        webhook_ids = []
+        for sequence in range(events):
+            with runtime.database.transaction() as session:
+                history = session.get(PaymentHistory, history_id)
+                webhook = enqueue(
+                    session,
+                    history,
+                    numbered_view(history, runtime.settings.keys.history, sequence),
+                    numbered_view(history, runtime.settings.keys.history, sequence + 1),
+                    {"seeded": sequence},
+                    runtime.settings,
+                    datetime.now(UTC),
+                )
+                session.flush()
+                webhook_ids.append(webhook.id)
+        ids.append(webhook_ids)
+    return ids
+
+
+PASSWORD_HASH = hash_password("pw")
