@@ -53,7 +53,9 @@ def vendor_for() -> Iterator[Callable[[Flask], IamportVendor]]:
         yield make
 
 
-def test_a_nonzero_code_is_refused_with_iamports_message(vendor_for):
+def test_a_nonzero_code_is_refused_with_iamports_message(
+    vendor_for: Callable[[Flask], IamportVendor],
+):
     vendor = vendor_for(
         stub_iamport(GOOD_TOKEN, {"code": 1, "message": NOT_FOUND, "response": None})
     )
@@ -64,7 +66,9 @@ def test_a_nonzero_code_is_refused_with_iamports_message(vendor_for):
     assert raised.value.extra["path"] == "/payments/imp_1"
 
 
-def test_a_refused_token_request_is_our_configurations_fault(vendor_for):
+def test_a_refused_token_request_is_our_configurations_fault(
+    vendor_for: Callable[[Flask], IamportVendor],
+):
     refused = {
         "code": -1,
         "message": "imp_key, imp_secret 정보가 올바르지 않습니다.",
@@ -81,7 +85,9 @@ def test_a_refused_token_request_is_our_configurations_fault(vendor_for):
     "reply",
     [[], {"response": {}}, {"code": 0, "message": None, "response": None}, "text"],
 )
-def test_a_reply_without_a_payment_is_a_gateway_failure(vendor_for, reply: Any):
+def test_a_reply_without_a_payment_is_a_gateway_failure(
+    vendor_for: Callable[[Flask], IamportVendor], reply: Any
+):
     vendor = vendor_for(stub_iamport(GOOD_TOKEN, reply))
     with pytest.raises(GatewayError) as raised:
         vendor.fetch_payment("store", "imp_1")
@@ -89,7 +95,9 @@ def test_a_reply_without_a_payment_is_a_gateway_failure(vendor_for, reply: Any):
     assert not isinstance(raised.value, GatewayRejected)
 
 
-def test_a_payment_with_an_unreadable_amount_is_a_gateway_failure(vendor_for):
+def test_a_payment_with_an_unreadable_amount_is_a_gateway_failure(
+    vendor_for: Callable[[Flask], IamportVendor],
+):
     payment = {"merchant_uid": "o", "status": "paid", "amount": "lots"}
     vendor = vendor_for(stub_iamport(GOOD_TOKEN, {"code": 0, "message": None, "response": payment}))
     with pytest.raises(GatewayError) as raised:

@@ -21,14 +21,16 @@ def order() -> str:
     return str(uuid.uuid4())
 
 
-def test_fetch_payment_returns_the_gateway_record(iamport: FakeIamport, iamport_vendor):
+def test_fetch_payment_returns_the_gateway_record(
+    iamport: FakeIamport, iamport_vendor: IamportVendor
+):
     paid = iamport.pay_by_card(20000, "order-1")
     payment = iamport_vendor.fetch_payment("store", paid["imp_uid"])
     assert payment == as_received(iamport.payment(paid["imp_uid"]))
     assert payment["status"] == "paid"
 
 
-def test_approve_card_payment_of_the_order(iamport: FakeIamport, iamport_vendor):
+def test_approve_card_payment_of_the_order(iamport: FakeIamport, iamport_vendor: IamportVendor):
     order_id = order()
     paid = iamport.pay_by_card(20000, order_id)
     payment = iamport_vendor.approve(
@@ -38,7 +40,7 @@ def test_approve_card_payment_of_the_order(iamport: FakeIamport, iamport_vendor)
     assert payment["status"] == "paid"
 
 
-def test_approve_ready_virtual_account(iamport: FakeIamport, iamport_vendor):
+def test_approve_ready_virtual_account(iamport: FakeIamport, iamport_vendor: IamportVendor):
     order_id = order()
     issued = iamport.issue_vbank(19900, order_id)
     payment = iamport_vendor.approve(
@@ -48,7 +50,9 @@ def test_approve_ready_virtual_account(iamport: FakeIamport, iamport_vendor):
     assert iamport_vendor.summarize(payment).paid_at is None
 
 
-def test_approving_again_returns_the_same_payment(iamport: FakeIamport, iamport_vendor):
+def test_approving_again_returns_the_same_payment(
+    iamport: FakeIamport, iamport_vendor: IamportVendor
+):
     order_id = order()
     uid = iamport.pay_by_card(20000, order_id)["imp_uid"]
     first = iamport_vendor.approve("store", uid, order_id=order_id, amount=Decimal(20000))
@@ -57,7 +61,9 @@ def test_approving_again_returns_the_same_payment(iamport: FakeIamport, iamport_
     assert iamport.payment(uid)["cancel_history"] == []
 
 
-def test_wrong_amount_cancels_the_whole_paid_payment(iamport: FakeIamport, iamport_vendor):
+def test_wrong_amount_cancels_the_whole_paid_payment(
+    iamport: FakeIamport, iamport_vendor: IamportVendor
+):
     order_id = order()
     uid = iamport.pay_by_card(19000, order_id)["imp_uid"]
     with pytest.raises(PaymentMismatch) as raised:
@@ -75,7 +81,7 @@ def test_wrong_amount_cancels_the_whole_paid_payment(iamport: FakeIamport, iampo
 
 
 def test_wrong_amount_of_an_unpaid_virtual_account_cancels_nothing(
-    iamport: FakeIamport, iamport_vendor
+    iamport: FakeIamport, iamport_vendor: IamportVendor
 ):
     order_id = order()
     uid = iamport.issue_vbank(19900, order_id)["imp_uid"]
@@ -86,7 +92,9 @@ def test_wrong_amount_of_an_unpaid_virtual_account_cancels_nothing(
     assert iamport.payment(uid)["cancel_history"] == []
 
 
-def test_wrong_amount_says_when_the_cancel_failed(iamport: FakeIamport, iamport_vendor):
+def test_wrong_amount_says_when_the_cancel_failed(
+    iamport: FakeIamport, iamport_vendor: IamportVendor
+):
     order_id = order()
     uid = iamport.issue_vbank(19900, order_id)["imp_uid"]
     iamport.deposit(uid)
@@ -102,7 +110,7 @@ def test_wrong_amount_says_when_the_cancel_failed(iamport: FakeIamport, iamport_
 
 
 def test_payment_of_another_order_is_refused_and_left_untouched(
-    iamport: FakeIamport, iamport_vendor
+    iamport: FakeIamport, iamport_vendor: IamportVendor
 ):
     uid = iamport.pay_by_card(20000, "someone-elses-order")["imp_uid"]
     with pytest.raises(PaymentMismatch) as raised:
@@ -115,7 +123,7 @@ def test_payment_of_another_order_is_refused_and_left_untouched(
     assert iamport.payment(uid)["cancel_history"] == []
 
 
-def test_cancelled_payment_cannot_be_approved(iamport: FakeIamport, iamport_vendor):
+def test_cancelled_payment_cannot_be_approved(iamport: FakeIamport, iamport_vendor: IamportVendor):
     order_id = order()
     uid = iamport.pay_by_card(20000, order_id)["imp_uid"]
     iamport.cancel(uid)
@@ -127,7 +135,9 @@ def test_cancelled_payment_cannot_be_approved(iamport: FakeIamport, iamport_vend
     )
 
 
-def test_partial_then_full_cancel_of_a_card_payment(iamport: FakeIamport, iamport_vendor):
+def test_partial_then_full_cancel_of_a_card_payment(
+    iamport: FakeIamport, iamport_vendor: IamportVendor
+):
     order_id = order()
     uid = iamport.pay_by_card(20000, order_id)["imp_uid"]
     kwargs = {"order_id": order_id, "reason": "some-reason", "account": None}
@@ -141,7 +151,7 @@ def test_partial_then_full_cancel_of_a_card_payment(iamport: FakeIamport, iampor
 
 
 def test_cancel_beyond_the_remainder_is_refused_with_iamports_message(
-    iamport: FakeIamport, iamport_vendor
+    iamport: FakeIamport, iamport_vendor: IamportVendor
 ):
     order_id = order()
     uid = iamport.pay_by_card(20000, order_id)["imp_uid"]
@@ -153,7 +163,9 @@ def test_cancel_beyond_the_remainder_is_refused_with_iamports_message(
     assert raised.value.message == "취소 금액은 결제 또는 잔여 금액보다 클 수 없습니다."
 
 
-def test_virtual_account_cancel_needs_the_refund_account(iamport: FakeIamport, iamport_vendor):
+def test_virtual_account_cancel_needs_the_refund_account(
+    iamport: FakeIamport, iamport_vendor: IamportVendor
+):
     order_id = order()
     uid = iamport.issue_vbank(19900, order_id)["imp_uid"]
     iamport.deposit(uid)
@@ -171,7 +183,9 @@ def test_virtual_account_cancel_needs_the_refund_account(iamport: FakeIamport, i
     assert full["cancel_amount"] == 19900
 
 
-def test_fetch_reservation_returns_the_saved_card(iamport: FakeIamport, iamport_vendor):
+def test_fetch_reservation_returns_the_saved_card(
+    iamport: FakeIamport, iamport_vendor: IamportVendor
+):
     customer = order()
     saved = iamport.register_card(customer)
     card = iamport_vendor.fetch_reservation("store", customer, customer_id=customer)
@@ -189,7 +203,9 @@ def test_unknown_payment_is_a_404_with_iamports_message(iamport_vendor: IamportV
 
 
 @pytest.mark.parametrize("uid", ["../subscribe/customers/victim", "..", "victim?x=1"])
-def test_a_uid_never_leaves_its_path_segment(iamport: FakeIamport, iamport_vendor, uid: str):
+def test_a_uid_never_leaves_its_path_segment(
+    iamport: FakeIamport, iamport_vendor: IamportVendor, uid: str
+):
     iamport.register_card("victim")
     with pytest.raises(GatewayRejected) as raised:
         iamport_vendor.fetch_payment("store", uid)

@@ -87,7 +87,9 @@ def test_the_installed_plugin_is_discovered_with_its_version(registry: VendorReg
     assert registry.for_webhook("example") is registry.get("example")
 
 
-def test_the_plugin_approves_and_cancels_through_the_registry(registry, gateway):
+def test_the_plugin_approves_and_cancels_through_the_registry(
+    registry: VendorRegistry, gateway: tuple[ExampleGateway, str]
+):
     example, _ = gateway
     vendor = registry.get("example")
     paid = example.authorize("order-1", 20000)
@@ -116,7 +118,9 @@ class SecondExample:
         return [Impostor.from_settings(settings)]
 
 
-def test_two_plugins_with_one_vendor_code_stop_the_server(example_installed, gateway):
+def test_two_plugins_with_one_vendor_code_stop_the_server(
+    example_installed: Path, gateway: tuple[ExampleGateway, str]
+):
     settings = vendor_settings(example_options(gateway[1]), load_plugins=True)
     with pytest.raises(DuplicateVendor) as raised:
         VendorRegistry.from_settings(settings, [SecondExample()])

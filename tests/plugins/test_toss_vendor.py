@@ -209,7 +209,9 @@ def test_fetch_reservation_returns_the_billing_key(toss: FakeToss, toss_vendor: 
     assert found == as_received(billing)
 
 
-def test_a_billing_key_of_another_customer_is_the_callers_403(toss: FakeToss, toss_vendor):
+def test_a_billing_key_of_another_customer_is_the_callers_403(
+    toss: FakeToss, toss_vendor: TossVendor
+):
     billing = toss.register_billing("customer-a")
     with pytest.raises(GatewayRejected) as raised:
         toss_vendor.fetch_reservation("store", billing["billingKey"], customer_id="customer-b")
