@@ -7,27 +7,25 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
 
 from flask import Flask, Response, request
 
 from fake_servers.common.server import ServerThread
 
-from ..crypto import Cipher, DecryptionError, loads
-
-Webhook = dict[str, Any]
+from ..client import PaymentWebhook, WebhookDecodeError, decode_webhook
 
 
 class WebhookReceiver:
     """Serves `POST /webhook` on a free port; `url` is what to give as `webhook_url`.
 
-    `received` holds every decrypted webhook in arrival order (duplicates included: delivery is
-    at least once); `attempts` counts every request, failed ones included.
+    `received` holds every webhook, decoded with the SDK, in arrival order (duplicates
+    included: delivery is at least once); `attempts` counts every request, failed ones too.
     """
 
     def __init__(self, key: str, iv: str, host: str = "127.0.0.1", port: int = 0):
-        self.cipher = Cipher(key, iv)
-        self.received: list[Webhook] = []
+        self.key = key
+        self.iv = iv
+        self.received: list[PaymentWebhook] = []
         self.headers: list[dict[str, str]] = []
         self.attempts = 0
         self.delay_s = 0.0
@@ -58,17 +56,17 @@ class WebhookReceiver:
             if self._failures:
                 return Response("try again later", status=self._failures.pop(0))
             try:
-                webhook = loads(self.cipher.decrypt(body))
-            except (DecryptionError, ValueError):
-                return Response("cannot decrypt", status=400)
+                webhook = decode_webhook(body, self.key, self.iv)
+            except WebhookDecodeError as error:
+                return Response(str(error), status=400)
             self.received.append(webhook)
             self.headers.append(dict(request.headers))
             self._condition.notify_all()
         return Response(b"", status=201)
 
     def wait_for(
-        self, predicate: Callable[[Webhook], bool] = lambda _: True, timeout: float = 10.0
-    ) -> Webhook:
+        self, predicate: Callable[[PaymentWebhook], bool] = lambda _: True, timeout: float = 10.0
+    ) -> PaymentWebhook:
         """The first received webhook matching `predicate`, waiting up to `timeout` seconds."""
         deadline = time.monotonic() + timeout
         with self._condition:
@@ -93,7 +91,7 @@ class WebhookReceiver:
                     raise TimeoutError(f"{self.attempts} of {count} requests within {timeout}s")
                 self._condition.wait(left)
 
-    def wait_for_count(self, count: int, timeout: float = 10.0) -> list[Webhook]:
+    def wait_for_count(self, count: int, timeout: float = 10.0) -> list[PaymentWebhook]:
         """Wait until at least `count` webhooks were received; return them all."""
         deadline = time.monotonic() + timeout
         with self._condition:
@@ -106,9 +104,9 @@ class WebhookReceiver:
                 self._condition.wait(left)
             return list(self.received)
 
-    def for_history(self, history_id: str) -> list[Webhook]:
+    def for_history(self, history_id: str) -> list[PaymentWebhook]:
         with self._condition:
-            return [w for w in self.received if w["current"]["id"] == history_id]
+            return [w for w in self.received if w.current.id == history_id]
 
     def clear(self) -> None:
         with self._condition:

@@ -61,7 +61,7 @@ def test_a_receiver_that_fails_n_times_gets_the_event_once_after_n_plus_1_attemp
     wait_until(lambda: webhook_row(runtime, webhook_id).status == "delivered")
     assert receiver.attempts == 4
     assert len(receiver.received) == 1
-    assert receiver.received[0]["id"] == webhook_id
+    assert receiver.received[0].id == webhook_id
     row = webhook_row(runtime, webhook_id)
     assert row.attempts == 4 and row.delivered_at is not None and row.last_error is None
     attempts = responses(runtime, webhook_id)
@@ -90,7 +90,7 @@ def test_a_receiver_down_past_the_deadline_leaves_a_failed_row_that_retry_delive
         time.sleep(0.3)
         assert len(responses(runtime, webhook_id)) == len(attempts)  # failed rows rest
 
-        with WebhookReceiver(receiver.cipher.key, receiver.cipher.iv, port=int(port)) as back:
+        with WebhookReceiver(receiver.key, receiver.iv, port=int(port)) as back:
             env = {**os.environ, "PAYMENT_DATABASE_URL": database_url}
             result = subprocess.run(
                 [sys.executable, "-m", "payment_service.cli", "webhooks", "retry", "--failed"],
@@ -102,7 +102,7 @@ def test_a_receiver_down_past_the_deadline_leaves_a_failed_row_that_retry_delive
             assert result.returncode == 0, result.stderr
             assert result.stdout.strip() == "requeued 1 webhook(s)"
             dispatcher.wake()
-            back.wait_for(lambda w: w["id"] == webhook_id)
+            back.wait_for(lambda w: w.id == webhook_id)
             wait_until(lambda: webhook_row(runtime, webhook_id).status == "delivered")
     finally:
         dispatcher.stop()
@@ -141,8 +141,8 @@ def test_a_payment_s_webhooks_arrive_in_order_even_when_one_needs_retries(
     [ids] = seed(runtime, receiver.url, events=4)
     dispatcher.start()
     receiver.wait_for_count(4)
-    assert [w["id"] for w in receiver.received] == ids
-    assert [w["current"]["refund"] for w in receiver.received] == [1, 2, 3, 4]
+    assert [w.id for w in receiver.received] == ids
+    assert [w.current.refund for w in receiver.received] == [1, 2, 3, 4]
 
 
 def test_a_newer_row_is_not_due_while_an_older_one_of_the_same_payment_is_pending(
@@ -174,9 +174,9 @@ def test_the_body_is_the_original_s_encrypted_payload(runtime, receiver):
     assert headers["Content-Type"] == "text/plain"
     assert "Webhook-Signature" not in headers
     webhook = receiver.received[0]
-    assert list(webhook) == ["id", "source", "previous", "current"]
-    assert webhook["id"] == webhook_id
-    assert webhook["source"]["schema"] == "s"
+    assert list(webhook.raw) == ["id", "source", "previous", "current"]
+    assert webhook.id == webhook_id
+    assert webhook.source.schema == "s"
 
 
 def test_signed_webhooks_verify_with_the_sdk(database_url):

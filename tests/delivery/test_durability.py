@@ -81,7 +81,7 @@ def test_pending_webhooks_are_delivered_after_the_server_is_killed(database_url)
         finally:
             restarted.terminate()
             restarted.wait(timeout=20)
-        assert {w["id"] for w in receiver.received} == set(ids)
+        assert {w.id for w in receiver.received} == set(ids)
     runtime.close()
 
 
@@ -138,12 +138,12 @@ def test_two_delivery_processes_share_1000_webhooks_without_overlap_or_loss(data
             shares.append(int(output.split("attempted ")[1].split()[0]))
         assert statuses(runtime) == {"delivered": 1000}
         assert receiver.overlaps == []
-        received = [w["id"] for w in receiver.received]
+        received = [w.id for w in receiver.received]
         assert len(received) == 1000 and set(received) == {i for row in ids for i in row}
         # Each payment's changes arrived in the order they happened.
         by_history: dict[str, list[int]] = defaultdict(list)
         for webhook in receiver.received:
-            by_history[webhook["current"]["id"]].append(webhook["current"]["refund"])
+            by_history[webhook.current.id].append(webhook.current.refund)
         assert all(order == list(range(1, 11)) for order in by_history.values())
         # Both processes took part, and no delivery was attempted twice.
         assert all(share > 0 for share in shares)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from payment_service.client import PaymentClient, PaymentHistory
+from payment_service.client import PaymentClient, PaymentHistory, PaymentWebhook
 from payment_service.testing import PaymentBackend, WebhookReceiver
 
 PASSWORD = "some-password"
@@ -93,12 +93,12 @@ class Flow:
     def webhook_with(self, history_id: str, refund: Decimal | None = None, paid: bool = False):
         """Wait for the webhook whose `current` shows this refund (or payment)."""
 
-        def matches(webhook: dict[str, Any]) -> bool:
-            current = webhook["current"]
-            if current["id"] != history_id:
+        def matches(webhook: PaymentWebhook) -> bool:
+            current = webhook.current
+            if current.id != history_id:
                 return False
             if paid:
-                return current["paid_at"] is not None
-            return current["refund"] is not None and Decimal(str(current["refund"])) == refund
+                return current.paid_at is not None
+            return current.refund == refund
 
         return self.receiver.wait_for(matches, timeout=10)

@@ -108,14 +108,14 @@ def validate_cancel(flow: Flow, history) -> None:
     cancelled = flow.cancel(history.price)
     webhook = flow.webhook_with(history.id, refund=history.price)
     reloaded = flow.client.histories.at(history.id, password=PASSWORD)
-    for current in (cancelled.raw, webhook["current"], reloaded.raw):
+    for current in (cancelled.raw, webhook.current.raw, reloaded.raw):
         assert current["cancelled_at"] is not None
         assert len(current["cancels"]) == 1
         assert Decimal(str(current["cancels"][0]["price"])) == history.price
         assert Decimal(str(current["refund"])) == history.price
         assert current["cancels"][0]["time"] == current["cancels"][0]["created_at"]
-    assert webhook["previous"]["refund"] is None
-    assert webhook["source"] == flow.source
+    assert webhook.previous.refund is None
+    assert webhook.raw["source"] == flow.source
 
 
 def validate_cancel_partial(flow: Flow, history) -> None:
@@ -126,7 +126,7 @@ def validate_cancel_partial(flow: Flow, history) -> None:
     for n in range(1, 6):
         cancelled = flow.cancel(part)
         webhook = flow.webhook_with(history.id, refund=part * n)
-        for current in (cancelled.raw, webhook["current"]):
+        for current in (cancelled.raw, webhook.current.raw):
             assert current["cancelled_at"] is not None
             assert len(current["cancels"]) == n
             assert sum(Decimal(str(c["price"])) for c in current["cancels"]) == part * n
@@ -161,9 +161,9 @@ def test_vbank_payment_deposit_sends_a_webhook(backend, client, receiver, code):
     assert created.paid_at is None
     deposit(flow)
     webhook = flow.webhook_with(created.id, paid=True)
-    assert webhook["current"]["id"] == created.id
-    assert webhook["previous"]["paid_at"] is None
-    assert webhook["current"]["paid_at"] is not None
+    assert webhook.current.id == created.id
+    assert webhook.previous.paid_at is None
+    assert webhook.current.paid_at is not None
     assert flow.reload().paid_at is not None
 
 

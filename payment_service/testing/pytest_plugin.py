@@ -1,0 +1,61 @@
+"""pytest fixtures for integrators (registered through the `pytest11` entry point).
+
+    def test_checkout(payment_backend, payment_client, payment_webhooks):
+        ...
+
+`payment_backend` (one per session): the payment server and both fake gateways in-process on
+free ports, with a temporary SQLite database unless `--payment-database-url` names another.
+`payment_client`: the SDK pointed at it. `payment_webhooks`: a receiver to give as
+`webhook_url`, collecting decrypted webhooks (`wait_for(...)`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from ..client import PaymentClient
+from .backend import PaymentBackend
+from .customer import Customer
+from .receiver import WebhookReceiver
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("payment-service")
+    group.addoption(
+        "--payment-database-url",
+        default=None,
+        help="database of the embedded payment server (default: a temporary SQLite file)",
+    )
+
+
+@pytest.fixture(scope="session")
+def payment_backend(request: pytest.FixtureRequest) -> Iterator[PaymentBackend]:
+    """The payment server and the fake iamport and Toss servers, wired together."""
+    database_url = request.config.getoption("--payment-database-url")
+    with PaymentBackend(database_url) as backend:
+        yield backend
+
+
+@pytest.fixture
+def payment_client(payment_backend: PaymentBackend) -> Iterator[PaymentClient]:
+    """The SDK, connected to `payment_backend` with its encryption key."""
+    with PaymentClient(payment_backend.url, payment_backend.key, payment_backend.iv) as client:
+        yield client
+
+
+@pytest.fixture
+def payment_webhooks(payment_backend: PaymentBackend) -> Iterator[WebhookReceiver]:
+    """A fresh webhook receiver for this test; its `url` is the `webhook_url` to register."""
+    receiver = WebhookReceiver(payment_backend.key, payment_backend.iv).start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+@pytest.fixture
+def payment_customer(payment_backend: PaymentBackend) -> Customer:
+    """The customer's side of the checkout popup: pay, deposit, register cards at the fakes."""
+    return payment_backend.customer
