@@ -9,14 +9,15 @@ from flask import Flask
 from flask_smorest import Api
 
 from . import __version__, http
+from .api.openapi import DocumentedApi, spec_kwargs
 from .db import Database
 from .runtime import Runtime
 from .settings import Settings
 from .vendors import VendorRegistry
 
 
-class PaymentApi(Api):
-    """flask-smorest's Api with our error handlers in place of its own."""
+class PaymentApi(DocumentedApi, Api):
+    """flask-smorest's Api with our error handlers (and error schema) in place of its own."""
 
     def _register_error_handlers(self) -> None:
         http.install(self._app)
@@ -44,9 +45,10 @@ def create_app(
     runtime = create_runtime(settings, database=database, plugins=plugins)
     app.extensions["payment_service"] = runtime
 
-    from .api import histories, internal, monitors, reservations, webhooks
+    from .api import docs, histories, internal, monitors, reservations, webhooks
 
-    api = PaymentApi(app, spec_kwargs=_spec_kwargs())
+    app.register_blueprint(docs.blp)
+    api = PaymentApi(app, spec_kwargs=spec_kwargs())
     api.register_blueprint(monitors.blp)
     api.register_blueprint(histories.blp)
     api.register_blueprint(reservations.blp)
@@ -72,16 +74,3 @@ def create_runtime(
         database=database or Database(settings.database_url),
         vendors=VendorRegistry.from_settings(settings, plugins),
     )
-
-
-def _spec_kwargs() -> dict[str, Any]:
-    return {
-        "info": {
-            "description": (
-                "Unified payment server. Bodies marked `x-encrypted-request` / "
-                "`x-encrypted-response` travel AES-CBC encrypted (PKCS#7, base64, "
-                "Content-Type text/plain) with the connection key and IV; the schemas shown "
-                "are the plaintext JSON. Errors are never encrypted."
-            )
-        }
-    }

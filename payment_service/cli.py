@@ -189,5 +189,32 @@ def schema() -> None:
     database.dispose()
 
 
+@main.command()
+def openapi() -> None:
+    """Print the OpenAPI document (JSON) of this server with its installed plugins.
+
+    Needs no database and no network: `payment-service openapi > openapi.json`.
+    """
+    import json
+
+    from .app import create_app
+    from .vendors import DuplicateVendor, VendorConfigError
+
+    # An in-memory SQLite URL that nothing opens: building the document runs no query, and no
+    # dispatcher thread is started.
+    settings = load_settings(database_url="sqlite://")
+    try:
+        app = create_app(settings, deliver_webhooks=False)
+    except (VendorConfigError, DuplicateVendor) as error:
+        fail(str(error), code=2)
+    try:
+        api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+        with app.app_context():
+            document = api.spec.to_dict()
+    finally:
+        app.extensions["payment_service"].close()
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
 if __name__ == "__main__":
     main()

@@ -3,7 +3,7 @@
 A route declares `@blp.encrypted_arguments(Schema)` and `@blp.encrypted_response(201, Schema)`:
 the body is decrypted with the connection key before the schema loads it, and the result is
 encrypted after the schema dumps it. The OpenAPI document keeps the plaintext schemas and marks
-each encrypted body (`x-encrypted`).
+each encrypted body (`x-encrypted-request`, `x-encrypted-response`).
 
 Every failure to turn the body into JSON (empty, not base64, bad padding, not UTF-8, not JSON)
 answers the same 400: an attacker must not learn which step failed (no padding oracle).
@@ -67,6 +67,8 @@ def _require_media_type(request: Request, expected: str, *, exact: bool) -> None
 class TransportParser(FlaskParser):
     """webargs parser with an `encrypted` location and typia-shaped validation errors."""
 
+    # handle_error always answers 400; this only makes the OpenAPI document say so (not 422).
+    DEFAULT_VALIDATION_STATUS = 400
     __location_map__: ClassVar[dict[str, Any]] = {
         "encrypted": "load_encrypted",
         **FlaskParser.__location_map__,

@@ -13,7 +13,12 @@ from ..monitoring.system import system_info
 from ..transport import Blueprint
 from .context import runtime
 
-blp = Blueprint("monitors", __name__, url_prefix="/monitors", description="Monitoring")
+blp = Blueprint(
+    "monitors",
+    __name__,
+    url_prefix="/monitors",
+    description="Monitoring: health, process figures, version, plugins and webhook backlog.",
+)
 
 
 class CpuSchema(ma.Schema):
@@ -41,6 +46,7 @@ class SystemSchema(ma.Schema):
 class Health(MethodView):
     @blp.response(200, description="The server is up and its database answers.")
     def get(self) -> Response:
+        """Readiness check: 200 with an empty body once the database answers (R1)."""
         runtime().database.check()
         return Response(b"", status=200)
 
@@ -49,6 +55,7 @@ class Health(MethodView):
 class Performance(MethodView):
     @blp.encrypted_response(200, PerformanceSchema)
     def get(self) -> dict[str, Any]:
+        """CPU time, memory and resource usage of the answering process (R2)."""
         return performance_info()
 
 
@@ -56,6 +63,7 @@ class Performance(MethodView):
 class System(MethodView):
     @blp.encrypted_response(200, SystemSchema)
     def get(self) -> dict[str, Any]:
+        """Process id, arguments, package, git commit and start time of the server (R3)."""
         current = runtime()
         return system_info(current.process_uid, current.started_at)
 
