@@ -11,13 +11,13 @@ so a service never learns a newer state before an older one.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import random
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +33,18 @@ from .payload import build_request
 log = logging.getLogger(__name__)
 
 MAX_STORED_BODY = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A claimed webhook's request, ready to send."""
+
+    webhook_id: str
+    url: str
+    body: str
+    headers: dict[str, str]
+    attempts: int
+    deadline_at: datetime
 
 
 @dataclass(frozen=True)
@@ -54,92 +66,93 @@ def backoff(attempts: int, base_s: float, max_s: float, rng: random.Random) -> f
 
 
 class Dispatcher:
+    """`workers` threads, each claiming one due webhook at a time, sending and recording it.
+
+    Idle threads sleep until `wake()` (a change was committed in this process) or until the
+    poll interval passes (changes committed by other processes, retries falling due).
+    """
+
     def __init__(self, runtime: Runtime, *, name: str | None = None):
         self.runtime = runtime
         self.config = runtime.settings.webhooks
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pool = ThreadPoolExecutor(
-            max_workers=self.config.workers, thread_name_prefix="webhook-delivery"
-        )
-        self._slots = threading.BoundedSemaphore(self.config.workers)
+        self._signal = threading.Condition()
+        self._generation = 0
+        self._stopped = False
+        self._threads: list[threading.Thread] = []
         self._local = threading.local()
         self._rng = random.Random()
+        self._count = itertools.count(1)
         self.attempted = 0
         """Delivery attempts this dispatcher made (for reports; not shared between processes)."""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> Dispatcher:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._loop, name="webhook-dispatcher", daemon=True
-            )
-            self._thread.start()
+        if not self._threads:
+            for number in range(self.config.workers):
+                thread = threading.Thread(
+                    target=self._work, name=f"webhook-delivery-{number}", daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop after the deliveries in flight (claimed rows not yet sent keep their lease)."""
+        with self._signal:
+            self._stopped = True
+            self._signal.notify_all()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(deadline - time.monotonic(), 0))
+        self._threads.clear()
 
     def wake(self) -> None:
         """Look for due rows now instead of at the next poll."""
-        self._wake.set()
+        with self._signal:
+            self._generation += 1
+            self._signal.notify_all()
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
+    def _work(self) -> None:
+        while True:
+            with self._signal:
+                if self._stopped:
+                    return
+                seen = self._generation
             try:
-                self._fill_slots()
-            except RuntimeError:
-                # The pool refuses work: the interpreter is exiting. Claimed rows keep their
-                # lease, which runs out so another dispatcher delivers them.
-                return
+                claimed = self._claim(1)
             except Exception:
-                log.exception("webhook dispatcher pass failed; retrying after the poll interval")
-            self._wake.wait(self.config.poll_s)
-            self._wake.clear()
-
-    def _fill_slots(self) -> None:
-        while not self._stop.is_set():
-            free = 0
-            while self._slots.acquire(blocking=False):
-                free += 1
-            if free == 0:
-                return
-            claimed = self.claim(free)
-            for _ in range(free - len(claimed)):
-                self._slots.release()
-            for webhook_id in claimed:
-                self._pool.submit(self._deliver_and_release, webhook_id)
-            if len(claimed) < free:
-                return
-
-    def _deliver_and_release(self, webhook_id: str) -> None:
-        try:
-            self.deliver(webhook_id)
-        except Exception:
-            log.exception("delivering webhook %s failed unexpectedly", webhook_id)
-        finally:
-            self._slots.release()
-            # A delivered row may unblock the next row of the same payment.
-            self._wake.set()
+                log.exception("claiming webhooks failed; retrying after the poll interval")
+                claimed = []
+            for prepared in claimed:
+                try:
+                    self._send(prepared)
+                except Exception:
+                    log.exception("delivering webhook %s failed", prepared.webhook_id)
+            if claimed:
+                # Delivering this row may have made the payment's next row due.
+                self.wake()
+                continue
+            with self._signal:
+                if not self._stopped and self._generation == seen:
+                    self._signal.wait(self.config.poll_s)
 
     # -- one pass, usable synchronously (tests, CLI) -----------------------------------------
 
     def run_once(self, limit: int = 100) -> int:
         """Claim and deliver due rows in this thread; return how many were attempted."""
-        claimed = self.claim(limit)
-        for webhook_id in claimed:
-            self.deliver(webhook_id)
+        claimed = self._claim(limit)
+        for prepared in claimed:
+            self._send(prepared)
         return len(claimed)
 
     def claim(self, limit: int) -> list[str]:
+        """Lease up to `limit` due webhooks to this dispatcher; return their ids."""
+        return [request.webhook_id for request in self._claim(limit)]
+
+    def _claim(self, limit: int) -> list[Prepared]:
+        """Lease due webhooks and build their requests, in one short transaction."""
         now = self.runtime.clock()
         row = PaymentHistoryWebhook
         older = aliased(PaymentHistoryWebhook)
@@ -149,7 +162,8 @@ class Dispatcher:
             tuple_(older.created_at, older.id) < tuple_(row.created_at, row.id),
         )
         query = (
-            select(row.id)
+            select(row, PaymentHistory)
+            .join(PaymentHistory, PaymentHistory.id == row.payment_history_id)
             .where(
                 row.status == "pending",
                 row.next_attempt_at <= now,
@@ -163,30 +177,39 @@ class Dispatcher:
         if database.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True, of=row)
         with database.transaction() as session:
-            ids = list(session.scalars(query))
-            if ids:
-                session.execute(
-                    update(row)
-                    .where(row.id.in_(ids))
-                    .values(
-                        claimed_until=now + timedelta(seconds=self.config.lease_s),
-                        claimed_by=self.name,
-                    )
+            found = session.execute(query).all()
+            if not found:
+                return []
+            session.execute(
+                update(row)
+                .where(row.id.in_([webhook.id for webhook, _ in found]))
+                .values(
+                    claimed_until=now + timedelta(seconds=self.config.lease_s),
+                    claimed_by=self.name,
                 )
-        return ids
+            )
+            return [self._prepare(webhook, history) for webhook, history in found]
+
+    def _prepare(self, webhook: PaymentHistoryWebhook, history: PaymentHistory) -> Prepared:
+        body, headers = build_request(webhook, history, self.runtime.settings, int(time.time()))
+        return Prepared(
+            webhook.id, history.webhook_url, body, headers, webhook.attempts, webhook.deadline_at
+        )
 
     def deliver(self, webhook_id: str) -> Attempt:
-        settings = self.runtime.settings
+        """Send one webhook now, whatever its lease (tests, replays)."""
         with self.runtime.database.transaction() as session:
             webhook = session.get(PaymentHistoryWebhook, webhook_id)
             history = session.get(PaymentHistory, webhook.payment_history_id) if webhook else None
             if webhook is None or history is None:
                 raise LookupError(f"webhook {webhook_id} vanished")
-            url = history.webhook_url
-            body, headers = build_request(webhook, history, settings, int(time.time()))
-        attempt = self._post(url, body, headers)
-        self._record(webhook_id, attempt)
-        self.attempted += 1
+            prepared = self._prepare(webhook, history)
+        return self._send(prepared)
+
+    def _send(self, prepared: Prepared) -> Attempt:
+        attempt = self._post(prepared.url, prepared.body, prepared.headers)
+        self._record(prepared, attempt)
+        self.attempted = next(self._count)
         return attempt
 
     def _post(self, url: str, body: str, headers: dict[str, str]) -> Attempt:
@@ -206,15 +229,40 @@ class Dispatcher:
         error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
         return Attempt(response.status_code, text, error, elapsed)
 
-    def _record(self, webhook_id: str, attempt: Attempt) -> None:
+    def _record(self, prepared: Prepared, attempt: Attempt) -> None:
+        """Store the attempt and the webhook's next state, in one transaction.
+
+        The update applies only while the row is still pending: if our lease ran out and
+        another dispatcher settled it meanwhile, its verdict stands (the attempt is still kept).
+        """
         now = self.runtime.clock()
+        attempts = prepared.attempts + 1
+        row = PaymentHistoryWebhook
+        changes: dict[str, Any] = {
+            "attempts": row.attempts + 1,
+            "claimed_until": None,
+            "claimed_by": None,
+            "last_error": attempt.error,
+        }
+        if attempt.succeeded:
+            changes.update(status="delivered", delivered_at=now)
+        else:
+            delay = backoff(attempts, self.config.retry_base_s, self.config.retry_max_s, self._rng)
+            upcoming = now + timedelta(seconds=delay)
+            if upcoming > prepared.deadline_at:
+                changes["status"] = "failed"
+                log.warning(
+                    "webhook %s failed for good after %d attempts: %s",
+                    prepared.webhook_id,
+                    attempts,
+                    attempt.error,
+                )
+            else:
+                changes["next_attempt_at"] = upcoming
         with self.runtime.database.transaction() as session:
-            webhook = session.get(PaymentHistoryWebhook, webhook_id, with_for_update=True)
-            if webhook is None:
-                return
             session.add(
                 PaymentHistoryWebhookResponse(
-                    payment_history_webhook_id=webhook_id,
+                    payment_history_webhook_id=prepared.webhook_id,
                     status=attempt.status,
                     body=attempt.body,
                     error=attempt.error,
@@ -222,31 +270,11 @@ class Dispatcher:
                     created_at=now,
                 )
             )
-            webhook.attempts += 1
-            webhook.claimed_until = None
-            webhook.claimed_by = None
-            if webhook.status != "pending":
-                return  # delivered or failed meanwhile (a lease that ran out); keep its verdict
-            if attempt.succeeded:
-                webhook.status = "delivered"
-                webhook.delivered_at = now
-                webhook.last_error = None
-                return
-            webhook.last_error = attempt.error
-            delay = backoff(
-                webhook.attempts, self.config.retry_base_s, self.config.retry_max_s, self._rng
+            session.execute(
+                update(row)
+                .where(row.id == prepared.webhook_id, row.status == "pending")
+                .values(**changes)
             )
-            upcoming = now + timedelta(seconds=delay)
-            if upcoming > webhook.deadline_at:
-                webhook.status = "failed"
-                log.warning(
-                    "webhook %s failed for good after %d attempts: %s",
-                    webhook_id,
-                    webhook.attempts,
-                    attempt.error,
-                )
-            else:
-                webhook.next_attempt_at = upcoming
 
 
 def counts(runtime: Runtime) -> dict[str, Any]:
