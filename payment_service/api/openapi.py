@@ -15,6 +15,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 
 from ..transport import DECRYPT_FAILED
+from .schemas import Money
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
@@ -77,7 +78,13 @@ STATUS_DESCRIPTIONS = {
 }
 
 
-class HttpErrorSchema(ma.Schema):
+class OpenErrorSchema(ma.Schema):
+    class Meta:
+        # Some errors add keys of their own (a gateway failure's details, an unknown vendor).
+        unknown = ma.INCLUDE
+
+
+class HttpErrorSchema(OpenErrorSchema):
     """A refusal, as NestJS phrases it."""
 
     message = ma.fields.String(required=True, metadata={"example": "Wrong password."})
@@ -87,7 +94,7 @@ class HttpErrorSchema(ma.Schema):
     statusCode = ma.fields.Integer(metadata={"example": 403})  # the wire name
 
 
-class ValidationErrorSchema(ma.Schema):
+class ValidationErrorSchema(OpenErrorSchema):
     """A body (or path `id`) that does not have the documented type: the first violation."""
 
     path = ma.fields.String(required=True, metadata={"example": "$input.password"})
@@ -108,7 +115,7 @@ class ValidationErrorSchema(ma.Schema):
     )
 
 
-class GatewayErrorSchema(ma.Schema):
+class GatewayErrorSchema(OpenErrorSchema):
     """A gateway's error, passed through with the gateway's status."""
 
     path = ma.fields.String(
@@ -124,6 +131,13 @@ ERROR_COMPONENTS: dict[str, type[ma.Schema]] = {
     "ValidationError": ValidationErrorSchema,
     "GatewayError": GatewayErrorSchema,
 }
+
+
+def money_bounds(converter: Any, field: ma.fields.Field, **kwargs: Any) -> dict[str, Any]:
+    """apispec attribute function: the bounds `Money` enforces (OpenAPI 3.0 notation)."""
+    if not isinstance(field, Money):
+        return {}
+    return {"minimum": 0, "exclusiveMinimum": True} if field.positive else {"minimum": 0}
 
 
 class SchemaNames:
@@ -174,10 +188,17 @@ class DocumentedApi:
     message}` one, which our handlers never answer."""
 
     spec: Any
+    ma_plugin: MarshmallowPlugin
 
     @property
     def ERROR_SCHEMA(self) -> dict[str, Any]:  # flask-smorest reads this name
         return dict(ERROR_REF)
+
+    def _init_spec(self, **kwargs: Any) -> None:
+        super()._init_spec(**kwargs)  # type: ignore[misc]
+        # Money is a custom field (exact decimals): without this it would have no type at all.
+        self.ma_plugin.map_to_openapi_type(Money, "number", None)
+        self.ma_plugin.converter.add_attribute_function(money_bounds)
 
     def _register_responses(self) -> None:
         # Replaces flask-smorest's: the same lazily registered responses (one per status, plus
