@@ -212,7 +212,8 @@ class DocumentedApi:
             "Error",
             {
                 "description": "Every error answer: plain JSON, never encrypted.",
-                "oneOf": refs,
+                # anyOf, not oneOf: the shapes admit extra keys, so a body can fit two.
+                "anyOf": refs,
             },
         )
         for status in http.HTTPStatus:
