@@ -91,7 +91,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
-    environ = {"PAYMENT_DATABASE_URL": database_url, "PAYMENT_LOAD_PLUGINS": "false"}
+    environ = {
+        "PAYMENT_DATABASE_URL": database_url,
+        "PAYMENT_LOAD_PLUGINS": "false",
+        "PAYMENT_DELIVER_WEBHOOKS": "false",
+    }
     return Settings.load(environ=environ, env_file=None, **overrides)
 
 

@@ -36,7 +36,9 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
             ),
             requestBody={
                 "required": True,
-                "content": {"application/json": {"schema": {"type": "object"}}},
+                "content": {
+                    "application/json": {"schema": vendor.webhook_schema or {"type": "object"}}
+                },
             },
             responses={"201": {"description": "Received (empty body)."}},
         )

@@ -64,6 +64,9 @@ class Vendor(ABC):
     webhook_name: ClassVar[str]
     """Path segment of the inbound webhook route: POST /payments/webhooks/<webhook_name>."""
 
+    webhook_schema: ClassVar[dict[str, Any] | None] = None
+    """JSON Schema of the gateway's webhook body, shown in the OpenAPI document (optional)."""
+
     @property
     def version(self) -> str:
         """Version of the distribution that provides this vendor, for /monitors/plugins."""

@@ -137,6 +137,19 @@ def test_vendor_webhook_routes_follow_the_registered_plugins() -> None:
     assert not any(path.startswith("/payments/webhooks/") for path in paths)
 
 
+@pytest.mark.parametrize(
+    ("route", "required"),
+    [("iamport", ["imp_uid", "merchant_uid", "status"]), ("toss", ["eventType"])],
+)
+def test_gateway_webhook_bodies_are_documented_by_their_plugins(
+    document: dict[str, Any], route: str, required: list[str]
+) -> None:
+    operation = document["paths"][f"/payments/webhooks/{route}"]["post"]
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["required"] == required
+    assert set(required) <= set(schema["properties"])
+
+
 # Spec §2.3: every input key is required.
 INPUTS = {
     "IPaymentSource": {"schema", "table", "id"},

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, ClassVar
 
 from payment_service.settings import Settings
 from payment_service.vendors import (
@@ -34,6 +34,16 @@ UNAPPROVABLE = ("failed", "cancelled")
 class IamportVendor(Vendor):
     code = CODE
     webhook_name = "iamport"
+    webhook_schema: ClassVar[dict[str, Any] | None] = {
+        "type": "object",
+        "description": "iamport's notification: which payment changed (re-fetched, not trusted)",
+        "required": ["imp_uid", "merchant_uid", "status"],
+        "properties": {
+            "imp_uid": {"type": "string"},
+            "merchant_uid": {"type": "string"},
+            "status": {"type": "string", "enum": ["paid", "ready", "failed", "cancelled"]},
+        },
+    }
 
     def __init__(self, options: VendorOptions, *, clock: Callable[[], float] = time.time):
         self.options = options

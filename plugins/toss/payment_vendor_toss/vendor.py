@@ -6,7 +6,7 @@ import base64
 from collections.abc import Mapping
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, ClassVar
 
 from payment_service.settings import Settings
 from payment_service.vendors import (
@@ -43,6 +43,23 @@ AUTHENTICATION_MESSAGES = (
 class TossVendor(Vendor):
     code = CODE
     webhook_name = "toss"
+    webhook_schema: ClassVar[dict[str, Any] | None] = {
+        "type": "object",
+        "description": "A Toss Payments event; every event type is accepted (re-fetched).",
+        "required": ["eventType"],
+        "properties": {
+            "eventType": {"type": "string", "example": "PAYMENT_STATUS_CHANGED"},
+            "createdAt": {"type": "string"},
+            "data": {
+                "type": "object",
+                "properties": {
+                    "paymentKey": {"type": "string"},
+                    "orderId": {"type": "string"},
+                    "status": {"type": "string", "example": "DONE"},
+                },
+            },
+        },
+    }
 
     def __init__(self, options: VendorOptions):
         self.options = options
