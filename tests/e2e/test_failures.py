@@ -331,15 +331,28 @@ def post_encrypted(backend, path: str, body: dict, method: str = "POST") -> requ
     )
 
 
-def test_undecryptable_body_is_400_and_writes_nothing(backend):
+@pytest.mark.parametrize(
+    "body",
+    ["", "bm90IGVuY3J5cHRlZA==", "%%%", "AAAAAAAAAAAAAAAAAAAAAA==", "wrong-key", "not-json"],
+)
+def test_undecryptable_body_is_the_same_400_and_writes_nothing(backend, body):
+    if body == "wrong-key":
+        body = Cipher("0123456789abcdef", backend.iv).encrypt('{"price": 1}')
+    elif body == "not-json":
+        body = Cipher(backend.key, backend.iv).encrypt("price=1")
     response = requests.post(
         f"{backend.url}/payments/histories",
-        data="bm90IGVuY3J5cHRlZA==",
+        data=body,
         headers={"Content-Type": "text/plain"},
         timeout=10,
     )
     assert response.status_code == 400
-    assert response.json()["message"].startswith("Failed to decrypt the request body.")
+    assert response.json() == {
+        "message": "Failed to decrypt the request body. "
+        "Check your body content or encryption password.",
+        "error": "Bad Request",
+        "statusCode": 400,
+    }
     assert nothing_written(backend)
 
 
