@@ -3,23 +3,46 @@
 from __future__ import annotations
 
 import threading
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 
-class ServerThread:
+class Lifecycle:
+    """Something started and stopped, and usable as a context manager that does both."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Logs no line per request (for helpers whose traffic is not worth reading)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class ServerThread(Lifecycle):
     """Serve `app` on `host:port` (port 0 picks a free one) from a daemon thread.
 
     Usable as a context manager; `url` is known once started. Requests are served on their own
     threads, so a handler may call back into the same server.
     """
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, quiet: bool = False):
         self.app = app
         self.host = host
         self.port = port
+        self.quiet = quiet
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -30,7 +53,10 @@ class ServerThread:
     def start(self) -> ServerThread:
         if self._server is not None:
             return self
-        self._server = make_server(self.host, self.port, self.app, threaded=True)
+        handler = QuietHandler if self.quiet else None
+        self._server = make_server(
+            self.host, self.port, self.app, threaded=True, request_handler=handler
+        )
         self.port = self._server.server_port
         # A short poll interval makes stop() quick: shutdown waits for the loop to look.
         self._thread = threading.Thread(
@@ -51,14 +77,3 @@ class ServerThread:
             self._thread.join(timeout=5)
         self._server = None
         self._thread = None
-
-    def __enter__(self) -> ServerThread:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

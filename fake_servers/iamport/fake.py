@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any
 
 from flask import Flask
 
-from fake_servers.common.server import ServerThread
+from fake_servers.common.server import Lifecycle, ServerThread
 from fake_servers.common.store import Expiration
 from fake_servers.common.validation import Schema, require
 
@@ -37,7 +36,7 @@ TEST_PERSON = {
 WEEK_SECONDS = 7 * 24 * 60 * 60
 
 
-class FakeIamport:
+class FakeIamport(Lifecycle):
     """A fake iamport REST API, served from a background thread once started.
 
     `port=0` picks a free port. Webhooks go to a payment's `notice_url`, else to `webhook_url`,
@@ -95,17 +94,6 @@ class FakeIamport:
     def stop(self) -> None:
         self._server.stop()
         self.state.sender.close()
-
-    def __enter__(self) -> FakeIamport:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # ------------------------------------------------------------------ test hooks
 

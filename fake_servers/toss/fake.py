@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from types import TracebackType
 
 from flask import Flask
 
-from fake_servers.common.server import ServerThread
+from fake_servers.common.server import Lifecycle, ServerThread
 from fake_servers.common.store import Expiration
 from fake_servers.common.validation import require
 from fake_servers.common.webhooks import WebhookSender
@@ -22,7 +21,7 @@ DEFAULT_PORT = 30771
 DEFAULT_CARD_NUMBER = "1111222233334444"
 
 
-class FakeToss:
+class FakeToss(Lifecycle):
     """A wire-compatible fake of the Toss Payments API.
 
     `port=0` picks a free port at `start()`. Webhooks go to `webhook_url`; while it is None they
@@ -76,17 +75,6 @@ class FakeToss:
         if self._server is not None:
             self._server.stop()
             self._server = None
-
-    def __enter__(self) -> FakeToss:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def started(self) -> bool:

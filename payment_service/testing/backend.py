@@ -14,12 +14,11 @@ import json
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from flask import Flask
 
-from fake_servers.common.server import ServerThread
+from fake_servers.common.server import Lifecycle, ServerThread
 
 from ..app import create_app
 from ..db import Database
@@ -31,7 +30,7 @@ from .fakes import GatewayFakes
 from .receiver import WebhookReceiver
 
 
-class PaymentBackend:
+class PaymentBackend(Lifecycle):
     def __init__(
         self,
         database_url: str | None = None,
@@ -86,6 +85,12 @@ class PaymentBackend:
         self._server = ServerThread(self.app, self.host, self.port).start()
         self.fakes.point_webhooks_at(self._server.url)
 
+    def start(self) -> PaymentBackend:
+        return self.open()
+
+    def stop(self) -> None:
+        self.close()
+
     def close(self) -> None:
         for receiver in self._receivers:
             receiver.stop()
@@ -100,17 +105,6 @@ class PaymentBackend:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
-
-    def __enter__(self) -> PaymentBackend:
-        return self.open()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- what a test uses -------------------------------------------------------------------
 

@@ -6,9 +6,9 @@ The one place that knows how the published vendor plugins are pointed at the fak
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any
 
+from fake_servers.common.server import Lifecycle
 from fake_servers.iamport import FakeIamport
 from fake_servers.iamport.fake import DEFAULT_CREDENTIALS as IAMPORT_CREDENTIALS
 from fake_servers.iamport.fake import DEFAULT_PORT as IAMPORT_PORT
@@ -40,7 +40,7 @@ def vendor_options(iamport_url: str, toss_url: str) -> dict[str, Any]:
     }
 
 
-class GatewayFakes:
+class GatewayFakes(Lifecycle):
     """Fake iamport and fake Toss, started and stopped together.
 
     Ports default to the fixed ones of the original (10851, 30771); pass 0 for free ports.
@@ -79,14 +79,3 @@ class GatewayFakes:
     def stop(self) -> None:
         self.toss.stop()
         self.iamport.stop()
-
-    def __enter__(self) -> GatewayFakes:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

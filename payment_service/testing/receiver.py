@@ -6,16 +6,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
 
 from flask import Flask, Response, request
 
-from fake_servers.common.server import ServerThread
+from fake_servers.common.server import Lifecycle, ServerThread
 
 from ..client import PaymentWebhook, WebhookDecodeError, decode_webhook
 
 
-class WebhookReceiver:
+class WebhookReceiver(Lifecycle):
     """Serves `POST /webhook` on a free port; `url` is what to give as `webhook_url`.
 
     `received` holds every webhook, decoded with the SDK, in arrival order (duplicates
@@ -34,7 +33,7 @@ class WebhookReceiver:
         self._condition = threading.Condition()
         self.app = Flask(__name__)
         self.app.add_url_rule("/webhook", "webhook", self._receive, methods=["POST"])
-        self._server = ServerThread(self.app, host, port)
+        self._server = ServerThread(self.app, host, port, quiet=True)
 
     @property
     def url(self) -> str:
@@ -120,14 +119,3 @@ class WebhookReceiver:
 
     def stop(self) -> None:
         self._server.stop()
-
-    def __enter__(self) -> WebhookReceiver:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
