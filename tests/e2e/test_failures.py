@@ -23,7 +23,7 @@ from payment_service.client import (
     PaymentError,
     Unprocessable,
 )
-from payment_service.crypto import Cipher
+from payment_service.crypto import Cipher, DecryptionError
 from payment_service.db import (
     PaymentHistory,
     PaymentHistoryCancel,
@@ -506,3 +506,34 @@ def test_internal_receiver_accepts_our_webhooks(backend, client):
     (webhook,) = received(backend.app).list()
     assert webhook["current"]["id"] == history.id
     assert webhook["current"]["paid_at"] is not None
+
+
+# -- at rest ------------------------------------------------------------------------------
+
+
+def test_payment_data_is_encrypted_at_rest_each_table_with_its_own_key(
+    backend, client, receiver, paid
+):
+    history, source = paid
+    client.histories.cancel(source=source, password=PASSWORD, price=5000, reason="r")
+    receiver.wait_for(lambda w: w.current.refund == 5000)
+    keys = backend.settings.keys
+    with backend.runtime.database.transaction() as session:
+        row = session.get(PaymentHistory, history.id)
+        (cancel,) = session.scalars(select(PaymentHistoryCancel)).all()
+        (webhook,) = session.scalars(select(PaymentHistoryWebhook)).all()
+        stored = [row.data, cancel.data, webhook.previous, webhook.current, webhook.data]
+        password = row.password
+    assert not any(history.vendor.uid in text or "{" in text for text in stored)
+    assert keys.history.decrypt_json(row.data)["paymentKey"] == history.vendor.uid
+    assert keys.cancel_history.decrypt_json(cancel.data)["cancelAmount"] == 5000
+    assert keys.webhook.decrypt_json(webhook.current)["refund"] == 5000
+    assert keys.webhook.decrypt_json(webhook.data) == {
+        "type": "cancel",
+        "price": 5000,
+        "reason": "r",
+    }
+    # Each table has its own key: the history key does not open the others.
+    with pytest.raises(DecryptionError):
+        keys.history.decrypt_json(webhook.current)
+    assert password.startswith("$2a$10$") and PASSWORD not in password

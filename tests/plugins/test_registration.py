@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import payment_vendor_iamport.plugin
 import payment_vendor_toss.plugin
 import pytest
 
-from payment_service.vendors import VendorConfigError, VendorRegistry
+from payment_service.app import create_app
+from payment_service.vendors import VendorConfigError, VendorRegistry, hookimpl
+from tests.conftest import make_settings
 
 from .support import vendor_settings
 
@@ -42,3 +46,36 @@ def test_a_configuration_error_stops_the_registry():
     settings = vendor_settings({"iamport": {"base_url": "nowhere"}})
     with pytest.raises(VendorConfigError, match="iamport: base_url must be an http"):
         VendorRegistry.from_settings(settings, [payment_vendor_iamport.plugin])
+
+
+def test_hook_register_vendors_receives_the_settings_and_its_vendors_are_used():
+    seen = []
+
+    class Recording:
+        @hookimpl
+        def register_vendors(self, settings):
+            seen.append(settings)
+            return []
+
+    settings = vendor_settings()
+    VendorRegistry.from_settings(settings, [Recording(), payment_vendor_iamport.plugin])
+    assert seen == [settings]
+
+
+def test_monitor_lists_the_loaded_plugins_with_their_versions(tmp_path):
+    app = create_app(
+        make_settings(f"sqlite:///{tmp_path / 'db.sqlite3'}"),
+        plugins=[payment_vendor_iamport.plugin, payment_vendor_toss.plugin],
+        deliver_webhooks=False,
+    )
+    try:
+        response = app.test_client().get("/monitors/plugins")
+        cipher = app.extensions["payment_service"].settings.keys.connection
+        listed = json.loads(cipher.decrypt(response.data))
+    finally:
+        app.extensions["payment_service"].close()
+    assert response.status_code == 200
+    assert [(p["code"], p["webhook"], p["version"]) for p in listed] == [
+        ("iamport", "/payments/webhooks/iamport", "0.1.0"),
+        ("toss.payments", "/payments/webhooks/toss", "0.1.0"),
+    ]
