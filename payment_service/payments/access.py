@@ -57,6 +57,14 @@ def conflicting(
     return list(session.scalars(query.with_for_update()).all())
 
 
+def claimed(session: Session, model: type[PaymentHistory], code: str, uid: str) -> bool:
+    """Whether a registration of this vendor uid is in flight (claimed, not yet confirmed)."""
+    query = select(model.id).where(
+        model.vendor_code == code, model.vendor_uid == uid, model.confirmed_at.is_(None)
+    )
+    return session.scalar(query) is not None
+
+
 def same_source(row: PaymentHistory | PaymentReservation, source: Source) -> bool:
     return (row.source_schema, row.source_table, row.source_id) == (
         source.schema,

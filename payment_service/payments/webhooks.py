@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..db import PaymentHistory
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 from ..runtime import Runtime
 from . import access
 from .sync import apply_summary
@@ -44,6 +44,10 @@ def receive(runtime: Runtime, webhook_name: str, body: Any) -> Outcome:
     with runtime.database.transaction() as session:
         row = access.by_vendor(session, PaymentHistory, vendor.code, notice.uid, lock=True)
         if row is None:
+            if access.claimed(session, PaymentHistory, vendor.code, notice.uid):
+                # Being registered right now: what the event reports might land between the
+                # approval and the record. Refuse, so that the gateway sends it again later.
+                raise Conflict("This payment is being registered; send the webhook again later.")
             log.info("webhook for unknown %s payment %s ignored", vendor.code, notice.uid)
             return Outcome("unknown", reason="no payment history with this uid")
         previous = history_view(row, keys.history)

@@ -473,6 +473,43 @@ def test_a_lying_webhook_changes_nothing(backend, paid, receiver):
     assert count(backend, PaymentHistoryWebhook) == 0
 
 
+def test_webhook_for_a_payment_being_registered_is_refused_for_a_later_retry(
+    backend, client, receiver
+):
+    source = new_source()
+    uid = backend.customer.pay_toss_card(20000, source["id"])
+    vendor = backend.runtime.vendors.get("toss.payments")
+    real_approve = vendor.approve
+    answers = []
+
+    def approve_while_the_webhook_arrives(*args, **kwargs):
+        body = {
+            "eventType": "PAYMENT_STATUS_CHANGED",
+            "data": {"paymentKey": uid, "orderId": source["id"], "status": "DONE"},
+        }
+        answers.append(
+            requests.post(f"{backend.url}/payments/webhooks/toss", json=body, timeout=10)
+        )
+        return real_approve(*args, **kwargs)
+
+    vendor.approve = approve_while_the_webhook_arrives
+    try:
+        toss_create(client, receiver, uid, source)
+    finally:
+        del vendor.approve
+    assert answers[0].status_code == 409
+    assert answers[0].json()["message"].startswith("This payment is being registered")
+    retried = requests.post(
+        f"{backend.url}/payments/webhooks/toss",
+        json={
+            "eventType": "PAYMENT_STATUS_CHANGED",
+            "data": {"paymentKey": uid, "orderId": source["id"], "status": "DONE"},
+        },
+        timeout=10,
+    )
+    assert retried.status_code == 201
+
+
 def test_webhook_whose_refetch_fails_answers_the_gateway_error(backend, paid):
     history, source = paid
     backend.toss.reset()  # Toss no longer knows the payment
