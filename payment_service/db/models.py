@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from .types import Money, UTCDateTime
 
@@ -37,14 +37,17 @@ def new_id() -> str:
 Id = String(36)
 
 
-class PaymentReservation(Base):
-    """A saved card or billing key at a gateway, for subscription ("simple") payments."""
+class SourcedRecord:
+    """What payments and reservations share: the service's source record, the gateway's
+    identifiers, and the password that opens the record. Each is unique in its table."""
 
-    __tablename__ = "payment_reservations"
-    __table_args__ = (
-        UniqueConstraint("source_schema", "source_table", "source_id"),
-        UniqueConstraint("vendor_code", "vendor_uid"),
-    )
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[UniqueConstraint, ...]:
+        # A function, so that each table gets constraint objects of its own.
+        return (
+            UniqueConstraint("source_schema", "source_table", "source_id"),
+            UniqueConstraint("vendor_code", "vendor_uid"),
+        )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     source_schema: Mapped[str] = mapped_column(String(255))
@@ -53,36 +56,30 @@ class PaymentReservation(Base):
     vendor_code: Mapped[str] = mapped_column(String(64))
     vendor_uid: Mapped[str] = mapped_column(String(255))
     vendor_store_id: Mapped[str] = mapped_column(String(255))
-    title: Mapped[str] = mapped_column(Text)
-    data: Mapped[str] = mapped_column(Text)
     password: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class PaymentHistory(Base):
+class PaymentReservation(SourcedRecord, Base):
+    """A saved card or billing key at a gateway, for subscription ("simple") payments."""
+
+    __tablename__ = "payment_reservations"
+
+    title: Mapped[str] = mapped_column(Text)
+    data: Mapped[str] = mapped_column(Text)
+
+
+class PaymentHistory(SourcedRecord, Base):
     """One payment. `confirmed_at` is NULL while the gateway confirmation is in flight: the row
     then only reserves its unique keys so that duplicates are refused before the gateway acts."""
 
     __tablename__ = "payment_histories"
-    __table_args__ = (
-        UniqueConstraint("source_schema", "source_table", "source_id"),
-        UniqueConstraint("vendor_code", "vendor_uid"),
-    )
 
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
-    source_schema: Mapped[str] = mapped_column(String(255))
-    source_table: Mapped[str] = mapped_column(String(255))
-    source_id: Mapped[str] = mapped_column(String(255))
-    vendor_code: Mapped[str] = mapped_column(String(64))
-    vendor_uid: Mapped[str] = mapped_column(String(255))
-    vendor_store_id: Mapped[str] = mapped_column(String(255))
     currency: Mapped[str] = mapped_column(String(16))
     price: Mapped[Decimal] = mapped_column(Money)
     refund: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
     webhook_url: Mapped[str] = mapped_column(String(1024))
     data: Mapped[str] = mapped_column(Text)
-    password: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

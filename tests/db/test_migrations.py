@@ -85,3 +85,16 @@ def test_duplicate_source_violates_the_unique_constraint(database_url):
     with pytest.raises(IntegrityError), database.transaction() as session:
         session.add(history(vendor_uid="other"))
     database.dispose()
+
+
+def test_the_migrations_build_exactly_the_models_schema(database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from payment_service.db import Base
+
+    database = Database(database_url)
+    with database.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    database.dispose()
+    assert differences == []
