@@ -64,6 +64,18 @@ def _require_media_type(request: Request, expected: str, *, exact: bool) -> None
         raise BadRequest(f'Request body type is not "{expected}".')
 
 
+def read_plain_json(request: Request) -> Any:
+    """A plain JSON body (the gateways' webhooks), refused as the original refuses it."""
+    _require_media_type(request, "application/json", exact=False)
+    raw = request.get_data(cache=True)
+    if not raw:
+        raise RawError(400, {"statusCode": 400, "message": EMPTY_JSON})
+    try:
+        return loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BadRequest("The request body is not valid JSON.") from None
+
+
 class TransportParser(FlaskParser):
     """webargs parser with an `encrypted` location and typia-shaped validation errors."""
 
@@ -83,18 +95,7 @@ class TransportParser(FlaskParser):
             raise BadRequest(DECRYPT_FAILED) from None
 
     def load_json(self, request: Request, schema: ma.Schema) -> Any:
-        """Plain JSON bodies (the gateways' webhooks), refused as the original refuses them."""
-        _require_media_type(request, "application/json", exact=False)
-        raw = request.get_data(cache=True)
-        if not raw:
-            raise RawError(
-                400,
-                {"statusCode": 400, "message": EMPTY_JSON},
-            )
-        try:
-            return loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise BadRequest("The request body is not valid JSON.") from None
+        return read_plain_json(request)
 
     def handle_error(
         self,

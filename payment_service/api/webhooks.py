@@ -7,12 +7,11 @@ Toss Payments → `toss`), so a third-party vendor plugin gets its own without t
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from flask import Response, request
 
 from ..payments import webhooks
-from ..transport import Blueprint
+from ..transport import Blueprint, read_plain_json
 from ..vendors import VendorRegistry
 from .context import runtime
 
@@ -50,8 +49,7 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
 
 def _receiver(name: str) -> Callable[[], Response]:
     def receive() -> Response:
-        body: Any = Blueprint.ARGUMENTS_PARSER.load_json(request, None)  # type: ignore[arg-type]
-        outcome = webhooks.receive(runtime(), name, body)
+        outcome = webhooks.receive(runtime(), name, read_plain_json(request))
         response = Response(b"", status=201, content_type="application/json")
         response.headers["X-Webhook-Outcome"] = outcome.status
         return response

@@ -447,6 +447,8 @@ def test_ignorable_webhook_is_acknowledged_and_changes_nothing(backend, paid):
         ("iamport", "not json", "application/json"),
         ("toss", '{"data": {}}', "application/json"),
         ("toss", '{"eventType": "PAYMENT_STATUS_CHANGED"}', "text/plain"),
+        ("toss", "[" * 100_000 + "]" * 100_000, "application/json"),
+        ("toss", "", "application/json"),
     ],
 )
 def test_malformed_gateway_webhook_is_400(backend, paid, route, body, content_type):
