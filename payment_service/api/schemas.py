@@ -243,21 +243,6 @@ class WebhookHistorySchema(Strict):
     current = ma.fields.Dict(required=True, metadata={"description": "IPaymentHistory after"})
 
 
-class IamportWebhookSchema(ma.Schema):
-    """What iamport posts (plain JSON); shown for documentation, parsed by the plugin."""
-
-    imp_uid = ma.fields.String(required=True)
-    merchant_uid = ma.fields.String(required=True)
-    status = ma.fields.String(required=True)
-
-
-class TossWebhookSchema(ma.Schema):
-    """What Toss Payments posts (plain JSON); shown for documentation, parsed by the plugin."""
-
-    eventType = ma.fields.String(required=True)
-    data = ma.fields.Dict(required=True)
-
-
 def require_uuid(value: str) -> str:
     """The path parameter `:id`, refused exactly as the original refuses a non-UUID."""
     from ..transport import RawError
