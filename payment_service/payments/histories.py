@@ -28,7 +28,7 @@ from ..errors import Conflict, ServiceError, Unprocessable
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Vendor
 from . import access
-from .inputs import NewCancel, NewHistory
+from .inputs import NewCancel, NewHistory, Source
 from .sync import apply_summary
 from .views import history_view
 
@@ -180,7 +180,7 @@ def _compensate(
     )
 
 
-def get_by_source(runtime: Runtime, source: Any, password: str) -> dict[str, Any]:
+def get_by_source(runtime: Runtime, source: Source, password: str) -> dict[str, Any]:
     with runtime.database.transaction() as session:
         row = access.unlock(access.by_source(session, PaymentHistory, source), password, WHAT)
         return history_view(row, runtime.settings.keys.history)
