@@ -28,6 +28,10 @@ class ServiceError(Exception):
             **self.extra,
         }
 
+    def headers(self) -> dict[str, str]:
+        """Response headers the error needs besides its body."""
+        return {}
+
 
 class BadRequest(ServiceError):
     status = 400
@@ -50,6 +54,21 @@ class Conflict(ServiceError):
 
 class Unprocessable(ServiceError):
     status = 422
+
+
+class TooManyFailures(ServiceError):
+    """A client failed too many password checks lately; it is refused before any bcrypt runs."""
+
+    status = 429
+
+    def __init__(self, retry_after_s: int):
+        super().__init__(
+            f"Too many failed password checks from this address; retry in {retry_after_s} seconds."
+        )
+        self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class Unavailable(ServiceError):

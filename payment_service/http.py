@@ -49,7 +49,9 @@ def install(app: Flask) -> None:
 
 
 def service_error(error: ServiceError) -> Response:
-    return json_response(error.body(), error.status)
+    response = json_response(error.body(), error.status)
+    response.headers.update(error.headers())
+    return response
 
 
 def http_exception(error: HTTPException) -> Response:

@@ -10,8 +10,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from .db import Database
+from .security.passwords import PasswordGuard
 from .settings import Settings
 from .vendors import VendorRegistry
 
@@ -31,6 +33,11 @@ class Runtime:
     outbox_written: Callable[[], None] = lambda: None
     """Called after a transaction that wrote outbox rows commits (wakes the dispatcher)."""
     closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @cached_property
+    def passwords(self) -> PasswordGuard:
+        """The verified-credential cache and failure throttle (reads `clock` at each use)."""
+        return PasswordGuard(self.settings, self.database, lambda: self.clock())
 
     def close(self) -> None:
         """Stop background work and release connections (tests, embedded servers)."""

@@ -6,6 +6,7 @@ every missing or invalid variable at once, so an operator fixes them in one go.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -16,6 +17,8 @@ from typing import Any
 from dotenv import dotenv_values
 
 from .crypto import Cipher, iv_problem, key_problem
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 MODES = ("local", "dev", "real")
 
@@ -81,6 +84,13 @@ class Settings:
     deliver_webhooks: bool = True
     internal_webhook_capacity: int = 100
     max_body_bytes: int = 1024 * 1024
+    # Password checks: how long a verified (record, password) pair skips bcrypt (0 = never),
+    # how many pairs a process remembers, and the per-client throttle of failed checks.
+    password_cache_s: float = 600.0
+    password_cache_entries: int = 10_000
+    auth_failures_max: int = 20
+    auth_failures_window_s: float = 60.0
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -137,6 +147,25 @@ class _Reader:
         if not value > 0:
             self.problems.append(f"{name}: must be greater than 0 (got {value})")
         return value
+
+    def non_negative(
+        self, name: str, default: float, parse: Callable[[str], Any], what: str
+    ) -> Any:
+        value = self.parsed(name, default, parse, what)
+        if not 0 <= value < float("inf"):
+            self.problems.append(f"{name}: must be zero or more (got {value})")
+        return value
+
+    def networks(self, name: str) -> tuple[IPNetwork, ...]:
+        """Comma- or space-separated addresses or CIDR blocks."""
+        raw = self.text(name, "") or ""
+        found: list[IPNetwork] = []
+        for item in raw.replace(",", " ").split():
+            try:
+                found.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                self.problems.append(f"{name}: {item!r} is not an IP address or CIDR block")
+        return tuple(found)
 
     def flag(self, name: str, default: bool) -> bool:
         def parse(raw: str) -> bool:
@@ -225,6 +254,15 @@ class _Reader:
                 "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100
             ),
             "max_body_bytes": self.positive_int("PAYMENT_MAX_BODY_BYTES", 1024 * 1024),
+            "password_cache_s": self.non_negative(
+                "PAYMENT_PASSWORD_CACHE_S", 600.0, float, "a number of seconds"
+            ),
+            "password_cache_entries": self.positive_int("PAYMENT_PASSWORD_CACHE_ENTRIES", 10_000),
+            "auth_failures_max": self.non_negative(
+                "PAYMENT_AUTH_FAILURES_MAX", 20, int, "a whole number"
+            ),
+            "auth_failures_window_s": self.seconds("PAYMENT_AUTH_FAILURES_WINDOW_S", 60.0),
+            "trusted_proxies": self.networks("PAYMENT_TRUSTED_PROXIES"),
             "environ": dict(self.env),
         }
         known = {f.name for f in fields(Settings)}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from .session import Database
@@ -33,3 +34,8 @@ def current_revision(database: Database) -> str | None:
             return None
         row = connection.exec_driver_sql("SELECT version_num FROM alembic_version").first()
         return row[0] if row else None
+
+
+def head_revision() -> str:
+    """The newest revision the migrations define (what `upgrade` brings a database to)."""
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""

@@ -161,3 +161,18 @@ class PaymentHistoryWebhookResponse(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuthFailure(Base):
+    """One failed password check (wrong password or unknown record) by one client address.
+
+    Rows live for one throttling window: every server process counts a client's recent rows
+    before spending bcrypt on it, so an attacker spread over processes is counted once.
+    """
+
+    __tablename__ = "payment_auth_failures"
+    __table_args__ = (Index("payment_auth_failures_client_failed_at_idx", "client", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

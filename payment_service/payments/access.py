@@ -12,9 +12,9 @@ from typing import TypeVar
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..crypto import burn_password_check, check_password
 from ..db import PaymentHistory, PaymentReservation
 from ..errors import NotFound, WrongPassword
+from ..security import passwords
 from .inputs import Source
 
 Record = TypeVar("Record", PaymentHistory, PaymentReservation)
@@ -85,8 +85,8 @@ def _one(session: Session, model: type[Record], query, lock: bool) -> Record | N
 def unlock(record: Record | None, password: str, what: str) -> Record:
     """Return the record if `password` opens it: 404 when absent, 403 when wrong."""
     if record is None:
-        burn_password_check(password)
+        passwords.burn(password)
         raise NotFound(f"No {what} found.")
-    if not check_password(password, record.password):
+    if not passwords.verify(record.id, record.password, password):
         raise WrongPassword()
     return record
