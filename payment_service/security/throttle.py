@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from ..db import AuthFailure, Database
 
@@ -26,6 +26,19 @@ class FailureThrottle:
         self.limit = limit
         self.window = timedelta(seconds=window_s)
         self._clock = clock
+        # Built once: this read runs before every password check, so it costs no query building.
+        # The limit-th most recent failure in the window: once it ages out, the client is under
+        # the limit again. No such row means fewer than `limit` failures: not throttled.
+        self._limit_th_failure = (
+            select(AuthFailure.failed_at)
+            .where(
+                AuthFailure.client == bindparam("client"),
+                AuthFailure.failed_at > bindparam("since", type_=AuthFailure.failed_at.type),
+            )
+            .order_by(AuthFailure.failed_at.desc())
+            .offset(max(limit - 1, 0))
+            .limit(1)
+        )
         self._purged_at: datetime | None = None
         self._purge_lock = threading.Lock()
 
@@ -38,17 +51,12 @@ class FailureThrottle:
         if not self.enabled:
             return None
         now = self._clock()
-        # The limit-th most recent failure in the window: once it ages out, the client is under
-        # the limit again. No such row means fewer than `limit` failures: not throttled.
-        query = (
-            select(AuthFailure.failed_at)
-            .where(AuthFailure.client == client, AuthFailure.failed_at > now - self.window)
-            .order_by(AuthFailure.failed_at.desc())
-            .offset(self.limit - 1)
-            .limit(1)
-        )
-        with self.database.transaction() as session:
-            oldest_counted = session.scalar(query)
+        # Core, not the ORM session, and no transaction around one read (one round trip to
+        # PostgreSQL instead of three): it runs before every password check.
+        with self.database.engine.connect() as connection:
+            oldest_counted = connection.execution_options(isolation_level="AUTOCOMMIT").scalar(
+                self._limit_th_failure, {"client": client, "since": now - self.window}
+            )
         if oldest_counted is None:
             return None
         return max(1, math.ceil((oldest_counted + self.window - now).total_seconds()))
