@@ -1,21 +1,31 @@
 """Counting failed password checks per client in a sliding window shared by all processes.
 
 Every failure is one short INSERT into `payment_auth_failures`, committed on its own (never
-inside the transaction that read the record). Before spending bcrypt on a client, a process
+inside the transaction that read the record). Before spending anything on a client, a process
 reads that client's failures of the last window; past the limit the client is refused until
 enough of them have aged out. Old rows are purged by whichever process notices they are due.
+
+A client with no failure at all in the window (a service polling its payments) is read again
+at most once per `CLEAN_RECHECK_S` per process, which keeps that read off the hot path of a
+cached look-up. The first failure this process sees from the client ends that at once, so a
+client failing elsewhere can slip at most one unchecked request per process and period.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, insert, select
 
 from ..db import AuthFailure, Database
+
+CLEAN_RECHECK_S = 1.0
+# Clean clients remembered per process (the oldest are forgotten first, and simply re-read).
+CLEAN_CLIENTS_KEPT = 10_000
 
 
 class FailureThrottle:
@@ -26,19 +36,20 @@ class FailureThrottle:
         self.limit = limit
         self.window = timedelta(seconds=window_s)
         self._clock = clock
-        # Built once: this read runs before every password check, so it costs no query building.
-        # The limit-th most recent failure in the window: once it ages out, the client is under
-        # the limit again. No such row means fewer than `limit` failures: not throttled.
-        self._limit_th_failure = (
+        # Built once, as it runs before every password check. The client's most recent failures
+        # in the window, at most `limit`: that many means throttled until the oldest of them
+        # ages out; none means a clean client.
+        self._recent_failures = (
             select(AuthFailure.failed_at)
             .where(
                 AuthFailure.client == bindparam("client"),
                 AuthFailure.failed_at > bindparam("since", type_=AuthFailure.failed_at.type),
             )
             .order_by(AuthFailure.failed_at.desc())
-            .offset(max(limit - 1, 0))
-            .limit(1)
+            .limit(max(limit, 1))
         )
+        self._clean_until: OrderedDict[str, datetime] = OrderedDict()
+        self._clean_lock = threading.Lock()
         self._purged_at: datetime | None = None
         self._purge_lock = threading.Lock()
 
@@ -51,27 +62,42 @@ class FailureThrottle:
         if not self.enabled:
             return None
         now = self._clock()
-        # Core, not the ORM session, and no transaction around one read (one round trip to
-        # PostgreSQL instead of three): it runs before every password check.
-        with self.database.engine.connect() as connection:
-            oldest_counted = connection.execution_options(isolation_level="AUTOCOMMIT").scalar(
-                self._limit_th_failure, {"client": client, "since": now - self.window}
-            )
-        if oldest_counted is None:
+        with self._clean_lock:
+            until = self._clean_until.get(client)
+        if until is not None and now < until:
             return None
-        return max(1, math.ceil((oldest_counted + self.window - now).total_seconds()))
+        # Core, not the ORM session, and no transaction around one read (one round trip to
+        # PostgreSQL instead of three).
+        with self.database.engine.connect() as connection:
+            failures = connection.execution_options(isolation_level="AUTOCOMMIT").scalars(
+                self._recent_failures, {"client": client, "since": now - self.window}
+            )
+            recent = list(failures)
+        if not recent:
+            self._remember_clean(client, now + timedelta(seconds=CLEAN_RECHECK_S))
+        if len(recent) < self.limit:
+            return None
+        return max(1, math.ceil((recent[-1] + self.window - now).total_seconds()))
 
     def record(self, client: str, count: int = 1) -> None:
         """Count `count` failed checks by `client`, now."""
         if not self.enabled or count < 1:
             return
         now = self._clock()
-        with self.database.transaction() as session:
-            session.execute(insert(AuthFailure), [{"client": client, "failed_at": now}] * count)
+        with self.database.engine.begin() as connection:
+            connection.execute(insert(AuthFailure), [{"client": client, "failed_at": now}] * count)
             if self._purge_due(now):
-                session.execute(
-                    delete(AuthFailure).where(AuthFailure.failed_at <= now - self.window)
-                )
+                cutoff = now - self.window
+                connection.execute(delete(AuthFailure).where(AuthFailure.failed_at <= cutoff))
+        with self._clean_lock:  # no longer clean: read its count again from the next request on
+            self._clean_until.pop(client, None)
+
+    def _remember_clean(self, client: str, until: datetime) -> None:
+        with self._clean_lock:
+            self._clean_until[client] = until
+            self._clean_until.move_to_end(client)
+            while len(self._clean_until) > CLEAN_CLIENTS_KEPT:
+                self._clean_until.popitem(last=False)
 
     def _purge_due(self, now: datetime) -> bool:
         # At most once a window per process: rows older than a window never count again, and a

@@ -282,3 +282,37 @@ def test_forwarded_addresses_count_when_the_peer_is_a_trusted_proxy(http, runtim
     assert throttled[0] == 429
     other = {"X-Forwarded-For": "198.51.100.21"}  # another client behind the same proxy
     assert look_up(http, runtime, id, PASSWORD, "127.0.0.1", headers=other)[0] == 200
+
+
+def test_failures_through_another_server_count_here(database_url, http, runtime, clock):
+    """Two servers on one database (as two processes would be): a clean client is read again
+    at most once a second, so failures elsewhere reach this server within that second."""
+    id = seed_reservation(runtime)
+    other = create_app(make_settings(database_url, auth_failures_max=LIMIT))
+    other_runtime: Runtime = other.extensions["payment_service"]
+    other_runtime.clock = clock
+    try:
+        assert look_up(http, runtime, id, PASSWORD)[0] == 200  # clean here, as of now
+        fail(other.test_client(), other_runtime, id, LIMIT)
+        assert look_up(other.test_client(), other_runtime, id, PASSWORD)[0] == 429
+        # Within that second this server still serves the client (the documented bound)...
+        assert look_up(http, runtime, id, PASSWORD)[0] == 200
+        clock.advance(1)  # ...and then reads the failures made elsewhere.
+        status, (_, retry_after) = look_up(http, runtime, id, PASSWORD)
+        assert (status, retry_after) == (429, str(WINDOW_S - 1))
+    finally:
+        other_runtime.close()
+
+
+def test_a_failure_here_ends_a_clean_standing_at_once(database_url, http, runtime, clock):
+    id = seed_reservation(runtime)
+    other = create_app(make_settings(database_url, auth_failures_max=LIMIT))
+    other_runtime: Runtime = other.extensions["payment_service"]
+    other_runtime.clock = clock
+    try:
+        assert look_up(http, runtime, id, PASSWORD)[0] == 200
+        fail(other.test_client(), other_runtime, id, LIMIT - 1)
+        fail(http, runtime, id, 1)  # the limit is reached here; the next request is refused
+        assert look_up(http, runtime, id, PASSWORD)[0] == 429
+    finally:
+        other_runtime.close()
