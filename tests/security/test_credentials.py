@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from payment_service import crypto
+from payment_service.security import passwords
 from payment_service.security.credentials import VerifiedCredentials
 
-from .support import ManualClock
+from .support import BcryptCounter, ManualClock
 
 
 def cache(ttl_s: float = 600, capacity: int = 3) -> tuple[VerifiedCredentials, ManualClock]:
@@ -71,3 +73,14 @@ def test_a_zero_time_to_live_remembers_nothing():
     assert not credentials.enabled
     assert not credentials.holds(credential)
     assert len(credentials) == 0
+
+
+def test_outside_a_request_a_check_is_plain_bcrypt(monkeypatch):
+    counter = BcryptCounter(crypto.bcrypt_check)
+    monkeypatch.setattr(crypto, "bcrypt_check", counter)
+    hashed = crypto.hash_password("pw")
+    assert passwords.verify("r1", hashed, "pw")
+    assert passwords.verify("r1", hashed, "pw")
+    assert not passwords.verify("r1", hashed, "wrong")
+    passwords.burn("pw")
+    assert counter.calls == 4  # nothing remembered, nothing skipped
