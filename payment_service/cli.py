@@ -83,22 +83,25 @@ def serve(host: str | None, port: int | None, workers: int | None, with_fakes: b
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--iamport-port", type=int, default=10851, show_default=True)
 @click.option("--toss-port", type=int, default=30771, show_default=True)
+@click.option("--portone-port", type=int, default=20851, show_default=True)
 @click.option(
     "--webhook-base",
     default=None,
     metavar="URL",
-    help="Post webhooks to URL/payments/webhooks/{iamport,toss} (a payment server) instead "
-    "of the fakes' own receivers.",
+    help="Post webhooks to URL/payments/webhooks/{iamport,toss,portone} (a payment server) "
+    "instead of the fakes' own receivers.",
 )
-def fakes(host: str, iamport_port: int, toss_port: int, webhook_base: str | None) -> None:
-    """Run the fake iamport and Toss Payments servers until SIGINT or SIGTERM."""
+def fakes(
+    host: str, iamport_port: int, toss_port: int, portone_port: int, webhook_base: str | None
+) -> None:
+    """Run the fake iamport, Toss Payments and PortOne V2 servers until SIGINT or SIGTERM."""
     from .serving import run_fakes
 
-    for port in (iamport_port, toss_port):
+    for port in (iamport_port, toss_port, portone_port):
         problem = port_problem(host, port)
         if problem:
             fail(problem)
-    run_fakes(host, iamport_port, toss_port, webhook_base)
+    run_fakes(host, iamport_port, toss_port, webhook_base, portone_port)
 
 
 @main.group()

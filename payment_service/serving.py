@@ -43,20 +43,25 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, with_fakes:
     prepare_database(settings)
     fakes: subprocess.Popen[bytes] | None = None
     if with_fakes:
-        from .testing.fakes import IAMPORT_PORT, TOSS_PORT, vendor_options
+        from .testing.fakes import IAMPORT_PORT, PORTONE_PORT, TOSS_PORT, vendor_options
 
         local = "127.0.0.1" if host in ("0.0.0.0", "") else host
         fakes = start_fakes_process(local, f"http://{local}:{port}")
         if fakes is None:
             fail(
-                f"cannot start the fake gateways on ports {IAMPORT_PORT} and {TOSS_PORT} "
-                "(is another `payment-service fakes` running?)"
+                f"cannot start the fake gateways on ports {IAMPORT_PORT}, {TOSS_PORT} and "
+                f"{PORTONE_PORT} (is another `payment-service fakes` running?)"
             )
-        options = vendor_options(f"http://{local}:{IAMPORT_PORT}", f"http://{local}:{TOSS_PORT}")
+        options = vendor_options(
+            f"http://{local}:{IAMPORT_PORT}",
+            f"http://{local}:{TOSS_PORT}",
+            f"http://{local}:{PORTONE_PORT}",
+        )
         settings = dataclasses.replace(settings, vendors={**settings.vendors, **options})
         click.echo(
             f"fake iamport on http://{local}:{IAMPORT_PORT}, fake Toss Payments on "
-            f"http://{local}:{TOSS_PORT}; their webhooks go to this server"
+            f"http://{local}:{TOSS_PORT}, fake PortOne V2 on http://{local}:{PORTONE_PORT}; "
+            "their webhooks go to this server"
         )
     options = {
         "bind": f"{host}:{port}",
@@ -83,8 +88,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, with_fakes:
 
 def start_fakes_process(host: str, webhook_base: str) -> subprocess.Popen[bytes] | None:
     """Start `payment-service fakes` as a child process (never threads beside gunicorn's
-    forking master) and wait until both ports answer; None if it could not start."""
-    from .testing.fakes import IAMPORT_PORT, TOSS_PORT
+    forking master) and wait until their ports answer; None if it could not start."""
+    from .testing.fakes import IAMPORT_PORT, PORTONE_PORT, TOSS_PORT
 
     command = [sys.executable, "-m", "payment_service.cli", "fakes", "--host", host]
     process = subprocess.Popen([*command, "--webhook-base", webhook_base])
@@ -92,7 +97,7 @@ def start_fakes_process(host: str, webhook_base: str) -> subprocess.Popen[bytes]
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return None
-        if all(_listening(host, port) for port in (IAMPORT_PORT, TOSS_PORT)):
+        if all(_listening(host, port) for port in (IAMPORT_PORT, TOSS_PORT, PORTONE_PORT)):
             return process
         time.sleep(0.1)
     process.kill()
@@ -107,15 +112,25 @@ def _listening(host: str, port: int) -> bool:
         return False
 
 
-def run_fakes(host: str, iamport_port: int, toss_port: int, webhook_base: str | None) -> None:
+def run_fakes(
+    host: str,
+    iamport_port: int,
+    toss_port: int,
+    webhook_base: str | None,
+    portone_port: int = 20851,
+) -> None:
     from .testing.fakes import GatewayFakes
 
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
-    with GatewayFakes(host, iamport_port, toss_port, api_url=webhook_base) as fakes:
+    fakes = GatewayFakes(
+        host, iamport_port, toss_port, api_url=webhook_base, portone_port=portone_port
+    )
+    with fakes:
         click.echo(f"fake iamport listening on {fakes.iamport.url}")
         click.echo(f"fake Toss Payments listening on {fakes.toss.url}")
+        click.echo(f"fake PortOne V2 listening on {fakes.portone.url}")
         target = webhook_base or "their own /internal/webhook receivers"
         click.echo(f"webhooks go to {target}")
         stopped.wait()

@@ -230,8 +230,15 @@ class FakePortOne(Lifecycle):
         payments.pay_with_billing_key(self.state, payment_id, input)
         return self.payment(payment_id)
 
-    def cancel(self, payment_id: str, amount: int | None = None, reason: str = "test") -> Json:
-        input: Json = {"reason": reason}
+    def cancel(
+        self,
+        payment_id: str,
+        amount: int | None = None,
+        reason: str = "test",
+        skip_webhook: bool = False,
+    ) -> Json:
+        """Refund `amount` (all that remains when None), as from PortOne's console."""
+        input: Json = {"reason": reason, "skipWebhook": skip_webhook}
         if amount is not None:
             input["amount"] = amount
         return payments.cancel(self.state, payment_id, input)

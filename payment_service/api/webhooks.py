@@ -31,7 +31,8 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
                 f"What {vendor.code} posts, as plain JSON. Answered 201 whether the event "
                 "changed a payment, changed nothing, or concerned a payment this server does "
                 "not hold (the `X-Webhook-Outcome` header says which); 400 for a malformed "
-                "body; the gateway's error status when re-fetching the payment fails."
+                "body; 401 when the gateway signs its webhooks and the signature is missing or "
+                "wrong; the gateway's error status when re-fetching the payment fails."
             ),
             requestBody={
                 "required": True,
@@ -49,6 +50,8 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
 
 def _receiver(name: str) -> Callable[[], Response]:
     def receive() -> Response:
+        # A signing gateway's signature is checked on the raw bytes, before they are parsed.
+        webhooks.authenticate(runtime(), name, request.headers, request.get_data(cache=True))
         outcome = webhooks.receive(runtime(), name, read_plain_json(request))
         response = Response(b"", status=201, content_type="application/json")
         response.headers["X-Webhook-Outcome"] = outcome.status

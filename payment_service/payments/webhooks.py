@@ -9,12 +9,14 @@ without error, or the gateway would keep retrying them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..db import PaymentHistory
 from ..errors import Conflict, NotFound
 from ..runtime import Runtime
+from ..vendors import Vendor
 from . import access
 from .sync import apply_summary
 from .views import history_view
@@ -31,12 +33,24 @@ class Outcome:
     reason: str = ""
 
 
-def receive(runtime: Runtime, webhook_name: str, body: Any) -> Outcome:
-    from ..delivery.outbox import enqueue
-
+def _vendor(runtime: Runtime, webhook_name: str) -> Vendor:
     vendor = runtime.vendors.for_webhook(webhook_name)
     if vendor is None:
         raise NotFound(f"No vendor receives webhooks at {webhook_name!r}.")
+    return vendor
+
+
+def authenticate(
+    runtime: Runtime, webhook_name: str, headers: Mapping[str, str], raw: bytes
+) -> None:
+    """Let the vendor refuse (401) a webhook it cannot prove to be its own, before parsing."""
+    _vendor(runtime, webhook_name).verify_webhook(headers, raw)
+
+
+def receive(runtime: Runtime, webhook_name: str, body: Any) -> Outcome:
+    from ..delivery.outbox import enqueue
+
+    vendor = _vendor(runtime, webhook_name)
     notice = vendor.read_webhook(body)
     if notice.uid is None:
         return Outcome("ignored", reason=notice.reason)

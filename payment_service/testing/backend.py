@@ -1,4 +1,4 @@
-"""The payment server and both fake gateways, in this process, on free ports, wired together.
+"""The payment server and the fake gateways, in this process, on free ports, wired together.
 
     with PaymentBackend() as backend:
         imp_uid = backend.customer.pay_iamport_card(20000, order_id)
@@ -41,14 +41,15 @@ class PaymentBackend(Lifecycle):
         iamport_port: int = 0,
         toss_port: int = 0,
         plugins: Iterable[Any] = (),
+        portone_port: int = 0,
     ):
         self.database_url = database_url
         self.environ = dict(environ or {})
         self.host = host
         self.port = port
         self.plugins = tuple(plugins)
-        self.fakes = GatewayFakes(host, iamport_port, toss_port)
-        self.customer = Customer(self.fakes.iamport, self.fakes.toss)
+        self.fakes = GatewayFakes(host, iamport_port, toss_port, portone_port=portone_port)
+        self.customer = Customer(self.fakes.iamport, self.fakes.toss, self.fakes.portone)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._server: ServerThread | None = None
         self._receivers: list[WebhookReceiver] = []
@@ -140,6 +141,10 @@ class PaymentBackend(Lifecycle):
     @property
     def toss(self) -> Any:
         return self.fakes.toss
+
+    @property
+    def portone(self) -> Any:
+        return self.fakes.portone
 
     def webhook_receiver(self) -> WebhookReceiver:
         """A started receiver of this backend's webhooks, stopped with the backend."""

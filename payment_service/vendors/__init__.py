@@ -22,6 +22,7 @@ from .errors import (
     UnknownStore,
     UnknownVendor,
     VendorConfigError,
+    WebhookUnauthorized,
 )
 from .gateway import GatewayClient, decimal, segment
 from .interface import CancelRecord, PaymentSummary, RefundAccount, Vendor, WebhookNotice
@@ -50,6 +51,7 @@ __all__ = [
     "VendorOptions",
     "VendorRegistry",
     "WebhookNotice",
+    "WebhookUnauthorized",
     "build_manager",
     "decimal",
     "hookimpl",

@@ -97,3 +97,9 @@ class PaymentMismatch(Unprocessable):
 
 class InvalidWebhook(BadRequest):
     """An inbound gateway webhook body is malformed."""
+
+
+class WebhookUnauthorized(ServiceError):
+    """An inbound webhook of a gateway that signs its webhooks is unsigned or badly signed."""
+
+    status = 401

@@ -4,6 +4,7 @@ up by code and speaks only these verbs and data types."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -105,6 +106,15 @@ class Vendor(ABC):
     @abstractmethod
     def fetch_reservation(self, store_id: str, uid: str, *, customer_id: str) -> dict[str, Any]:
         """Return the saved card / billing key `uid` registered for `customer_id`."""
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Refuse an inbound webhook that cannot be proven to come from the gateway.
+
+        Called with the request's headers and raw body before anything else is done with it;
+        raise `WebhookUnauthorized` (401) to refuse. The default accepts every request: for
+        gateways that do not sign their webhooks, the re-fetch is the only protection.
+        """
+        return None
 
     @abstractmethod
     def read_webhook(self, body: Any) -> WebhookNotice:
