@@ -37,7 +37,8 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 30) ->
         try:
             if requests.get(f"{url}/monitors/health", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # Not up yet, or a worker still booting (slow on a loaded machine): ask again.
             pass
         time.sleep(0.2)
     raise AssertionError("server did not become healthy")
