@@ -262,3 +262,12 @@ def test_signed_webhooks_that_change_nothing_are_acknowledged(backend, client, r
     assert (answer.status_code, answer.headers["X-Webhook-Outcome"]) == (201, "ignored")
     malformed = {"type": "Transaction.Paid", "data": {}}
     assert post_webhook(backend, malformed, signed(malformed)).status_code == 400
+
+
+def test_the_plugin_is_listed_by_the_monitor(backend):
+    answer = requests.get(f"{backend.url}/monitors/plugins", timeout=10)
+    listed = json.loads(backend.settings.keys.connection.decrypt(answer.text))
+    portone = next(item for item in listed if item["code"] == CODE)
+    assert portone["webhook"] == "/payments/webhooks/portone"
+    assert portone["distribution"] == "payment-vendor-portone"
+    assert portone["version"] == "0.1.0"
