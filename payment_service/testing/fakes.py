@@ -35,24 +35,28 @@ def webhook_urls(api_url: str) -> dict[str, str]:
     }
 
 
-def vendor_options(iamport_url: str, toss_url: str, portone_url: str) -> dict[str, Any]:
+def vendor_options(
+    iamport_url: str, toss_url: str, portone_url: str | None = None
+) -> dict[str, Any]:
     """`PAYMENT_VENDORS` that points the plugins at fakes, with the fakes' test credentials."""
     imp_key, imp_secret = next(iter(IAMPORT_CREDENTIALS.items()))
-    return {
+    options: dict[str, Any] = {
         IAMPORT_CODE: {
             "base_url": iamport_url,
             "default": {"imp_key": imp_key, "imp_secret": imp_secret},
         },
         TOSS_CODE: {"base_url": toss_url, "default": {"secret_key": DEFAULT_SECRET_KEY}},
-        PORTONE_CODE: {
+    }
+    if portone_url is not None:
+        options[PORTONE_CODE] = {
             "base_url": portone_url,
             "default": {
                 "api_secret": PORTONE_API_SECRET,
                 "store_id": PORTONE_STORE_ID,
                 "webhook_secret": PORTONE_WEBHOOK_SECRET,
             },
-        },
-    }
+        }
+    return options
 
 
 class GatewayFakes(Lifecycle):
