@@ -185,8 +185,9 @@ def pay_with_billing_key(state: PortOneState, payment_id: str, input: Json) -> J
         key = state.billing_key(billing_key, store_id)
         if key["status"] == "DELETED":
             raise PortOneError("BILLING_KEY_ALREADY_DELETED", "이미 삭제된 빌링키입니다.")
-        method = records.card_method("", months)
-        method["card"] = dict(key["methods"][0]["card"])
+        # The card is the one the billing key was issued for.
+        method = records.card_method(DEFAULT_CARD_NUMBER, months)
+        method["card"] = records.snapshot(key["methods"][0]["card"])
         payment = records.payment(
             payment_id=payment_id,
             store_id=key["storeId"],
