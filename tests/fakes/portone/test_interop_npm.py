@@ -86,7 +86,6 @@ def test_npm_sdk_drives_the_fake(node, fake: FakePortOne, tmp_path):
     assert out["notFound"] == {
         "name": "GetPaymentError",
         "type": "PAYMENT_NOT_FOUND",
-        "status": "rest",
     }
     assert out["unauthorized"]["type"] == "UNAUTHORIZED"
     assert out["partCancel"] == {"status": "SUCCEEDED", "total": 4000}
