@@ -16,14 +16,16 @@ TABLES = {
     "payment_history_cancels",
     "payment_history_webhooks",
     "payment_history_webhook_responses",
+    "payment_history_pending_refunds",
 }
+HEAD = "0002_issue12"
 
 
 def test_upgrade_reaches_head_with_every_table_and_is_idempotent(database_url):
     database = Database(database_url)
     upgrade(database)
     upgrade(database)
-    assert current_revision(database) == "0001"
+    assert current_revision(database) == HEAD
     assert set(inspect(database.engine).get_table_names()) >= TABLES
     uniques = {
         tuple(u["column_names"])
@@ -38,7 +40,7 @@ def test_upgrade_creates_a_fresh_sqlite_database(tmp_path):
     database = Database(f"sqlite:///{tmp_path / 'new.sqlite3'}")
     assert current_revision(database) is None
     upgrade(database)
-    assert current_revision(database) == "0001"
+    assert current_revision(database) == HEAD
     database.dispose()
 
 
