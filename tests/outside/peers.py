@@ -12,6 +12,7 @@ Both listen on free ports of 127.0.0.1 only.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -208,10 +209,8 @@ class TcpProxy:
         with self._lock:
             connections, self._connections = self._connections, []
         for sock in connections:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
     def _accept(self, listener: socket.socket) -> None:
         while not self._stopped.is_set():
@@ -252,10 +251,8 @@ class TcpProxy:
             except OSError:
                 break
         for sock in (source, sink):
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -23,7 +23,6 @@ from .conftest import (
 )
 from .peers import Prober
 
-
 MARGIN_S = 3.0
 
 
@@ -58,11 +57,13 @@ def test_a_trickling_gateway_ends_refunds_at_the_deadline_and_they_are_settled_l
         def health():
             return requests.get(f"{backend.url}/monitors/health", timeout=30).status_code
 
-        with Prober(look_up, 0.1) as lookups, Prober(health, 0.1) as healths:
-            with ThreadPoolExecutor(4) as pool:
-                results = list(
-                    pool.map(lambda p: refund(backend, p, 5000), [first, first, second, second])
-                )
+        with (
+            Prober(look_up, 0.1) as lookups,
+            Prober(health, 0.1) as healths,
+            ThreadPoolExecutor(4) as pool,
+        ):
+            payments = [first, first, second, second]
+            results = list(pool.map(lambda p: refund(backend, p, 5000), payments))
     # Each refund ends with 504 at the deadline, not when the trickle would (the answer is
     # hundreds of bytes at one a second). The margin covers bcrypt on a loaded machine;
     # benchmarks/outside_world.py measures the bound itself.
