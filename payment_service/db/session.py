@@ -106,10 +106,18 @@ class Watchdog:
         return fired
 
     def watch(self, dbapi_connection: Any) -> None:
-        """Put a connection the current unit of work uses under its deadline."""
+        """Put a connection the current unit of work uses under its deadline.
+
+        Raises DatabaseUnavailable if that deadline has already passed (the pool is trying
+        another connection after the first was cut off: there is no time left for it).
+        """
         token = getattr(self._local, "token", None)
+        if token is None:
+            return
         with self._lock:
-            entry = self._armed.get(token) if token is not None else None
+            if token in self._fired:
+                raise DatabaseUnavailable("The database did not answer in time; try again shortly.")
+            entry = self._armed.get(token)
             if entry is not None:
                 entry[1].append(dbapi_connection)
 
@@ -247,8 +255,9 @@ class Database:
     @contextmanager
     def _unit(self, *, read_only: bool) -> Iterator[Session]:
         try:
-            # The statement timeout plus a pool wait, then the watchdog cuts.
-            with self.watchdog.armed(2 * self.timeout_s + 1), self._sessions() as session:
+            # The server's statement timeout normally ends a slow unit first, with a clean error;
+            # the watchdog is for a server that cannot even say so.
+            with self.watchdog.armed(self.timeout_s + 0.5), self._sessions() as session:
                 # Procuring the connection begins the transaction, with these options seen by
                 # the "begin" hook (SQLite: deferred BEGIN for reads).
                 session.connection(execution_options={READ_ONLY: True} if read_only else {})
@@ -264,8 +273,8 @@ class Database:
     def check(self) -> None:
         """Raise DatabaseUnavailable unless a trivial query succeeds in time."""
         try:
-            with self.watchdog.armed(self.timeout_s + 1), self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            with self.watchdog.armed(self.timeout_s + 0.5), self.engine.connect() as connection:
+                connection.execution_options(**{READ_ONLY: True}).execute(text("SELECT 1"))
         except UNAVAILABLE_ERRORS as error:
             raise self._unavailable(error) from None
 

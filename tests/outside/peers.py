@@ -83,7 +83,7 @@ class GatewayStandIn:
 
     def stop(self) -> None:
         self._stopped.set()
-        self._listener.close()
+        _close_listener(self._listener)
 
     def __enter__(self) -> GatewayStandIn:
         return self.start()
@@ -162,7 +162,7 @@ class GatewayStandIn:
 
 
 class TcpProxy:
-    """Modes: "forward", "refuse" (the port stops listening), "blackhole" (new connections are
+    """Modes: "forward", "refuse" (the port stops listening, open connections close), "blackhole" (new connections are
     accepted and never answered; existing ones stop moving bytes). Going back to "forward"
     drops every connection made before, as a restarted server or a healed network would."""
 
@@ -191,9 +191,12 @@ class TcpProxy:
 
     def set_mode(self, mode: str) -> None:
         previous, self.mode = self.mode, mode
-        if mode == "refuse" and self._listener is not None:
-            self._listener.close()
-            self._listener = None
+        if mode == "refuse":
+            # A stopped server: nothing listens, and open connections are gone.
+            if self._listener is not None:
+                _close_listener(self._listener)
+                self._listener = None
+            self._drop_all()
         if mode != "refuse" and self._listener is None:
             self._listen()
         if mode == "forward" and previous != "forward":
@@ -202,7 +205,7 @@ class TcpProxy:
     def stop(self) -> None:
         self._stopped.set()
         if self._listener is not None:
-            self._listener.close()
+            _close_listener(self._listener)
         self._drop_all()
 
     def _drop_all(self) -> None:
@@ -253,6 +256,15 @@ class TcpProxy:
         for sock in (source, sink):
             with contextlib.suppress(OSError):
                 sock.close()
+
+
+def _close_listener(listener: socket.socket) -> None:
+    # close() alone leaves the port listening while a thread is blocked in accept().
+    try:
+        listener.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    listener.close()
 
 
 def percentile(values: list[float], fraction: float) -> float:
