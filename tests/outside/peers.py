@@ -13,6 +13,7 @@ Both listen on free ports of 127.0.0.1 only.
 from __future__ import annotations
 
 import contextlib
+import contextlib
 import socket
 import threading
 import time
@@ -162,8 +163,9 @@ class GatewayStandIn:
 
 
 class TcpProxy:
-    """Modes: "forward", "refuse" (the port stops listening, open connections close), "blackhole" (new connections are
-    accepted and never answered; existing ones stop moving bytes). Going back to "forward"
+    """Modes: "forward", "refuse" (the port stops listening, open connections close),
+    "blackhole" (new connections are accepted and never answered; existing ones stop moving
+    bytes). Going back to "forward"
     drops every connection made before, as a restarted server or a healed network would."""
 
     def __init__(self, target: tuple[str, int]):
@@ -260,10 +262,8 @@ class TcpProxy:
 
 def _close_listener(listener: socket.socket) -> None:
     # close() alone leaves the port listening while a thread is blocked in accept().
-    try:
+    with contextlib.suppress(OSError):
         listener.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     listener.close()
 
 
