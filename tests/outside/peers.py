@@ -13,7 +13,6 @@ Both listen on free ports of 127.0.0.1 only.
 from __future__ import annotations
 
 import contextlib
-import contextlib
 import socket
 import threading
 import time
