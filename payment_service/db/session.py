@@ -60,15 +60,17 @@ def _redacted(url: str) -> str:
 class Watchdog:
     """Ends units of work that outlive their deadline by shutting down their sockets.
 
-    One thread per engine polls the armed units a few times a second; arming and disarming
-    are dictionary operations. Shutting a socket down (not closing it: the driver still owns
-    the descriptor) makes a blocked receive return at once with an error, whatever the
-    driver, while the descriptor stays valid for the driver to clean up.
+    One thread per engine polls the armed units ten times a second while there are any (and
+    ends when there are none); arming and disarming are dictionary operations. SQLite needs
+    none (no socket; its waits are bounded by the busy timeout). Shutting a socket down (not
+    closing it: the driver still owns the descriptor) makes a blocked receive return at once
+    with an error, whatever the driver, while the descriptor stays valid for it to clean up.
     """
 
     TICK_S = 0.1
 
-    def __init__(self) -> None:
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
         self._armed: dict[int, tuple[float, list[Any]]] = {}
         self._fired: set[int] = set()
         self._lock = threading.Lock()
@@ -78,6 +80,9 @@ class Watchdog:
 
     @contextmanager
     def armed(self, seconds: float) -> Iterator[None]:
+        if not self.enabled:
+            yield
+            return
         token = next(self._tokens)
         with self._lock:
             self._armed[token] = (time.monotonic() + seconds, [])
@@ -122,7 +127,8 @@ class Watchdog:
                 entry[1].append(dbapi_connection)
 
     def _start(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
+        """Called with the lock held."""
+        if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="db-watchdog", daemon=True)
             self._thread.start()
 
@@ -131,6 +137,9 @@ class Watchdog:
             time.sleep(self.TICK_S)
             now = time.monotonic()
             with self._lock:
+                if not self._armed:
+                    self._thread = None
+                    return
                 expired = [(t, c) for t, (d, c) in self._armed.items() if d <= now and c]
                 for token, _ in expired:
                     self._fired.add(token)
@@ -232,7 +241,7 @@ class Database:
     def __init__(self, url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S):
         self.url = url
         self.timeout_s = timeout_s
-        self.watchdog = Watchdog()
+        self.watchdog = Watchdog(enabled=make_url(url).get_backend_name() != "sqlite")
         self.engine = make_engine(url, timeout_s, self.watchdog)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 

@@ -28,7 +28,7 @@ from ..db import PaymentHistory, PaymentHistoryPendingRefund
 from ..errors import Conflict, Unprocessable
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout
-from . import access
+from . import access, webhooks
 from .inputs import NewCancel
 from .sync import record
 
@@ -209,8 +209,9 @@ def settle_all(runtime: Runtime) -> int:
 
 
 class Settler:
-    """A background thread that settles refunds of unknown outcome every `interval_s`, so they
-    are settled even if nothing else touches the payment again."""
+    """A background thread that, every `interval_s`, settles refunds of unknown outcome and
+    re-fetches payments whose gateway events were left for later, so both happen even if
+    nothing else touches the payment again."""
 
     def __init__(self, runtime: Runtime, interval_s: float):
         self.runtime = runtime
@@ -230,5 +231,6 @@ class Settler:
         while not self._stop.wait(self.interval_s):
             try:
                 settle_all(self.runtime)
+                webhooks.resume_requested(self.runtime)
             except Exception:
                 log.exception("settling refunds failed; trying again later")

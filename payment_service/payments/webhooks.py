@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, select, update
 
 from ..db import PaymentHistory
 from ..errors import Conflict, NotFound, Unavailable
@@ -77,7 +77,6 @@ class _Lease:
 
 
 def _take_lease(runtime: Runtime, code: str, uid: str) -> _Lease | Outcome:
-    now = runtime.clock()
     with runtime.database.transaction() as session:
         row = access.by_vendor(session, PaymentHistory, code, uid, lock=True)
         if row is None:
@@ -87,13 +86,51 @@ def _take_lease(runtime: Runtime, code: str, uid: str) -> _Lease | Outcome:
                 raise Conflict("This payment is being registered; send the webhook again later.")
             log.info("webhook for unknown %s payment %s ignored", code, uid)
             return Outcome("unknown", reason="no payment history with this uid")
-        if row.sync_lease_until is not None and row.sync_lease_until > now:
-            # Someone is fetching it right now: they will fetch once more for this event.
-            row.sync_requested_at = now
-            return Outcome("deferred", reason="the payment is being synchronized already")
-        row.sync_lease_until = now + _lease_length(runtime)
-        row.sync_requested_at = None
-        return _Lease(row.id, row.vendor_store_id, row.vendor_uid)
+        return _lease_row(runtime, row)
+
+
+def _lease_row(runtime: Runtime, row: PaymentHistory) -> _Lease | Outcome:
+    """Take the row's sync lease (the row is locked), or leave a note for its holder."""
+    now = runtime.clock()
+    if row.sync_lease_until is not None and row.sync_lease_until > now:
+        # Someone is fetching it right now: they will fetch once more for this event.
+        row.sync_requested_at = now
+        return Outcome("deferred", reason="the payment is being synchronized already")
+    row.sync_lease_until = now + _lease_length(runtime)
+    row.sync_requested_at = None
+    return _Lease(row.id, row.vendor_store_id, row.vendor_uid)
+
+
+def resume_requested(runtime: Runtime, limit: int = 100) -> int:
+    """Re-fetch payments whose events were left as a note nobody took up (the lease holder
+    died, or the events kept coming beyond its rounds); return how many were re-fetched."""
+    now = runtime.clock()
+    with runtime.database.reading() as session:
+        query = (
+            select(PaymentHistory.id, PaymentHistory.vendor_code)
+            .where(
+                PaymentHistory.sync_requested_at.is_not(None),
+                or_(
+                    PaymentHistory.sync_lease_until.is_(None),
+                    PaymentHistory.sync_lease_until <= now,
+                ),
+            )
+            .limit(limit)
+        )
+        found = session.execute(query).all()
+    done = 0
+    for history_id, code in found:
+        try:
+            vendor = runtime.vendors.get(code)
+            with runtime.database.transaction() as session:
+                row = session.get(PaymentHistory, history_id, with_for_update=True)
+                lease = _lease_row(runtime, row) if row is not None else None
+            if isinstance(lease, _Lease):
+                _synchronize(runtime, vendor, lease, {"type": "sync"})
+                done += 1
+        except Exception as error:
+            log.warning("re-fetching payment %s for pending events failed: %s", history_id, error)
+    return done
 
 
 def _synchronize(runtime: Runtime, vendor: Vendor, lease: _Lease, body: Any) -> Outcome:

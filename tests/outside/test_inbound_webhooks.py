@@ -63,3 +63,40 @@ def test_a_flood_about_many_payments_takes_at_most_the_sync_slots(backend, gatew
     assert set(statuses) <= {503, 504}
     # A later event is synchronized normally (the leases were released).
     assert forge(backend, payments[0].key)[0] == 201
+
+
+def test_an_event_left_for_later_is_picked_up_by_the_background_pass(backend, gateway):
+    from decimal import Decimal
+
+    from sqlalchemy import update
+
+    from payment_service.db import PaymentHistory
+    from payment_service.payments.webhooks import resume_requested
+
+    paid = pay(backend)
+    backend.fakes.toss.webhook_url = "http://127.0.0.1:9/lost"  # its own event is lost
+    # The gateway refunds on its own (e.g. from its dashboard); the event about it arrived
+    # while another process held the lease, and that process died before fetching again.
+    base = backend.fakes.vendor_options()["toss.payments"]["base_url"]
+    secret = backend.fakes.vendor_options()["toss.payments"]["default"]["secret_key"]
+    answer = requests.post(
+        f"{base}/v1/payments/{paid.key}/cancel",
+        json={"paymentKey": paid.key, "cancelReason": "dashboard", "cancelAmount": 3000},
+        auth=(secret, ""),
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    now = backend.runtime.clock()
+    with backend.runtime.database.transaction() as session:
+        session.execute(
+            update(PaymentHistory)
+            .where(PaymentHistory.id == paid.id)
+            .values(sync_requested_at=now, sync_lease_until=now)
+        )
+    assert resume_requested(backend.runtime) == 1
+    with client_of(backend) as client:
+        assert client.histories.get(source=paid.source, password=PASSWORD).refund == Decimal(3000)
+    with backend.runtime.database.reading() as session:
+        row = session.get(PaymentHistory, paid.id)
+        assert row.sync_requested_at is None and row.sync_lease_until is None
+    assert resume_requested(backend.runtime) == 0
