@@ -277,7 +277,10 @@ class Database:
                     session.rollback()
                     raise
         except UNAVAILABLE_ERRORS as error:
-            raise self._unavailable(error) from None
+            unavailable = self._unavailable(error)
+            # The client is told only that the database is unavailable; the log says why.
+            log.warning("%s", unavailable.detail)
+            raise unavailable from None
 
     def check(self) -> None:
         """Raise DatabaseUnavailable unless a trivial query succeeds in time."""
@@ -288,12 +291,13 @@ class Database:
             raise self._unavailable(error) from None
 
     def _unavailable(self, error: Exception) -> DatabaseUnavailable:
-        if isinstance(error, exc.OperationalError) and "locked" in str(error.orig or ""):
-            log.warning("SQLite stayed locked longer than the busy timeout: %s", error.orig)
-            return DatabaseUnavailable("The database is busy; try again shortly.")
         reason = "".join(str(getattr(error, "orig", None) or error).strip().splitlines()[:1])
+        if isinstance(error, exc.OperationalError) and "locked" in reason:
+            return DatabaseUnavailable(
+                "The database is busy; try again shortly.",
+                detail=f"SQLite stayed locked longer than the busy timeout: {reason}",
+            )
         detail = f"cannot connect to the database {_redacted(self.url)}: {reason}"
-        log.error("%s", detail)
         return DatabaseUnavailable(detail=detail)
 
     def dispose(self) -> None:
