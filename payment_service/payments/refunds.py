@@ -66,9 +66,9 @@ def cancel(runtime: Runtime, request: NewCancel) -> dict[str, Any]:
     except MustSettle:
         settle(runtime, history_id)
         reservation = _reserve(runtime, history_id, hashed, request.price, settled=True)
-    vendor = runtime.vendors.get(reservation.vendor_code)
     started = runtime.clock()
     try:
+        vendor = runtime.vendors.get(reservation.vendor_code)
         payment = vendor.cancel(
             reservation.store_id,
             reservation.uid,
