@@ -181,8 +181,6 @@ def _sqlite_engine(url: str, database: str | None, timeout_s: float) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
         if database and database != ":memory:":
             cursor.execute("PRAGMA journal_mode=WAL")
-            # WAL is durable at each checkpoint; NORMAL skips the fsync per commit only.
-            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
