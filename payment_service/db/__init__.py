@@ -2,6 +2,7 @@
 
 from .models import (
     Base,
+    IdempotencyKey,
     PaymentHistory,
     PaymentHistoryCancel,
     PaymentHistoryWebhook,
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "Database",
     "DatabaseUnavailable",
+    "IdempotencyKey",
     "PaymentHistory",
     "PaymentHistoryCancel",
     "PaymentHistoryWebhook",
