@@ -10,7 +10,7 @@ from ..payments import histories
 from ..payments.inputs import NewCancel, NewHistory, Source
 from ..transport import Blueprint
 from .context import runtime
-from .idempotency import idempotent
+from .idempotency import idempotent, resumed
 from .schemas import (
     AccessorSchema,
     CancelCreateSchema,
@@ -41,7 +41,7 @@ class Histories(MethodView):
         The server approves it at the gateway for exactly `price` and the order `source.id`;
         a payment that does not match is refused, and cancelled if it was already paid.
         """
-        return histories.create(runtime(), new)
+        return histories.create(runtime(), new, resume=resumed())
 
 
 @blp.route("/get")

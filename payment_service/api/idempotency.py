@@ -49,6 +49,13 @@ def current_attempt() -> Attempt | None:
     return _attempt.get()
 
 
+def resumed() -> bool:
+    """Whether this request resumes an earlier attempt with the same key whose outcome is
+    unknown (so what that attempt may have done must be settled, not redone)."""
+    attempt = _attempt.get()
+    return attempt is not None and attempt.resumed
+
+
 def idempotent(blp: Blueprint, route: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Honour `Idempotency-Key` on a write view; `route` scopes the keys."""
     documented = blp.doc(parameters=[HEADER_DOC])

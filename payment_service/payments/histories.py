@@ -41,9 +41,11 @@ CLAIM_TIMEOUT = timedelta(minutes=2)
 COMPENSATION_REASON = "payment-service could not record the payment"
 
 
-def create(runtime: Runtime, new: NewHistory) -> dict[str, Any]:
+def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[str, Any]:
+    """Approve and record a payment. `resume`: this exact request (same idempotency key and
+    body) ran before and its outcome is unknown, so its claim may be taken over at once."""
     vendor = runtime.vendors.get(new.vendor.code)
-    claim_id = _claim(runtime, new)
+    claim_id = _claim(runtime, new, resume)
     try:
         payment = vendor.approve(
             new.vendor.store_id, new.vendor.uid, order_id=new.source.id, amount=new.price
@@ -68,14 +70,14 @@ def create(runtime: Runtime, new: NewHistory) -> dict[str, Any]:
         raise _compensate(runtime, vendor, new, claim_id, error) from error
 
 
-def _claim(runtime: Runtime, new: NewHistory) -> str:
+def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
     now = runtime.clock()
     with runtime.database.transaction() as session:
         existing = access.conflicting(
             session, PaymentHistory, new.source, new.vendor.code, new.vendor.uid
         )
         for row in existing:
-            if _is_abandoned_claim_of(row, new, now):
+            if _is_abandoned_claim_of(row, new, now, resume):
                 row.created_at = now
                 row.password = hash_password(new.password)
                 row.webhook_url = new.webhook_url
@@ -108,12 +110,13 @@ def _claim(runtime: Runtime, new: NewHistory) -> str:
         return row.id
 
 
-def _is_abandoned_claim_of(row: PaymentHistory, new: NewHistory, now: Any) -> bool:
+def _is_abandoned_claim_of(row: PaymentHistory, new: NewHistory, now: Any, resume: bool) -> bool:
     same_request = access.same_source(row, new.source) and (row.vendor_code, row.vendor_uid) == (
         new.vendor.code,
         new.vendor.uid,
     )
-    return same_request and row.confirmed_at is None and row.created_at <= now - CLAIM_TIMEOUT
+    abandoned = resume or row.created_at <= now - CLAIM_TIMEOUT
+    return same_request and row.confirmed_at is None and abandoned
 
 
 def _duplicate(row: PaymentHistory, new: NewHistory) -> Conflict:
