@@ -66,11 +66,13 @@ class Stored:
 @dataclass(frozen=True)
 class Attempt:
     """The lease of one request on one key. `resumed`: an earlier attempt with this key ended
-    with an unknown outcome, so what it did must be settled before anything is redone."""
+    with an unknown outcome, so what it did must be settled before anything is redone;
+    `context` is what that attempt noted (`Keys.note`) before it reached the gateway."""
 
     id: str
     owner: str
     resumed: bool
+    context: dict[str, Any] | None = None
 
 
 def is_final(status: int) -> bool:
@@ -129,11 +131,20 @@ class Keys:
             if row.locked_until > now:
                 raise Conflict(IN_PROGRESS)
             # The previous holder ended without a final answer (unknown outcome or a crash).
-            resumed = True
             row.owner = owner
             row.locked_until = now + self.lease
             row.unknown = False
-            return Attempt(row.id, owner, resumed=resumed)
+            context = json.loads(self.cipher.decrypt(row.context)) if row.context else None
+            return Attempt(row.id, owner, resumed=True, context=context)
+
+    def note(self, attempt: Attempt, context: dict[str, Any]) -> None:
+        """Keep what a retry of this attempt needs to find out what it did (e.g. which refund
+        it reserved). Raises if the note cannot be kept: the caller must not go on then."""
+        with self.database.transaction() as session:
+            row = session.get(IdempotencyKey, attempt.id, with_for_update=True)
+            if row is None or row.owner != attempt.owner:
+                raise Conflict(IN_PROGRESS)
+            row.context = self.cipher.encrypt(json.dumps(context))
 
     def finish(self, attempt: Attempt, answer: Stored, now: datetime) -> None:
         """Keep a final answer for replay (only if this request still holds the key)."""

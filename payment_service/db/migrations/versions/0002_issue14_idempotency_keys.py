@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('unknown', sa.Boolean(), nullable=False),
     sa.Column('status', sa.Integer(), nullable=True),
     sa.Column('response', sa.Text(), nullable=True),
+    sa.Column('context', sa.Text(), nullable=True),
     sa.Column('created_at', payment_service.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('expires_at', payment_service.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('payment_idempotency_keys_pkey')),
