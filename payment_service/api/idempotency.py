@@ -16,8 +16,8 @@ from typing import Any
 from flask import Response, make_response, request
 
 from .. import http
-from ..errors import BadRequest, Conflict, ServiceError
-from ..payments.idempotency import Attempt, Stored, fingerprint, is_final, key_problem
+from ..errors import BadRequest, Conflict, ServiceError, is_final_status
+from ..payments.idempotency import Attempt, Stored, fingerprint, key_problem
 from ..transport import Blueprint, read_encrypted_json
 from .context import runtime
 
@@ -95,12 +95,14 @@ def _run(route: str, key: str, print_: str, view: Callable[[], Any]) -> Response
     with _holding(begun):
         try:
             response = make_response(view())
+            final = is_final_status(response.status_code)
         except ServiceError as error:
             response = http.service_error(error)
+            final = error.final
         except BaseException:
             keys.release(begun, clock())
             raise
-    if is_final(response.status_code):
+    if final:
         keys.finish(
             begun,
             Stored(response.status_code, response.content_type or "", response.get_data()),

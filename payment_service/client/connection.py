@@ -31,6 +31,7 @@ Timeout = float | tuple[float, float]
 
 USER_AGENT = "payment-service-python-sdk/0.1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 # Retries of a write back off exponentially from this delay, up to the cap (seconds).
 RETRY_BASE_S = 0.5
 RETRY_MAX_S = 8.0
@@ -51,6 +52,8 @@ def is_retryable(error: Exception) -> bool:
     """
     if isinstance(error, TransportError):
         return True
+    if isinstance(error, PaymentError) and error.headers.get(REPLAYED_HEADER) == "true":
+        return False  # the server's final answer to this key: asking again changes nothing
     if isinstance(error, Conflict):
         return "retry-after" in error.headers
     return isinstance(error, PaymentError) and error.status in (502, 503, 504)

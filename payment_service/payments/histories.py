@@ -177,6 +177,7 @@ def _compensate(
     return ServiceError(
         "The payment could not be recorded, so it was cancelled at the gateway.",
         status=503,
+        final=True,
         vendor_uid=new.vendor.uid,
         recorded=False,
         cancelled=True,

@@ -75,12 +75,6 @@ class Attempt:
     context: dict[str, Any] | None = None
 
 
-def is_final(status: int) -> bool:
-    """Whether an answer is the request's outcome for good: 2xx and 4xx, except the 4xx that
-    say "not now" (409 in progress, 429 throttled) or come from nobody having looked (408)."""
-    return 200 <= status < 300 or (400 <= status < 500 and status not in (408, 409, 429))
-
-
 class Keys:
     """The idempotency keys of one server: begin, finish, release and purge."""
 
