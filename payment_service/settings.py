@@ -78,6 +78,7 @@ class Settings:
     workers: int = 2
     vendors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     vendor_timeout_s: float = 10.0
+    database_timeout_s: float = 10.0
     load_plugins: bool = True
     webhooks: WebhookDelivery = field(default_factory=WebhookDelivery)
     deliver_webhooks: bool = True
@@ -221,6 +222,7 @@ class _Reader:
             "workers": self.positive_int("PAYMENT_WORKERS", 2),
             "vendors": self.vendors(),
             "vendor_timeout_s": self.seconds("PAYMENT_VENDOR_TIMEOUT_S", 10.0),
+            "database_timeout_s": self.seconds("PAYMENT_DATABASE_TIMEOUT_S", 10.0),
             "load_plugins": self.flag("PAYMENT_LOAD_PLUGINS", True),
             "webhooks": delivery,
             "deliver_webhooks": self.flag("PAYMENT_DELIVER_WEBHOOKS", True),

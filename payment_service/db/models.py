@@ -83,11 +83,19 @@ class PaymentHistory(SourcedRecord, Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Single flight of inbound gateway webhooks: the process re-fetching this payment holds
+    # the lease; an event arriving meanwhile only sets `sync_requested_at`, and the holder
+    # fetches once more before letting go.
+    sync_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sync_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     cancels: Mapped[list[PaymentHistoryCancel]] = relationship(
         order_by="(PaymentHistoryCancel.created_at, PaymentHistoryCancel.sequence)",
         cascade="all, delete-orphan",
         passive_deletes=True,
+    )
+    pending_refunds: Mapped[list[PaymentHistoryPendingRefund]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
     )
 
 
@@ -107,6 +115,27 @@ class PaymentHistoryCancel(Base):
     reason: Mapped[str] = mapped_column(Text)
     data: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PaymentHistoryPendingRefund(Base):
+    """A refund asked of the gateway whose outcome is not recorded yet.
+
+    Reserved (in the transaction that checks the refundable remainder) before the gateway is
+    called, so concurrent refunds can never add up to more than the price; deleted when the
+    outcome is recorded or known to have failed. Once `expires_at` has passed (the call timed
+    out, or its process died) the outcome is unknown: it is settled by re-fetching the payment
+    from the gateway, never guessed.
+    """
+
+    __tablename__ = "payment_history_pending_refunds"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    payment_history_id: Mapped[str] = mapped_column(
+        Id, ForeignKey("payment_histories.id", ondelete="CASCADE"), index=True
+    )
+    amount: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class PaymentHistoryWebhook(Base):

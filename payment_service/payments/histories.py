@@ -9,25 +9,29 @@ record and no duplicate reaches the gateway:
 3. *confirm*: store the gateway's record in the claimed row.
 
 If step 2 fails, the claim is released. If its outcome is unknown (a timeout), the claim stays
-so that the same request can be retried and finish the job. If step 3 fails, the gateway
-payment is cancelled, and the error says so.
+so that the same request can be retried and finish the job — by its owner only: taking over a
+kept claim needs the password it was made with (anyone else gets 409). If step 3 fails, the
+gateway payment is cancelled, and the error says so.
+
+Passwords are hashed and checked (bcrypt) outside every transaction. Refunds: `refunds.py`.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from ..crypto import hash_password
+from ..crypto import check_password, hash_password
 from ..db import PaymentHistory
-from ..errors import Conflict, ServiceError, Unprocessable
+from ..errors import Conflict, ServiceError
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Vendor
-from . import access
+from . import access, refunds
 from .inputs import NewCancel, NewHistory, Source
 from .sync import apply_summary
 from .views import history_view
@@ -39,6 +43,7 @@ WHAT = "payment history"
 # it over. Kept well above any gateway timeout so two live requests never share a claim.
 CLAIM_TIMEOUT = timedelta(minutes=2)
 COMPENSATION_REASON = "payment-service could not record the payment"
+IN_PROGRESS = "A request to register this payment is already in progress."
 
 
 def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[str, Any]:
@@ -70,7 +75,44 @@ def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[s
         raise _compensate(runtime, vendor, new, claim_id, error) from error
 
 
+@dataclass(frozen=True)
+class _KeptClaim:
+    """An abandoned claim of the same source and vendor uid, and the hash it was made with."""
+
+    id: str
+    password: str
+    created_at: datetime
+
+
 def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
+    hashed = hash_password(new.password)  # bcrypt, before any transaction
+    claimed = _insert_claim(runtime, new, hashed, resume)
+    if isinstance(claimed, str):
+        return claimed
+    # Only the owner may resume it: the same password (checked outside the transaction).
+    if not check_password(new.password, claimed.password):
+        raise Conflict(IN_PROGRESS)
+    with runtime.database.transaction() as session:
+        row = session.get(PaymentHistory, claimed.id, with_for_update=True, populate_existing=True)
+        unchanged = (
+            row is not None
+            and row.confirmed_at is None
+            and row.password == claimed.password
+            and row.created_at == claimed.created_at
+        )
+        if not unchanged:
+            # Resumed or released by another request since we looked.
+            raise Conflict(IN_PROGRESS)
+        assert row is not None
+        row.created_at = runtime.clock()
+        # The owner's request names the webhook_url to use from now on.
+        row.webhook_url = new.webhook_url
+        return row.id
+
+
+def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str, resume: bool) -> str | _KeptClaim:
+    """Claim the source and vendor uid (the new row's id), or find an abandoned claim of the
+    same request to resume; 409 for any other holder."""
     now = runtime.clock()
     with runtime.database.transaction() as session:
         existing = access.conflicting(
@@ -78,10 +120,7 @@ def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
         )
         for row in existing:
             if _is_abandoned_claim_of(row, new, now, resume):
-                row.created_at = now
-                row.password = hash_password(new.password)
-                row.webhook_url = new.webhook_url
-                return row.id
+                return _KeptClaim(row.id, row.password, row.created_at)
         if existing:
             raise _duplicate(existing[0], new)
         row = PaymentHistory(
@@ -96,7 +135,7 @@ def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
             refund=0,
             webhook_url=new.webhook_url,
             data=runtime.settings.keys.history.encrypt_json(None),
-            password=hash_password(new.password),
+            password=hashed,
             created_at=now,
         )
         session.add(row)
@@ -121,7 +160,7 @@ def _is_abandoned_claim_of(row: PaymentHistory, new: NewHistory, now: Any, resum
 
 def _duplicate(row: PaymentHistory, new: NewHistory) -> Conflict:
     if row.confirmed_at is None:
-        return Conflict("A request to register this payment is already in progress.")
+        return Conflict(IN_PROGRESS)
     if access.same_source(row, new.source):
         return Conflict("A payment history already exists for this source (schema, table, id).")
     return Conflict("A payment history already exists for this vendor uid.")
@@ -185,53 +224,30 @@ def _compensate(
 
 
 def get_by_source(runtime: Runtime, source: Source, password: str) -> dict[str, Any]:
-    with runtime.database.transaction() as session:
-        row = access.unlock(access.by_source(session, PaymentHistory, source), password, WHAT)
-        return history_view(row, runtime.settings.keys.history)
+    with runtime.database.reading() as session:
+        found = _seen(runtime, access.by_source(session, PaymentHistory, source))
+    return _opened(found, password)
 
 
 def get_by_id(runtime: Runtime, id: str, password: str) -> dict[str, Any]:
-    with runtime.database.transaction() as session:
-        row = access.unlock(access.by_id(session, PaymentHistory, id), password, WHAT)
-        return history_view(row, runtime.settings.keys.history)
+    with runtime.database.reading() as session:
+        found = _seen(runtime, access.by_id(session, PaymentHistory, id))
+    return _opened(found, password)
+
+
+def _seen(runtime: Runtime, row: PaymentHistory | None) -> tuple[str, dict[str, Any]] | None:
+    if row is None:
+        return None
+    return row.password, history_view(row, runtime.settings.keys.history)
+
+
+def _opened(found: tuple[str, dict[str, Any]] | None, password: str) -> dict[str, Any]:
+    """The view read earlier, if `password` opens it (checked after the transaction ended)."""
+    access.verify(password, found[0] if found else None, WHAT)
+    assert found is not None
+    return found[1]
 
 
 def cancel(runtime: Runtime, request: NewCancel) -> dict[str, Any]:
-    """Refund part or all of a payment at the gateway, then record the gateway's new state.
-
-    The history row stays locked from the check to the record, so concurrent cancels of one
-    payment run one after the other and can never refund more than was paid.
-    """
-    from ..delivery.outbox import enqueue
-
-    keys = runtime.settings.keys
-    with runtime.database.transaction() as session:
-        row = access.unlock(
-            access.by_source(session, PaymentHistory, request.source, lock=True),
-            request.password,
-            WHAT,
-        )
-        refundable = row.price - (row.refund or 0)
-        if request.price > refundable:
-            raise Unprocessable(
-                f"The cancel amount {request.price} exceeds the refundable remainder "
-                f"{refundable} of this payment."
-            )
-        vendor = runtime.vendors.get(row.vendor_code)
-        previous = history_view(row, keys.history)
-        payment = vendor.cancel(
-            row.vendor_store_id,
-            row.vendor_uid,
-            order_id=row.source_id,
-            amount=request.price,
-            reason=request.reason,
-            account=request.account,
-        )
-        apply_summary(row, vendor.summarize(payment), payment, keys)
-        session.flush()
-        current = history_view(row, keys.history)
-        if current != previous:
-            event = {"type": "cancel", "price": request.price, "reason": request.reason}
-            enqueue(session, row, previous, current, event, runtime.settings, runtime.clock())
-    runtime.outbox_written()
-    return current
+    """Refund part or all of a payment (see `refunds.py`)."""
+    return refunds.cancel(runtime, request)

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
 from payment_service.db import Database, PaymentHistory
-from payment_service.db.migrate import alembic_config, current_revision, upgrade
+from payment_service.db.migrate import MIGRATIONS, current_revision, upgrade
 
 TABLES = {
     "payment_reservations",
@@ -17,19 +17,18 @@ TABLES = {
     "payment_history_cancels",
     "payment_history_webhooks",
     "payment_history_webhook_responses",
+    "payment_history_pending_refunds",
     "payment_idempotency_keys",
 }
-
-
-def head(database: Database) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(database)).get_current_head()
+# The one head of the migration chain (a second head would make this raise).
+HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def test_upgrade_reaches_head_with_every_table_and_is_idempotent(database_url):
     database = Database(database_url)
     upgrade(database)
     upgrade(database)
-    assert current_revision(database) == head(database)
+    assert current_revision(database) == HEAD
     assert set(inspect(database.engine).get_table_names()) >= TABLES
     uniques = {
         tuple(u["column_names"])
@@ -44,7 +43,7 @@ def test_upgrade_creates_a_fresh_sqlite_database(tmp_path):
     database = Database(f"sqlite:///{tmp_path / 'new.sqlite3'}")
     assert current_revision(database) is None
     upgrade(database)
-    assert current_revision(database) == head(database)
+    assert current_revision(database) == HEAD
     database.dispose()
 
 

@@ -1,7 +1,7 @@
 """idempotency keys of the write routes
 
-Revision ID: 0002_idempotency
-Revises: 0001
+Revision ID: 0003_issue14
+Revises: 0002_issue12
 Create Date: 2026-11-30 11:40:00
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import payment_service.db.types
 
 
-revision = '0002_idempotency'
-down_revision = '0001'
+revision = '0003_issue14'
+down_revision = '0002_issue12'
 branch_labels = None
 depends_on = None
 
