@@ -10,7 +10,7 @@ from ..payments import histories
 from ..payments.inputs import NewCancel, NewHistory, Source
 from ..transport import Blueprint
 from .context import runtime
-from .idempotency import idempotent, resumed
+from .idempotency import current_attempt, idempotent, resumed
 from .schemas import (
     AccessorSchema,
     CancelCreateSchema,
@@ -64,7 +64,7 @@ class HistoryCancel(MethodView):
     @blp.alt_response(422, description="More than the refundable remainder, or refused.")
     def put(self, request: NewCancel) -> dict[str, Any]:
         """Refund all or part of a payment (R7)."""
-        return histories.cancel(runtime(), request)
+        return histories.cancel(runtime(), request, current_attempt())
 
 
 @blp.route("/<id>")

@@ -32,6 +32,7 @@ from ..errors import Conflict, ServiceError
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Vendor
 from . import access, refunds
+from .idempotency import Attempt
 from .inputs import NewCancel, NewHistory, Source
 from .sync import apply_summary
 from .views import history_view
@@ -248,6 +249,6 @@ def _opened(found: tuple[str, dict[str, Any]] | None, password: str) -> dict[str
     return found[1]
 
 
-def cancel(runtime: Runtime, request: NewCancel) -> dict[str, Any]:
+def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None) -> dict[str, Any]:
     """Refund part or all of a payment (see `refunds.py`)."""
-    return refunds.cancel(runtime, request)
+    return refunds.cancel(runtime, request, attempt)

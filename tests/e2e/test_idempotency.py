@@ -397,3 +397,43 @@ def test_the_housekeeper_purges_expired_keys(backend, raw, paid):
     finally:
         runtime.clock = real_clock
     assert count(backend, IdempotencyKey) == 0
+
+
+@pytest.mark.parametrize("refunded_before_timeout", [True, False])
+def test_a_retry_after_a_cancel_timeout_refunds_exactly_once(
+    backend, raw, paid, refunded_before_timeout
+):
+    vendor = backend.runtime.vendors.get("toss.payments")
+    real_cancel = vendor.cancel
+    refunds: list[int] = []
+    timing_out = [True]
+
+    def cancel(*args: Any, **kwargs: Any) -> Any:
+        if not timing_out[0]:
+            refunds.append(1)
+            return real_cancel(*args, **kwargs)
+        if refunded_before_timeout:
+            refunds.append(1)
+            real_cancel(*args, **kwargs)
+        raise GatewayTimeout("Toss did not answer in time.", vendor=vendor.code)
+
+    body = cancel_body(paid, 1000)
+    vendor.cancel = cancel
+    try:
+        first = raw.send("PUT", "/payments/histories/cancel", body, "refund-timeout")
+        timing_out[0] = False
+        retry = raw.send("PUT", "/payments/histories/cancel", body, "refund-timeout")
+    finally:
+        del vendor.cancel
+    assert first.status_code == 504
+    assert retry.status_code == 200
+    history = raw.decrypt(retry)
+    assert Decimal(str(history["refund"])) == 1000
+    assert len(history["cancels"]) == 1
+    assert count(backend, PaymentHistoryCancel) == 1
+    assert backend.toss.payment(history["vendor"]["uid"])["balanceAmount"] == 19000
+    # One refund reached the gateway: the first attempt's, or else the retry's.
+    assert len(refunds) == 1
+    replay = raw.send("PUT", "/payments/histories/cancel", body, "refund-timeout")
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.content == retry.content
