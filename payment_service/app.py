@@ -56,6 +56,10 @@ def create_app(
     if settings.internal_webhook_enabled:
         api.register_blueprint(internal.blp)
 
+    from .housekeeping import Housekeeper
+
+    runtime.closers.append(Housekeeper(runtime).start().stop)
+
     if settings.deliver_webhooks if deliver_webhooks is None else deliver_webhooks:
         from .delivery.dispatcher import Dispatcher
 

@@ -2,6 +2,7 @@
 
 from .models import (
     Base,
+    IdempotencyKey,
     PaymentHistory,
     PaymentHistoryCancel,
     PaymentHistoryPendingRefund,
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "Database",
     "DatabaseUnavailable",
+    "IdempotencyKey",
     "PaymentHistory",
     "PaymentHistoryCancel",
     "PaymentHistoryPendingRefund",

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from .types import Money, UTCDateTime
@@ -190,3 +190,28 @@ class PaymentHistoryWebhookResponse(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IdempotencyKey(Base):
+    """One `Idempotency-Key` of one route: who holds it now, and the final answer once known.
+
+    `status` stays NULL while the first request runs (`locked_until` is its lease) or after it
+    ended with an unknown outcome (`unknown` set, lease released): a retry with the same key
+    then takes the row over and finishes the job. A final answer is kept until `expires_at`.
+    """
+
+    __tablename__ = "payment_idempotency_keys"
+    __table_args__ = (UniqueConstraint("route", "key"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    route: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(36))
+    locked_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    unknown: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    context: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

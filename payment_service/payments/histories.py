@@ -32,6 +32,7 @@ from ..errors import Conflict, ServiceError
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Vendor
 from . import access, refunds
+from .idempotency import Attempt
 from .inputs import NewCancel, NewHistory, Source
 from .sync import apply_summary
 from .views import history_view
@@ -46,9 +47,11 @@ COMPENSATION_REASON = "payment-service could not record the payment"
 IN_PROGRESS = "A request to register this payment is already in progress."
 
 
-def create(runtime: Runtime, new: NewHistory) -> dict[str, Any]:
+def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[str, Any]:
+    """Approve and record a payment. `resume`: this exact request (same idempotency key and
+    body) ran before and its outcome is unknown, so its claim may be taken over at once."""
     vendor = runtime.vendors.get(new.vendor.code)
-    claim_id = _claim(runtime, new)
+    claim_id = _claim(runtime, new, resume)
     try:
         payment = vendor.approve(
             new.vendor.store_id, new.vendor.uid, order_id=new.source.id, amount=new.price
@@ -82,9 +85,9 @@ class _KeptClaim:
     created_at: datetime
 
 
-def _claim(runtime: Runtime, new: NewHistory) -> str:
+def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
     hashed = hash_password(new.password)  # bcrypt, before any transaction
-    claimed = _insert_claim(runtime, new, hashed)
+    claimed = _insert_claim(runtime, new, hashed, resume)
     if isinstance(claimed, str):
         return claimed
     # Only the owner may resume it: the same password (checked outside the transaction).
@@ -108,7 +111,7 @@ def _claim(runtime: Runtime, new: NewHistory) -> str:
         return row.id
 
 
-def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str) -> str | _KeptClaim:
+def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str, resume: bool) -> str | _KeptClaim:
     """Claim the source and vendor uid (the new row's id), or find an abandoned claim of the
     same request to resume; 409 for any other holder."""
     now = runtime.clock()
@@ -117,7 +120,7 @@ def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str) -> str | _Kept
             session, PaymentHistory, new.source, new.vendor.code, new.vendor.uid
         )
         for row in existing:
-            if _is_abandoned_claim_of(row, new, now):
+            if _is_abandoned_claim_of(row, new, now, resume):
                 return _KeptClaim(row.id, row.password, row.created_at)
         if existing:
             raise _duplicate(existing[0], new)
@@ -147,12 +150,13 @@ def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str) -> str | _Kept
         return row.id
 
 
-def _is_abandoned_claim_of(row: PaymentHistory, new: NewHistory, now: Any) -> bool:
+def _is_abandoned_claim_of(row: PaymentHistory, new: NewHistory, now: Any, resume: bool) -> bool:
     same_request = access.same_source(row, new.source) and (row.vendor_code, row.vendor_uid) == (
         new.vendor.code,
         new.vendor.uid,
     )
-    return same_request and row.confirmed_at is None and row.created_at <= now - CLAIM_TIMEOUT
+    abandoned = resume or row.created_at <= now - CLAIM_TIMEOUT
+    return same_request and row.confirmed_at is None and abandoned
 
 
 def _duplicate(row: PaymentHistory, new: NewHistory) -> Conflict:
@@ -213,6 +217,7 @@ def _compensate(
     return ServiceError(
         "The payment could not be recorded, so it was cancelled at the gateway.",
         status=503,
+        final=True,
         vendor_uid=new.vendor.uid,
         recorded=False,
         cancelled=True,
@@ -244,6 +249,6 @@ def _opened(found: tuple[str, dict[str, Any]] | None, password: str) -> dict[str
     return found[1]
 
 
-def cancel(runtime: Runtime, request: NewCancel) -> dict[str, Any]:
+def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None) -> dict[str, Any]:
     """Refund part or all of a payment (see `refunds.py`)."""
-    return refunds.cancel(runtime, request)
+    return refunds.cancel(runtime, request, attempt)

@@ -24,11 +24,12 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from ..db import PaymentHistory, PaymentHistoryPendingRefund
+from ..db import PaymentHistory, PaymentHistoryCancel, PaymentHistoryPendingRefund
 from ..errors import Conflict, Unprocessable
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout
 from . import access, webhooks
+from .idempotency import Attempt
 from .inputs import NewCancel
 from .sync import record
 
@@ -48,24 +49,42 @@ class Reservation:
     store_id: str
     uid: str
     order_id: str
+    baseline: int
+    """How many of the gateway's refunds were recorded when this one was reserved."""
 
 
 class MustSettle(Exception):
     """The payment has refunds of unknown outcome: re-fetch it before deciding anything."""
 
 
-def cancel(runtime: Runtime, request: NewCancel) -> dict[str, Any]:
+def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None) -> dict[str, Any]:
+    """Refund `request.price`. With an idempotency `attempt` that resumes an earlier one of
+    unknown outcome, first find out from the gateway whether that one refunded already."""
     with runtime.database.reading() as session:
         row = access.by_source(session, PaymentHistory, request.source)
         found = (row.id, row.password) if row is not None else None
     access.verify(request.password, found[1] if found else None, WHAT)
     assert found is not None
     history_id, hashed = found
+    if attempt is not None and attempt.resumed and attempt.context:
+        done = _refunded_by_earlier_attempt(runtime, history_id, attempt.context)
+        if done is not None:
+            return done
     try:
         reservation = _reserve(runtime, history_id, hashed, request.price)
     except MustSettle:
         settle(runtime, history_id)
         reservation = _reserve(runtime, history_id, hashed, request.price, settled=True)
+    if attempt is not None:
+        try:
+            # What a retry needs to tell whether this refund happened, kept before asking.
+            runtime.idempotency.note(
+                attempt,
+                {"baseline": reservation.baseline, "amount": format(request.price, "f")},
+            )
+        except BaseException:
+            _release(runtime, reservation)
+            raise
     started = runtime.clock()
     try:
         vendor = runtime.vendors.get(reservation.vendor_code)
@@ -137,7 +156,27 @@ def _reserve(
             row.vendor_store_id,
             row.vendor_uid,
             row.source_id,
+            baseline=len(row.cancels),
         )
+
+
+def _refunded_by_earlier_attempt(
+    runtime: Runtime, history_id: str, context: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The payment as the gateway has it now if the earlier attempt's refund happened, else
+    None. The gateway's list of refunds is append-only: a refund of the attempt's amount at
+    or after the position the attempt noted is taken as its refund (when in doubt, refunding
+    less is the safe side: the caller sees the refunds in the answer)."""
+    view = settle(runtime, history_id)
+    amount = Decimal(context["amount"])
+    with runtime.database.reading() as session:
+        later = session.scalars(
+            select(PaymentHistoryCancel.amount).where(
+                PaymentHistoryCancel.payment_history_id == history_id,
+                PaymentHistoryCancel.sequence >= context["baseline"],
+            )
+        ).all()
+    return view if amount in later else None
 
 
 def _release(runtime: Runtime, reservation: Reservation) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
 from payment_service.db import Database, PaymentHistory
-from payment_service.db.migrate import current_revision, upgrade
+from payment_service.db.migrate import MIGRATIONS, current_revision, upgrade
 
 TABLES = {
     "payment_reservations",
@@ -17,8 +18,10 @@ TABLES = {
     "payment_history_webhooks",
     "payment_history_webhook_responses",
     "payment_history_pending_refunds",
+    "payment_idempotency_keys",
 }
-HEAD = "0002_issue12"
+# The one head of the migration chain (a second head would make this raise).
+HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def test_upgrade_reaches_head_with_every_table_and_is_idempotent(database_url):
