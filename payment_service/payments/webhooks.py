@@ -15,6 +15,7 @@ from typing import Any
 from ..db import PaymentHistory
 from ..errors import Conflict, NotFound
 from ..runtime import Runtime
+from ..vendors import Vendor, WebhookNotice
 from . import access
 from .sync import apply_summary
 from .views import history_view
@@ -32,14 +33,24 @@ class Outcome:
 
 
 def receive(runtime: Runtime, webhook_name: str, body: Any) -> Outcome:
-    from ..delivery.outbox import enqueue
-
     vendor = runtime.vendors.for_webhook(webhook_name)
     if vendor is None:
         raise NotFound(f"No vendor receives webhooks at {webhook_name!r}.")
     notice = vendor.read_webhook(body)
     if notice.uid is None:
         return Outcome("ignored", reason=notice.reason)
+    return synchronize(runtime, vendor, notice, body)
+
+
+def synchronize(runtime: Runtime, vendor: Vendor, notice: WebhookNotice, body: Any) -> Outcome:
+    """Bring the history of payment `notice.uid` in line with the gateway and, if that changed
+    it, enqueue the webhook to the calling service (`body` is stored as the event's data).
+
+    The one synchronisation of a stored payment with its gateway: inbound webhooks and
+    `payment-service reconcile --repair` both come through here.
+    """
+    from ..delivery.outbox import enqueue
+
     keys = runtime.settings.keys
     with runtime.database.transaction() as session:
         row = access.by_vendor(session, PaymentHistory, vendor.code, notice.uid, lock=True)

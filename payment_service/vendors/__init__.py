@@ -18,13 +18,21 @@ from .errors import (
     GatewayTimeout,
     GatewayUnavailable,
     InvalidWebhook,
+    ListingUnsupported,
     PaymentMismatch,
     UnknownStore,
     UnknownVendor,
     VendorConfigError,
 )
 from .gateway import GatewayClient, decimal, segment
-from .interface import CancelRecord, PaymentSummary, RefundAccount, Vendor, WebhookNotice
+from .interface import (
+    CancelRecord,
+    ListedPayment,
+    PaymentSummary,
+    RefundAccount,
+    Vendor,
+    WebhookNotice,
+)
 from .options import VendorOptions
 from .plugins import ENTRY_POINT_GROUP, VendorRegistry, build_manager
 
@@ -40,6 +48,8 @@ __all__ = [
     "GatewayTimeout",
     "GatewayUnavailable",
     "InvalidWebhook",
+    "ListedPayment",
+    "ListingUnsupported",
     "PaymentMismatch",
     "PaymentSummary",
     "RefundAccount",
