@@ -34,6 +34,7 @@ from sqlalchemy.orm import selectinload
 
 from ..crypto import dumps
 from ..db import PaymentHistory
+from ..errors import BadRequest
 from ..runtime import Runtime
 from ..vendors import (
     GatewayError,
@@ -41,6 +42,7 @@ from ..vendors import (
     ListedPayment,
     ListingUnsupported,
     PaymentSummary,
+    UnknownVendor,
     Vendor,
     WebhookNotice,
 )
@@ -152,7 +154,11 @@ def reconcile(
     Raises `UnknownVendor`, `ListingUnsupported`, or a `GatewayError` when the list itself
     cannot be read; failures of single repairs or cancels are collected in `Report.errors`.
     """
-    vendor = runtime.vendors.get(vendor_code)
+    try:
+        vendor = runtime.vendors.get(vendor_code)
+    except UnknownVendor:
+        loaded = ", ".join(runtime.vendors.codes) or "none"
+        raise BadRequest(f"Unknown vendor {vendor_code!r} (loaded: {loaded}).") from None
     if not vendor.can_list:
         raise ListingUnsupported(vendor.code)
     report = Report(vendor.code, store_id, since, until)

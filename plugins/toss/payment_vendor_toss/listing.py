@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from payment_service.vendors import GatewayError, ListedPayment
+from payment_service.vendors import GatewayError, GatewayRejected, ListedPayment
 
 from .mapping import KST, instant
 from .options import CODE
@@ -55,7 +55,12 @@ def list_payments(
             if key in seen:
                 continue
             seen.add(key)
-            payment = fetch(key)
+            try:
+                payment = fetch(key)
+            except GatewayRejected as error:
+                if error.status != 404:
+                    raise
+                continue  # a transaction of a payment Toss no longer shows: nothing to compare
             try:
                 done = (instant(transaction.get("transactionAt")) - since).total_seconds() / span
             except (TypeError, ValueError):
