@@ -7,14 +7,16 @@ import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from .db import Database
 from .errors import ServiceError, Unavailable
-from .runtime import Runtime
 from .settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -246,6 +248,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[float], None]]:
 
 def _runtime(settings: Settings) -> Runtime:
     """The database and vendors of a command that works like the server, without serving."""
+    from .runtime import Runtime
     from .vendors import DuplicateVendor, VendorConfigError, VendorRegistry
 
     database = _database(settings)
