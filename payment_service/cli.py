@@ -251,7 +251,7 @@ def _runtime(settings: Settings) -> Runtime:
     from .runtime import Runtime
     from .vendors import DuplicateVendor, VendorConfigError, VendorRegistry
 
-    database = _database(settings)
+    database = _database(settings, code=2)  # 1 would read as "something was found"
     try:
         vendors = VendorRegistry.from_settings(settings)
     except (VendorConfigError, DuplicateVendor) as error:
@@ -260,17 +260,18 @@ def _runtime(settings: Settings) -> Runtime:
     return Runtime(settings, database, vendors)
 
 
-def _database(settings: Settings) -> Database:
-    """The configured database, checked to be reachable and to have the schema."""
+def _database(settings: Settings, code: int = 1) -> Database:
+    """The configured database, checked to be reachable and to have the schema (else exit
+    with status `code`)."""
     from .db.migrate import current_revision
 
     database = Database(settings.database_url)
     try:
         database.check()
     except Unavailable as error:
-        fail(error.message)
+        fail(error.message, code)
     if current_revision(database) is None:
-        fail("the database has no schema yet: run `payment-service schema` first")
+        fail("the database has no schema yet: run `payment-service schema` first", code)
     return database
 
 

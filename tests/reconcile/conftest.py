@@ -111,11 +111,13 @@ class Gateways:
         since, until = (now - window).isoformat(), (now + timedelta(minutes=5)).isoformat()
         return self.run("--vendor", code, "--since", since, "--until", until, *args)
 
-    def run(self, *args: str, vendors: dict[str, Any] | None = None) -> Result:
+    def run(
+        self, *args: str, vendors: dict[str, Any] | None = None, database_url: str | None = None
+    ) -> Result:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
         env.update(
             PAYMENT_MODE="local",
-            PAYMENT_DATABASE_URL=self.backend.database_url or "",
+            PAYMENT_DATABASE_URL=database_url or self.backend.database_url or "",
             PAYMENT_VENDORS=json.dumps(vendors or self.backend.fakes.vendor_options()),
         )
         done = subprocess.run(

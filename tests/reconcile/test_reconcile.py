@@ -296,3 +296,13 @@ def test_the_report_is_one_json_object_on_stdout(gateways: Gateways) -> None:
     assert result.status == 1
     assert len(result.stdout.strip().splitlines()) == 1
     assert json.loads(result.stdout)["orphans"][0]["amount"] == 5000
+
+
+def test_a_database_without_the_schema_exits_2(gateways: Gateways) -> None:
+    empty = f"sqlite:///{gateways.workdir / 'empty.sqlite3'}"
+    window = ["--since", "2021-01-01T00:00:00Z", "--until", "2021-01-02T00:00:00Z"]
+
+    result = gateways.run("--vendor", "iamport", *window, database_url=empty)
+
+    assert result.status == 2
+    assert "no schema yet" in result.stderr
