@@ -151,8 +151,9 @@ def reconcile(
 ) -> Report:
     """Compare the gateway's payments of [since, until) with the histories, and act.
 
-    Raises `UnknownVendor`, `ListingUnsupported`, or a `GatewayError` when the list itself
-    cannot be read; failures of single repairs or cancels are collected in `Report.errors`.
+    Raises `BadRequest` for an unknown vendor, `ListingUnsupported`, or a `GatewayError` when
+    the list itself cannot be read; failures of single look-ups, repairs or cancels are
+    collected in `Report.errors`.
     """
     try:
         vendor = runtime.vendors.get(vendor_code)
