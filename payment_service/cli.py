@@ -52,7 +52,7 @@ def prepare_database(settings: Settings) -> None:
     try:
         upgrade(database)
     except Unavailable as error:
-        fail(error.message)
+        fail(getattr(error, "detail", error.message))
     finally:
         database.dispose()
 
@@ -269,7 +269,7 @@ def _database(settings: Settings, code: int = 1) -> Database:
     try:
         database.check()
     except Unavailable as error:
-        fail(error.message, code)
+        fail(getattr(error, "detail", error.message), code)
     if current_revision(database) is None:
         fail("the database has no schema yet: run `payment-service schema` first", code)
     return database

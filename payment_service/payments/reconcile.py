@@ -34,7 +34,7 @@ from sqlalchemy.orm import selectinload
 
 from ..crypto import dumps
 from ..db import PaymentHistory
-from ..errors import BadRequest
+from ..errors import BadRequest, ServiceError
 from ..runtime import Runtime
 from ..vendors import (
     GatewayError,
@@ -301,7 +301,7 @@ def _repair(runtime: Runtime, vendor: Vendor, report: Report) -> None:
         notice = WebhookNotice(uid, "reconciliation found the history drifted")
         try:
             outcome = synchronize(runtime, vendor, notice, event)
-        except GatewayError as error:
+        except ServiceError as error:  # the gateway's, or a sync already under way
             report.errors.append(f"repairing {history_id} ({uid}) failed: {error}")
             continue
         if outcome.status == "changed":
