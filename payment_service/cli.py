@@ -5,13 +5,18 @@ from __future__ import annotations
 import errno
 import socket
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from .db import Database
-from .errors import Unavailable
+from .errors import ServiceError, Unavailable
 from .settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -166,17 +171,110 @@ def webhooks_deliver(until_idle: bool) -> None:
     run_dispatcher(load_settings(), until_idle=until_idle)
 
 
-def _database(settings: Settings) -> Database:
-    """The configured database, checked to be reachable and to have the schema."""
+@main.command()
+@click.option("--vendor", "vendor_code", required=True, metavar="CODE", help="e.g. iamport")
+@click.option("--store", "store_id", default=None, metavar="ID", help="Only this store.")
+@click.option("--since", required=True, metavar="ISO8601", help="Window start (inclusive).")
+@click.option("--until", required=True, metavar="ISO8601", help="Window end (exclusive).")
+@click.option("--repair", is_flag=True, help="Apply the gateway's state to drifted records.")
+@click.option(
+    "--cancel-orphans-older-than",
+    "older_than",
+    default=None,
+    metavar="DURATION",
+    help="Refund orphans older than this (e.g. 1h) at the gateway.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def reconcile(
+    vendor_code: str,
+    store_id: str | None,
+    since: str,
+    until: str,
+    repair: bool,
+    older_than: str | None,
+    as_json: bool,
+) -> None:
+    """Compare a gateway's payments of a window with the records, and repair.
+
+    Exit status: 0 nothing found, 1 orphans, drift or unknown records found, 2 an error.
+    """
+    from .payments import reconcile as core
+
+    try:
+        window = core.parse_instant(since), core.parse_instant(until)
+        cancel_after = None if older_than is None else core.parse_duration(older_than)
+    except ValueError as error:
+        fail(str(error), code=2)
+    if window[0] >= window[1]:
+        fail("--since must be before --until", code=2)
+    runtime = _runtime(load_settings())
+    try:
+        with _progress(enabled=not as_json) as progress:
+            report = core.reconcile(
+                runtime,
+                vendor_code,
+                *window,
+                store_id=store_id,
+                repair=repair,
+                cancel_older_than=cancel_after,
+                progress=progress,
+            )
+    except ServiceError as error:
+        fail(error.message, code=2)
+    finally:
+        runtime.close()
+    if as_json:
+        from .crypto import dumps
+
+        click.echo(dumps(report.to_json()))
+    else:
+        click.echo(core.render_text(report))
+    for problem in report.errors:
+        click.echo(f"payment-service: {problem}", err=True)
+    sys.exit(2 if report.errors else 1 if report.found else 0)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[float], None]]:
+    """A progress bar on stderr (shown on terminals only) fed with fractions from 0 to 1."""
+    if not enabled:
+        yield lambda done: None
+        return
+    steps = 1000
+    with click.progressbar(length=steps, label="reconciling", file=sys.stderr) as bar:
+
+        def advance(done: float) -> None:
+            bar.update(max(0, round(done * steps) - bar.pos))
+
+        yield advance
+
+
+def _runtime(settings: Settings) -> Runtime:
+    """The database and vendors of a command that works like the server, without serving."""
+    from .runtime import Runtime
+    from .vendors import DuplicateVendor, VendorConfigError, VendorRegistry
+
+    database = _database(settings, code=2)  # 1 would read as "something was found"
+    try:
+        vendors = VendorRegistry.from_settings(settings)
+    except (VendorConfigError, DuplicateVendor) as error:
+        database.dispose()
+        fail(str(error), code=2)
+    return Runtime(settings, database, vendors)
+
+
+def _database(settings: Settings, code: int = 1) -> Database:
+    """The configured database, checked to be reachable and to have the schema (else exit
+    with status `code`)."""
     from .db.migrate import current_revision
 
     database = Database(settings.database_url)
     try:
         database.check()
     except Unavailable as error:
-        fail(getattr(error, "detail", error.message))
+        fail(getattr(error, "detail", error.message), code)
     if current_revision(database) is None:
-        fail("the database has no schema yet: run `payment-service schema` first")
+        fail("the database has no schema yet: run `payment-service schema` first", code)
     return database
 
 

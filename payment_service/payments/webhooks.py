@@ -28,7 +28,7 @@ from sqlalchemy import or_, select, update
 from ..db import PaymentHistory
 from ..errors import Conflict, NotFound, Unavailable
 from ..runtime import Runtime
-from ..vendors import Vendor
+from ..vendors import Vendor, WebhookNotice
 from . import access
 from .sync import record
 
@@ -70,6 +70,16 @@ def receive(runtime: Runtime, webhook_name: str, body: Any) -> Outcome:
     notice = vendor.read_webhook(body)
     if notice.uid is None:
         return Outcome("ignored", reason=notice.reason)
+    return synchronize(runtime, vendor, notice, body)
+
+
+def synchronize(runtime: Runtime, vendor: Vendor, notice: WebhookNotice, body: Any) -> Outcome:
+    """Bring the history of payment `notice.uid` in line with the gateway and, if that changed
+    it, enqueue the webhook to the calling service (`body` is stored as the event's data).
+
+    The one synchronisation of a stored payment with its gateway: inbound webhooks and
+    `payment-service reconcile --repair` both come through here.
+    """
     lease = _take_lease(runtime, vendor.code, notice.uid)
     if isinstance(lease, Outcome):
         return lease

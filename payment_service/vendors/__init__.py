@@ -18,6 +18,7 @@ from .errors import (
     GatewayTimeout,
     GatewayUnavailable,
     InvalidWebhook,
+    ListingUnsupported,
     PaymentMismatch,
     UnknownStore,
     UnknownVendor,
@@ -25,7 +26,14 @@ from .errors import (
     WebhookUnauthorized,
 )
 from .gateway import GatewayClient, decimal, segment
-from .interface import CancelRecord, PaymentSummary, RefundAccount, Vendor, WebhookNotice
+from .interface import (
+    CancelRecord,
+    ListedPayment,
+    PaymentSummary,
+    RefundAccount,
+    Vendor,
+    WebhookNotice,
+)
 from .options import VendorOptions
 from .plugins import ENTRY_POINT_GROUP, VendorRegistry, build_manager
 
@@ -41,6 +49,8 @@ __all__ = [
     "GatewayTimeout",
     "GatewayUnavailable",
     "InvalidWebhook",
+    "ListedPayment",
+    "ListingUnsupported",
     "PaymentMismatch",
     "PaymentSummary",
     "RefundAccount",
