@@ -37,7 +37,7 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 30) ->
         try:
             if requests.get(f"{url}/monitors/health", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or a loaded machine
             pass
         time.sleep(0.2)
     raise AssertionError("server did not become healthy")
