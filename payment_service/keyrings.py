@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import key_usage
-from .crypto import Cipher, DecryptionError, loads
+from .crypto import Cipher, DecryptionError, dumps, loads
 
 ENVELOPE_PREFIX = "$ps1$"
 _KEY_ID_LABEL = b"payment-service key id\x00"
@@ -102,17 +102,19 @@ class _Keyring:
     def _record(self, generation: Generation) -> None:
         key_usage.record(self.name, generation.name, generation.id)
 
-    def _trial(self, text: str | bytes) -> tuple[Any, Generation]:
-        """Unmarked ciphertext: the first pair whose plaintext is UTF-8 JSON wins.
+    def _trial(self, text: str | bytes) -> tuple[str, Any, Generation]:
+        """Unmarked ciphertext: the first pair whose plaintext is UTF-8 JSON wins. Returns the
+        plaintext, its JSON value and the generation.
 
         Every pair is tried before giving up, so a failure costs the same whatever the body.
         """
         for generation in self.generations:
             try:
-                value = loads(generation.cipher.decrypt(text))
+                plaintext = generation.cipher.decrypt(text)
+                value = loads(plaintext)
             except (DecryptionError, ValueError, RecursionError):
                 continue
-            return value, generation
+            return plaintext, value, generation
         raise DecryptionError
 
 
@@ -127,7 +129,7 @@ class WireKeyring(_Keyring):
 
     def open(self, text: str | bytes) -> tuple[Any, Cipher]:
         """The JSON value of `text` and the pair that decrypted it (to answer with)."""
-        value, generation = self._trial(text)
+        _, value, generation = self._trial(text)
         self._record(generation)
         return value, generation.cipher
 
@@ -138,8 +140,17 @@ class WireKeyring(_Keyring):
 class AtRestKeyring(_Keyring):
     """One table's key and its previous generations; writes marked, authenticated envelopes."""
 
+    def encrypt(self, text: str) -> str:
+        """Seal `text` (JSON, as every stored value is) with the current pair."""
+        return self.seal(self.generations[0], self.current.encrypt(text))
+
     def encrypt_json(self, value: Any) -> str:
-        return self.seal(self.generations[0], self.current.encrypt_json(value))
+        return self.encrypt(dumps(value))
+
+    def decrypt(self, text: str) -> str:
+        plaintext, generation = self.open_text(text)
+        self._record(generation)
+        return plaintext
 
     def decrypt_json(self, text: str) -> Any:
         value, generation = self.open(text)
@@ -147,13 +158,27 @@ class AtRestKeyring(_Keyring):
         return value
 
     def open(self, text: str) -> tuple[Any, Generation]:
-        """The value of a stored ciphertext (marked or not) and the generation that made it."""
+        """The JSON value of a stored ciphertext (marked or not) and the generation that made
+        it."""
+        plaintext, generation = self.open_text(text)
+        try:
+            return loads(plaintext), generation
+        except (ValueError, RecursionError):
+            raise DecryptionError from None
+
+    def open_text(self, text: str) -> tuple[str, Generation]:
+        """The plaintext of a stored ciphertext (marked or not) and the generation that made it.
+
+        A marked value is opened only by a generation whose MAC it carries; an unmarked one by
+        the first pair that yields JSON.
+        """
         if not text.startswith(ENVELOPE_PREFIX):
-            return self._trial(text)
+            plaintext, _, generation = self._trial(text)
+            return plaintext, generation
         for generation, body in self._authentic(text):
             try:
-                return loads(generation.cipher.decrypt(body)), generation
-            except (DecryptionError, ValueError, RecursionError):
+                return generation.cipher.decrypt(body), generation
+            except DecryptionError:
                 continue
         raise DecryptionError
 
@@ -162,14 +187,15 @@ class AtRestKeyring(_Keyring):
         return any(g.index == 0 for g, _ in self._authentic(text))
 
     def rewrap(self, text: str) -> str | None:
-        """`text` re-encrypted with the current pair, or None when it already is.
+        """`text` re-encrypted with the current pair, or None when it already is. The plaintext
+        is kept byte for byte (never re-serialized).
 
         Raises DecryptionError when no configured pair opens it.
         """
         if self.is_current(text):
             return None
-        value, _ = self.open(text)
-        return self.encrypt_json(value)
+        plaintext, _ = self.open_text(text)
+        return self.encrypt(plaintext)
 
     @staticmethod
     def seal(generation: Generation, ciphertext: str) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, Table, func, select, update
 from .crypto import DecryptionError
 from .db import (
     Database,
+    IdempotencyKey,
     PaymentHistory,
     PaymentHistoryCancel,
     PaymentHistoryWebhook,
@@ -53,6 +54,8 @@ ENCRYPTED_TABLES = (
         ("previous", "current", "data"),
         "webhook",
     ),
+    # Both columns stay NULL until the request stores an answer (or a note).
+    EncryptedTable(IdempotencyKey.__table__, ("response", "context"), "idempotency"),  # type: ignore[arg-type]
 )
 
 
@@ -73,7 +76,7 @@ class TableReport:
 @dataclass
 class _Row:
     id: str
-    old: dict[str, str]
+    old: dict[str, str | None]
     new: dict[str, str]
     unreadable: bool
 
@@ -152,11 +155,13 @@ def _select(
     return plans
 
 
-def _plan(row_id: str, values: dict[str, str], keyring: AtRestKeyring) -> _Row:
+def _plan(row_id: str, values: dict[str, str | None], keyring: AtRestKeyring) -> _Row:
     """Decide what to write (CPU only, outside any transaction)."""
     new: dict[str, str] = {}
     unreadable = False
     for name, value in values.items():
+        if value is None:
+            continue
         try:
             rewrapped = keyring.rewrap(value)
         except DecryptionError:

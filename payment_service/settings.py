@@ -28,6 +28,7 @@ PUBLISHED_KEYS: dict[str, tuple[str, str]] = {
     "RESERVATION": ("0OrB5XVgkYpoybWeGIUkattMb4lTLQgz", "ESgYCYV10Iy6qd1y"),
     "CANCEL_HISTORY": ("aU3y0PTXraB2SEYj1ACwtTYKxiYBvH4g", "fro2JXImhmbDtDNx"),
     "WEBHOOK": ("f3Kq9ZrT0bWm7XcV2nLp5HsJ8dYg4AeU", "Qm2Rk7Tz9Wx4Vb1N"),
+    "IDEMPOTENCY": ("5kpS6QEqXanlPmLzc0YtDeWXRmnHJhf6", "qwPcvBaUvzgmr53D"),
 }
 PUBLISHED_VALUES = {value for pair in PUBLISHED_KEYS.values() for value in pair}
 
@@ -52,6 +53,7 @@ class Keys:
     reservation: AtRestKeyring
     cancel_history: AtRestKeyring
     webhook: AtRestKeyring
+    idempotency: AtRestKeyring
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,13 @@ class Settings:
     workers: int = 2
     vendors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     vendor_timeout_s: float = 10.0
+    database_timeout_s: float = 10.0
     load_plugins: bool = True
     webhooks: WebhookDelivery = field(default_factory=WebhookDelivery)
     deliver_webhooks: bool = True
     internal_webhook_capacity: int = 100
     max_body_bytes: int = 1024 * 1024
+    idempotency_ttl_s: float = 86400.0
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -286,6 +290,7 @@ class _Reader:
             "workers": self.positive_int("PAYMENT_WORKERS", 2),
             "vendors": self.vendors(),
             "vendor_timeout_s": self.seconds("PAYMENT_VENDOR_TIMEOUT_S", 10.0),
+            "database_timeout_s": self.seconds("PAYMENT_DATABASE_TIMEOUT_S", 10.0),
             "load_plugins": self.flag("PAYMENT_LOAD_PLUGINS", True),
             "webhooks": delivery,
             "deliver_webhooks": self.flag("PAYMENT_DELIVER_WEBHOOKS", True),
@@ -293,6 +298,7 @@ class _Reader:
                 "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100
             ),
             "max_body_bytes": self.positive_int("PAYMENT_MAX_BODY_BYTES", 1024 * 1024),
+            "idempotency_ttl_s": self.seconds("PAYMENT_IDEMPOTENCY_TTL_S", 86400.0),
             "environ": dict(self.env),
         }
         known = {f.name for f in fields(Settings)}
@@ -316,4 +322,5 @@ def _keyrings(ciphers: dict[str, Cipher], previous: dict[str, tuple[Cipher, ...]
         reservation=at_rest("RESERVATION"),
         cancel_history=at_rest("CANCEL_HISTORY"),
         webhook=at_rest("WEBHOOK"),
+        idempotency=at_rest("IDEMPOTENCY"),
     )

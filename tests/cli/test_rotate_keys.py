@@ -42,18 +42,20 @@ from payment_service.settings import PUBLISHED_KEYS
 from payment_service.testing import PaymentBackend
 
 COMMAND = [sys.executable, "-m", "payment_service.cli", "rotate-keys"]
-AT_REST = ("HISTORY", "RESERVATION", "CANCEL_HISTORY", "WEBHOOK")
+AT_REST = ("HISTORY", "RESERVATION", "CANCEL_HISTORY", "WEBHOOK", "IDEMPOTENCY")
 OLD = {
     "HISTORY": ("Qm7Tz2Xr9Vb4Nc1Kw6Hp3Ld8Sg5Jf0Ay", "Hs4Kd8Wm2Qz6Xt1R"),
     "RESERVATION": ("Vt3Lq8Zm1Xc6Rb9Kw4Np7Hd2Sg5Jf0By", "Bn7Xq2Wt5Km9Rz3V"),
     "CANCEL_HISTORY": ("Kc9Wm4Rz7Xt2Lq6Vb1Np8Hd3Sg5Jf0Cy", "Rz2Vm6Kt9Xq4Wb1N"),
     "WEBHOOK": ("Nz5Rq1Xw8Vt3Km7Lb2Hc9Pd4Sg6Jf0Dy", "Wq8Kz3Xm6Rt1Vb5N"),
+    "IDEMPOTENCY": ("Tb6Wq1Xz8Kr3Vm5Nc2Hd9Lp4Sg7Jf0Iy", "Nc4Xq9Wz2Kt7Rb1V"),
 }
 NEW = {
     "HISTORY": ("Xd4Wq9Kz2Rm7Vt1Lb6Nc3Hp8Sg5Jf0Ey", "Kt6Wz1Xq9Rm4Vb2N"),
     "RESERVATION": ("Lb8Nc3Hp6Xd1Wq7Kz4Rm9Vt2Sg5Jf0Fy", "Zq3Xm8Wt1Kv6Rb4N"),
     "CANCEL_HISTORY": ("Rm2Vt7Lb4Nc9Hp1Xd6Wq3Kz8Sg5Jf0Gy", "Xt9Kq4Wz2Rm7Vb1N"),
     "WEBHOOK": ("Hp5Xd2Wq8Kz1Rm6Vt3Lb9Nc4Sg7Jf0Hy", "Mq1Xz6Wt9Kr3Vb8N"),
+    "IDEMPOTENCY": ("Zk3Vb8Nc1Hp6Xd4Wq9Kz2Rm7Sg5Jf0Jy", "Bt8Xm3Wq6Kz1Rv4N"),
 }
 PASSWORD = "rotation-password"
 
@@ -88,9 +90,7 @@ def run_rotate(database_url: str, keys: dict[str, str], *args: str) -> subproces
 
 
 def keyrings(pairs: dict[str, tuple[str, str]]) -> dict[str, AtRestKeyring]:
-    names = {"HISTORY": "history", "RESERVATION": "reservation"}
-    names |= {"CANCEL_HISTORY": "cancel_history", "WEBHOOK": "webhook"}
-    return {names[t]: AtRestKeyring(names[t], Cipher(*pairs[t])) for t in AT_REST}
+    return {t.lower(): AtRestKeyring(t.lower(), Cipher(*pairs[t])) for t in AT_REST}
 
 
 def stored_values(database_url: str) -> dict[tuple[str, str], list[str]]:
@@ -103,7 +103,7 @@ def stored_values(database_url: str) -> dict[tuple[str, str], list[str]]:
                 table = target.table
                 columns = [table.c[name] for name in target.columns]
                 for row in session.execute(select(table.c.id, *columns)):
-                    values[(table.name, row.id)] = list(row[1:])
+                    values[(table.name, row.id)] = [v for v in row[1:] if v is not None]
     finally:
         database.dispose()
     return values
@@ -121,6 +121,25 @@ def rotated(database_url: str, rows: set[tuple[str, str]], rings) -> int:
         all(keyring_of(table, rings).is_current(value) for value in values[(table, row_id)])
         for table, row_id in rows
     )
+
+
+# What `old_orders` writes: 5 payments, each refunded once (a refund row and a webhook), 2 saved
+# cards, and the SDK's Idempotency-Key of each of those 12 writes with its stored answer.
+OLD_ROWS = {
+    "payment_histories": 5,
+    "payment_history_cancels": 5,
+    "payment_history_webhooks": 5,
+    "payment_reservations": 2,
+    "payment_idempotency_keys": 12,
+}
+OLD_TOTAL = sum(OLD_ROWS.values())
+
+
+def per_table(rows: set[tuple[str, str]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for table, _ in rows:
+        counts[table] = counts.get(table, 0) + 1
+    return counts
 
 
 def final_count(output: str) -> tuple[int, int]:
@@ -234,7 +253,7 @@ def test_rotate_keys_under_traffic_killed_and_resumed_then_old_keys_dropped(
     database_url, old_orders
 ):
     old_rows = set(stored_values(database_url))
-    assert len(old_rows) == 5 + 5 + 5 + 2  # payments, refunds, refund webhooks, cards
+    assert per_table(old_rows) == OLD_ROWS
     during = at_rest_environ(NEW, previous=OLD)
     new_rings = keyrings(NEW)
 
@@ -296,7 +315,7 @@ def test_dry_run_counts_and_changes_nothing(database_url, old_orders):
     result = run_rotate(database_url, at_rest_environ(NEW, previous=OLD), "--dry-run")
 
     assert result.returncode == 0, result.stderr
-    assert final_count(result.stdout) == (17, 17)
+    assert final_count(result.stdout) == (OLD_TOTAL, OLD_TOTAL)
     assert "payment_histories: 5 record(s), would re-encrypt 5, 0 already current" in (
         result.stdout
     )
@@ -312,7 +331,7 @@ def test_records_no_key_opens_are_named_and_fail_the_command(database_url, old_o
         result.stdout
     )
     assert "2 unreadable with any configured key" in result.stdout
-    assert final_count(result.stdout) == (0, 17)
+    assert final_count(result.stdout) == (0, OLD_TOTAL)
 
 
 # -- a database of the original ----------------------------------------------------------------

@@ -86,7 +86,7 @@ def test_rotate_keys_reports_per_table_and_a_second_run_has_nothing_to_do(databa
     database = Database(database_url)
     at_rest = {
         name: AtRestKeyring(name, NEW, (OLD,))
-        for name in ("history", "reservation", "cancel_history", "webhook")
+        for name in ("history", "reservation", "cancel_history", "webhook", "idempotency")
     }
     keys = Keys(connection=None, **at_rest)  # type: ignore[arg-type]
     for number in range(5):
