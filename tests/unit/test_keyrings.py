@@ -186,3 +186,14 @@ def test_keyrings_never_show_their_keys():
     text = repr(WireKeyring("connection", NEW, (OLD,)))
     assert NEW.key not in text and OLD.key not in text
     assert key_id(OLD) in text
+
+
+def test_the_text_api_seals_and_rewrap_keeps_the_plaintext_byte_for_byte():
+    text = '{"amount":1.50,"b":[1.0]}'  # would change if parsed and written again
+    keyring = AtRestKeyring("idempotency", NEW, (OLD,))
+
+    assert keyring.decrypt(keyring.encrypt(text)) == text
+    assert keyring.decrypt(OLD.encrypt(text)) == text
+    rewrapped = keyring.rewrap(OLD.encrypt(text))
+    assert rewrapped is not None and keyring.is_current(rewrapped)
+    assert AtRestKeyring("idempotency", NEW).decrypt(rewrapped) == text

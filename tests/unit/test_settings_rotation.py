@@ -16,6 +16,7 @@ SECRET_PAIRS = {
     "RESERVATION": ("WjX2fgQblXsEht5cWqoBrHgt2jvBmxMz", "Lx6Qv2Bt8Rk4Zm1W"),
     "CANCEL_HISTORY": ("UUDfKizUUgebF7vvjsGe7VWSxB1xbSnu", "Gt1Rk7Zq4Wm9Xb3V"),
     "WEBHOOK": ("DgbrjA2hRDYxDpAsT2njhQDCQD4GCZF4", "Vz5Xm8Tq2Kb6Rw9N"),
+    "IDEMPOTENCY": ("fT3kQ9wZr1Lm7Xv5Bn2Hc8Jd4Sg6Ap0E", "Qr7Wm2Xz5Kt9Vb3N"),
 }
 OLD_PAIR = {"key": "p2mr2lusaL841EAuFdOTa7AWPZvb7AHU", "iv": "Yh3Kt8Wq1Zv6Rm4X"}
 OLDER_PAIR = {"key": "lDlCEARDnzpYk7QSAgGpvDct", "iv": "Jm5Rz1Xq8Wt3Kv6B"}  # AES-192
