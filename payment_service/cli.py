@@ -290,6 +290,61 @@ def schema() -> None:
     database.dispose()
 
 
+@main.command("rotate-keys")
+@click.option("--dry-run", is_flag=True, help="Only count the records that would change.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option(
+    "--pause",
+    "pause_s",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Sleep between batches, to leave the database to the servers.",
+)
+def rotate_keys(dry_run: bool, batch_size: int, pause_s: float) -> None:
+    """Re-encrypt every stored record with the current at-rest keys.
+
+    Safe while servers run (short transactions; a row is rewritten only if unchanged since it
+    was read) and resumable: run it again after an interruption. Needs the previous keys in
+    PAYMENT_{TABLE}_PREVIOUS_KEYS. Exits 1 if some record opens with no configured key.
+    """
+    from .rotation import UNREADABLE_SHOWN, count_rows
+    from .rotation import rotate_keys as rotate
+
+    settings = load_settings()
+    database = _database(settings)
+    label = "counting" if dry_run else "re-encrypting"
+    with click.progressbar(length=count_rows(database), label=label, file=sys.stderr) as bar:
+        reports = rotate(
+            database,
+            settings.keys,
+            dry_run=dry_run,
+            batch_size=batch_size,
+            pause_s=pause_s,
+            progress=bar.update,
+        )
+    database.dispose()
+    verb = "would re-encrypt" if dry_run else "re-encrypted"
+    for report in reports:
+        line = (
+            f"{report.table}: {report.scanned} record(s), {verb} {report.rewritten}, "
+            f"{report.current} already current"
+        )
+        if report.busy:
+            line += f", {report.busy} busy (run again)"
+        if report.unreadable:
+            shown = ", ".join(report.unreadable[:UNREADABLE_SHOWN])
+            more = "…" if len(report.unreadable) > UNREADABLE_SHOWN else ""
+            line += f", {len(report.unreadable)} unreadable with any configured key: {shown}{more}"
+        click.echo(line)
+    total = sum(r.scanned for r in reports)
+    done = sum(r.rewritten for r in reports)
+    click.echo(f"{verb} {done} of {total} record(s)")
+    if any(r.unreadable for r in reports):
+        sys.exit(1)
+
+
 @main.command()
 def openapi() -> None:
     """Print the OpenAPI document (JSON) of this server with its installed plugins.

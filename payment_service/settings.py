@@ -16,6 +16,7 @@ from typing import Any
 from dotenv import dotenv_values
 
 from .crypto import Cipher, iv_problem, key_problem
+from .keyrings import AtRestKeyring, WireKeyring
 
 MODES = ("local", "dev", "real")
 
@@ -44,14 +45,15 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class Keys:
-    """The AES pairs: the wire, and one per encrypted table."""
+    """The AES pairs: the wire, and one per encrypted table. Each is a keyring: the current
+    pair (`.key`, `.iv`) encrypts, previous pairs (`PAYMENT_*_PREVIOUS_KEYS`) still decrypt."""
 
-    connection: Cipher
-    history: Cipher
-    reservation: Cipher
-    cancel_history: Cipher
-    webhook: Cipher
-    idempotency: Cipher
+    connection: WireKeyring
+    history: AtRestKeyring
+    reservation: AtRestKeyring
+    cancel_history: AtRestKeyring
+    webhook: AtRestKeyring
+    idempotency: AtRestKeyring
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,11 @@ class WebhookDelivery:
     lease_s: float = 120.0
     poll_s: float = 1.0
     signing_secret: str | None = None
+
+    @property
+    def signing_secrets(self) -> tuple[str, ...]:
+        """Every secret to sign with: the variable holds one or more, separated by spaces."""
+        return tuple((self.signing_secret or "").split())
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,66 @@ class _Reader:
         except ValueError:
             return None
 
+    def previous_ciphers(self, table: str, mode: str, current: Cipher | None) -> tuple[Cipher, ...]:
+        """`PAYMENT_{table}_PREVIOUS_KEYS`: a JSON list of {"key", "iv"}, each checked like the
+        current pair. Values are never echoed in problems: they are secrets."""
+        name = f"PAYMENT_{table}_PREVIOUS_KEYS"
+        raw = self.text(name)
+        if raw is None:
+            return ()
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            self.problems.append(f'{name}: must be a JSON list of {{"key": ..., "iv": ...}}')
+            return ()
+        if not isinstance(items, list):
+            self.problems.append(f'{name}: must be a JSON list of {{"key": ..., "iv": ...}}')
+            return ()
+        ciphers: list[Cipher] = []
+        seen = {(current.key, current.iv)} if current else set()
+        for index, item in enumerate(items):
+            where = f"{name}[{index}]"
+            if not isinstance(item, dict) or set(item) != {"key", "iv"}:
+                self.problems.append(f'{where}: must be an object with exactly "key" and "iv"')
+                continue
+            pair = (item["key"], item["iv"])
+            if not all(isinstance(value, str) for value in pair):
+                self.problems.append(f"{where}: key and iv must be strings")
+                continue
+            problems = [
+                f"{where}.{part}: {problem}"
+                for part, problem in (("key", key_problem(pair[0])), ("iv", iv_problem(pair[1])))
+                if problem
+            ]
+            if mode != "local":
+                problems += [
+                    f"{where}.{part}: is a published default value; {mode} mode needs a secret one"
+                    for part, value in zip(("key", "iv"), pair, strict=True)
+                    if value in PUBLISHED_VALUES
+                ]
+                if pair[0] == pair[1]:
+                    problems.append(f"{where}: key and iv must differ")
+            if pair in seen:
+                problems.append(f"{where}: repeats the current pair or an earlier previous one")
+            seen.add(pair)
+            self.problems.extend(problems)
+            if not problems:
+                ciphers.append(Cipher(*pair))
+        return tuple(ciphers)
+
+    def signing_secrets(self) -> str | None:
+        """`PAYMENT_WEBHOOK_SIGNING_SECRET`: one or more secrets separated by spaces."""
+        from .client.webhooks import webhook_key
+
+        name = "PAYMENT_WEBHOOK_SIGNING_SECRET"
+        raw = self.text(name)
+        for index, secret in enumerate((raw or "").split()):
+            try:
+                webhook_key(secret)
+            except ValueError as error:
+                self.problems.append(f"{name}: secret #{index + 1}: {error}")
+        return raw
+
     def vendors(self) -> dict[str, dict[str, Any]]:
         raw = self.text("PAYMENT_VENDORS")
         if raw is None:
@@ -200,6 +267,7 @@ class _Reader:
             self.problems.append(f"PAYMENT_MODE: must be one of {', '.join(MODES)} (got {mode!r})")
             mode = "local"
         ciphers = {table: self.cipher(table, mode) for table in PUBLISHED_KEYS}
+        previous = {t: self.previous_ciphers(t, mode, ciphers[t]) for t in PUBLISHED_KEYS}
         default_db = f"sqlite:///{Path.cwd() / 'payment-service.sqlite3'}"
         port = self.parsed("PAYMENT_API_PORT", 37821, int, "a port number")
         if not 0 <= port <= 65535:
@@ -212,7 +280,7 @@ class _Reader:
             deadline_s=self.seconds("PAYMENT_WEBHOOK_DEADLINE_S", WebhookDelivery.deadline_s),
             lease_s=self.seconds("PAYMENT_WEBHOOK_LEASE_S", WebhookDelivery.lease_s),
             poll_s=self.seconds("PAYMENT_WEBHOOK_POLL_S", WebhookDelivery.poll_s),
-            signing_secret=self.text("PAYMENT_WEBHOOK_SIGNING_SECRET"),
+            signing_secret=self.signing_secrets(),
         )
         values: dict[str, Any] = {
             "mode": mode,
@@ -240,12 +308,19 @@ class _Reader:
         if self.problems:
             raise SettingsError(self.problems)
         values.update(overrides)
-        keys = values.pop("keys", None) or Keys(
-            connection=ciphers["CONNECTION"],  # type: ignore[arg-type]
-            history=ciphers["HISTORY"],  # type: ignore[arg-type]
-            reservation=ciphers["RESERVATION"],  # type: ignore[arg-type]
-            cancel_history=ciphers["CANCEL_HISTORY"],  # type: ignore[arg-type]
-            webhook=ciphers["WEBHOOK"],  # type: ignore[arg-type]
-            idempotency=ciphers["IDEMPOTENCY"],  # type: ignore[arg-type]
-        )
+        keys = values.pop("keys", None) or _keyrings(ciphers, previous)  # type: ignore[arg-type]
         return Settings(keys=keys, **values)
+
+
+def _keyrings(ciphers: dict[str, Cipher], previous: dict[str, tuple[Cipher, ...]]) -> Keys:
+    def at_rest(table: str) -> AtRestKeyring:
+        return AtRestKeyring(table.lower(), ciphers[table], previous[table])
+
+    return Keys(
+        connection=WireKeyring("connection", ciphers["CONNECTION"], previous["CONNECTION"]),
+        history=at_rest("HISTORY"),
+        reservation=at_rest("RESERVATION"),
+        cancel_history=at_rest("CANCEL_HISTORY"),
+        webhook=at_rest("WEBHOOK"),
+        idempotency=at_rest("IDEMPOTENCY"),
+    )

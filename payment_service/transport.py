@@ -17,11 +17,12 @@ from typing import Any, ClassVar
 
 import flask_smorest
 import marshmallow as ma
-from flask import Request, Response, current_app
+from flask import Request, Response, current_app, g
 from webargs.flaskparser import FlaskParser
 
 from .crypto import Cipher, DecryptionError, dumps, loads
 from .errors import BadRequest, ServiceError
+from .keyrings import WireKeyring
 
 DECRYPT_FAILED = (
     "Failed to decrypt the request body. Check your body content or encryption password."
@@ -46,6 +47,12 @@ class RawError(ServiceError):
 
 
 def connection_cipher() -> Cipher:
+    """The pair to answer with: the one that decrypted this request's body (a client still on
+    a previous connection key during a rotation reads its answer), else the current one."""
+    return g.get("connection_cipher") or connection_keys().current
+
+
+def connection_keys() -> WireKeyring:
     return current_app.extensions["payment_service"].settings.keys.connection
 
 
@@ -81,9 +88,10 @@ def read_encrypted_json(request: Request) -> Any:
     # The media type is matched case-sensitively, as the original does (spec §1.2).
     _require_media_type(request, "text/plain", exact=True)
     try:
-        return connection_cipher().decrypt_json(request.get_data(cache=True))
+        value, g.connection_cipher = connection_keys().open(request.get_data(cache=True))
     except DecryptionError:
         raise BadRequest(DECRYPT_FAILED) from None
+    return value
 
 
 class TransportParser(FlaskParser):

@@ -1,9 +1,13 @@
 """The request a service receives (spec §4.8): `text/plain`, the connection-key ciphertext of
 `{id, source, previous, current}` — byte-compatible with the original, so its SDK decodes it.
 
+The body is always encrypted with the current connection pair: receivers are moved to a new
+key before the server (they accept several pairs meanwhile, see `decode_webhook`).
+
 When `PAYMENT_WEBHOOK_SIGNING_SECRET` is set, Standard Webhooks headers are added as well
 (`webhook-id`, `webhook-timestamp`, `webhook-signature`): receivers that know the secret can
-check the sender and reject replays; those that do not simply ignore the headers.
+check the sender and reject replays; those that do not simply ignore the headers. With several
+secrets (a rotation), `webhook-signature` carries one signature per secret.
 """
 
 from __future__ import annotations
@@ -29,9 +33,9 @@ def build_request(
     }
     body = settings.keys.connection.encrypt(dumps(payload))
     headers = {"Content-Type": "text/plain"}
-    secret = settings.webhooks.signing_secret
-    if secret:
+    secrets = settings.webhooks.signing_secrets
+    if secrets:
         from ..client.webhooks import sign_webhook
 
-        headers.update(sign_webhook(secret, webhook.id, timestamp, body))
+        headers.update(sign_webhook(secrets, webhook.id, timestamp, body))
     return body, headers

@@ -135,6 +135,11 @@ class PaymentBackend(Lifecycle):
         return self.settings.keys.connection.iv
 
     @property
+    def previous_keys(self) -> list[tuple[str, str]]:
+        """The previous connection pairs the server still accepts (during a rotation)."""
+        return [(c.key, c.iv) for c in self.settings.keys.connection.previous]
+
+    @property
     def iamport(self) -> Any:
         return self.fakes.iamport
 
@@ -148,6 +153,8 @@ class PaymentBackend(Lifecycle):
 
     def webhook_receiver(self) -> WebhookReceiver:
         """A started receiver of this backend's webhooks, stopped with the backend."""
-        receiver = WebhookReceiver(self.key, self.iv, host=self.host).start()
+        receiver = WebhookReceiver(
+            self.key, self.iv, host=self.host, previous_keys=self.previous_keys
+        ).start()
         self._receivers.append(receiver)
         return receiver

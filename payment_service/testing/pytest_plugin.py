@@ -48,7 +48,9 @@ def payment_client(payment_backend: PaymentBackend) -> Iterator[PaymentClient]:
 @pytest.fixture
 def payment_webhooks(payment_backend: PaymentBackend) -> Iterator[WebhookReceiver]:
     """A fresh webhook receiver for this test; its `url` is the `webhook_url` to register."""
-    receiver = WebhookReceiver(payment_backend.key, payment_backend.iv).start()
+    receiver = WebhookReceiver(
+        payment_backend.key, payment_backend.iv, previous_keys=payment_backend.previous_keys
+    ).start()
     try:
         yield receiver
     finally:
