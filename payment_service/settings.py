@@ -18,6 +18,7 @@ from dotenv import dotenv_values
 from .crypto import Cipher, iv_problem, key_problem
 
 MODES = ("local", "dev", "real")
+LOG_FORMATS = ("text", "json")
 
 # The values published with the original project (spec §3.2, §5.1) plus our own webhook-table
 # key. Anyone can read them, so they protect nothing: only `local` mode may use them.
@@ -81,6 +82,8 @@ class Settings:
     deliver_webhooks: bool = True
     internal_webhook_capacity: int = 100
     max_body_bytes: int = 1024 * 1024
+    metrics: bool = True
+    log_format: str = "text"
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -210,6 +213,11 @@ class _Reader:
             poll_s=self.seconds("PAYMENT_WEBHOOK_POLL_S", WebhookDelivery.poll_s),
             signing_secret=self.text("PAYMENT_WEBHOOK_SIGNING_SECRET"),
         )
+        log_format = self.text("PAYMENT_LOG_FORMAT", "text").lower()
+        if log_format not in LOG_FORMATS:
+            self.problems.append(
+                f"PAYMENT_LOG_FORMAT: must be one of {', '.join(LOG_FORMATS)} (got {log_format!r})"
+            )
         values: dict[str, Any] = {
             "mode": mode,
             "database_url": self.text("PAYMENT_DATABASE_URL", default_db),
@@ -225,6 +233,8 @@ class _Reader:
                 "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100
             ),
             "max_body_bytes": self.positive_int("PAYMENT_MAX_BODY_BYTES", 1024 * 1024),
+            "metrics": self.flag("PAYMENT_METRICS", True),
+            "log_format": log_format,
             "environ": dict(self.env),
         }
         known = {f.name for f in fields(Settings)}

@@ -27,6 +27,8 @@ from sqlalchemy import exists, or_, select, tuple_, update
 from sqlalchemy.orm import aliased
 
 from ..db import PaymentHistory, PaymentHistoryWebhook, PaymentHistoryWebhookResponse
+from ..observability import request_ids
+from ..observability.metrics import count_delivery
 from ..runtime import Runtime
 from .payload import build_request
 
@@ -45,6 +47,7 @@ class Prepared:
     headers: dict[str, str]
     attempts: int
     deadline_at: datetime
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,13 @@ class Dispatcher:
     def _prepare(self, webhook: PaymentHistoryWebhook, history: PaymentHistory) -> Prepared:
         body, headers = build_request(webhook, history, self.runtime.settings, int(time.time()))
         return Prepared(
-            webhook.id, history.webhook_url, body, headers, webhook.attempts, webhook.deadline_at
+            webhook.id,
+            history.webhook_url,
+            body,
+            headers,
+            webhook.attempts,
+            webhook.deadline_at,
+            webhook.request_id,
         )
 
     def deliver(self, webhook_id: str) -> Attempt:
@@ -207,8 +216,11 @@ class Dispatcher:
         return self._send(prepared)
 
     def _send(self, prepared: Prepared) -> Attempt:
-        attempt = self._post(prepared.url, prepared.body, prepared.headers)
-        self._record(prepared, attempt)
+        # Log lines of this delivery carry the id of the request that caused it.
+        with request_ids.bound(prepared.request_id):
+            attempt = self._post(prepared.url, prepared.body, prepared.headers)
+            outcome = self._record(prepared, attempt)
+            count_delivery(outcome)
         self.attempted = next(self._count)
         return attempt
 
@@ -229,8 +241,9 @@ class Dispatcher:
         error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
         return Attempt(response.status_code, text, error, elapsed)
 
-    def _record(self, prepared: Prepared, attempt: Attempt) -> None:
-        """Store the attempt and the webhook's next state, in one transaction.
+    def _record(self, prepared: Prepared, attempt: Attempt) -> str:
+        """Store the attempt and the webhook's next state, in one transaction; return the
+        outcome (delivered, retry, failed).
 
         The update applies only while the row is still pending: if our lease ran out and
         another dispatcher settled it meanwhile, its verdict stands (the attempt is still kept).
@@ -246,11 +259,14 @@ class Dispatcher:
         }
         if attempt.succeeded:
             changes.update(status="delivered", delivered_at=now)
+            outcome = "delivered"
         else:
+            outcome = "retry"
             delay = backoff(attempts, self.config.retry_base_s, self.config.retry_max_s, self._rng)
             upcoming = now + timedelta(seconds=delay)
             if upcoming > prepared.deadline_at:
                 changes["status"] = "failed"
+                outcome = "failed"
                 log.warning(
                     "webhook %s failed for good after %d attempts: %s",
                     prepared.webhook_id,
@@ -275,6 +291,7 @@ class Dispatcher:
                 .where(row.id == prepared.webhook_id, row.status == "pending")
                 .values(**changes)
             )
+        return outcome
 
 
 def counts(runtime: Runtime) -> dict[str, Any]:

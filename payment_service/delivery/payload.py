@@ -1,6 +1,7 @@
 """The request a service receives (spec §4.8): `text/plain`, the connection-key ciphertext of
 `{id, source, previous, current}` — byte-compatible with the original, so its SDK decodes it.
 
+`X-Request-Id` names the request that caused the change (the same id as in our logs).
 When `PAYMENT_WEBHOOK_SIGNING_SECRET` is set, Standard Webhooks headers are added as well
 (`webhook-id`, `webhook-timestamp`, `webhook-signature`): receivers that know the secret can
 check the sender and reject replays; those that do not simply ignore the headers.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from ..crypto import dumps
 from ..db import PaymentHistory, PaymentHistoryWebhook
+from ..observability import request_ids
 from ..settings import Settings
 
 
@@ -29,6 +31,9 @@ def build_request(
     }
     body = settings.keys.connection.encrypt(dumps(payload))
     headers = {"Content-Type": "text/plain"}
+    if webhook.request_id:
+        # The request that caused this change, so a service can follow it across both logs.
+        headers[request_ids.HEADER] = webhook.request_id
     secret = settings.webhooks.signing_secret
     if secret:
         from ..client.webhooks import sign_webhook
