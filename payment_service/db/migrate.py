@@ -33,3 +33,13 @@ def current_revision(database: Database) -> str | None:
             return None
         row = connection.exec_driver_sql("SELECT version_num FROM alembic_version").first()
         return row[0] if row else None
+
+
+def head_revision() -> str | None:
+    """The newest revision this release ships (what `upgrade` reaches)."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    return ScriptDirectory.from_config(config).get_current_head()

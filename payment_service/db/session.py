@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -77,12 +77,26 @@ class Database:
             yield session
 
     def check(self) -> None:
-        """Raise DatabaseUnavailable unless a trivial query succeeds."""
+        """Raise DatabaseUnavailable unless a trivial query succeeds.
+
+        This is the health check, run for every probe: it asks a pooled driver connection
+        directly. Through a `Connection` it would begin a transaction, which on SQLite is our
+        BEGIN IMMEDIATE — the database-wide write lock — so health probes would queue behind
+        writers and behind each other.
+        """
+        driver_error = self.engine.dialect.loaded_dbapi.Error
         try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except OperationalError as error:
-            reason = str(error.orig or error).strip().splitlines()[0]
+            connection = self.engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+                cursor.close()
+            finally:
+                connection.close()  # back to the pool, which rolls back whatever was begun
+        except (OperationalError, driver_error) as error:
+            cause = getattr(error, "orig", None) or error
+            reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
             raise DatabaseUnavailable(
                 f"cannot connect to the database {_redacted(self.url)}: {reason}"
             ) from None

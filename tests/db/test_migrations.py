@@ -8,14 +8,7 @@ from decimal import Decimal
 from sqlalchemy import inspect, select
 
 from payment_service.db import Database, PaymentHistory
-from payment_service.db.migrate import alembic_config, current_revision, upgrade
-
-
-def head_revision(database: Database) -> str | None:
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(alembic_config(database)).get_current_head()
-
+from payment_service.db.migrate import current_revision, head_revision, upgrade
 
 TABLES = {
     "payment_reservations",
@@ -30,7 +23,7 @@ def test_upgrade_reaches_head_with_every_table_and_is_idempotent(database_url):
     database = Database(database_url)
     upgrade(database)
     upgrade(database)
-    assert current_revision(database) == head_revision(database)
+    assert current_revision(database) == head_revision()
     assert set(inspect(database.engine).get_table_names()) >= TABLES
     uniques = {
         tuple(u["column_names"])
@@ -45,7 +38,7 @@ def test_upgrade_creates_a_fresh_sqlite_database(tmp_path):
     database = Database(f"sqlite:///{tmp_path / 'new.sqlite3'}")
     assert current_revision(database) is None
     upgrade(database)
-    assert current_revision(database) == head_revision(database)
+    assert current_revision(database) == head_revision()
     database.dispose()
 
 
