@@ -10,7 +10,8 @@ Both are served by gunicorn with the same settings (2 gthread workers, 8 threads
 Clients are separate processes holding keep-alive connections on 127.0.0.1 and sending one
 request at a time each, for a fixed time; the two servers are measured alternately, several
 rounds, and the median throughput of each is kept (the machine may be shared). Target:
-subject >= 0.8 x baseline.
+subject >= 0.8 x baseline. The servers' CPU time per request (from /proc) is printed as well:
+on a machine shared with other work it varies much less than throughput does.
 
     .venv/bin/python benchmarks/health.py [--seconds 5] [--rounds 3] [--database-url URL]
 """
@@ -127,6 +128,28 @@ def _client(port: int, seconds: float, start_at: float, results: multiprocessing
     results.put(done)
 
 
+def cpu_seconds(master: int) -> float:
+    """CPU time (user + system) used so far by a gunicorn master and its workers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    for pid in [master, *map(int, children)]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def measure(port: int, master: int, seconds: float) -> tuple[float, float]:
+    """(requests per second, server CPU microseconds per request) over one round."""
+    before = cpu_seconds(master)
+    rate = throughput(port, seconds)
+    used = cpu_seconds(master) - before
+    return rate, used / (rate * seconds) * 1e6
+
+
 def throughput(port: int, seconds: float) -> float:
     results: multiprocessing.Queue = multiprocessing.Queue()
     start_at = time.time() + 0.5
@@ -195,23 +218,34 @@ def main() -> int:
             throughput(ours, 1.0)  # warm up both
             throughput(theirs, 1.0)
             figures: dict[str, list[float]] = {"baseline": [], "subject": []}
+            costs: dict[str, list[float]] = {"baseline": [], "subject": []}
             for number in range(args.rounds):
-                figures["baseline"].append(throughput(theirs, args.seconds))
-                figures["subject"].append(throughput(ours, args.seconds))
+                for name, port, process in (
+                    ("baseline", theirs, baseline),
+                    ("subject", ours, subject),
+                ):
+                    rate, cost = measure(port, process.pid, args.seconds)
+                    figures[name].append(rate)
+                    costs[name].append(cost)
                 print(
-                    f"round {number + 1}: minimal Flask {figures['baseline'][-1]:7.0f} req/s, "
-                    f"payment-service {figures['subject'][-1]:7.0f} req/s"
+                    f"round {number + 1}: minimal Flask {figures['baseline'][-1]:6.0f} req/s "
+                    f"({costs['baseline'][-1]:5.0f} µs CPU/req), payment-service "
+                    f"{figures['subject'][-1]:6.0f} req/s ({costs['subject'][-1]:5.0f} µs CPU/req)"
                 )
-            access_lines = sum(
-                1 for line in Path(tmp, "subject.log").open() if '"payment_service.access"' in line
-            )
+            log_text = Path(tmp, "subject.log").read_text()
+            access_lines = log_text.count('"logger": "payment_service.access"')
         finally:
             stop(subject)
             stop(baseline)
     base, ours_rate = statistics.median(figures["baseline"]), statistics.median(figures["subject"])
     ratio = ours_rate / base
+    cost_ratio = statistics.median(costs["baseline"]) / statistics.median(costs["subject"])
     print(f"median: minimal Flask {base:.0f} req/s, payment-service {ours_rate:.0f} req/s")
     print(f"access lines written by payment-service: {access_lines}")
+    print(
+        f"server CPU per request, minimal Flask / payment-service: {cost_ratio:.2f} "
+        "(steadier than throughput on a loaded machine)"
+    )
     verdict = "ok" if ratio >= TARGET else "UNDER TARGET"
     print(f"ratio payment-service / minimal Flask: {ratio:.2f}  (target >= {TARGET}: {verdict})")
     return 0 if ratio >= TARGET else 1

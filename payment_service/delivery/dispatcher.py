@@ -95,7 +95,10 @@ class Dispatcher:
         if not self._threads:
             for number in range(self.config.workers):
                 thread = threading.Thread(
-                    target=self._work, name=f"webhook-delivery-{number}", daemon=True
+                    target=self._work,
+                    args=(number == 0,),
+                    name=f"webhook-delivery-{number}",
+                    daemon=True,
                 )
                 thread.start()
                 self._threads.append(thread)
@@ -117,7 +120,10 @@ class Dispatcher:
             self._generation += 1
             self._signal.notify_all()
 
-    def _work(self) -> None:
+    def _work(self, polls: bool) -> None:
+        """One delivery thread. Only the `polls` thread looks again after `poll_s` when idle
+        (and wakes the others once it finds work): an idle process then queries the database
+        once per interval, not once per thread."""
         while True:
             with self._signal:
                 if self._stopped:
@@ -128,6 +134,9 @@ class Dispatcher:
             except Exception:
                 log.exception("claiming webhooks failed; retrying after the poll interval")
                 claimed = []
+            if claimed:
+                # There may be more due rows: let the idle threads look too, meanwhile.
+                self.wake()
             for prepared in claimed:
                 try:
                     self._send(prepared)
@@ -139,7 +148,7 @@ class Dispatcher:
                 continue
             with self._signal:
                 if not self._stopped and self._generation == seen:
-                    self._signal.wait(self.config.poll_s)
+                    self._signal.wait(self.config.poll_s if polls else None)
 
     # -- one pass, usable synchronously (tests, CLI) -----------------------------------------
 
