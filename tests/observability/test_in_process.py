@@ -8,12 +8,15 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
 from flask import Flask
 
 from payment_service.app import create_app, create_runtime
+from payment_service.db import Database
+from payment_service.db.migrate import upgrade
 from payment_service.observability import request_ids
 from payment_service.observability.logs import JsonFormatter, RequestIdFilter, TextFormatter
 from payment_service.settings import Settings, SettingsError
@@ -103,3 +106,26 @@ def test_a_delivery_process_serves_its_metrics(database_url: str, tmp_path) -> N
             process.terminate()
             process.wait(timeout=30)
     runtime.close()
+
+
+def test_the_dashboard_only_queries_families_the_server_exposes(tmp_path) -> None:
+    dashboard = Path(__file__).parents[2] / "deploy" / "grafana" / "payment-service.json"
+    queries = [
+        target["expr"]
+        for panel in json.loads(dashboard.read_text())["panels"]
+        for target in panel["targets"]
+    ]
+    used = {name for query in queries for name in re.findall(r"\bpayment_[a-z_]+", query)}
+    url = f"sqlite:///{tmp_path / 'd.sqlite3'}"
+    upgrade(Database(url))
+    app = create_app(make_settings(url))
+    try:
+        client = app.test_client()
+        client.get("/monitors/health")
+        exposed = client.get("/metrics").get_data(as_text=True)
+    finally:
+        app.extensions["payment_service"].close()
+    families = set(re.findall(r"^# TYPE (\S+)", exposed, re.MULTILINE))
+    names = families | {f"{f}_total" for f in families} | {f"{f}_bucket" for f in families}
+    assert sorted(used - names) == []
+    assert len(used) >= 10
