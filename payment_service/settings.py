@@ -28,6 +28,7 @@ PUBLISHED_KEYS: dict[str, tuple[str, str]] = {
     "RESERVATION": ("0OrB5XVgkYpoybWeGIUkattMb4lTLQgz", "ESgYCYV10Iy6qd1y"),
     "CANCEL_HISTORY": ("aU3y0PTXraB2SEYj1ACwtTYKxiYBvH4g", "fro2JXImhmbDtDNx"),
     "WEBHOOK": ("f3Kq9ZrT0bWm7XcV2nLp5HsJ8dYg4AeU", "Qm2Rk7Tz9Wx4Vb1N"),
+    "IDEMPOTENCY": ("5kpS6QEqXanlPmLzc0YtDeWXRmnHJhf6", "qwPcvBaUvzgmr53D"),
 }
 PUBLISHED_VALUES = {value for pair in PUBLISHED_KEYS.values() for value in pair}
 
@@ -51,6 +52,7 @@ class Keys:
     reservation: Cipher
     cancel_history: Cipher
     webhook: Cipher
+    idempotency: Cipher
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Settings:
     workers: int = 2
     vendors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     vendor_timeout_s: float = 10.0
+    database_timeout_s: float = 10.0
     load_plugins: bool = True
     webhooks: WebhookDelivery = field(default_factory=WebhookDelivery)
     deliver_webhooks: bool = True
@@ -84,6 +87,7 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     metrics: bool = True
     log_format: str = "text"
+    idempotency_ttl_s: float = 86400.0
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -226,6 +230,7 @@ class _Reader:
             "workers": self.positive_int("PAYMENT_WORKERS", 2),
             "vendors": self.vendors(),
             "vendor_timeout_s": self.seconds("PAYMENT_VENDOR_TIMEOUT_S", 10.0),
+            "database_timeout_s": self.seconds("PAYMENT_DATABASE_TIMEOUT_S", 10.0),
             "load_plugins": self.flag("PAYMENT_LOAD_PLUGINS", True),
             "webhooks": delivery,
             "deliver_webhooks": self.flag("PAYMENT_DELIVER_WEBHOOKS", True),
@@ -235,6 +240,7 @@ class _Reader:
             "max_body_bytes": self.positive_int("PAYMENT_MAX_BODY_BYTES", 1024 * 1024),
             "metrics": self.flag("PAYMENT_METRICS", True),
             "log_format": log_format,
+            "idempotency_ttl_s": self.seconds("PAYMENT_IDEMPOTENCY_TTL_S", 86400.0),
             "environ": dict(self.env),
         }
         known = {f.name for f in fields(Settings)}
@@ -250,5 +256,6 @@ class _Reader:
             reservation=ciphers["RESERVATION"],  # type: ignore[arg-type]
             cancel_history=ciphers["CANCEL_HISTORY"],  # type: ignore[arg-type]
             webhook=ciphers["WEBHOOK"],  # type: ignore[arg-type]
+            idempotency=ciphers["IDEMPOTENCY"],  # type: ignore[arg-type]
         )
         return Settings(keys=keys, **values)

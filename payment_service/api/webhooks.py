@@ -45,9 +45,12 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
             summary=f"Webhook from {vendor.code}",
             description=(
                 f"What {vendor.code} posts, as plain JSON. Answered 201 whether the event "
-                "changed a payment, changed nothing, or concerned a payment this server does "
-                "not hold (the `X-Webhook-Outcome` header says which); 400 for a malformed "
-                "body; the gateway's error status when re-fetching the payment fails."
+                "changed a payment, changed nothing, concerned a payment this server does "
+                "not hold, or arrived while the payment was being re-fetched already (it is "
+                "then fetched once more; the `X-Webhook-Outcome` header says which); 400 for a "
+                "malformed body; 503 when this process is already re-fetching as many payments "
+                "as it allows (send it again later); the gateway's error status when "
+                "re-fetching the payment fails."
             ),
             requestBody={
                 "required": True,

@@ -87,7 +87,7 @@ def backlog(database: Database) -> tuple[int, int, datetime | None]:
     """(pending, failed, creation time of the oldest pending) — for the metrics scrape; reads
     only the pending and failed rows, through the status index."""
     row = PaymentHistoryWebhook
-    with database.transaction() as session:
+    with database.reading() as session:
         by_status = dict(
             session.execute(
                 select(row.status, func.count())

@@ -7,7 +7,7 @@ import uuid
 
 from payment_service.api.internal import received
 from payment_service.app import create_app
-from payment_service.settings import Settings
+from payment_service.settings import PUBLISHED_KEYS, Settings
 from tests.conftest import make_settings
 
 
@@ -52,9 +52,7 @@ def test_receiver_does_not_exist_in_real_mode(tmp_path):
         "PAYMENT_LOAD_PLUGINS": "false",
         "PAYMENT_DELIVER_WEBHOOKS": "false",
     }
-    for index, table in enumerate(
-        ["CONNECTION", "HISTORY", "RESERVATION", "CANCEL_HISTORY", "WEBHOOK"]
-    ):
+    for index, table in enumerate(PUBLISHED_KEYS):
         environ[f"PAYMENT_{table}_ENCRYPTION_KEY"] = f"{index}" * 32
         environ[f"PAYMENT_{table}_ENCRYPTION_IV"] = chr(ord("a") + index) * 16
     app = create_app(Settings.load(environ=environ, env_file=None))

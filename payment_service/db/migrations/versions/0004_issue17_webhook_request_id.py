@@ -1,15 +1,15 @@
 """outgoing webhooks remember the request id that caused them
 
-Revision ID: 0002_issue17
-Revises: 0001
+Revision ID: 0004_issue17
+Revises: 0003_issue14
 Create Date: 2026-11-30 11:40:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_issue17"
-down_revision = "0001"
+revision = "0004_issue17"
+down_revision = "0003_issue14"
 branch_labels = None
 depends_on = None
 
