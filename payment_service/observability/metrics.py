@@ -84,6 +84,14 @@ INBOUND_WEBHOOKS = Counter(
     registry=REGISTRY,
 )
 
+IDEMPOTENT_REQUESTS = Counter(
+    "payment_idempotent_requests",
+    "Requests that carried an Idempotency-Key, by route and outcome (new: ran; replayed: the "
+    "stored answer was sent again; in_flight: refused, the first is still running).",
+    ["route", "outcome"],
+    registry=REGISTRY,
+)
+
 _http_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
 
@@ -110,6 +118,10 @@ def observe_gateway(vendor: str, operation: str, outcome: str, seconds: float) -
 
 def count_delivery(outcome: str) -> None:
     WEBHOOK_DELIVERIES.labels(outcome).inc()
+
+
+def count_idempotent(route: str, outcome: str) -> None:
+    IDEMPOTENT_REQUESTS.labels(route, outcome).inc()
 
 
 def count_inbound(vendor: str, outcome: str) -> None:
