@@ -17,6 +17,7 @@ import requests
 
 from ..crypto import dumps, loads
 from ..deadlines import DeadlineSession
+from ..observability.metrics import observe_gateway
 from .errors import (
     GatewayError,
     GatewayRejected,
@@ -192,8 +193,6 @@ class ObservedVendor(Vendor):
         finally:
             seconds = time.perf_counter() - started
             outcome = outcome_of(error)
-            from ..observability.metrics import observe_gateway
-
             observe_gateway(self.code, operation, outcome, seconds)
             gateway_log.info(
                 "gateway %s %s: %s in %.1f ms", self.code, operation, outcome, seconds * 1000
