@@ -164,11 +164,25 @@ def webhooks_retry(ids: tuple[str, ...], all_failed: bool) -> None:
 
 @webhooks.command("deliver")
 @click.option("--until-idle", is_flag=True, help="Exit once no webhook is pending.")
-def webhooks_deliver(until_idle: bool) -> None:
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(min=0, max=65535),
+    default=None,
+    help="Serve this process's Prometheus metrics on this port (0: any free port).",
+)
+@click.option(
+    "--metrics-host", default="127.0.0.1", show_default=True, help="Interface of --metrics-port."
+)
+def webhooks_deliver(until_idle: bool, metrics_port: int | None, metrics_host: str) -> None:
     """Run a webhook dispatcher without serving HTTP (e.g. on a dedicated machine)."""
     from .serving import run_dispatcher
 
-    run_dispatcher(load_settings(), until_idle=until_idle)
+    run_dispatcher(
+        load_settings(),
+        until_idle=until_idle,
+        metrics_port=metrics_port,
+        metrics_host=metrics_host,
+    )
 
 
 @main.command()

@@ -19,6 +19,7 @@ from .crypto import Cipher, iv_problem, key_problem
 from .keyrings import AtRestKeyring, WireKeyring
 
 MODES = ("local", "dev", "real")
+LOG_FORMATS = ("text", "json")
 
 # The values published with the original project (spec §3.2, §5.1) plus our own webhook-table
 # key. Anyone can read them, so they protect nothing: only `local` mode may use them.
@@ -91,6 +92,8 @@ class Settings:
     deliver_webhooks: bool = True
     internal_webhook_capacity: int = 100
     max_body_bytes: int = 1024 * 1024
+    metrics: bool = True
+    log_format: str = "text"
     idempotency_ttl_s: float = 86400.0
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -282,6 +285,11 @@ class _Reader:
             poll_s=self.seconds("PAYMENT_WEBHOOK_POLL_S", WebhookDelivery.poll_s),
             signing_secret=self.signing_secrets(),
         )
+        log_format = self.text("PAYMENT_LOG_FORMAT", "text").lower()
+        if log_format not in LOG_FORMATS:
+            self.problems.append(
+                f"PAYMENT_LOG_FORMAT: must be one of {', '.join(LOG_FORMATS)} (got {log_format!r})"
+            )
         values: dict[str, Any] = {
             "mode": mode,
             "database_url": self.text("PAYMENT_DATABASE_URL", default_db),
@@ -298,6 +306,8 @@ class _Reader:
                 "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100
             ),
             "max_body_bytes": self.positive_int("PAYMENT_MAX_BODY_BYTES", 1024 * 1024),
+            "metrics": self.flag("PAYMENT_METRICS", True),
+            "log_format": log_format,
             "idempotency_ttl_s": self.seconds("PAYMENT_IDEMPOTENCY_TTL_S", 86400.0),
             "environ": dict(self.env),
         }

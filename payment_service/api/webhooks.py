@@ -9,11 +9,27 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, request
+from werkzeug.exceptions import HTTPException
 
+from ..errors import ServiceError
+from ..observability.metrics import count_inbound
 from ..payments import webhooks
 from ..transport import Blueprint, read_plain_json
 from ..vendors import VendorRegistry
 from .context import runtime
+
+
+def _failure(error: Exception) -> str:
+    """The bounded `outcome` label of an inbound webhook that was not accepted."""
+    if isinstance(error, ServiceError):
+        status = error.status
+    else:
+        status = error.code if isinstance(error, HTTPException) and error.code else 500
+    if status == 409:
+        return "conflict"  # the payment is being registered; the gateway sends it again
+    if status in (400, 413, 415):
+        return "invalid"
+    return "error"
 
 
 def blueprint(vendors: VendorRegistry) -> Blueprint:
@@ -46,16 +62,21 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
             responses={"201": {"description": "Received (empty body)."}},
         )
         blp.route(f"/{name}", methods=["POST"], endpoint=f"receive_{name}")(
-            documented(_receiver(name))
+            documented(_receiver(name, vendor.code))
         )
     return blp
 
 
-def _receiver(name: str) -> Callable[[], Response]:
+def _receiver(name: str, vendor: str) -> Callable[[], Response]:
     def receive() -> Response:
-        # A signing gateway's signature is checked on the raw bytes, before they are parsed.
-        webhooks.authenticate(runtime(), name, request.headers, request.get_data(cache=True))
-        outcome = webhooks.receive(runtime(), name, read_plain_json(request))
+        try:
+            # A signing gateway's signature is checked on the raw bytes, before they are parsed.
+            webhooks.authenticate(runtime(), name, request.headers, request.get_data(cache=True))
+            outcome = webhooks.receive(runtime(), name, read_plain_json(request))
+        except Exception as error:
+            count_inbound(vendor, _failure(error))
+            raise
+        count_inbound(vendor, outcome.status)
         response = Response(b"", status=201, content_type="application/json")
         response.headers["X-Webhook-Outcome"] = outcome.status
         return response

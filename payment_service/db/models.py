@@ -168,6 +168,8 @@ class PaymentHistoryWebhook(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    """The id of the request that caused the change: sent as `X-Request-Id` with the webhook."""
 
     responses: Mapped[list[PaymentHistoryWebhookResponse]] = relationship(
         order_by="PaymentHistoryWebhookResponse.created_at",

@@ -27,6 +27,8 @@ from sqlalchemy import exists, or_, select, tuple_, update
 from sqlalchemy.orm import aliased
 
 from ..db import PaymentHistory, PaymentHistoryWebhook, PaymentHistoryWebhookResponse
+from ..observability import request_ids
+from ..observability.metrics import count_delivery
 from ..runtime import Runtime
 from .payload import build_request
 
@@ -45,6 +47,7 @@ class Prepared:
     headers: dict[str, str]
     attempts: int
     deadline_at: datetime
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,10 @@ class Dispatcher:
         if not self._threads:
             for number in range(self.config.workers):
                 thread = threading.Thread(
-                    target=self._work, name=f"webhook-delivery-{number}", daemon=True
+                    target=self._work,
+                    args=(number == 0,),
+                    name=f"webhook-delivery-{number}",
+                    daemon=True,
                 )
                 thread.start()
                 self._threads.append(thread)
@@ -114,7 +120,10 @@ class Dispatcher:
             self._generation += 1
             self._signal.notify_all()
 
-    def _work(self) -> None:
+    def _work(self, polls: bool) -> None:
+        """One delivery thread. Only the `polls` thread looks again after `poll_s` when idle
+        (and wakes the others once it finds work): an idle process then queries the database
+        once per interval, not once per thread."""
         while True:
             with self._signal:
                 if self._stopped:
@@ -125,6 +134,9 @@ class Dispatcher:
             except Exception:
                 log.exception("claiming webhooks failed; retrying after the poll interval")
                 claimed = []
+            if claimed:
+                # There may be more due rows: let the idle threads look too, meanwhile.
+                self.wake()
             for prepared in claimed:
                 try:
                     self._send(prepared)
@@ -136,7 +148,7 @@ class Dispatcher:
                 continue
             with self._signal:
                 if not self._stopped and self._generation == seen:
-                    self._signal.wait(self.config.poll_s)
+                    self._signal.wait(self.config.poll_s if polls else None)
 
     # -- one pass, usable synchronously (tests, CLI) -----------------------------------------
 
@@ -193,7 +205,13 @@ class Dispatcher:
     def _prepare(self, webhook: PaymentHistoryWebhook, history: PaymentHistory) -> Prepared:
         body, headers = build_request(webhook, history, self.runtime.settings, int(time.time()))
         return Prepared(
-            webhook.id, history.webhook_url, body, headers, webhook.attempts, webhook.deadline_at
+            webhook.id,
+            history.webhook_url,
+            body,
+            headers,
+            webhook.attempts,
+            webhook.deadline_at,
+            webhook.request_id,
         )
 
     def deliver(self, webhook_id: str) -> Attempt:
@@ -207,8 +225,11 @@ class Dispatcher:
         return self._send(prepared)
 
     def _send(self, prepared: Prepared) -> Attempt:
-        attempt = self._post(prepared.url, prepared.body, prepared.headers)
-        self._record(prepared, attempt)
+        # Log lines of this delivery carry the id of the request that caused it.
+        with request_ids.bound(prepared.request_id):
+            attempt = self._post(prepared.url, prepared.body, prepared.headers)
+            outcome = self._record(prepared, attempt)
+            count_delivery(outcome)
         self.attempted = next(self._count)
         return attempt
 
@@ -229,8 +250,9 @@ class Dispatcher:
         error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
         return Attempt(response.status_code, text, error, elapsed)
 
-    def _record(self, prepared: Prepared, attempt: Attempt) -> None:
-        """Store the attempt and the webhook's next state, in one transaction.
+    def _record(self, prepared: Prepared, attempt: Attempt) -> str:
+        """Store the attempt and the webhook's next state, in one transaction; return the
+        outcome (delivered, retry, failed).
 
         The update applies only while the row is still pending: if our lease ran out and
         another dispatcher settled it meanwhile, its verdict stands (the attempt is still kept).
@@ -246,11 +268,14 @@ class Dispatcher:
         }
         if attempt.succeeded:
             changes.update(status="delivered", delivered_at=now)
+            outcome = "delivered"
         else:
+            outcome = "retry"
             delay = backoff(attempts, self.config.retry_base_s, self.config.retry_max_s, self._rng)
             upcoming = now + timedelta(seconds=delay)
             if upcoming > prepared.deadline_at:
                 changes["status"] = "failed"
+                outcome = "failed"
                 log.warning(
                     "webhook %s failed for good after %d attempts: %s",
                     prepared.webhook_id,
@@ -275,6 +300,7 @@ class Dispatcher:
                 .where(row.id == prepared.webhook_id, row.status == "pending")
                 .values(**changes)
             )
+        return outcome
 
 
 def counts(runtime: Runtime) -> dict[str, Any]:

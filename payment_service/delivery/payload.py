@@ -4,6 +4,7 @@
 The body is always encrypted with the current connection pair: receivers are moved to a new
 key before the server (they accept several pairs meanwhile, see `decode_webhook`).
 
+`X-Request-Id` names the request that caused the change (the same id as in our logs).
 When `PAYMENT_WEBHOOK_SIGNING_SECRET` is set, Standard Webhooks headers are added as well
 (`webhook-id`, `webhook-timestamp`, `webhook-signature`): receivers that know the secret can
 check the sender and reject replays; those that do not simply ignore the headers. With several
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from ..crypto import dumps
 from ..db import PaymentHistory, PaymentHistoryWebhook
+from ..observability import request_ids
 from ..settings import Settings
 
 
@@ -33,6 +35,9 @@ def build_request(
     }
     body = settings.keys.connection.encrypt(dumps(payload))
     headers = {"Content-Type": "text/plain"}
+    if webhook.request_id:
+        # The request that caused this change, so a service can follow it across both logs.
+        headers[request_ids.HEADER] = webhook.request_id
     secrets = settings.webhooks.signing_secrets
     if secrets:
         from ..client.webhooks import sign_webhook
