@@ -16,6 +16,9 @@ from typing import Any
 from dotenv import dotenv_values
 
 from .crypto import Cipher, iv_problem, key_problem
+from .delivery.url_policy import SETTING as ALLOWED_NETWORKS_SETTING
+from .delivery.url_policy import AddressPolicy
+from .key_hygiene import key_problems
 
 MODES = ("local", "dev", "real")
 
@@ -64,6 +67,10 @@ class WebhookDelivery:
     lease_s: float = 120.0
     poll_s: float = 1.0
     signing_secret: str | None = None
+    host_concurrency: int = 2
+    """Threads of one process that may deliver to one receiver (scheme://host:port) at once."""
+    allowed_networks: AddressPolicy = field(default_factory=lambda: AddressPolicy(allow_all=True))
+    """Where webhooks may go (PAYMENT_WEBHOOK_ALLOWED_NETWORKS, checked at connect time)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,8 @@ class Settings:
     deliver_webhooks: bool = True
     internal_webhook_capacity: int = 100
     max_body_bytes: int = 1024 * 1024
+    cors_origins: tuple[str, ...] = ("*",)
+    """Origins browsers may call from (PAYMENT_CORS_ORIGINS); `*` any, empty none."""
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -174,6 +183,39 @@ class _Reader:
         except ValueError:
             return None
 
+    def key_hygiene(self, mode: str) -> None:
+        """`real` mode: no weak key or IV, and none used twice (all problems at once)."""
+        if mode != "real":
+            return
+        values = {
+            name: value
+            for table in PUBLISHED_KEYS
+            for name in (f"PAYMENT_{table}_ENCRYPTION_KEY", f"PAYMENT_{table}_ENCRYPTION_IV")
+            if (value := self.text(name)) is not None
+        }
+        self.problems.extend(key_problems(values))
+
+    def allowed_networks(self, mode: str) -> AddressPolicy:
+        name = ALLOWED_NETWORKS_SETTING
+        try:
+            return AddressPolicy.parse(self.text(name), mode)
+        except ValueError as error:
+            self.problems.append(f"{name}: {error}")
+            return AddressPolicy.parse(None, mode)
+
+    def cors_origins(self, mode: str) -> tuple[str, ...]:
+        raw = self.text("PAYMENT_CORS_ORIGINS")
+        if raw is None:
+            return ("*",) if mode == "local" else ()
+        origins = tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
+        for origin in origins:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                self.problems.append(
+                    f"PAYMENT_CORS_ORIGINS: {origin!r} is not an origin (http(s)://host[:port]) "
+                    "nor *"
+                )
+        return origins
+
     def vendors(self) -> dict[str, dict[str, Any]]:
         raw = self.text("PAYMENT_VENDORS")
         if raw is None:
@@ -196,6 +238,7 @@ class _Reader:
             self.problems.append(f"PAYMENT_MODE: must be one of {', '.join(MODES)} (got {mode!r})")
             mode = "local"
         ciphers = {table: self.cipher(table, mode) for table in PUBLISHED_KEYS}
+        self.key_hygiene(mode)
         default_db = f"sqlite:///{Path.cwd() / 'payment-service.sqlite3'}"
         port = self.parsed("PAYMENT_API_PORT", 37821, int, "a port number")
         if not 0 <= port <= 65535:
@@ -209,6 +252,10 @@ class _Reader:
             lease_s=self.seconds("PAYMENT_WEBHOOK_LEASE_S", WebhookDelivery.lease_s),
             poll_s=self.seconds("PAYMENT_WEBHOOK_POLL_S", WebhookDelivery.poll_s),
             signing_secret=self.text("PAYMENT_WEBHOOK_SIGNING_SECRET"),
+            host_concurrency=self.positive_int(
+                "PAYMENT_WEBHOOK_HOST_CONCURRENCY", WebhookDelivery.host_concurrency
+            ),
+            allowed_networks=self.allowed_networks(mode),
         )
         values: dict[str, Any] = {
             "mode": mode,
@@ -225,6 +272,7 @@ class _Reader:
                 "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100
             ),
             "max_body_bytes": self.positive_int("PAYMENT_MAX_BODY_BYTES", 1024 * 1024),
+            "cors_origins": self.cors_origins(mode),
             "environ": dict(self.env),
         }
         known = {f.name for f in fields(Settings)}

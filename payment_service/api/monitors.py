@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
 
+from ..db import DatabaseUnavailable
 from ..monitoring.performance import performance_info
+from ..monitoring.redaction import secret_values
 from ..monitoring.system import system_info
 from ..transport import Blueprint
 from .context import runtime
+
+log = logging.getLogger(__name__)
 
 blp = Blueprint(
     "monitors",
@@ -47,7 +52,11 @@ class Health(MethodView):
     @blp.response(200, description="The server is up and its database answers.")
     def get(self) -> Response:
         """Readiness check: 200 with an empty body once the database answers (R1)."""
-        runtime().database.check()
+        try:
+            runtime().database.check()
+        except DatabaseUnavailable as error:
+            log.error("health check failed: %s", error.message)
+            raise
         return Response(b"", status=200)
 
 
@@ -65,7 +74,12 @@ class System(MethodView):
     def get(self) -> dict[str, Any]:
         """Process id, arguments, package, git commit and start time of the server (R3)."""
         current = runtime()
-        return system_info(current.process_uid, current.started_at)
+        settings = current.settings
+        ciphers = [getattr(settings.keys, name) for name in settings.keys.__dataclass_fields__]
+        secrets = secret_values(settings.environ) | {
+            value for cipher in ciphers for value in (cipher.key, cipher.iv)
+        }
+        return system_info(current.process_uid, current.started_at, secrets)
 
 
 @blp.route("/plugins")

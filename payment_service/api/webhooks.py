@@ -28,10 +28,12 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
         documented = blp.doc(
             summary=f"Webhook from {vendor.code}",
             description=(
-                f"What {vendor.code} posts, as plain JSON. Answered 201 whether the event "
-                "changed a payment, changed nothing, or concerned a payment this server does "
-                "not hold (the `X-Webhook-Outcome` header says which); 400 for a malformed "
-                "body; the gateway's error status when re-fetching the payment fails."
+                f"What {vendor.code} posts, as plain JSON. Answered 201 with the same empty "
+                "body and headers whether the event changed a payment, changed nothing, or "
+                "concerned a payment this server does not hold (so the route tells no one "
+                "which gateway uids are registered); 400 for a malformed body; 409 while the "
+                "payment is being registered; the gateway's error status when re-fetching the "
+                "payment fails."
             ),
             requestBody={
                 "required": True,
@@ -49,10 +51,10 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
 
 def _receiver(name: str) -> Callable[[], Response]:
     def receive() -> Response:
-        outcome = webhooks.receive(runtime(), name, read_plain_json(request))
-        response = Response(b"", status=201, content_type="application/json")
-        response.headers["X-Webhook-Outcome"] = outcome.status
-        return response
+        # The outcome (changed, unchanged, ignored, unknown) is logged, never answered: saying
+        # "unknown" would let anyone probe which gateway uids this server holds.
+        webhooks.receive(runtime(), name, read_plain_json(request))
+        return Response(b"", status=201, content_type="application/json")
 
     receive.__name__ = f"receive_{name}"
     return receive

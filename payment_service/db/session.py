@@ -20,7 +20,15 @@ from ..errors import Unavailable
 
 
 class DatabaseUnavailable(Unavailable):
-    """The database cannot be reached; the message says which one and why."""
+    """The database cannot be reached. The message says which one and why, for operators
+    (CLI, logs); an HTTP answer says neither (`body`): no URL, host or driver text leaks."""
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "message": "The database is unavailable.",
+            "error": "Service Unavailable",
+            "statusCode": 503,
+        }
 
 
 def _redacted(url: str) -> str:

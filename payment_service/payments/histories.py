@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete
@@ -24,10 +25,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ..crypto import hash_password
 from ..db import PaymentHistory
-from ..errors import Conflict, ServiceError, Unprocessable
+from ..errors import Conflict, InvalidInput, ServiceError, Unprocessable
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Vendor
-from . import access
+from . import access, bounds
 from .inputs import NewCancel, NewHistory, Source
 from .sync import apply_summary
 from .views import history_view
@@ -207,6 +208,13 @@ def cancel(runtime: Runtime, request: NewCancel) -> dict[str, Any]:
             request.password,
             WHAT,
         )
+        places = bounds.currency_decimals(row.currency)
+        if bounds.decimals(request.price) > places:
+            raise InvalidInput(
+                "$input.price",
+                f"(number & MultipleOf<{Decimal(1).scaleb(-places)}>)",
+                request.price,
+            )
         refundable = row.price - (row.refund or 0)
         if request.price > refundable:
             raise Unprocessable(

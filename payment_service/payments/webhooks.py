@@ -61,4 +61,5 @@ def receive(runtime: Runtime, webhook_name: str, body: Any) -> Outcome:
         session.flush()
         webhook_id = webhook.id
     runtime.outbox_written()
+    log.info("webhook for %s payment %s reported change %s", vendor.code, notice.uid, webhook_id)
     return Outcome("changed", webhook_id=webhook_id)
