@@ -42,9 +42,13 @@ class Money(ma.fields.Field):
         f"& MultipleOf<{Decimal(1).scaleb(-bounds.MAX_DECIMALS)}>)"
     )
 
-    def __init__(self, **kwargs: Any):
+    def __init__(self, *, bounded: bool = False, **kwargs: Any):
+        """`bounded`: a request amount (documented with its bounds); else a stored one."""
+        self.bounded = bounded
         kwargs.setdefault("metadata", {})
-        kwargs["metadata"].setdefault("expected", self.EXPECTED)
+        kwargs["metadata"].setdefault(
+            "expected", self.EXPECTED if bounded else "(number & Minimum<0>)"
+        )
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
@@ -62,12 +66,7 @@ class Money(ma.fields.Field):
         return value
 
     def _jsonschema_type_mapping(self) -> dict[str, Any]:
-        return {
-            "type": "number",
-            "exclusiveMinimum": 0,
-            "maximum": int(bounds.MAX_AMOUNT),
-            "multipleOf": float(Decimal(1).scaleb(-bounds.MAX_DECIMALS)),
-        }
+        return {"type": "number"}
 
 
 def _checked(max_length: int, multiline: bool) -> Any:
@@ -168,7 +167,9 @@ class HistoryCreateSchema(Strict):
 
     vendor = ma.fields.Nested(VendorSchema, required=True)
     source = ma.fields.Nested(SourceSchema, required=True)
-    price = Money(required=True, metadata={"description": "the amount the order expects"})
+    price = Money(
+        bounded=True, required=True, metadata={"description": "the amount the order expects"}
+    )
     password = text(bounds.PASSWORD_MAX)
     webhook_url = text(
         bounds.WEBHOOK_URL_MAX,
@@ -203,7 +204,7 @@ class CancelCreateSchema(Strict):
 
     source = ma.fields.Nested(SourceSchema, required=True)
     password = text(bounds.PASSWORD_MAX)
-    price = Money(required=True, metadata={"description": "amount to refund"})
+    price = Money(bounded=True, required=True, metadata={"description": "amount to refund"})
     reason = text(bounds.FREE_TEXT_MAX, multiline=True)
     account = ma.fields.Nested(
         BankAccountSchema,

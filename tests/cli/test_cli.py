@@ -35,10 +35,10 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 30) ->
         if process.poll() is not None:
             raise AssertionError(f"server exited early: {process.stdout.read()}")
         try:
-            if requests.get(f"{url}/monitors/health", timeout=1).status_code == 200:
+            if requests.get(f"{url}/monitors/health", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or a loaded machine still booting the worker
         time.sleep(0.2)
     raise AssertionError("server did not become healthy")
 
