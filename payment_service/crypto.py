@@ -13,6 +13,7 @@ import binascii
 import hmac
 import json
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -117,9 +118,18 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps(value: Any) -> str:
-    """JSON as JavaScript's JSON.stringify writes it: compact, raw UTF-8, integers without .0."""
-    return json.dumps(_integral(value), separators=(",", ":"), ensure_ascii=False, default=_default)
+    """JSON as JavaScript's JSON.stringify writes it: compact, raw UTF-8, integers without .0.
+
+    A lone surrogate (which a JSON text may carry as an escape, e.g. echoed in a validation
+    error) is written back as its escape, as JSON.stringify does: it has no UTF-8 form."""
+    text = json.dumps(_integral(value), separators=(",", ":"), ensure_ascii=False, default=_default)
+    if _LONE_SURROGATE.search(text):
+        text = _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return text
 
 
 def _integral(value: Any) -> Any:
