@@ -93,7 +93,6 @@ class Dispatcher:
         self._generation = 0
         self._stopped = False
         self._threads: list[threading.Thread] = []
-        self._local = threading.local()
         self._rng = random.Random()
         self._count = itertools.count(1)
         self._busy: Counter[str] = Counter()

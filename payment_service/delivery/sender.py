@@ -17,13 +17,17 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import os
 import socket
 import ssl
 import threading
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
+
+import certifi
 
 from .url_policy import AddressPolicy, AddressRefused, url_problem
 
@@ -104,10 +108,18 @@ class _HTTPSConnection(_Guarded, http.client.HTTPSConnection):
             host,
             port,
             timeout=max(deadline - time.monotonic(), 0.001),
-            context=ssl.create_default_context(),
+            context=_tls_context(),
         )
         self.policy, self.deadline = policy, deadline
         self._create_connection = self._guarded_connect  # type: ignore[assignment]
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """Certificate checks as the rest of the server makes them (requests' CA bundle rules):
+    REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE when set, else certifi's bundle."""
+    cafile = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    return ssl.create_default_context(cafile=cafile or certifi.where())
 
 
 def post(
