@@ -62,6 +62,18 @@ def url_problem(url: str) -> str | None:
     return _host_problem(host, parts)
 
 
+def without_credentials(url: str) -> str:
+    """`url` minus any `user:password@` (rows stored before registration refused them are
+    never echoed with their credentials)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
 def literal_address_problem(url: str, policy: AddressPolicy) -> str | None:
     """Why the policy refuses `url` already at registration: its host is an address literal the
     policy refuses (host names are judged at delivery, on what they resolve to then)."""

@@ -12,6 +12,7 @@ from payment_service.delivery.url_policy import (
     AddressRefused,
     literal_address_problem,
     url_problem,
+    without_credentials,
 )
 from payment_service.settings import Settings, SettingsError
 from tests.secret_keys import secret_keys_env
@@ -147,3 +148,10 @@ def test_the_setting_is_read_and_bad_entries_are_named_at_start():
     assert problem.startswith("PAYMENT_WEBHOOK_ALLOWED_NETWORKS:")
     for entry in ("10.0.0.0/33", "bad_name!", "1.2.3"):
         assert entry in problem
+
+
+def test_credentials_of_urls_stored_before_the_policy_are_never_echoed():
+    assert without_credentials("https://app:pw@hooks.example.com:8443/x?y#z") == (
+        "https://hooks.example.com:8443/x?y#z"
+    )
+    assert without_credentials("http://hooks.example.com/x") == "http://hooks.example.com/x"
