@@ -67,10 +67,15 @@ class WebhookDelivery:
     lease_s: float = 120.0
     poll_s: float = 1.0
     signing_secret: str | None = None
-    host_concurrency: int = 2
-    """Threads of one process that may deliver to one receiver (scheme://host:port) at once."""
+    host_concurrency: int | None = None
+    """Threads of one process that may deliver to one receiver (scheme://host:port) at once;
+    None: all but one of `workers`, so a slow receiver always leaves a thread to the others."""
     allowed_networks: AddressPolicy = field(default_factory=lambda: AddressPolicy(allow_all=True))
     """Where webhooks may go (PAYMENT_WEBHOOK_ALLOWED_NETWORKS, checked at connect time)."""
+
+    @property
+    def host_limit(self) -> int:
+        return self.host_concurrency or max(1, self.workers - 1)
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,9 @@ class _Reader:
         }
         self.problems.extend(key_problems(values))
 
+    def optional_positive_int(self, name: str) -> int | None:
+        return None if self.text(name) is None else self.positive_int(name, 1)
+
     def allowed_networks(self, mode: str) -> AddressPolicy:
         name = ALLOWED_NETWORKS_SETTING
         try:
@@ -252,9 +260,7 @@ class _Reader:
             lease_s=self.seconds("PAYMENT_WEBHOOK_LEASE_S", WebhookDelivery.lease_s),
             poll_s=self.seconds("PAYMENT_WEBHOOK_POLL_S", WebhookDelivery.poll_s),
             signing_secret=self.text("PAYMENT_WEBHOOK_SIGNING_SECRET"),
-            host_concurrency=self.positive_int(
-                "PAYMENT_WEBHOOK_HOST_CONCURRENCY", WebhookDelivery.host_concurrency
-            ),
+            host_concurrency=self.optional_positive_int("PAYMENT_WEBHOOK_HOST_CONCURRENCY"),
             allowed_networks=self.allowed_networks(mode),
         )
         values: dict[str, Any] = {

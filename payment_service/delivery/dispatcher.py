@@ -9,9 +9,9 @@ Order per payment: a row is due only when no older row of the same payment is st
 so a service never learns a newer state before an older one.
 
 Hostile receivers: each attempt has one overall deadline and a capped read (`sender`), and a
-process sends to one receiver (scheme, host and port) from at most `host_concurrency` threads at
-a time: rows for a host that is busy are not claimed, so a slow receiver delays only its own
-webhooks while the other threads keep delivering everyone else's.
+process sends to one receiver (scheme, host and port) from at most `host_limit` threads at a
+time (by default all but one): rows for a busy receiver are not claimed, so a slow receiver
+delays only its own webhooks while the other threads keep delivering everyone else's.
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ class Dispatcher:
         """Claim one row whose receiver is not already served by `host_concurrency` threads
         of this process, and count it as busy (released by the caller after sending)."""
         with self._busy_lock:
-            full = sorted(key for key, n in self._busy.items() if n >= self.config.host_concurrency)
+            full = sorted(key for key, n in self._busy.items() if n >= self.config.host_limit)
             claimed = self._claim(1, skip_receivers=full)
             for prepared in claimed:
                 self._busy[receiver_key(prepared.url)] += 1

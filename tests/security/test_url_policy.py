@@ -155,3 +155,15 @@ def test_credentials_of_urls_stored_before_the_policy_are_never_echoed():
         "https://hooks.example.com:8443/x?y#z"
     )
     assert without_credentials("http://hooks.example.com/x") == "http://hooks.example.com/x"
+
+
+def test_by_default_one_receiver_may_use_all_delivery_threads_but_one():
+    def limit(**environ: str) -> int:
+        return Settings.load(environ=environ, env_file=None).webhooks.host_limit
+
+    assert limit() == 3  # 4 delivery threads by default
+    assert limit(PAYMENT_WEBHOOK_WORKERS="8") == 7
+    assert limit(PAYMENT_WEBHOOK_WORKERS="1") == 1
+    assert limit(PAYMENT_WEBHOOK_WORKERS="8", PAYMENT_WEBHOOK_HOST_CONCURRENCY="2") == 2
+    with pytest.raises(SettingsError):
+        limit(PAYMENT_WEBHOOK_HOST_CONCURRENCY="0")
