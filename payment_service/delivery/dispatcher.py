@@ -169,15 +169,35 @@ class Dispatcher:
         return [request.webhook_id for request in self._claim(limit)]
 
     def _claim_for_thread(self) -> list[Prepared]:
-        """Claim one row whose receiver is not already served by `host_concurrency` threads
-        of this process, and count it as busy (released by the caller after sending)."""
+        """Claim one row whose receiver is not already served by `host_limit` threads of this
+        process, and count it as busy (released by the caller after sending).
+
+        The claim runs outside the lock (threads claim in parallel); if meanwhile other threads
+        filled that receiver's share, the lease is given back at once and nothing is sent."""
         with self._busy_lock:
             full = sorted(key for key, n in self._busy.items() if n >= self.config.host_limit)
-            claimed = self._claim(1, skip_receivers=full)
+        claimed = self._claim(1, skip_receivers=full)
+        kept: list[Prepared] = []
+        with self._busy_lock:
             for prepared in claimed:
-                self._busy[receiver_key(prepared.url)] += 1
-            self._busy += Counter()  # drop hosts no longer in flight
-        return claimed
+                key = receiver_key(prepared.url)
+                if self._busy[key] < self.config.host_limit:
+                    self._busy[key] += 1
+                    kept.append(prepared)
+            self._busy += Counter()  # drop receivers no longer in flight
+        for prepared in claimed:
+            if prepared not in kept:
+                self._unclaim(prepared.webhook_id)
+        return kept
+
+    def _unclaim(self, webhook_id: str) -> None:
+        row = PaymentHistoryWebhook
+        with self.runtime.database.transaction() as session:
+            session.execute(
+                update(row)
+                .where(row.id == webhook_id, row.claimed_by == self.name)
+                .values(claimed_until=None, claimed_by=None)
+            )
 
     def _claim(self, limit: int, skip_receivers: list[str] | None = None) -> list[Prepared]:
         """Lease due webhooks and build their requests, in one short transaction."""
