@@ -56,12 +56,21 @@ def create_app(
     if settings.internal_webhook_enabled:
         api.register_blueprint(internal.blp)
 
+    from .housekeeping import Housekeeper
+
+    runtime.closers.append(Housekeeper(runtime).start().stop)
+
     if settings.deliver_webhooks if deliver_webhooks is None else deliver_webhooks:
         from .delivery.dispatcher import Dispatcher
 
         dispatcher = Dispatcher(runtime).start()
         runtime.outbox_written = dispatcher.wake
         runtime.closers.append(dispatcher.stop)
+        # Refunds whose gateway call timed out are settled from the gateway's truth.
+        from .payments.refunds import Settler
+
+        settler = Settler(runtime, interval_s=5 * settings.webhooks.poll_s).start()
+        runtime.closers.append(settler.stop)
     return app
 
 
@@ -71,6 +80,6 @@ def create_runtime(
     """The objects a server process works with, without the HTTP layer (CLI, dispatchers)."""
     return Runtime(
         settings=settings,
-        database=database or Database(settings.database_url),
+        database=database or Database(settings.database_url, timeout_s=settings.database_timeout_s),
         vendors=VendorRegistry.from_settings(settings, plugins),
     )

@@ -47,7 +47,7 @@ def prepare_database(settings: Settings) -> None:
     try:
         upgrade(database)
     except Unavailable as error:
-        fail(error.message)
+        fail(getattr(error, "detail", error.message))
     finally:
         database.dispose()
 
@@ -171,7 +171,7 @@ def _database(settings: Settings) -> Database:
     try:
         database.check()
     except Unavailable as error:
-        fail(error.message)
+        fail(getattr(error, "detail", error.message))
     if current_revision(database) is None:
         fail("the database has no schema yet: run `payment-service schema` first")
     return database

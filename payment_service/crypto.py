@@ -13,7 +13,9 @@ import binascii
 import hmac
 import json
 import math
+import os
 import re
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -193,15 +195,24 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
+# bcrypt is pure CPU: running more at once than there are cores makes each one slower and
+# starves every other request of CPU (a health check behind 32 concurrent look-ups waited
+# seconds). One core is left for everything else; beyond this many, a password check waits
+# its turn without using any CPU.
+_BCRYPT_SLOTS = threading.BoundedSemaphore(max(1, (os.cpu_count() or 1) - 1))
+
+
 def hash_password(password: str) -> str:
     """bcrypt, cost 10, as the original stores them (`$2a$10$...`), so databases are shareable."""
-    return bcrypt(_bcrypt_input(password), BCRYPT_COST).decode("ascii")
+    with _BCRYPT_SLOTS:
+        return bcrypt(_bcrypt_input(password), BCRYPT_COST).decode("ascii")
 
 
 def check_password(password: str, hashed: str) -> bool:
     """Constant-time bcrypt verification; any malformed hash is simply a mismatch."""
     try:
-        bcrypt_check(_bcrypt_input(password), _normalize_prefix(hashed).encode("ascii"))
+        with _BCRYPT_SLOTS:
+            bcrypt_check(_bcrypt_input(password), _normalize_prefix(hashed).encode("ascii"))
     except (ValueError, UnicodeEncodeError):
         return False
     return True

@@ -30,6 +30,7 @@ PUBLISHED_KEYS: dict[str, tuple[str, str]] = {
     "RESERVATION": ("0OrB5XVgkYpoybWeGIUkattMb4lTLQgz", "ESgYCYV10Iy6qd1y"),
     "CANCEL_HISTORY": ("aU3y0PTXraB2SEYj1ACwtTYKxiYBvH4g", "fro2JXImhmbDtDNx"),
     "WEBHOOK": ("f3Kq9ZrT0bWm7XcV2nLp5HsJ8dYg4AeU", "Qm2Rk7Tz9Wx4Vb1N"),
+    "IDEMPOTENCY": ("5kpS6QEqXanlPmLzc0YtDeWXRmnHJhf6", "qwPcvBaUvzgmr53D"),
 }
 PUBLISHED_VALUES = {value for pair in PUBLISHED_KEYS.values() for value in pair}
 
@@ -53,6 +54,7 @@ class Keys:
     reservation: Cipher
     cancel_history: Cipher
     webhook: Cipher
+    idempotency: Cipher
 
 
 @dataclass(frozen=True)
@@ -88,11 +90,13 @@ class Settings:
     workers: int = 2
     vendors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     vendor_timeout_s: float = 10.0
+    database_timeout_s: float = 10.0
     load_plugins: bool = True
     webhooks: WebhookDelivery = field(default_factory=WebhookDelivery)
     deliver_webhooks: bool = True
     internal_webhook_capacity: int = 100
     max_body_bytes: int = 1024 * 1024
+    idempotency_ttl_s: float = 86400.0
     cors_origins: tuple[str, ...] = ("*",)
     """Origins browsers may call from (PAYMENT_CORS_ORIGINS); `*` any, empty none."""
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -271,6 +275,7 @@ class _Reader:
             "workers": self.positive_int("PAYMENT_WORKERS", 2),
             "vendors": self.vendors(),
             "vendor_timeout_s": self.seconds("PAYMENT_VENDOR_TIMEOUT_S", 10.0),
+            "database_timeout_s": self.seconds("PAYMENT_DATABASE_TIMEOUT_S", 10.0),
             "load_plugins": self.flag("PAYMENT_LOAD_PLUGINS", True),
             "webhooks": delivery,
             "deliver_webhooks": self.flag("PAYMENT_DELIVER_WEBHOOKS", True),
@@ -278,6 +283,7 @@ class _Reader:
                 "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100
             ),
             "max_body_bytes": self.positive_int("PAYMENT_MAX_BODY_BYTES", 1024 * 1024),
+            "idempotency_ttl_s": self.seconds("PAYMENT_IDEMPOTENCY_TTL_S", 86400.0),
             "cors_origins": self.cors_origins(mode),
             "environ": dict(self.env),
         }
@@ -294,5 +300,6 @@ class _Reader:
             reservation=ciphers["RESERVATION"],  # type: ignore[arg-type]
             cancel_history=ciphers["CANCEL_HISTORY"],  # type: ignore[arg-type]
             webhook=ciphers["WEBHOOK"],  # type: ignore[arg-type]
+            idempotency=ciphers["IDEMPOTENCY"],  # type: ignore[arg-type]
         )
         return Settings(keys=keys, **values)

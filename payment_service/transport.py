@@ -76,6 +76,16 @@ def read_plain_json(request: Request) -> Any:
         raise BadRequest("The request body is not valid JSON.") from None
 
 
+def read_encrypted_json(request: Request) -> Any:
+    """The decrypted JSON of an encrypted body, or the one uniform 400."""
+    # The media type is matched case-sensitively, as the original does (spec §1.2).
+    _require_media_type(request, "text/plain", exact=True)
+    try:
+        return connection_cipher().decrypt_json(request.get_data(cache=True))
+    except DecryptionError:
+        raise BadRequest(DECRYPT_FAILED) from None
+
+
 class TransportParser(FlaskParser):
     """webargs parser with an `encrypted` location and typia-shaped validation errors."""
 
@@ -87,12 +97,7 @@ class TransportParser(FlaskParser):
     }
 
     def load_encrypted(self, request: Request, schema: ma.Schema) -> Any:
-        # The media type is matched case-sensitively, as the original does (spec §1.2).
-        _require_media_type(request, "text/plain", exact=True)
-        try:
-            return connection_cipher().decrypt_json(request.get_data(cache=True))
-        except DecryptionError:
-            raise BadRequest(DECRYPT_FAILED) from None
+        return read_encrypted_json(request)
 
     def load_json(self, request: Request, schema: ma.Schema) -> Any:
         return read_plain_json(request)

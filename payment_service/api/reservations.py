@@ -10,6 +10,7 @@ from ..payments import reservations
 from ..payments.inputs import NewReservation, Source
 from ..transport import Blueprint
 from .context import runtime
+from .idempotency import idempotent
 from .schemas import (
     AccessorSchema,
     PasswordSchema,
@@ -28,6 +29,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Reservations(MethodView):
+    @idempotent(blp, "POST /payments/reservations")
     @blp.encrypted_arguments(ReservationCreateSchema)
     @blp.encrypted_response(201, ReservationSchema)
     @blp.alt_response(409, description="The source or the vendor uid is already registered.")

@@ -29,11 +29,13 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
             summary=f"Webhook from {vendor.code}",
             description=(
                 f"What {vendor.code} posts, as plain JSON. Answered 201 with the same empty "
-                "body and headers whether the event changed a payment, changed nothing, or "
-                "concerned a payment this server does not hold (so the route tells no one "
-                "which gateway uids are registered); 400 for a malformed body; 409 while the "
-                "payment is being registered; the gateway's error status when re-fetching the "
-                "payment fails."
+                "body and headers whether the event changed a payment, changed nothing, "
+                "concerned a payment this server does not hold, or arrived while the payment "
+                "was being re-fetched already (it is then fetched once more), so the route "
+                "tells no one which gateway uids are registered; 400 for a malformed body; 409 "
+                "while the payment is being registered; 503 when this process is already "
+                "re-fetching as many payments as it allows (send it again later); the gateway's "
+                "error status when re-fetching the payment fails."
             ),
             requestBody={
                 "required": True,

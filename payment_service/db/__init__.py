@@ -2,8 +2,10 @@
 
 from .models import (
     Base,
+    IdempotencyKey,
     PaymentHistory,
     PaymentHistoryCancel,
+    PaymentHistoryPendingRefund,
     PaymentHistoryWebhook,
     PaymentHistoryWebhookResponse,
     PaymentReservation,
@@ -14,8 +16,10 @@ __all__ = [
     "Base",
     "Database",
     "DatabaseUnavailable",
+    "IdempotencyKey",
     "PaymentHistory",
     "PaymentHistoryCancel",
+    "PaymentHistoryPendingRefund",
     "PaymentHistoryWebhook",
     "PaymentHistoryWebhookResponse",
     "PaymentReservation",

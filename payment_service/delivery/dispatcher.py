@@ -323,7 +323,7 @@ def counts(runtime: Runtime) -> dict[str, Any]:
     from sqlalchemy import func
 
     row = PaymentHistoryWebhook
-    with runtime.database.transaction() as session:
+    with runtime.database.reading() as session:
         by_status = dict(
             session.execute(select(row.status, func.count()).group_by(row.status)).all()
         )

@@ -1,5 +1,6 @@
-"""Outbound HTTP to a gateway, with a timeout on every call and errors mapped once for all
-vendors (see `errors.py`)."""
+"""Outbound HTTP to a gateway, with an overall deadline on every call (connect and the whole
+answer: a gateway that trickles bytes ends at the deadline, not later) and errors mapped once
+for all vendors (see `errors.py`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import quote
 import requests
 
 from ..crypto import dumps, loads
+from ..deadlines import DeadlineSession
 from .errors import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable
 
 # Statuses whose meaning is the caller's concern and pass through unchanged.
@@ -24,7 +26,7 @@ class GatewayClient:
         self.vendor = vendor
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
-        self.session = requests.Session()
+        self.session = DeadlineSession()
 
     def call(
         self,
@@ -42,8 +44,8 @@ class GatewayClient:
             data = dumps(body).encode("utf-8")
         where = f"{method} {path}"
         try:
-            response = self.session.request(
-                method, self.base_url + path, data=data, headers=sent, timeout=self.timeout_s
+            response = self.session.request_within(
+                self.timeout_s, method, self.base_url + path, data=data, headers=sent
             )
         except requests.Timeout:
             raise GatewayTimeout(

@@ -105,3 +105,11 @@ def test_dotenv_file_is_read_and_real_environment_wins(tmp_path):
 def test_vendor_options_are_parsed_from_json():
     settings = load({"PAYMENT_VENDORS": '{"iamport": {"base_url": "http://x"}}'})
     assert settings.vendors == {"iamport": {"base_url": "http://x"}}
+
+
+def test_database_timeout_defaults_to_ten_seconds_and_must_be_positive():
+    assert load({}).database_timeout_s == 10.0
+    assert load({"PAYMENT_DATABASE_TIMEOUT_S": "2.5"}).database_timeout_s == 2.5
+    with pytest.raises(SettingsError) as caught:
+        load({"PAYMENT_DATABASE_TIMEOUT_S": "0"})
+    assert "PAYMENT_DATABASE_TIMEOUT_S" in str(caught.value)
