@@ -49,6 +49,31 @@ class BadRequest(ServiceError):
     status = 400
 
 
+class InvalidInput(BadRequest):
+    """A body that breaks its type: the original's (typia) validation body, naming the first
+    violation. Raised by the schemas, and by checks that need stored data (e.g. the decimal
+    places a payment's currency allows)."""
+
+    MESSAGE = "Request body data is not following the promised type."
+    _NO_VALUE: Any = object()
+
+    def __init__(self, path: str, expected: str, value: Any = _NO_VALUE):
+        super().__init__(self.MESSAGE)
+        self.path, self.expected, self.value = path, expected, value
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "path": self.path,
+            "reason": f"Error on typia.assert(): invalid type on {self.path}, "
+            f"expect to be {self.expected}",
+            "expected": self.expected,
+        }
+        if self.value is not self._NO_VALUE:
+            body["value"] = self.value
+        body["message"] = self.MESSAGE
+        return body
+
+
 class WrongPassword(ServiceError):
     status = 403
 

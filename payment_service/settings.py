@@ -16,6 +16,9 @@ from typing import Any
 from dotenv import dotenv_values
 
 from .crypto import Cipher, iv_problem, key_problem
+from .delivery.url_policy import SETTING as ALLOWED_NETWORKS_SETTING
+from .delivery.url_policy import AddressPolicy
+from .key_hygiene import key_problems
 from .keyrings import AtRestKeyring, WireKeyring
 
 MODES = ("local", "dev", "real")
@@ -69,6 +72,15 @@ class WebhookDelivery:
     lease_s: float = 120.0
     poll_s: float = 1.0
     signing_secret: str | None = None
+    host_concurrency: int | None = None
+    """Threads of one process that may deliver to one receiver (scheme://host:port) at once;
+    None: all but one of `workers`, so a slow receiver always leaves a thread to the others."""
+    allowed_networks: AddressPolicy = field(default_factory=lambda: AddressPolicy(allow_all=True))
+    """Where webhooks may go (PAYMENT_WEBHOOK_ALLOWED_NETWORKS, checked at connect time)."""
+
+    @property
+    def host_limit(self) -> int:
+        return self.host_concurrency or max(1, self.workers - 1)
 
     @property
     def signing_secrets(self) -> tuple[str, ...]:
@@ -95,6 +107,8 @@ class Settings:
     metrics: bool = True
     log_format: str = "text"
     idempotency_ttl_s: float = 86400.0
+    cors_origins: tuple[str, ...] = ("*",)
+    """Origins browsers may call from (PAYMENT_CORS_ORIGINS); `*` any, empty none."""
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -248,6 +262,42 @@ class _Reader:
                 self.problems.append(f"{name}: secret #{index + 1}: {error}")
         return raw
 
+    def key_hygiene(self, mode: str) -> None:
+        """`real` mode: no weak key or IV, and none used twice (all problems at once)."""
+        if mode != "real":
+            return
+        values = {
+            name: value
+            for table in PUBLISHED_KEYS
+            for name in (f"PAYMENT_{table}_ENCRYPTION_KEY", f"PAYMENT_{table}_ENCRYPTION_IV")
+            if (value := self.text(name)) is not None
+        }
+        self.problems.extend(key_problems(values))
+
+    def optional_positive_int(self, name: str) -> int | None:
+        return None if self.text(name) is None else self.positive_int(name, 1)
+
+    def allowed_networks(self, mode: str) -> AddressPolicy:
+        name = ALLOWED_NETWORKS_SETTING
+        try:
+            return AddressPolicy.parse(self.text(name), mode)
+        except ValueError as error:
+            self.problems.append(f"{name}: {error}")
+            return AddressPolicy.parse(None, mode)
+
+    def cors_origins(self, mode: str) -> tuple[str, ...]:
+        raw = self.text("PAYMENT_CORS_ORIGINS")
+        if raw is None:
+            return ("*",) if mode == "local" else ()
+        origins = tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
+        for origin in origins:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                self.problems.append(
+                    f"PAYMENT_CORS_ORIGINS: {origin!r} is not an origin (http(s)://host[:port]) "
+                    "nor *"
+                )
+        return origins
+
     def vendors(self) -> dict[str, dict[str, Any]]:
         raw = self.text("PAYMENT_VENDORS")
         if raw is None:
@@ -271,6 +321,7 @@ class _Reader:
             mode = "local"
         ciphers = {table: self.cipher(table, mode) for table in PUBLISHED_KEYS}
         previous = {t: self.previous_ciphers(t, mode, ciphers[t]) for t in PUBLISHED_KEYS}
+        self.key_hygiene(mode)
         default_db = f"sqlite:///{Path.cwd() / 'payment-service.sqlite3'}"
         port = self.parsed("PAYMENT_API_PORT", 37821, int, "a port number")
         if not 0 <= port <= 65535:
@@ -284,6 +335,8 @@ class _Reader:
             lease_s=self.seconds("PAYMENT_WEBHOOK_LEASE_S", WebhookDelivery.lease_s),
             poll_s=self.seconds("PAYMENT_WEBHOOK_POLL_S", WebhookDelivery.poll_s),
             signing_secret=self.signing_secrets(),
+            host_concurrency=self.optional_positive_int("PAYMENT_WEBHOOK_HOST_CONCURRENCY"),
+            allowed_networks=self.allowed_networks(mode),
         )
         log_format = self.text("PAYMENT_LOG_FORMAT", "text").lower()
         if log_format not in LOG_FORMATS:
@@ -309,6 +362,7 @@ class _Reader:
             "metrics": self.flag("PAYMENT_METRICS", True),
             "log_format": log_format,
             "idempotency_ttl_s": self.seconds("PAYMENT_IDEMPOTENCY_TTL_S", 86400.0),
+            "cors_origins": self.cors_origins(mode),
             "environ": dict(self.env),
         }
         known = {f.name for f in fields(Settings)}

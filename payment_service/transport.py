@@ -21,7 +21,7 @@ from flask import Request, Response, current_app, g
 from webargs.flaskparser import FlaskParser
 
 from .crypto import Cipher, DecryptionError, dumps, loads
-from .errors import BadRequest, ServiceError
+from .errors import BadRequest, InvalidInput, ServiceError
 from .keyrings import WireKeyring
 
 DECRYPT_FAILED = (
@@ -128,18 +128,12 @@ class TransportParser(FlaskParser):
         raise validation_error(schema, messages, error.data)
 
 
-def validation_error(schema: ma.Schema, messages: Any, data: Any) -> RawError:
+def validation_error(schema: ma.Schema, messages: Any, data: Any) -> InvalidInput:
     """The original's 400 for a body that breaks its type: the first violation only."""
     path, expected, value = first_violation(schema, messages, data, "$input")
-    body: dict[str, Any] = {
-        "path": path,
-        "reason": f"Error on typia.assert(): invalid type on {path}, expect to be {expected}",
-        "expected": expected,
-    }
-    if value is not _MISSING:
-        body["value"] = value
-    body["message"] = "Request body data is not following the promised type."
-    return RawError(400, body)
+    if value is _MISSING:
+        return InvalidInput(path, expected)
+    return InvalidInput(path, expected, value)
 
 
 def type_name(schema: ma.Schema) -> str:

@@ -44,14 +44,15 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
         documented = blp.doc(
             summary=f"Webhook from {vendor.code}",
             description=(
-                f"What {vendor.code} posts, as plain JSON. Answered 201 whether the event "
-                "changed a payment, changed nothing, concerned a payment this server does "
-                "not hold, or arrived while the payment was being re-fetched already (it is "
-                "then fetched once more; the `X-Webhook-Outcome` header says which); 400 for a "
-                "malformed body; 401 when the gateway signs its webhooks and the signature is "
-                "missing or wrong; 503 when this process is already re-fetching as many "
-                "payments as it allows (send it again later); the gateway's error status when "
-                "re-fetching the payment fails."
+                f"What {vendor.code} posts, as plain JSON. Answered 201 with the same empty "
+                "body and headers whether the event changed a payment, changed nothing, "
+                "concerned a payment this server does not hold, or arrived while the payment "
+                "was being re-fetched already (it is then fetched once more), so the route "
+                "tells no one which gateway uids are registered; 400 for a malformed body; 401 "
+                "when the gateway signs its webhooks and the signature is missing or wrong; 409 "
+                "while the payment is being registered; 503 when this process is already "
+                "re-fetching as many payments as it allows (send it again later); the gateway's "
+                "error status when re-fetching the payment fails."
             ),
             requestBody={
                 "required": True,
@@ -76,10 +77,10 @@ def _receiver(name: str, vendor: str) -> Callable[[], Response]:
         except Exception as error:
             count_inbound(vendor, _failure(error))
             raise
+        # The outcome (changed, unchanged, ignored, unknown) is counted and logged, never
+        # answered: saying "unknown" would let anyone probe which gateway uids this server holds.
         count_inbound(vendor, outcome.status)
-        response = Response(b"", status=201, content_type="application/json")
-        response.headers["X-Webhook-Outcome"] = outcome.status
-        return response
+        return Response(b"", status=201, content_type="application/json")
 
     receive.__name__ = f"receive_{name}"
     return receive
