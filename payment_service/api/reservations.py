@@ -10,6 +10,7 @@ from ..payments import reservations
 from ..payments.inputs import NewReservation, Source
 from ..transport import Blueprint
 from .context import runtime
+from .idempotency import idempotent
 from .passwords import THROTTLED, password_checked
 from .schemas import (
     AccessorSchema,
@@ -29,6 +30,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Reservations(MethodView):
+    @idempotent(blp, "POST /payments/reservations")
     @blp.encrypted_arguments(ReservationCreateSchema)
     @blp.encrypted_response(201, ReservationSchema)
     @blp.alt_response(409, description="The source or the vendor uid is already registered.")

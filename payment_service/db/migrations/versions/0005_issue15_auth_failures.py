@@ -1,7 +1,7 @@
 """failed password checks, counted per client to throttle guessers
 
-Revision ID: 0002_issue15
-Revises: 0001
+Revision ID: 0005_issue15
+Revises: 0004_issue17
 Create Date: 2026-11-30 11:30:00.000000
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import payment_service.db.types
 
 
-revision = '0002_issue15'
-down_revision = '0001'
+revision = '0005_issue15'
+down_revision = '0004_issue17'
 branch_labels = None
 depends_on = None
 
