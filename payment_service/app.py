@@ -71,6 +71,6 @@ def create_runtime(
     """The objects a server process works with, without the HTTP layer (CLI, dispatchers)."""
     return Runtime(
         settings=settings,
-        database=database or Database(settings.database_url),
+        database=database or Database(settings.database_url, settings.database_schema),
         vendors=VendorRegistry.from_settings(settings, plugins),
     )

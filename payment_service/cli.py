@@ -39,13 +39,14 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
-def prepare_database(settings: Settings) -> None:
-    """Reach the database and bring its schema up to date, or stop with a clear message."""
+def prepare_database(settings: Settings) -> str:
+    """Reach the database and bring its schema up to head (returned), or stop with a clear
+    message: unreachable, no migrations installed, or not at head afterwards."""
     from .db.migrate import upgrade
 
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, settings.database_schema)
     try:
-        upgrade(database)
+        return upgrade(database)
     except Unavailable as error:
         fail(error.message)
     finally:
@@ -66,8 +67,18 @@ def main() -> None:
     is_flag=True,
     help="Also start the fake gateways and point the vendor plugins at them.",
 )
-def serve(host: str | None, port: int | None, workers: int | None, with_fakes: bool) -> None:
+@click.option("--iamport-port", type=int, default=10851, show_default=True, help="With fakes.")
+@click.option("--toss-port", type=int, default=30771, show_default=True, help="With fakes.")
+def serve(
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    with_fakes: bool,
+    iamport_port: int,
+    toss_port: int,
+) -> None:
     """Run the API under gunicorn until SIGINT or SIGTERM."""
+    from .serving import FakePorts
     from .serving import serve as run
 
     settings = load_settings()
@@ -76,7 +87,8 @@ def serve(host: str | None, port: int | None, workers: int | None, with_fakes: b
     problem = port_problem(host, port)
     if problem:
         fail(problem)
-    run(settings, host=host, port=port, workers=workers or settings.workers, with_fakes=with_fakes)
+    fakes = FakePorts(iamport_port, toss_port) if with_fakes else None
+    run(settings, host=host, port=port, workers=workers or settings.workers, fakes=fakes)
 
 
 @main.command()
@@ -167,7 +179,7 @@ def _database(settings: Settings) -> Database:
     """The configured database, checked to be reachable and to have the schema."""
     from .db.migrate import current_revision
 
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, settings.database_schema)
     try:
         database.check()
     except Unavailable as error:
@@ -179,14 +191,9 @@ def _database(settings: Settings) -> Database:
 
 @main.command()
 def schema() -> None:
-    """Create or upgrade the database schema (idempotent)."""
-    from .db.migrate import current_revision
-
-    settings = load_settings()
-    prepare_database(settings)
-    database = Database(settings.database_url)
-    click.echo(f"schema is at revision {current_revision(database)}")
-    database.dispose()
+    """Create or upgrade the database schema (idempotent); non-zero unless it ends at head."""
+    revision = prepare_database(load_settings())
+    click.echo(f"schema is at revision {revision}")
 
 
 @main.command()

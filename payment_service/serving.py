@@ -37,26 +37,37 @@ class GunicornServer(BaseApplication):
         return create_app(self.settings)
 
 
-def serve(settings: Settings, *, host: str, port: int, workers: int, with_fakes: bool) -> None:
+@dataclasses.dataclass(frozen=True)
+class FakePorts:
+    """Where `serve --with-fakes` starts the fake gateways (the original's ports by default)."""
+
+    iamport: int = 10851
+    toss: int = 30771
+
+
+def serve(
+    settings: Settings, *, host: str, port: int, workers: int, fakes: FakePorts | None
+) -> None:
     from .cli import fail, prepare_database
 
     prepare_database(settings)
-    fakes: subprocess.Popen[bytes] | None = None
-    if with_fakes:
-        from .testing.fakes import IAMPORT_PORT, TOSS_PORT, vendor_options
+    fakes_process: subprocess.Popen[bytes] | None = None
+    if fakes is not None:
+        from .testing.fakes import vendor_options
 
         local = "127.0.0.1" if host in ("0.0.0.0", "") else host
-        fakes = start_fakes_process(local, f"http://{local}:{port}")
-        if fakes is None:
+        fakes_process = start_fakes_process(local, f"http://{local}:{port}", fakes)
+        if fakes_process is None:
             fail(
-                f"cannot start the fake gateways on ports {IAMPORT_PORT} and {TOSS_PORT} "
+                f"cannot start the fake gateways on ports {fakes.iamport} and {fakes.toss} "
                 "(is another `payment-service fakes` running?)"
             )
-        options = vendor_options(f"http://{local}:{IAMPORT_PORT}", f"http://{local}:{TOSS_PORT}")
+        iamport_url, toss_url = f"http://{local}:{fakes.iamport}", f"http://{local}:{fakes.toss}"
+        options = vendor_options(iamport_url, toss_url)
         settings = dataclasses.replace(settings, vendors={**settings.vendors, **options})
         click.echo(
-            f"fake iamport on http://{local}:{IAMPORT_PORT}, fake Toss Payments on "
-            f"http://{local}:{TOSS_PORT}; their webhooks go to this server"
+            f"fake iamport on {iamport_url}, fake Toss Payments on {toss_url}; "
+            "their webhooks go to this server"
         )
     options = {
         "bind": f"{host}:{port}",
@@ -73,26 +84,27 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, with_fakes:
     try:
         GunicornServer(settings, options).run()
     finally:
-        if fakes is not None:
-            fakes.terminate()
+        if fakes_process is not None:
+            fakes_process.terminate()
             try:
-                fakes.wait(timeout=10)
+                fakes_process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                fakes.kill()
+                fakes_process.kill()
 
 
-def start_fakes_process(host: str, webhook_base: str) -> subprocess.Popen[bytes] | None:
+def start_fakes_process(
+    host: str, webhook_base: str, ports: FakePorts
+) -> subprocess.Popen[bytes] | None:
     """Start `payment-service fakes` as a child process (never threads beside gunicorn's
     forking master) and wait until both ports answer; None if it could not start."""
-    from .testing.fakes import IAMPORT_PORT, TOSS_PORT
-
     command = [sys.executable, "-m", "payment_service.cli", "fakes", "--host", host]
+    command += ["--iamport-port", str(ports.iamport), "--toss-port", str(ports.toss)]
     process = subprocess.Popen([*command, "--webhook-base", webhook_base])
     deadline = time.monotonic() + FAKES_START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return None
-        if all(_listening(host, port) for port in (IAMPORT_PORT, TOSS_PORT)):
+        if all(_listening(host, port) for port in (ports.iamport, ports.toss)):
             return process
         time.sleep(0.1)
     process.kill()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -18,6 +19,7 @@ from dotenv import dotenv_values
 from .crypto import Cipher, iv_problem, key_problem
 
 MODES = ("local", "dev", "real")
+IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 # The values published with the original project (spec §3.2, §5.1) plus our own webhook-table
 # key. Anyone can read them, so they protect nothing: only `local` mode may use them.
@@ -81,6 +83,9 @@ class Settings:
     deliver_webhooks: bool = True
     internal_webhook_capacity: int = 100
     max_body_bytes: int = 1024 * 1024
+    database_schema: str = "public"
+    database_readonly_user: str | None = None
+    database_readonly_password: str | None = field(default=None, repr=False)
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -148,6 +153,16 @@ class _Reader:
             raise ValueError(raw)
 
         return self.parsed(name, default, parse, "true or false")
+
+    def identifier(self, name: str, default: str | None) -> str | None:
+        """A PostgreSQL name used unquoted in messages and quoted in SQL: kept to plain ones."""
+        value = self.text(name, default)
+        if value is not None and not IDENTIFIER.fullmatch(value):
+            self.problems.append(
+                f"{name}: must be 1-63 lowercase letters, digits or _, not starting with a digit "
+                f"(got {value!r})"
+            )
+        return value
 
     def cipher(self, table: str, mode: str) -> Cipher | None:
         names = (f"PAYMENT_{table}_ENCRYPTION_KEY", f"PAYMENT_{table}_ENCRYPTION_IV")
@@ -225,8 +240,15 @@ class _Reader:
                 "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100
             ),
             "max_body_bytes": self.positive_int("PAYMENT_MAX_BODY_BYTES", 1024 * 1024),
+            "database_schema": self.identifier("PAYMENT_DATABASE_SCHEMA", "public"),
+            "database_readonly_user": self.identifier("PAYMENT_DATABASE_READONLY_USER", None),
+            "database_readonly_password": self.text("PAYMENT_DATABASE_READONLY_PASSWORD"),
             "environ": dict(self.env),
         }
+        if values["database_readonly_user"] and not values["database_readonly_password"]:
+            self.problems.append(
+                "PAYMENT_DATABASE_READONLY_PASSWORD: required with PAYMENT_DATABASE_READONLY_USER"
+            )
         known = {f.name for f in fields(Settings)}
         for name in overrides:
             if name not in known:

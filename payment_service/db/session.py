@@ -55,10 +55,33 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+def use_schema(engine: Engine, schema: str) -> None:
+    """Make every PostgreSQL connection of `engine` work in `schema` (PAYMENT_DATABASE_SCHEMA).
+
+    Through the search_path rather than SQLAlchemy's schema translation, so that Alembic, its
+    version table and every raw statement land in the same namespace as the models' tables.
+    """
+    statement = f'SET SESSION search_path TO "{schema}"'
+
+    @event.listens_for(engine, "connect", insert=True)
+    def _search_path(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # a SET outside any transaction, kept for the session
+        cursor = dbapi_connection.cursor()
+        cursor.execute(statement)
+        cursor.close()
+        dbapi_connection.autocommit = autocommit
+
+
 class Database:
-    def __init__(self, url: str):
+    """`schema` is the PostgreSQL namespace of the tables (None: the server's search_path)."""
+
+    def __init__(self, url: str, schema: str | None = None):
         self.url = url
         self.engine = make_engine(url)
+        self.schema = schema if self.engine.dialect.name == "postgresql" else None
+        if self.schema is not None:
+            use_schema(self.engine, self.schema)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -81,6 +104,18 @@ class Database:
             raise DatabaseUnavailable(
                 f"cannot connect to the database {_redacted(self.url)}: {reason}"
             ) from None
+
+    def ensure_schema(self) -> None:
+        """Create the schema namespace when missing (`setup-db` normally has made it)."""
+        if self.schema is None:
+            return
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": self.schema}
+            ).first()
+            if found is None:
+                connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+                connection.commit()
 
     def dispose(self) -> None:
         self.engine.dispose()

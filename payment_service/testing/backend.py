@@ -79,7 +79,7 @@ class PaymentBackend(Lifecycle):
             **self.environ,
         }
         settings = Settings.load(environ=environ, env_file=None)
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, settings.database_schema)
         upgrade(database)
         self.app = create_app(settings, database=database, plugins=self.plugins)
         self._server = ServerThread(self.app, self.host, self.port).start()

@@ -37,8 +37,8 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 30) ->
         try:
             if requests.get(f"{url}/monitors/health", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or the worker still booting on a loaded machine
         time.sleep(0.2)
     raise AssertionError("server did not become healthy")
 
