@@ -196,6 +196,35 @@ def schema() -> None:
     click.echo(f"schema is at revision {revision}")
 
 
+@main.command("setup-db")
+@click.option(
+    "--admin-url",
+    required=True,
+    metavar="URL",
+    help="A PostgreSQL role that may create roles and databases, e.g. "
+    "postgresql+psycopg://postgres:…@host:5432/postgres.",
+)
+def setup_db(admin_url: str) -> None:
+    """Create the database of PAYMENT_DATABASE_URL, its owner role, the schema
+    PAYMENT_DATABASE_SCHEMA and the optional read-only role, then migrate to head.
+
+    PostgreSQL only. Idempotent: what exists is kept (passwords included).
+    """
+    from .db.setup import Target, setup_database
+
+    settings = load_settings()
+    target = Target(
+        database_url=settings.database_url,
+        schema=settings.database_schema,
+        readonly_user=settings.database_readonly_user,
+        readonly_password=settings.database_readonly_password,
+    )
+    try:
+        setup_database(admin_url, target, say=click.echo)
+    except Unavailable as error:
+        fail(error.message)
+
+
 @main.command()
 def openapi() -> None:
     """Print the OpenAPI document (JSON) of this server with its installed plugins.
