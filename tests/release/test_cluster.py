@@ -142,7 +142,7 @@ def pay_by_toss_card(toss: str, order_id: str, amount: int) -> str:
         },
         timeout=10,
     )
-    assert popup.status_code == 200, popup.text
+    assert popup.ok, popup.text
     return popup.json()["paymentKey"]
 
 
