@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import Unavailable
@@ -114,8 +114,15 @@ class Database:
                 text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": self.schema}
             ).first()
             if found is None:
-                connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
-                connection.commit()
+                try:
+                    connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+                    connection.commit()
+                except DBAPIError as error:
+                    reason = str(error.orig or error).strip().splitlines()[0]
+                    raise DatabaseUnavailable(
+                        f"the schema {self.schema} does not exist and cannot be created "
+                        f"({reason}): run `payment-service setup-db` with an administrator's URL"
+                    ) from None
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -223,3 +223,25 @@ def test_an_admin_without_the_privileges_gets_the_servers_reason(names: Names):
     assert result.returncode == 1
     assert result.stderr.startswith(f"payment-service: setting up {names.database} failed: ")
     assert "permission denied to create role" in result.stderr
+
+
+def test_schema_names_a_missing_namespace_it_may_not_create(names: Names):
+    assert setup_db(names).returncode == 0
+    reader = make_url(names.owner_url).set(username=names.reader, password="reader-secret")
+    env = names.env(
+        PAYMENT_DATABASE_URL=reader.render_as_string(hide_password=False),
+        PAYMENT_DATABASE_SCHEMA="elsewhere",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "payment_service.cli", "schema"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "payment-service: the schema elsewhere does not exist and cannot be created "
+        "(permission denied for database"
+    )
+    assert "run `payment-service setup-db`" in result.stderr
