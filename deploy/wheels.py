@@ -1,4 +1,4 @@
-"""Build the three distributions from this checkout and install them into a venv of their own.
+"""Build the service and plugin distributions from this checkout; install them into a venv.
 
     python deploy/wheels.py VENV [--dist DIR]
 
@@ -17,7 +17,8 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DISTRIBUTIONS = (ROOT, ROOT / "plugins" / "iamport", ROOT / "plugins" / "toss")
+# The service, then every vendor plugin distribution under plugins/.
+DISTRIBUTIONS = (ROOT, *sorted(path.parent for path in (ROOT / "plugins").glob("*/setup.cfg")))
 
 
 def build(outdir: Path, python: str = sys.executable) -> list[Path]:

@@ -11,6 +11,7 @@ from flask_smorest import Api
 from . import __version__, http
 from .api.openapi import DocumentedApi, spec_kwargs
 from .db import Database
+from .observability import instrument
 from .runtime import Runtime
 from .settings import Settings
 from .vendors import VendorRegistry
@@ -44,6 +45,8 @@ def create_app(
     )
     runtime = create_runtime(settings, database=database, plugins=plugins)
     app.extensions["payment_service"] = runtime
+    # First, so that its hooks run around all others (request id, access line, metrics).
+    instrument.install(app, runtime)
 
     from .api import docs, histories, internal, monitors, reservations, webhooks
 
@@ -55,6 +58,14 @@ def create_app(
     api.register_blueprint(webhooks.blueprint(runtime.vendors))
     if settings.internal_webhook_enabled:
         api.register_blueprint(internal.blp)
+    if settings.metrics:
+        from .api import metrics
+
+        api.register_blueprint(metrics.blp)
+
+    from .housekeeping import Housekeeper
+
+    runtime.closers.append(Housekeeper(runtime).start().stop)
 
     if settings.deliver_webhooks if deliver_webhooks is None else deliver_webhooks:
         from .delivery.dispatcher import Dispatcher
@@ -62,6 +73,11 @@ def create_app(
         dispatcher = Dispatcher(runtime).start()
         runtime.outbox_written = dispatcher.wake
         runtime.closers.append(dispatcher.stop)
+        # Refunds whose gateway call timed out are settled from the gateway's truth.
+        from .payments.refunds import Settler
+
+        settler = Settler(runtime, interval_s=5 * settings.webhooks.poll_s).start()
+        runtime.closers.append(settler.stop)
     return app
 
 
@@ -71,6 +87,9 @@ def create_runtime(
     """The objects a server process works with, without the HTTP layer (CLI, dispatchers)."""
     return Runtime(
         settings=settings,
-        database=database or Database(settings.database_url, settings.database_schema),
+        database=database
+        or Database(
+            settings.database_url, settings.database_schema, timeout_s=settings.database_timeout_s
+        ),
         vendors=VendorRegistry.from_settings(settings, plugins),
     )

@@ -10,15 +10,31 @@ from http import HTTPStatus
 from typing import Any
 
 
+def is_final_status(status: int) -> bool:
+    """Whether an answer with this status settles a request for good: 2xx, and the 4xx
+    refusals, but not the 4xx that mean "not now" (408, 409 in progress, 429 throttled)."""
+    return 200 <= status < 300 or (400 <= status < 500 and status not in (408, 409, 429))
+
+
 class ServiceError(Exception):
     status: int = 500
 
-    def __init__(self, message: str, *, status: int | None = None, **extra: Any):
+    def __init__(
+        self, message: str, *, status: int | None = None, final: bool | None = None, **extra: Any
+    ):
         super().__init__(message)
         self.message = message
         if status is not None:
             self.status = status
+        self._final = final
         self.extra = extra
+
+    @property
+    def final(self) -> bool:
+        """Whether this answer is the request's outcome for good, so that a retry with the same
+        idempotency key gets it again: refusals are; a 5xx is not (the outcome is unknown)
+        unless it says otherwise, like a payment cancelled because it could not be recorded."""
+        return is_final_status(self.status) if self._final is None else self._final
 
     def body(self) -> dict[str, Any]:
         return {
@@ -28,9 +44,38 @@ class ServiceError(Exception):
             **self.extra,
         }
 
+    def headers(self) -> dict[str, str]:
+        """Response headers the error needs besides its body."""
+        return {}
+
 
 class BadRequest(ServiceError):
     status = 400
+
+
+class InvalidInput(BadRequest):
+    """A body that breaks its type: the original's (typia) validation body, naming the first
+    violation. Raised by the schemas, and by checks that need stored data (e.g. the decimal
+    places a payment's currency allows)."""
+
+    MESSAGE = "Request body data is not following the promised type."
+    _NO_VALUE: Any = object()
+
+    def __init__(self, path: str, expected: str, value: Any = _NO_VALUE):
+        super().__init__(self.MESSAGE)
+        self.path, self.expected, self.value = path, expected, value
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "path": self.path,
+            "reason": f"Error on typia.assert(): invalid type on {self.path}, "
+            f"expect to be {self.expected}",
+            "expected": self.expected,
+        }
+        if self.value is not self._NO_VALUE:
+            body["value"] = self.value
+        body["message"] = self.MESSAGE
+        return body
 
 
 class WrongPassword(ServiceError):
@@ -50,6 +95,21 @@ class Conflict(ServiceError):
 
 class Unprocessable(ServiceError):
     status = 422
+
+
+class TooManyFailures(ServiceError):
+    """A client failed too many password checks lately; it is refused before any bcrypt runs."""
+
+    status = 429
+
+    def __init__(self, retry_after_s: int):
+        super().__init__(
+            f"Too many failed password checks from this address; retry in {retry_after_s} seconds."
+        )
+        self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class Unavailable(ServiceError):

@@ -9,9 +9,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 from .db import Database
+from .payments.idempotency import Keys as IdempotencyKeys
+from .security.passwords import PasswordGuard
 from .settings import Settings
 from .vendors import VendorRegistry
 
@@ -31,6 +34,24 @@ class Runtime:
     outbox_written: Callable[[], None] = lambda: None
     """Called after a transaction that wrote outbox rows commits (wakes the dispatcher)."""
     closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @cached_property
+    def idempotency(self) -> IdempotencyKeys:
+        settings = self.settings
+        # A key's lease outlives the longest request: a few gateway calls, each bounded by
+        # the vendor timeout. A crashed holder's key is free again once the lease runs out.
+        lease = max(60.0, 6 * settings.vendor_timeout_s)
+        return IdempotencyKeys(
+            self.database,
+            settings.keys.idempotency,
+            ttl=timedelta(seconds=settings.idempotency_ttl_s),
+            lease=timedelta(seconds=lease),
+        )
+
+    @cached_property
+    def passwords(self) -> PasswordGuard:
+        """The verified-credential cache and failure throttle (reads `clock` at each use)."""
+        return PasswordGuard(self.settings, self.database, lambda: self.clock())
 
     def close(self) -> None:
         """Stop background work and release connections (tests, embedded servers)."""

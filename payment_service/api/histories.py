@@ -10,6 +10,8 @@ from ..payments import histories
 from ..payments.inputs import NewCancel, NewHistory, Source
 from ..transport import Blueprint
 from .context import runtime
+from .idempotency import current_attempt, idempotent, resumed
+from .passwords import THROTTLED, password_checked
 from .schemas import (
     AccessorSchema,
     CancelCreateSchema,
@@ -29,6 +31,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Histories(MethodView):
+    @idempotent(blp, "POST /payments/histories")
     @blp.encrypted_arguments(HistoryCreateSchema)
     @blp.encrypted_response(201, HistorySchema, "The payment, approved and stored.")
     @blp.alt_response(409, description="The source or the vendor uid is already registered.")
@@ -39,7 +42,7 @@ class Histories(MethodView):
         The server approves it at the gateway for exactly `price` and the order `source.id`;
         a payment that does not match is refused, and cancelled if it was already paid.
         """
-        return histories.create(runtime(), new)
+        return histories.create(runtime(), new, resume=resumed())
 
 
 @blp.route("/get")
@@ -48,6 +51,8 @@ class HistoryBySource(MethodView):
     @blp.encrypted_response(200, HistorySchema)
     @blp.alt_response(403, description="Wrong password.")
     @blp.alt_response(404, description="No such payment.")
+    @blp.alt_response(429, description=THROTTLED)
+    @password_checked
     def patch(self, accessor: tuple[Source, str]) -> dict[str, Any]:
         """Look up a payment by its source and password (R4)."""
         source, password = accessor
@@ -56,12 +61,15 @@ class HistoryBySource(MethodView):
 
 @blp.route("/cancel")
 class HistoryCancel(MethodView):
+    @idempotent(blp, "PUT /payments/histories/cancel")
     @blp.encrypted_arguments(CancelCreateSchema)
     @blp.encrypted_response(200, HistorySchema, "The payment after the refund.")
     @blp.alt_response(422, description="More than the refundable remainder, or refused.")
+    @blp.alt_response(429, description=THROTTLED)
+    @password_checked
     def put(self, request: NewCancel) -> dict[str, Any]:
         """Refund all or part of a payment (R7)."""
-        return histories.cancel(runtime(), request)
+        return histories.cancel(runtime(), request, current_attempt())
 
 
 @blp.route("/<id>")
@@ -70,6 +78,8 @@ class HistoryById(MethodView):
     @blp.encrypted_response(200, HistorySchema)
     @blp.alt_response(403, description="Wrong password.")
     @blp.alt_response(404, description="No such payment.")
+    @blp.alt_response(429, description=THROTTLED)
+    @password_checked
     def patch(self, body: dict[str, str], id: str) -> dict[str, Any]:
         """Look up a payment by its id and password (R5)."""
         return histories.get_by_id(runtime(), require_uuid(id), body["password"])

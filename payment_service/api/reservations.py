@@ -10,6 +10,8 @@ from ..payments import reservations
 from ..payments.inputs import NewReservation, Source
 from ..transport import Blueprint
 from .context import runtime
+from .idempotency import idempotent
+from .passwords import THROTTLED, password_checked
 from .schemas import (
     AccessorSchema,
     PasswordSchema,
@@ -28,6 +30,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Reservations(MethodView):
+    @idempotent(blp, "POST /payments/reservations")
     @blp.encrypted_arguments(ReservationCreateSchema)
     @blp.encrypted_response(201, ReservationSchema)
     @blp.alt_response(409, description="The source or the vendor uid is already registered.")
@@ -42,6 +45,8 @@ class ReservationBySource(MethodView):
     @blp.encrypted_response(200, ReservationSchema)
     @blp.alt_response(403, description="Wrong password.")
     @blp.alt_response(404, description="No such reservation.")
+    @blp.alt_response(429, description=THROTTLED)
+    @password_checked
     def patch(self, accessor: tuple[Source, str]) -> dict[str, Any]:
         """Look up a reservation by its source and password (R8)."""
         source, password = accessor
@@ -54,6 +59,8 @@ class ReservationById(MethodView):
     @blp.encrypted_response(200, ReservationSchema)
     @blp.alt_response(403, description="Wrong password.")
     @blp.alt_response(404, description="No such reservation.")
+    @blp.alt_response(429, description=THROTTLED)
+    @password_checked
     def patch(self, body: dict[str, str], id: str) -> dict[str, Any]:
         """Look up a reservation by its id and password (R9)."""
         return reservations.get_by_id(runtime(), require_uuid(id), body["password"])

@@ -28,6 +28,10 @@ class PaymentClient:
             and reuses its connections across calls.
         headers: extra headers sent with every request (e.g. for a gateway in front of
             the server).
+        max_retries: how many times a write (create, cancel, reservation) is retried after
+            a network error, a 502/503/504, or 409 "still in progress", with exponential
+            backoff and jitter. Every write carries an ``Idempotency-Key`` that the retries
+            reuse, so the server performs it at most once. 0 turns retries off.
 
     Route groups: `histories`, `reservations`, `monitors`. Use the client as a context
     manager, or call `close` when done. A `requests.Session` is not guaranteed to be
@@ -43,9 +47,16 @@ class PaymentClient:
         timeout: Timeout = 10.0,
         session: requests.Session | None = None,
         headers: Mapping[str, str] | None = None,
+        max_retries: int = 2,
     ):
         self.connection = Connection(
-            host, key, iv, timeout=timeout, session=session, headers=headers
+            host,
+            key,
+            iv,
+            timeout=timeout,
+            session=session,
+            headers=headers,
+            max_retries=max_retries,
         )
         self.histories = Histories(self.connection)
         self.reservations = Reservations(self.connection)

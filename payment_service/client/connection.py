@@ -6,6 +6,9 @@ input and answer the same way; errors come back as plain JSON and are never decr
 
 from __future__ import annotations
 
+import random
+import time
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -14,7 +17,9 @@ import requests
 
 from ..crypto import Cipher, DecryptionError
 from .errors import (
+    Conflict,
     InvalidResponse,
+    PaymentError,
     TransportError,
     TransportTimeout,
     error_from_response,
@@ -25,7 +30,33 @@ Timeout = float | tuple[float, float]
 """Seconds: one number for both connecting and reading, or ``(connect, read)``."""
 
 USER_AGENT = "payment-service-python-sdk/0.1"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+# Retries of a write back off exponentially from this delay, up to the cap (seconds).
+RETRY_BASE_S = 0.5
+RETRY_MAX_S = 8.0
 _NO_BODY: Any = object()
+
+
+def new_idempotency_key() -> str:
+    """A fresh key for one write operation (a random UUID, as the IETF draft suggests)."""
+    return str(uuid.uuid4())
+
+
+def is_retryable(error: Exception) -> bool:
+    """Whether a write sent with an idempotency key may be sent again with the same key.
+
+    No answer (the request may or may not have arrived), a gateway failure or timeout (the
+    server kept no final answer), or 409 with ``Retry-After`` (the first attempt still runs).
+    The key guarantees the server does the work at most once whichever happened.
+    """
+    if isinstance(error, TransportError):
+        return True
+    if isinstance(error, PaymentError) and error.headers.get(REPLAYED_HEADER) == "true":
+        return False  # the server's final answer to this key: asking again changes nothing
+    if isinstance(error, Conflict):
+        return "retry-after" in error.headers
+    return isinstance(error, PaymentError) and error.status in (502, 503, 504)
 
 
 class Connection:
@@ -43,7 +74,11 @@ class Connection:
         timeout: Timeout = 10.0,
         session: requests.Session | None = None,
         headers: Mapping[str, str] | None = None,
+        max_retries: int = 2,
     ):
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+        self.max_retries = max_retries
         if not host.startswith(("http://", "https://")):
             raise ValueError(f"host must be an http:// or https:// URL, got {host!r}")
         self.host = host.rstrip("/")
@@ -66,9 +101,17 @@ class Connection:
         *,
         status: int,
         body: Any = _NO_BODY,
+        idempotency_key: str | None = None,
     ) -> T:
-        """Send `body` encrypted (when given), decrypt the answer and `parse` its JSON."""
-        response = self.send(method, path, status=status, body=body)
+        """Send `body` encrypted (when given), decrypt the answer and `parse` its JSON.
+
+        With an `idempotency_key` (write routes), a failure that `is_retryable` is retried up
+        to `max_retries` times with the same key, after a backoff with jitter.
+        """
+        if idempotency_key is None:
+            response = self.send(method, path, status=status, body=body)
+        else:
+            response = self._send_idempotent(method, path, status, body, idempotency_key)
         try:
             value = self.cipher.decrypt_json(response.content)
         except DecryptionError:
@@ -86,15 +129,35 @@ class Connection:
                 text=response.text,
             ) from None
 
+    def _send_idempotent(
+        self, method: str, path: str, status: int, body: Any, key: str
+    ) -> requests.Response:
+        headers = {IDEMPOTENCY_HEADER: key}
+        attempt = 0
+        while True:
+            try:
+                return self.send(method, path, status=status, body=body, headers=headers)
+            except (PaymentError, TransportError) as error:
+                if attempt >= self.max_retries or not is_retryable(error):
+                    raise
+                time.sleep(_backoff(attempt, error))
+                attempt += 1
+
     def send(
-        self, method: str, path: str, *, status: int, body: Any = _NO_BODY
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int,
+        body: Any = _NO_BODY,
+        headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send one request and return the response when its status means success.
 
         Raises `PaymentError` (by status) for error answers and `TransportError` when no
         answer arrives.
         """
-        headers = dict(self.headers)
+        headers = {**self.headers, **(headers or {})}
         data: bytes | None = None
         if body is not _NO_BODY:
             # The server checks the media type token exactly (spec §1.2).
@@ -125,6 +188,16 @@ class Connection:
                 headers=response.headers,
             )
         return response
+
+
+def _backoff(attempt: int, error: Exception) -> float:
+    """Seconds before retry number `attempt` + 1: exponential, with jitter so that clients
+    failed by one incident do not all come back at once; at least what Retry-After asks."""
+    delay = min(RETRY_BASE_S * 2**attempt, RETRY_MAX_S) * random.uniform(0.5, 1.0)
+    asked = getattr(error, "headers", {}).get("retry-after", "")
+    if asked.isdigit():
+        delay = max(delay, min(float(asked), RETRY_MAX_S))
+    return delay
 
 
 def path_id(value: object) -> str:

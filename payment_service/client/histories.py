@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from .connection import Connection, path_id
+from .connection import Connection, new_idempotency_key, path_id
 from .models import (
     AccountInput,
     Amount,
@@ -32,6 +32,7 @@ class Histories:
         price: Amount,
         password: str,
         webhook_url: str,
+        idempotency_key: str | None = None,
     ) -> PaymentHistory:
         """Register a payment the customer made at the gateway (R6, ``POST /payments/histories``).
 
@@ -41,9 +42,12 @@ class Histories:
         is posted to `webhook_url` (see `decode_webhook`). `password` protects the record: it
         is needed to read or cancel it.
 
-        Raises `Conflict` when `source` or the gateway uid is already registered. After a
-        `TransportError` or `ServerError` the payment may or may not be registered: call
-        `get` with the same source before retrying.
+        Raises `Conflict` when `source` or the gateway uid is already registered.
+
+        The call is sent with an ``Idempotency-Key`` (`idempotency_key`, or a fresh one) and
+        retried with it on network errors and gateway failures (see `PaymentClient`), so it
+        never registers twice. If it still fails with a `TransportError` or `ServerError`,
+        call it again with the same `idempotency_key` to finish the job safely.
         """
         body = {
             "vendor": vendor_input(vendor),
@@ -53,7 +57,12 @@ class Histories:
             "webhook_url": webhook_url,
         }
         return self._connection.call(
-            "POST", "/payments/histories", PaymentHistory.from_dict, status=201, body=body
+            "POST",
+            "/payments/histories",
+            PaymentHistory.from_dict,
+            status=201,
+            body=body,
+            idempotency_key=idempotency_key or new_idempotency_key(),
         )
 
     def get(self, *, source: SourceInput, password: str) -> PaymentHistory:
@@ -87,6 +96,7 @@ class Histories:
         price: Amount,
         reason: str,
         account: AccountInput | None = None,
+        idempotency_key: str | None = None,
     ) -> PaymentHistory:
         """Refund `price` of the payment of `source` (R7, ``PUT /payments/histories/cancel``).
 
@@ -96,9 +106,11 @@ class Histories:
         ``cancelled_at`` updated).
 
         Raises `NotFound`, `Forbidden`, and `Unprocessable` (or the gateway's own status) when
-        the gateway refuses, e.g. a refund larger than what remains. After a
-        `TransportError` or `ServerError` the refund may have happened: re-read with `get`
-        and compare ``refund`` before retrying.
+        the gateway refuses, e.g. a refund larger than what remains.
+
+        Like `create`, the call carries an ``Idempotency-Key`` and is retried safely: a refund
+        is never made twice. After a final `TransportError` or `ServerError`, call it again
+        with the same `idempotency_key` (a new key would mean a new refund).
         """
         body = {
             "source": source_input(source),
@@ -109,5 +121,10 @@ class Histories:
             "account": account_input(account),
         }
         return self._connection.call(
-            "PUT", "/payments/histories/cancel", PaymentHistory.from_dict, status=200, body=body
+            "PUT",
+            "/payments/histories/cancel",
+            PaymentHistory.from_dict,
+            status=200,
+            body=body,
+            idempotency_key=idempotency_key or new_idempotency_key(),
         )

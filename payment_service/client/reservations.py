@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from .connection import Connection, path_id
+from .connection import Connection, new_idempotency_key, path_id
 from .models import PaymentReservation, SourceInput, VendorInput, source_input, vendor_input
 
 
@@ -15,7 +15,13 @@ class Reservations:
         self._connection = connection
 
     def create(
-        self, *, vendor: VendorInput, source: SourceInput, title: str, password: str
+        self,
+        *,
+        vendor: VendorInput,
+        source: SourceInput,
+        title: str,
+        password: str,
+        idempotency_key: str | None = None,
     ) -> PaymentReservation:
         """Register a card saved at the gateway (R10, ``POST /payments/reservations``).
 
@@ -23,7 +29,8 @@ class Reservations:
         id for both it and ``source.id``). Toss: ``vendor.uid`` is the billing key and
         ``source.id`` must be the ``customerKey`` it was issued for.
 
-        Raises `Conflict` when `source` or the gateway uid is already registered.
+        Raises `Conflict` when `source` or the gateway uid is already registered. Sent with an
+        ``Idempotency-Key`` and retried safely, like `Histories.create`.
         """
         body = {
             "vendor": vendor_input(vendor),
@@ -32,7 +39,12 @@ class Reservations:
             "password": password,
         }
         return self._connection.call(
-            "POST", "/payments/reservations", PaymentReservation.from_dict, status=201, body=body
+            "POST",
+            "/payments/reservations",
+            PaymentReservation.from_dict,
+            status=201,
+            body=body,
+            idempotency_key=idempotency_key or new_idempotency_key(),
         )
 
     def get(self, *, source: SourceInput, password: str) -> PaymentReservation:

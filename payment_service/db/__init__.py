@@ -1,9 +1,12 @@
 """Storage: models, sessions and migrations. Only this package writes SQL."""
 
 from .models import (
+    AuthFailure,
     Base,
+    IdempotencyKey,
     PaymentHistory,
     PaymentHistoryCancel,
+    PaymentHistoryPendingRefund,
     PaymentHistoryWebhook,
     PaymentHistoryWebhookResponse,
     PaymentReservation,
@@ -11,11 +14,14 @@ from .models import (
 from .session import Database, DatabaseUnavailable
 
 __all__ = [
+    "AuthFailure",
     "Base",
     "Database",
     "DatabaseUnavailable",
+    "IdempotencyKey",
     "PaymentHistory",
     "PaymentHistoryCancel",
+    "PaymentHistoryPendingRefund",
     "PaymentHistoryWebhook",
     "PaymentHistoryWebhookResponse",
     "PaymentReservation",

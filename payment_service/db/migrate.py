@@ -13,10 +13,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import inspect
+from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy.pool import NullPool
 
 from ..errors import Unavailable
-from .session import Database
+from .session import Database, use_schema
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,11 +26,13 @@ class MigrationError(Unavailable):
     """The schema cannot be brought to head; the message says why and what to do."""
 
 
-def alembic_config(database: Database, migrations: Path = MIGRATIONS) -> Config:
+def alembic_config(
+    database: Database, engine: Engine | None = None, migrations: Path = MIGRATIONS
+) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations))
     config.set_main_option("path_separator", "os")
-    config.attributes["engine"] = database.engine
+    config.attributes["engine"] = engine or database.engine
     return config
 
 
@@ -59,14 +62,28 @@ def upgrade(database: Database, revision: str = "head", migrations: Path = MIGRA
     target = head_revision(migrations) if revision == "head" else revision
     database.check()
     database.ensure_schema()
+    engine: Engine | None = None
+    if database.dialect == "postgresql":
+        # A schema change may rightly take longer than a request's statement timeout:
+        # migrations get connections of their own, with only the connect timeout.
+        engine = create_engine(
+            database.url,
+            poolclass=NullPool,
+            connect_args={"connect_timeout": max(2, int(database.timeout_s + 0.999))},
+        )
+        if database.schema is not None:
+            use_schema(engine, database.schema)
     try:
-        command.upgrade(alembic_config(database, migrations), revision)
+        command.upgrade(alembic_config(database, engine, migrations), revision)
     except CommandError as error:
         found = current_revision(database)
         raise MigrationError(
             f"cannot upgrade the database (at revision {found}) to {target}: {error}. "
             "Was it migrated by a newer payment-service?"
         ) from None
+    finally:
+        if engine is not None:
+            engine.dispose()
     reached = current_revision(database)
     if reached != target:
         raise MigrationError(

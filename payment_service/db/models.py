@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from .types import Money, UTCDateTime
@@ -83,11 +83,19 @@ class PaymentHistory(SourcedRecord, Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Single flight of inbound gateway webhooks: the process re-fetching this payment holds
+    # the lease; an event arriving meanwhile only sets `sync_requested_at`, and the holder
+    # fetches once more before letting go.
+    sync_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sync_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     cancels: Mapped[list[PaymentHistoryCancel]] = relationship(
         order_by="(PaymentHistoryCancel.created_at, PaymentHistoryCancel.sequence)",
         cascade="all, delete-orphan",
         passive_deletes=True,
+    )
+    pending_refunds: Mapped[list[PaymentHistoryPendingRefund]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
     )
 
 
@@ -107,6 +115,27 @@ class PaymentHistoryCancel(Base):
     reason: Mapped[str] = mapped_column(Text)
     data: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PaymentHistoryPendingRefund(Base):
+    """A refund asked of the gateway whose outcome is not recorded yet.
+
+    Reserved (in the transaction that checks the refundable remainder) before the gateway is
+    called, so concurrent refunds can never add up to more than the price; deleted when the
+    outcome is recorded or known to have failed. Once `expires_at` has passed (the call timed
+    out, or its process died) the outcome is unknown: it is settled by re-fetching the payment
+    from the gateway, never guessed.
+    """
+
+    __tablename__ = "payment_history_pending_refunds"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    payment_history_id: Mapped[str] = mapped_column(
+        Id, ForeignKey("payment_histories.id", ondelete="CASCADE"), index=True
+    )
+    amount: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class PaymentHistoryWebhook(Base):
@@ -139,6 +168,8 @@ class PaymentHistoryWebhook(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    """The id of the request that caused the change: sent as `X-Request-Id` with the webhook."""
 
     responses: Mapped[list[PaymentHistoryWebhookResponse]] = relationship(
         order_by="PaymentHistoryWebhookResponse.created_at",
@@ -161,3 +192,43 @@ class PaymentHistoryWebhookResponse(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IdempotencyKey(Base):
+    """One `Idempotency-Key` of one route: who holds it now, and the final answer once known.
+
+    `status` stays NULL while the first request runs (`locked_until` is its lease) or after it
+    ended with an unknown outcome (`unknown` set, lease released): a retry with the same key
+    then takes the row over and finishes the job. A final answer is kept until `expires_at`.
+    """
+
+    __tablename__ = "payment_idempotency_keys"
+    __table_args__ = (UniqueConstraint("route", "key"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    route: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(36))
+    locked_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    unknown: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    context: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AuthFailure(Base):
+    """One failed password check (wrong password or unknown record) by one client address.
+
+    Rows live for one throttling window: every server process counts a client's recent rows
+    before spending bcrypt on it, so an attacker spread over processes is counted once.
+    """
+
+    __tablename__ = "payment_auth_failures"
+    __table_args__ = (Index("payment_auth_failures_client_failed_at_idx", "client", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

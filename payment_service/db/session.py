@@ -1,58 +1,246 @@
-"""Engine and transactions. Every unit of work runs in `Database.transaction()`.
+"""Engine and transactions: `Database.transaction()` writes, `Database.reading()` only reads.
 
-On SQLite each transaction starts with BEGIN IMMEDIATE: writers queue on the database lock
-instead of failing half way, which is SQLite's equivalent of the row locks PostgreSQL takes
-with SELECT ... FOR UPDATE.
+Nothing here ever waits on the database without a bound:
+
+* SQLite runs in WAL mode, so readers never block the writer nor each other. Read units of
+  work begin with a plain (deferred) BEGIN; only writing ones take the write lock at once with
+  BEGIN IMMEDIATE (so writers queue on the lock instead of failing half way, SQLite's
+  equivalent of PostgreSQL's row locks). A writer waits at most the busy timeout for the lock.
+* PostgreSQL gets a connect timeout, a server-side statement timeout, a pool-checkout timeout
+  and, because a server that stops answering (a dead host, a blackholed network) never trips
+  a server-side timeout, a client-side watchdog: a unit of work that outlives its deadline has
+  its connection's socket shut down, which ends whatever the driver was waiting for.
+* Every database failure leaves as `DatabaseUnavailable` (503, without the URL), and the pool
+  replaces broken connections, so the service recovers on its own when the database returns.
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..deadlines import shut_down
 from ..errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 10.0
+# Execution option that marks a unit of work as read-only (SQLite: deferred BEGIN).
+READ_ONLY = "payment_service_read_only"
+# Errors that mean "the database cannot serve us right now", as opposed to a bug or a
+# constraint violation. Pool exhaustion is `exc.TimeoutError`.
+UNAVAILABLE_ERRORS = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
+# Errors (and so log lines) show a failed statement without its values: they may be password
+# hashes or ciphertexts.
+HIDE_PARAMETERS = True
 
 
 class DatabaseUnavailable(Unavailable):
-    """The database cannot be reached; the message says which one and why."""
+    """The database cannot be reached or did not answer in time. The message never names the
+    database (its URL may carry a password); the log does, redacted."""
+
+    def __init__(
+        self, message: str = "The database is unavailable; try again shortly.", detail: str = ""
+    ):
+        super().__init__(message)
+        self.detail = detail or message
+        """For operators (the CLI): which database, and the driver's reason."""
 
 
 def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def make_engine(url: str) -> Engine:
+class Watchdog:
+    """Ends units of work that outlive their deadline by shutting down their sockets.
+
+    One thread per engine polls the armed units ten times a second while there are any (and
+    ends when there are none); arming and disarming are dictionary operations. SQLite needs
+    none (no socket; its waits are bounded by the busy timeout). Shutting a socket down (not
+    closing it: the driver still owns the descriptor) makes a blocked receive return at once
+    with an error, whatever the driver, while the descriptor stays valid for it to clean up.
+    """
+
+    TICK_S = 0.1
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._armed: dict[int, tuple[float, list[Any]]] = {}
+        self._fired: set[int] = set()
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._thread: threading.Thread | None = None
+        self._tokens = itertools.count(1)
+
+    @contextmanager
+    def armed(self, seconds: float) -> Iterator[None]:
+        if not self.enabled:
+            yield
+            return
+        token = next(self._tokens)
+        with self._lock:
+            self._armed[token] = (time.monotonic() + seconds, [])
+            self._start()
+        outer = getattr(self._local, "token", None)
+        self._local.token = token
+        try:
+            yield
+        except BaseException:
+            if self._disarm(token):
+                # The error is the driver noticing its socket was shut down: say why.
+                raise DatabaseUnavailable(
+                    "The database did not answer in time; try again shortly."
+                ) from None
+            raise
+        finally:
+            self._local.token = outer
+            self._disarm(token)
+
+    def _disarm(self, token: int) -> bool:
+        """Forget a unit of work; True if its deadline had fired."""
+        with self._lock:
+            self._armed.pop(token, None)
+            fired = token in self._fired
+            self._fired.discard(token)
+        return fired
+
+    def watch(self, dbapi_connection: Any) -> None:
+        """Put a connection the current unit of work uses under its deadline.
+
+        Raises DatabaseUnavailable if that deadline has already passed (the pool is trying
+        another connection after the first was cut off: there is no time left for it).
+        """
+        token = getattr(self._local, "token", None)
+        if token is None:
+            return
+        with self._lock:
+            if token in self._fired:
+                raise DatabaseUnavailable("The database did not answer in time; try again shortly.")
+            entry = self._armed.get(token)
+            if entry is not None:
+                entry[1].append(dbapi_connection)
+
+    def _start(self) -> None:
+        """Called with the lock held."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="db-watchdog", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.TICK_S)
+            now = time.monotonic()
+            with self._lock:
+                if not self._armed:
+                    self._thread = None
+                    return
+                expired = [(t, c) for t, (d, c) in self._armed.items() if d <= now and c]
+                for token, _ in expired:
+                    self._fired.add(token)
+                    self._armed.pop(token, None)
+            for _, connections in expired:
+                for connection in connections:
+                    _shut_down(connection)
+
+
+def _shut_down(dbapi_connection: Any) -> None:
+    try:
+        fileno = dbapi_connection.pgconn.socket
+    except Exception:  # already closed
+        return
+    if shut_down(fileno):
+        log.warning("a database connection did not answer in time; its socket was shut down")
+
+
+def make_engine(
+    url: str, timeout_s: float = DEFAULT_TIMEOUT_S, watchdog: Watchdog | None = None
+) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            pool_pre_ping=True,
-        )
+        return _sqlite_engine(url, parsed.database, timeout_s)
+    return _postgres_engine(url, timeout_s, watchdog or Watchdog())
 
-        @event.listens_for(engine, "connect")
-        def _configure(dbapi_connection: Any, _record: Any) -> None:
-            # Let SQLAlchemy, not the driver, decide when transactions begin.
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            if parsed.database and parsed.database != ":memory:":
-                cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
 
-        @event.listens_for(engine, "begin")
-        def _begin(connection: Any) -> None:
+def _sqlite_engine(url: str, database: str | None, timeout_s: float) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": timeout_s},
+        pool_pre_ping=True,
+        hide_parameters=HIDE_PARAMETERS,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
+        if database and database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return engine
+
+
+def _postgres_engine(url: str, timeout_s: float, watchdog: Watchdog) -> Engine:
+    milliseconds = int(timeout_s * 1000)
+    engine = create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=timeout_s,
+        hide_parameters=HIDE_PARAMETERS,
+        # Connections that died while idle in the pool are found by the ping below.
+        pool_pre_ping=False,
+        connect_args={
+            # libpq bounds the whole connection set-up (TCP, TLS, authentication) with it.
+            "connect_timeout": max(2, int(timeout_s + 0.999)),
+            "options": f"-c statement_timeout={milliseconds} -c lock_timeout={milliseconds}",
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        },
+    )
+    engine.dialect.payment_watchdog = watchdog  # type: ignore[attr-defined]
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        watchdog.watch(dbapi_connection)
+        if record.info.pop("fresh", False):
+            return
+        # What pool_pre_ping does, but under the unit of work's deadline: a pooled connection
+        # whose server vanished would otherwise wait forever for the answer.
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as error:
+            raise exc.DisconnectionError(f"stale connection: {error}") from error
+
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi_connection: Any, record: Any) -> None:
+        record.info["fresh"] = True
+
+    return engine
 
 
 def use_schema(engine: Engine, schema: str) -> None:
@@ -76,9 +264,13 @@ def use_schema(engine: Engine, schema: str) -> None:
 class Database:
     """`schema` is the PostgreSQL namespace of the tables (None: the server's search_path)."""
 
-    def __init__(self, url: str, schema: str | None = None):
+    def __init__(
+        self, url: str, schema: str | None = None, *, timeout_s: float = DEFAULT_TIMEOUT_S
+    ):
         self.url = url
-        self.engine = make_engine(url)
+        self.timeout_s = timeout_s
+        self.watchdog = Watchdog(enabled=make_url(url).get_backend_name() != "sqlite")
+        self.engine = make_engine(url, timeout_s, self.watchdog)
         self.schema = schema if self.engine.dialect.name == "postgresql" else None
         if self.schema is not None:
             use_schema(self.engine, self.schema)
@@ -90,20 +282,66 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session whose work commits on success and rolls back on any exception."""
-        with self._sessions() as session, session.begin():
+        """A writing unit of work: commits on success, rolls back on any exception."""
+        with self._unit(read_only=False) as session:
             yield session
 
-    def check(self) -> None:
-        """Raise DatabaseUnavailable unless a trivial query succeeds."""
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A unit of work that only reads: on SQLite it never takes the write lock."""
+        with self._unit(read_only=True) as session:
+            yield session
+
+    @contextmanager
+    def _unit(self, *, read_only: bool) -> Iterator[Session]:
         try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except OperationalError as error:
-            reason = str(error.orig or error).strip().splitlines()[0]
-            raise DatabaseUnavailable(
-                f"cannot connect to the database {_redacted(self.url)}: {reason}"
-            ) from None
+            # The server's statement timeout normally ends a slow unit first, with a clean error;
+            # the watchdog is for a server that cannot even say so.
+            with self.watchdog.armed(self.timeout_s + 0.5), self._sessions() as session:
+                # Procuring the connection begins the transaction, with these options seen by
+                # the "begin" hook (SQLite: deferred BEGIN for reads).
+                session.connection(execution_options={READ_ONLY: True} if read_only else {})
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        except UNAVAILABLE_ERRORS as error:
+            unavailable = self._unavailable(error)
+            # The client is told only that the database is unavailable; the log says why.
+            log.warning("%s", unavailable.detail)
+            raise unavailable from None
+
+    def check(self) -> None:
+        """Raise DatabaseUnavailable unless a trivial query succeeds in time.
+
+        This is the health check, run for every probe, so it asks a pooled driver connection
+        directly: no transaction is begun (and none rolled back), no statement compiled.
+        """
+        driver_errors = (*UNAVAILABLE_ERRORS, self.engine.dialect.loaded_dbapi.Error)
+        try:
+            with self.watchdog.armed(self.timeout_s + 0.5):
+                connection = self.engine.raw_connection()
+                try:
+                    cursor = connection.cursor()
+                    cursor.execute("SELECT 1")
+                    cursor.fetchall()
+                    cursor.close()
+                finally:
+                    connection.close()  # back to the pool, which ends what the driver began
+        except driver_errors as error:
+            raise self._unavailable(error) from None
+
+    def _unavailable(self, error: Exception) -> DatabaseUnavailable:
+        reason = "".join(str(getattr(error, "orig", None) or error).strip().splitlines()[:1])
+        if isinstance(error, exc.OperationalError) and "locked" in reason:
+            return DatabaseUnavailable(
+                "The database is busy; try again shortly.",
+                detail=f"SQLite stayed locked longer than the busy timeout: {reason}",
+            )
+        detail = f"cannot connect to the database {_redacted(self.url)}: {reason}"
+        return DatabaseUnavailable(detail=detail)
 
     def ensure_schema(self) -> None:
         """Create the schema namespace when missing (`setup-db` normally has made it)."""

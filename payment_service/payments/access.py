@@ -1,5 +1,9 @@
 """Finding stored records and checking their passwords.
 
+Password checks (bcrypt, tens of milliseconds of CPU) never run inside a transaction: callers
+read the record's hash, leave the transaction, `verify`, and — when they go on to write —
+check inside the writing transaction that the hash they verified is still the row's.
+
 A lookup of an unknown record still spends one bcrypt check, so that "not found" and "wrong
 password" take the same time (the statuses differ, as the wire requires, but timing tells no
 more than they do).
@@ -12,9 +16,9 @@ from typing import TypeVar
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..crypto import burn_password_check, check_password
 from ..db import PaymentHistory, PaymentReservation
 from ..errors import NotFound, WrongPassword
+from ..security import passwords
 from .inputs import Source
 
 Record = TypeVar("Record", PaymentHistory, PaymentReservation)
@@ -82,11 +86,12 @@ def _one(session: Session, model: type[Record], query, lock: bool) -> Record | N
     return session.scalars(query.execution_options(populate_existing=True)).first()
 
 
-def unlock(record: Record | None, password: str, what: str) -> Record:
-    """Return the record if `password` opens it: 404 when absent, 403 when wrong."""
-    if record is None:
-        burn_password_check(password)
+def verify(password: str, hashed: str | None, what: str, *, record_id: str) -> None:
+    """Pass if `password` opens the record `record_id` whose hash is `hashed`: 404 when there is
+    no record (None), 403 when wrong. Call it outside any transaction. Checks go through
+    `security.passwords` (verified-credential cache, failures counted for the throttle)."""
+    if hashed is None:
+        passwords.burn(password)
         raise NotFound(f"No {what} found.")
-    if not check_password(password, record.password):
+    if not passwords.verify(record_id, hashed, password):
         raise WrongPassword()
-    return record

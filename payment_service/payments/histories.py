@@ -9,25 +9,30 @@ record and no duplicate reaches the gateway:
 3. *confirm*: store the gateway's record in the claimed row.
 
 If step 2 fails, the claim is released. If its outcome is unknown (a timeout), the claim stays
-so that the same request can be retried and finish the job. If step 3 fails, the gateway
-payment is cancelled, and the error says so.
+so that the same request can be retried and finish the job — by its owner only: taking over a
+kept claim needs the password it was made with (anyone else gets 409). If step 3 fails, the
+gateway payment is cancelled, and the error says so.
+
+Passwords are hashed and checked (bcrypt) outside every transaction. Refunds: `refunds.py`.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from ..crypto import hash_password
+from ..crypto import check_password, hash_password
 from ..db import PaymentHistory
-from ..errors import Conflict, ServiceError, Unprocessable
+from ..errors import Conflict, ServiceError
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Vendor
-from . import access
+from . import access, refunds
+from .idempotency import Attempt
 from .inputs import NewCancel, NewHistory, Source
 from .sync import apply_summary
 from .views import history_view
@@ -39,11 +44,14 @@ WHAT = "payment history"
 # it over. Kept well above any gateway timeout so two live requests never share a claim.
 CLAIM_TIMEOUT = timedelta(minutes=2)
 COMPENSATION_REASON = "payment-service could not record the payment"
+IN_PROGRESS = "A request to register this payment is already in progress."
 
 
-def create(runtime: Runtime, new: NewHistory) -> dict[str, Any]:
+def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[str, Any]:
+    """Approve and record a payment. `resume`: this exact request (same idempotency key and
+    body) ran before and its outcome is unknown, so its claim may be taken over at once."""
     vendor = runtime.vendors.get(new.vendor.code)
-    claim_id = _claim(runtime, new)
+    claim_id = _claim(runtime, new, resume)
     try:
         payment = vendor.approve(
             new.vendor.store_id, new.vendor.uid, order_id=new.source.id, amount=new.price
@@ -68,18 +76,52 @@ def create(runtime: Runtime, new: NewHistory) -> dict[str, Any]:
         raise _compensate(runtime, vendor, new, claim_id, error) from error
 
 
-def _claim(runtime: Runtime, new: NewHistory) -> str:
+@dataclass(frozen=True)
+class _KeptClaim:
+    """An abandoned claim of the same source and vendor uid, and the hash it was made with."""
+
+    id: str
+    password: str
+    created_at: datetime
+
+
+def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
+    hashed = hash_password(new.password)  # bcrypt, before any transaction
+    claimed = _insert_claim(runtime, new, hashed, resume)
+    if isinstance(claimed, str):
+        return claimed
+    # Only the owner may resume it: the same password (checked outside the transaction).
+    if not check_password(new.password, claimed.password):
+        raise Conflict(IN_PROGRESS)
+    with runtime.database.transaction() as session:
+        row = session.get(PaymentHistory, claimed.id, with_for_update=True, populate_existing=True)
+        unchanged = (
+            row is not None
+            and row.confirmed_at is None
+            and row.password == claimed.password
+            and row.created_at == claimed.created_at
+        )
+        if not unchanged:
+            # Resumed or released by another request since we looked.
+            raise Conflict(IN_PROGRESS)
+        assert row is not None
+        row.created_at = runtime.clock()
+        # The owner's request names the webhook_url to use from now on.
+        row.webhook_url = new.webhook_url
+        return row.id
+
+
+def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str, resume: bool) -> str | _KeptClaim:
+    """Claim the source and vendor uid (the new row's id), or find an abandoned claim of the
+    same request to resume; 409 for any other holder."""
     now = runtime.clock()
     with runtime.database.transaction() as session:
         existing = access.conflicting(
             session, PaymentHistory, new.source, new.vendor.code, new.vendor.uid
         )
         for row in existing:
-            if _is_abandoned_claim_of(row, new, now):
-                row.created_at = now
-                row.password = hash_password(new.password)
-                row.webhook_url = new.webhook_url
-                return row.id
+            if _is_abandoned_claim_of(row, new, now, resume):
+                return _KeptClaim(row.id, row.password, row.created_at)
         if existing:
             raise _duplicate(existing[0], new)
         row = PaymentHistory(
@@ -94,7 +136,7 @@ def _claim(runtime: Runtime, new: NewHistory) -> str:
             refund=0,
             webhook_url=new.webhook_url,
             data=runtime.settings.keys.history.encrypt_json(None),
-            password=hash_password(new.password),
+            password=hashed,
             created_at=now,
         )
         session.add(row)
@@ -108,17 +150,18 @@ def _claim(runtime: Runtime, new: NewHistory) -> str:
         return row.id
 
 
-def _is_abandoned_claim_of(row: PaymentHistory, new: NewHistory, now: Any) -> bool:
+def _is_abandoned_claim_of(row: PaymentHistory, new: NewHistory, now: Any, resume: bool) -> bool:
     same_request = access.same_source(row, new.source) and (row.vendor_code, row.vendor_uid) == (
         new.vendor.code,
         new.vendor.uid,
     )
-    return same_request and row.confirmed_at is None and row.created_at <= now - CLAIM_TIMEOUT
+    abandoned = resume or row.created_at <= now - CLAIM_TIMEOUT
+    return same_request and row.confirmed_at is None and abandoned
 
 
 def _duplicate(row: PaymentHistory, new: NewHistory) -> Conflict:
     if row.confirmed_at is None:
-        return Conflict("A request to register this payment is already in progress.")
+        return Conflict(IN_PROGRESS)
     if access.same_source(row, new.source):
         return Conflict("A payment history already exists for this source (schema, table, id).")
     return Conflict("A payment history already exists for this vendor uid.")
@@ -174,6 +217,7 @@ def _compensate(
     return ServiceError(
         "The payment could not be recorded, so it was cancelled at the gateway.",
         status=503,
+        final=True,
         vendor_uid=new.vendor.uid,
         recorded=False,
         cancelled=True,
@@ -181,53 +225,32 @@ def _compensate(
 
 
 def get_by_source(runtime: Runtime, source: Source, password: str) -> dict[str, Any]:
-    with runtime.database.transaction() as session:
-        row = access.unlock(access.by_source(session, PaymentHistory, source), password, WHAT)
-        return history_view(row, runtime.settings.keys.history)
+    with runtime.database.reading() as session:
+        found = _seen(runtime, access.by_source(session, PaymentHistory, source))
+    return _opened(found, password)
 
 
 def get_by_id(runtime: Runtime, id: str, password: str) -> dict[str, Any]:
-    with runtime.database.transaction() as session:
-        row = access.unlock(access.by_id(session, PaymentHistory, id), password, WHAT)
-        return history_view(row, runtime.settings.keys.history)
+    with runtime.database.reading() as session:
+        found = _seen(runtime, access.by_id(session, PaymentHistory, id))
+    return _opened(found, password)
 
 
-def cancel(runtime: Runtime, request: NewCancel) -> dict[str, Any]:
-    """Refund part or all of a payment at the gateway, then record the gateway's new state.
+def _seen(runtime: Runtime, row: PaymentHistory | None) -> tuple[str, dict[str, Any]] | None:
+    if row is None:
+        return None
+    return row.password, history_view(row, runtime.settings.keys.history)
 
-    The history row stays locked from the check to the record, so concurrent cancels of one
-    payment run one after the other and can never refund more than was paid.
-    """
-    from ..delivery.outbox import enqueue
 
-    keys = runtime.settings.keys
-    with runtime.database.transaction() as session:
-        row = access.unlock(
-            access.by_source(session, PaymentHistory, request.source, lock=True),
-            request.password,
-            WHAT,
-        )
-        refundable = row.price - (row.refund or 0)
-        if request.price > refundable:
-            raise Unprocessable(
-                f"The cancel amount {request.price} exceeds the refundable remainder "
-                f"{refundable} of this payment."
-            )
-        vendor = runtime.vendors.get(row.vendor_code)
-        previous = history_view(row, keys.history)
-        payment = vendor.cancel(
-            row.vendor_store_id,
-            row.vendor_uid,
-            order_id=row.source_id,
-            amount=request.price,
-            reason=request.reason,
-            account=request.account,
-        )
-        apply_summary(row, vendor.summarize(payment), payment, keys)
-        session.flush()
-        current = history_view(row, keys.history)
-        if current != previous:
-            event = {"type": "cancel", "price": request.price, "reason": request.reason}
-            enqueue(session, row, previous, current, event, runtime.settings, runtime.clock())
-    runtime.outbox_written()
-    return current
+def _opened(found: tuple[str, dict[str, Any]] | None, password: str) -> dict[str, Any]:
+    """The view read earlier, if `password` opens it (checked after the transaction ended)."""
+    access.verify(
+        password, found[0] if found else None, WHAT, record_id=found[1]["id"] if found else ""
+    )
+    assert found is not None
+    return found[1]
+
+
+def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None) -> dict[str, Any]:
+    """Refund part or all of a payment (see `refunds.py`)."""
+    return refunds.cancel(runtime, request, attempt)

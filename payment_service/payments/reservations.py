@@ -25,6 +25,7 @@ def create(runtime: Runtime, new: NewReservation) -> dict[str, Any]:
     with runtime.database.transaction() as session:
         _refuse_duplicate(session, new)
     data = vendor.fetch_reservation(new.vendor.store_id, new.vendor.uid, customer_id=new.source.id)
+    hashed = hash_password(new.password)  # bcrypt, outside any transaction
     try:
         with runtime.database.transaction() as session:
             _refuse_duplicate(session, new)
@@ -37,7 +38,7 @@ def create(runtime: Runtime, new: NewReservation) -> dict[str, Any]:
                 vendor_store_id=new.vendor.store_id,
                 title=new.title,
                 data=runtime.settings.keys.reservation.encrypt_json(data),
-                password=hash_password(new.password),
+                password=hashed,
                 created_at=runtime.clock(),
             )
             session.add(row)
@@ -61,12 +62,27 @@ def _refuse_duplicate(session: Session, new: NewReservation) -> None:
 
 
 def get_by_source(runtime: Runtime, source: Source, password: str) -> dict[str, Any]:
-    with runtime.database.transaction() as session:
-        row = access.unlock(access.by_source(session, PaymentReservation, source), password, WHAT)
-        return reservation_view(row, runtime.settings.keys.reservation)
+    with runtime.database.reading() as session:
+        found = _seen(runtime, access.by_source(session, PaymentReservation, source))
+    return _opened(found, password)
 
 
 def get_by_id(runtime: Runtime, id: str, password: str) -> dict[str, Any]:
-    with runtime.database.transaction() as session:
-        row = access.unlock(access.by_id(session, PaymentReservation, id), password, WHAT)
-        return reservation_view(row, runtime.settings.keys.reservation)
+    with runtime.database.reading() as session:
+        found = _seen(runtime, access.by_id(session, PaymentReservation, id))
+    return _opened(found, password)
+
+
+def _seen(runtime: Runtime, row: PaymentReservation | None) -> tuple[str, dict[str, Any]] | None:
+    if row is None:
+        return None
+    return row.password, reservation_view(row, runtime.settings.keys.reservation)
+
+
+def _opened(found: tuple[str, dict[str, Any]] | None, password: str) -> dict[str, Any]:
+    """The view read earlier, if `password` opens it (checked after the transaction ended)."""
+    access.verify(
+        password, found[0] if found else None, WHAT, record_id=found[1]["id"] if found else ""
+    )
+    assert found is not None
+    return found[1]

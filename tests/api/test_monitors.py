@@ -25,7 +25,11 @@ def test_health_is_503_when_the_database_is_gone(tmp_path):
     response = app.test_client().get("/monitors/health")
     assert response.status_code == 503
     assert response.json["statusCode"] == 503
-    assert "cannot connect to the database" in response.json["message"]
+    assert response.json["message"] == "The database is unavailable; try again shortly."
+    assert "127.0.0.1" not in response.get_data(as_text=True)
+    # Nothing about the database reaches the caller: no URL, user, host, port or driver text.
+    for leak in ("postgresql", "psycopg", "nobody", "127.0.0.1", "refused"):
+        assert leak not in response.get_data(as_text=True)
 
 
 def test_system_is_encrypted_and_describes_the_process(client):

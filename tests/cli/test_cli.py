@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.db.test_migrations import HEAD
+
 COMMAND = [sys.executable, "-m", "payment_service.cli"]
 
 
@@ -35,10 +37,10 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 30) ->
         if process.poll() is not None:
             raise AssertionError(f"server exited early: {process.stdout.read()}")
         try:
-            if requests.get(f"{url}/monitors/health", timeout=1).status_code == 200:
+            if requests.get(f"{url}/monitors/health", timeout=5).status_code == 200:
                 return
         except (requests.ConnectionError, requests.Timeout):
-            pass  # not listening yet, or the worker still booting on a loaded machine
+            pass  # not listening yet, or the worker is still booting (slow on a busy machine)
         time.sleep(0.2)
     raise AssertionError("server did not become healthy")
 
@@ -114,12 +116,14 @@ def test_schema_creates_and_then_keeps_the_database(tmp_path):
             [*COMMAND, "schema"], env=env, capture_output=True, text=True, timeout=60
         )
         assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == "schema is at revision 0001"
+        assert result.stdout.strip() == f"schema is at revision {HEAD}"
     assert (tmp_path / "cli.sqlite3").exists()
 
 
 def test_schema_fails_clearly_on_a_database_migrated_by_a_newer_version(tmp_path):
     import sqlite3
+
+    from payment_service.db.migrate import head_revision
 
     env = environment(tmp_path)
     assert subprocess.run([*COMMAND, "schema"], env=env, timeout=60).returncode == 0
@@ -130,7 +134,7 @@ def test_schema_fails_clearly_on_a_database_migrated_by_a_newer_version(tmp_path
     )
     assert result.returncode == 1
     assert result.stderr.startswith(
-        "payment-service: cannot upgrade the database (at revision 9999) to 0001: "
+        f"payment-service: cannot upgrade the database (at revision 9999) to {head_revision()}: "
     )
     assert "newer payment-service" in result.stderr
     assert "Traceback" not in result.stderr

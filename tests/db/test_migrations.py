@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
 from payment_service.db import Database, PaymentHistory
-from payment_service.db.migrate import current_revision, upgrade
+from payment_service.db.migrate import MIGRATIONS, current_revision, upgrade
 
 TABLES = {
     "payment_reservations",
@@ -16,14 +17,19 @@ TABLES = {
     "payment_history_cancels",
     "payment_history_webhooks",
     "payment_history_webhook_responses",
+    "payment_history_pending_refunds",
+    "payment_idempotency_keys",
+    "payment_auth_failures",
 }
+# The one head of the migration chain (a second head would make this raise).
+HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def test_upgrade_reaches_head_with_every_table_and_is_idempotent(database_url):
     database = Database(database_url)
     upgrade(database)
     upgrade(database)
-    assert current_revision(database) == "0001"
+    assert current_revision(database) == HEAD
     assert set(inspect(database.engine).get_table_names()) >= TABLES
     uniques = {
         tuple(u["column_names"])
@@ -38,7 +44,7 @@ def test_upgrade_creates_a_fresh_sqlite_database(tmp_path):
     database = Database(f"sqlite:///{tmp_path / 'new.sqlite3'}")
     assert current_revision(database) is None
     upgrade(database)
-    assert current_revision(database) == "0001"
+    assert current_revision(database) == HEAD
     database.dispose()
 
 

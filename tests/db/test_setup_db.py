@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from payment_service.db import Database
-from payment_service.db.migrate import current_revision
+from payment_service.db.migrate import current_revision, head_revision
 from tests.conftest import POSTGRES_ENV, _postgres_server
 
 COMMAND = [sys.executable, "-m", "payment_service.cli", "setup-db"]
@@ -119,7 +119,7 @@ def test_setup_db_creates_database_roles_schema_and_tables_and_a_second_run_chan
         f"created database {names.database} owned by {names.owner}",
         f"created schema payments owned by {names.owner}",
         f"role {names.reader} may read every table of payments, now and later",
-        f"schema payments of {names.database} is at revision 0001",
+        f"schema payments of {names.database} is at revision {head_revision()}",
     ]
     before = catalog(names)
 
@@ -133,7 +133,7 @@ def test_setup_db_creates_database_roles_schema_and_tables_and_a_second_run_chan
     assert tables["payment_histories"] == names.owner
     assert tables["alembic_version"] == names.owner
     database = Database(names.owner_url, "payments")
-    assert current_revision(database) == "0001"
+    assert current_revision(database) == head_revision()
     database.dispose()
     with names.connect(database=names.database) as connection:
         found = connection.execute("SELECT to_regclass('public.payment_histories')").fetchone()

@@ -368,3 +368,29 @@ def test_schema_names_are_stable_per_class() -> None:
     assert names(SourceSchema()) == "IPaymentSource"
     assert names(OtherSourceSchema) == f"{__name__}.OtherSourceSchema"
     assert names(SourceSchema) == "IPaymentSource"
+
+
+WRITES = {
+    ("/payments/histories", "post"),
+    ("/payments/histories/cancel", "put"),
+    ("/payments/reservations", "post"),
+}
+
+
+def test_write_routes_document_the_idempotency_key_header(document: dict[str, Any]) -> None:
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            headers = {
+                parameter["name"]: parameter
+                for parameter in operation.get("parameters", [])
+                if parameter.get("in") == "header"
+            }
+            if (path, method) in WRITES:
+                header = headers["Idempotency-Key"]
+                assert header["required"] is False
+                assert header["schema"]["maxLength"] == 255
+                assert "Idempotent-Replayed" in header["description"]
+            else:
+                assert "Idempotency-Key" not in headers, (path, method)

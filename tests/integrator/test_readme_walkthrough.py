@@ -28,10 +28,12 @@ def walkthrough() -> str:
 
 def test_the_readme_walkthrough_runs_against_serve_with_fakes(tmp_path):
     port, iamport_port, toss_port = free_port(), free_port(), free_port()
+    portone_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
     env["PAYMENT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'walkthrough.sqlite3'}"
     command = [sys.executable, "-m", "payment_service.cli", "serve", "--with-fakes"]
     command += ["--iamport-port", str(iamport_port), "--toss-port", str(toss_port)]
+    command += ["--portone-port", str(portone_port)]
     server = subprocess.Popen(
         [*command, "--port", str(port), "--workers", "2"],
         env=env,
@@ -58,3 +60,4 @@ def test_the_readme_walkthrough_runs_against_serve_with_fakes(tmp_path):
     # The fakes stopped with the server.
     assert port_problem("127.0.0.1", iamport_port) is None
     assert port_problem("127.0.0.1", toss_port) is None
+    assert port_problem("127.0.0.1", portone_port) is None

@@ -1,5 +1,5 @@
-"""The three distributions built from this checkout and installed, non-editable, into a fresh
-venv once per session: what a user gets from `pip install`, not the source tree.
+"""The service and plugin distributions built from this checkout and installed, non-editable,
+into a fresh venv once per session: what a user gets from `pip install`, not the source tree.
 
 Every command runs with a working directory outside the checkout and no PYTHONPATH, so nothing
 can be imported from the source tree by accident.
@@ -61,6 +61,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     assert [wheel.name.split("-")[0] for wheel in wheels] == [
         "payment_service",
         "payment_vendor_iamport",
+        "payment_vendor_portone",
         "payment_vendor_toss",
     ]
     workdir = root / "work"

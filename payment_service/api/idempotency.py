@@ -1,0 +1,132 @@
+"""The `Idempotency-Key` header on write routes (see `payments/idempotency.py` for semantics).
+
+`@idempotent(blp, "name")` goes above a write view's other decorators, so that everything the
+route answers, validation refusals included, passes through it. Requests without the header
+are untouched: the original SDK sends none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import wraps
+from typing import Any
+
+from flask import Response, make_response, request
+
+from .. import http
+from ..errors import BadRequest, Conflict, ServiceError, is_final_status
+from ..observability.metrics import count_idempotent
+from ..payments.idempotency import Attempt, Stored, fingerprint, key_problem
+from ..transport import Blueprint, read_encrypted_json
+from .context import runtime
+
+HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
+# Seconds a client should wait before retrying a key that is still being processed.
+RETRY_AFTER_S = 1
+
+_attempt: ContextVar[Attempt | None] = ContextVar("idempotency_attempt", default=None)
+
+HEADER_DOC = {
+    "in": "header",
+    "name": HEADER,
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "description": (
+        "Makes a retry of this request safe: the first request with a key is processed and "
+        "its final answer (2xx or 4xx) is kept for `PAYMENT_IDEMPOTENCY_TTL_S`; a later "
+        "request with the same key and body gets that answer again, byte for byte, with "
+        "`Idempotent-Replayed: true`, and nothing is done twice. The same key with another "
+        "body gets 422; while the first request still runs, 409 with `Retry-After`. "
+        "1 to 255 printable ASCII characters; a fresh random UUID per operation is ideal."
+    ),
+}
+
+
+def current_attempt() -> Attempt | None:
+    """The key this request holds, if it came with one (for operations that settle retries)."""
+    return _attempt.get()
+
+
+def resumed() -> bool:
+    """Whether this request resumes an earlier attempt with the same key whose outcome is
+    unknown (so what that attempt may have done must be settled, not redone)."""
+    attempt = _attempt.get()
+    return attempt is not None and attempt.resumed
+
+
+def idempotent(blp: Blueprint, route: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Honour `Idempotency-Key` on a write view; `route` scopes the keys."""
+    documented = blp.doc(parameters=[HEADER_DOC])
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            key = request.headers.get(HEADER)
+            if key is None:
+                return make_response(view(*args, **kwargs))
+            problem = key_problem(key)
+            if problem is not None:
+                raise BadRequest(f"The {HEADER} header {problem}.")
+            try:
+                body = read_encrypted_json(request)
+            except ServiceError:
+                # Nothing to fingerprint: the view answers its usual 400 and keeps no key.
+                return make_response(view(*args, **kwargs))
+            return _run(route, key, fingerprint(body), lambda: view(*args, **kwargs))
+
+        return documented(wrapper)
+
+    return decorator
+
+
+def _run(route: str, key: str, print_: str, view: Callable[[], Any]) -> Response:
+    keys = runtime().idempotency
+    clock = runtime().clock
+    try:
+        begun = keys.begin(route, key, print_, clock())
+    except Conflict as error:
+        count_idempotent(route, "in_flight")
+        response = http.service_error(error)
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+    if isinstance(begun, Stored):
+        count_idempotent(route, "replayed")
+        return _replay(begun)
+    count_idempotent(route, "new")
+    with _holding(begun):
+        try:
+            response = make_response(view())
+            final = is_final_status(response.status_code)
+        except ServiceError as error:
+            response = http.service_error(error)
+            final = error.final
+        except BaseException:
+            keys.release(begun, clock())
+            raise
+    if final:
+        keys.finish(
+            begun,
+            Stored(response.status_code, response.content_type or "", response.get_data()),
+            clock(),
+        )
+    else:
+        keys.release(begun, clock())
+    return response
+
+
+@contextmanager
+def _holding(attempt: Attempt) -> Iterator[None]:
+    token = _attempt.set(attempt)
+    try:
+        yield
+    finally:
+        _attempt.reset(token)
+
+
+def _replay(stored: Stored) -> Response:
+    response = Response(stored.body, status=stored.status, content_type=stored.content_type)
+    response.headers[REPLAYED] = "true"
+    return response

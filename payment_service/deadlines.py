@@ -1,0 +1,157 @@
+"""Overall deadlines for calls to the outside world, and the socket shutdown that enforces them.
+
+A `requests` timeout bounds each socket operation, not the call: a server that trickles one
+byte every few seconds never trips it and can hold a call open indefinitely. Here a timer
+armed for the whole call (connect, send, status line, headers, body) shuts down the sockets
+the call uses when the deadline passes; the blocked read returns at once and the call fails
+with `DeadlineExceeded`.
+
+Shutting down a duplicate of the descriptor (rather than closing the socket) is safe while
+another thread is blocked on it: the socket stops, the descriptor stays valid until its owner
+closes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+log = logging.getLogger(__name__)
+
+
+class DeadlineExceeded(requests.Timeout):
+    """The call did not complete within its overall deadline."""
+
+
+def shut_down(fileno: int | None) -> bool:
+    """Shut down the socket behind descriptor `fileno` (both directions); False if gone."""
+    if fileno is None or fileno < 0:
+        return False
+    try:
+        duplicate = socket.socket(fileno=os.dup(fileno))
+    except OSError:
+        return False
+    try:
+        duplicate.shutdown(socket.SHUT_RDWR)
+        return True
+    except OSError:
+        return False
+    finally:
+        duplicate.close()
+
+
+class _Call:
+    """One call under a deadline: the sockets it touched, and whether time ran out."""
+
+    def __init__(self) -> None:
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    shut_down(sock.fileno())  # -1 once closed: nothing to do
+
+
+_current = threading.local()
+
+
+def _watch(sock: Any) -> None:
+    call: _Call | None = getattr(_current, "call", None)
+    if call is not None:
+        call.watch(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        # A kept-alive connection is reused without connect(): watch it for this call too.
+        _watch(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class DeadlineSession(requests.Session):
+    """A `requests.Session` whose `request_within` bounds the whole call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mount("http://", _DeadlineAdapter())
+        self.mount("https://", _DeadlineAdapter())
+
+    def request_within(
+        self, seconds: float, method: str, url: str, **kwargs: Any
+    ) -> requests.Response:
+        """`request()` that returns (body read) or raises within `seconds`, whatever the peer.
+
+        Raises `DeadlineExceeded` (a `requests.Timeout`) when time runs out.
+        """
+        call = _Call()
+        _current.call = call
+        timer = threading.Timer(seconds, call.expire)
+        timer.daemon = True
+        started = time.monotonic()
+        timer.start()
+        try:
+            response = self.request(method, url, timeout=(seconds, seconds), stream=True, **kwargs)
+            # The body is read here, explicitly under the deadline.
+            response.content  # noqa: B018
+            return response
+        except requests.RequestException as error:
+            if call.expired or time.monotonic() - started >= seconds:
+                raise DeadlineExceeded(f"no complete answer within {seconds:g}s") from error
+            raise
+        finally:
+            timer.cancel()
+            _current.call = None

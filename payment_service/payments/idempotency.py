@@ -1,0 +1,185 @@
+"""Idempotency keys: a retried write is answered once, never performed twice.
+
+The semantics follow the IETF draft "The Idempotency-Key HTTP Header Field" where it and Stripe
+agree. A key belongs to one route. The first request with a key takes a lease on it; while the
+lease runs, the same key gets 409. A final outcome (a 2xx, or a 4xx refusal) is stored with a
+fingerprint of the request body and replayed for every later request with the same key and body;
+a different body gets 422. An outcome that is not known (a gateway timeout, a 5xx, a crash)
+is not stored: the key is released as *unknown*, and the next request with it is told so
+(`Attempt.resumed`), so that the operation can settle what the first attempt may have done
+instead of doing it again.
+
+Everything lives in the database, so it holds across processes and machines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from ..crypto import Cipher
+from ..db import Database, IdempotencyKey
+from ..errors import Conflict, ServiceError, Unprocessable
+
+# What a key may be: the draft leaves it to the server; Stripe allows 255 characters.
+MAX_KEY_LENGTH = 255
+IN_PROGRESS = "A request with this Idempotency-Key is still being processed; retry later."
+MISMATCH = (
+    "This Idempotency-Key was already used with a different request body; "
+    "use a new key for a new request."
+)
+
+
+def key_problem(key: str) -> str | None:
+    """Why `key` is not a usable Idempotency-Key, or None."""
+    if not key:
+        return "must not be empty"
+    if len(key) > MAX_KEY_LENGTH:
+        return f"must be at most {MAX_KEY_LENGTH} characters long"
+    if not all(0x21 <= ord(char) <= 0x7E for char in key):
+        return "must be printable ASCII characters without spaces"
+    return None
+
+
+def fingerprint(body: Any) -> str:
+    """A digest of the decrypted request body, insensitive to key order and whitespace."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A final answer kept for replay: status, content type and the exact body bytes."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The lease of one request on one key. `resumed`: an earlier attempt with this key ended
+    with an unknown outcome, so what it did must be settled before anything is redone;
+    `context` is what that attempt noted (`Keys.note`) before it reached the gateway."""
+
+    id: str
+    owner: str
+    resumed: bool
+    context: dict[str, Any] | None = None
+
+
+class Keys:
+    """The idempotency keys of one server: begin, finish, release and purge."""
+
+    def __init__(self, database: Database, cipher: Cipher, ttl: timedelta, lease: timedelta):
+        self.database = database
+        self.cipher = cipher
+        self.ttl = ttl
+        self.lease = lease
+
+    def begin(self, route: str, key: str, print_: str, now: datetime) -> Attempt | Stored:
+        """Take the key for this request, or return the stored answer to replay.
+
+        Raises 422 when the key was used with another body, 409 while another request holds it.
+        """
+        owner = str(uuid.uuid4())
+        with self.database.transaction() as session:
+            row = session.scalars(
+                select(IdempotencyKey)
+                .where(IdempotencyKey.route == route, IdempotencyKey.key == key)
+                .with_for_update()
+            ).first()
+            if row is not None and row.expires_at <= now:
+                session.delete(row)
+                session.flush()
+                row = None
+            if row is None:
+                row = IdempotencyKey(
+                    route=route,
+                    key=key,
+                    fingerprint=print_,
+                    owner=owner,
+                    locked_until=now + self.lease,
+                    unknown=False,
+                    created_at=now,
+                    expires_at=now + self.ttl,
+                )
+                session.add(row)
+                try:
+                    session.flush()
+                except IntegrityError:
+                    # Another request inserted the same key between our read and our insert.
+                    raise Conflict(IN_PROGRESS) from None
+                return Attempt(row.id, owner, resumed=False)
+            if row.fingerprint != print_:
+                raise Unprocessable(MISMATCH)
+            if row.status is not None:
+                return self._stored(row)
+            if row.locked_until > now:
+                raise Conflict(IN_PROGRESS)
+            # The previous holder ended without a final answer (unknown outcome or a crash).
+            row.owner = owner
+            row.locked_until = now + self.lease
+            row.unknown = False
+            context = json.loads(self.cipher.decrypt(row.context)) if row.context else None
+            return Attempt(row.id, owner, resumed=True, context=context)
+
+    def note(self, attempt: Attempt, context: dict[str, Any]) -> None:
+        """Keep what a retry of this attempt needs to find out what it did (e.g. which refund
+        it reserved). Raises if the note cannot be kept: the caller must not go on then."""
+        with self.database.transaction() as session:
+            row = session.get(IdempotencyKey, attempt.id, with_for_update=True)
+            if row is None or row.owner != attempt.owner:
+                raise Conflict(IN_PROGRESS)
+            row.context = self.cipher.encrypt(json.dumps(context))
+
+    def finish(self, attempt: Attempt, answer: Stored, now: datetime) -> None:
+        """Keep a final answer for replay (only if this request still holds the key)."""
+        sealed = json.dumps(
+            {"content_type": answer.content_type, "body": answer.body.decode("utf-8")}
+        )
+        with self.database.transaction() as session:
+            row = session.get(IdempotencyKey, attempt.id, with_for_update=True)
+            if row is None or row.owner != attempt.owner:
+                return
+            row.status = answer.status
+            row.response = self.cipher.encrypt(sealed)
+            row.locked_until = now
+            row.expires_at = now + self.ttl
+
+    def release(self, attempt: Attempt, now: datetime) -> None:
+        """The outcome is unknown: let the next request with this key take over at once."""
+        with self.database.transaction() as session:
+            row = session.get(IdempotencyKey, attempt.id, with_for_update=True)
+            if row is None or row.owner != attempt.owner or row.status is not None:
+                return
+            row.unknown = True
+            row.locked_until = now
+
+    def purge(self, now: datetime, batch: int = 1000) -> int:
+        """Delete up to `batch` expired keys; returns how many went."""
+        with self.database.transaction() as session:
+            ids = list(
+                session.scalars(
+                    select(IdempotencyKey.id)
+                    .where(IdempotencyKey.expires_at <= now)
+                    .order_by(IdempotencyKey.expires_at)
+                    .limit(batch)
+                )
+            )
+            if ids:
+                session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(ids)))
+        return len(ids)
+
+    def _stored(self, row: IdempotencyKey) -> Stored:
+        if row.response is None or row.status is None:
+            raise ServiceError("a stored idempotent answer is missing its body")
+        sealed = json.loads(self.cipher.decrypt(row.response))
+        return Stored(row.status, sealed["content_type"], sealed["body"].encode("utf-8"))

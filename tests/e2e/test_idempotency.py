@@ -1,0 +1,447 @@
+"""`Idempotency-Key` on the write routes, through HTTP: a retried request never pays or refunds
+twice, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from payment_service.client import GatewayError, PaymentClient
+from payment_service.db import IdempotencyKey, PaymentHistory, PaymentHistoryCancel
+from payment_service.observability.metrics import REGISTRY
+from payment_service.vendors import GatewayTimeout
+
+from .conftest import PASSWORD, TOSS_STORE, new_source
+
+HEADER = "Idempotency-Key"
+
+
+def count(backend, model, *where) -> int:
+    with backend.runtime.database.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+class Raw:
+    """Encrypted requests with headers of our choosing (the SDK always sends its own key)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.cipher = backend.settings.keys.connection
+
+    def send(self, method: str, path: str, body: Any, key: str | bytes | None):
+        headers: dict[str, Any] = {"Content-Type": "text/plain"}
+        if key is not None:
+            headers[HEADER] = key
+        return requests.request(
+            method,
+            self.backend.url + path,
+            data=self.cipher.encrypt_json(body),
+            headers=headers,
+            timeout=30,
+        )
+
+    def decrypt(self, response: requests.Response) -> Any:
+        return self.cipher.decrypt_json(response.content)
+
+
+@pytest.fixture
+def raw(backend) -> Raw:
+    return Raw(backend)
+
+
+def create_body(receiver, uid: str, source: dict, price: int = 20000) -> dict[str, Any]:
+    return {
+        "vendor": {"code": "toss.payments", "store_id": TOSS_STORE, "uid": uid},
+        "source": source,
+        "price": price,
+        "password": PASSWORD,
+        "webhook_url": receiver.url,
+    }
+
+
+def cancel_body(source: dict, price: int, reason: str = "changed my mind") -> dict[str, Any]:
+    return {
+        "source": source,
+        "password": PASSWORD,
+        "price": price,
+        "reason": reason,
+        "account": None,
+    }
+
+
+@pytest.fixture
+def counted(backend) -> Iterator[Callable[[str], list[int]]]:
+    """Count the calls the server makes to one operation of the Toss vendor."""
+    vendor = backend.runtime.vendors.get("toss.payments")
+    patched: list[str] = []
+
+    def count_calls(operation: str) -> list[int]:
+        calls: list[int] = []
+        real = getattr(vendor, operation)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls.append(1)
+            return real(*args, **kwargs)
+
+        setattr(vendor, operation, wrapper)
+        patched.append(operation)
+        return calls
+
+    yield count_calls
+    for operation in patched:
+        delattr(vendor, operation)
+
+
+@pytest.fixture
+def paid(backend, raw, receiver) -> dict[str, str]:
+    """A registered 20,000 KRW Toss card payment; returns its source."""
+    source = new_source()
+    uid = backend.customer.pay_toss_card(20000, source["id"])
+    response = raw.send("POST", "/payments/histories", create_body(receiver, uid, source), None)
+    assert response.status_code == 201
+    return source
+
+
+def test_a_replayed_create_answers_the_same_bytes_without_asking_the_gateway(
+    backend, raw, receiver, counted
+):
+    approvals = counted("approve")
+    source = new_source()
+    uid = backend.customer.pay_toss_card(20000, source["id"])
+    body = create_body(receiver, uid, source)
+    first = raw.send("POST", "/payments/histories", body, "order-1-pay")
+    assert first.status_code == 201
+    assert "Idempotent-Replayed" not in first.headers
+    again = raw.send("POST", "/payments/histories", body, "order-1-pay")
+    assert again.status_code == 201
+    assert again.content == first.content
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert raw.decrypt(again)["vendor"]["uid"] == uid
+    assert len(approvals) == 1
+    assert count(backend, PaymentHistory) == 1
+
+
+def replays(outcome: str) -> float:
+    labels = {"route": "PUT /payments/histories/cancel", "outcome": outcome}
+    return REGISTRY.get_sample_value("payment_idempotent_requests_total", labels) or 0.0
+
+
+def test_a_replayed_cancel_refunds_once(backend, raw, paid, counted):
+    cancels = counted("cancel")
+    body = cancel_body(paid, 1000)
+    new, replayed = replays("new"), replays("replayed")
+    answers = [raw.send("PUT", "/payments/histories/cancel", body, "refund-42") for _ in range(3)]
+    assert (replays("new") - new, replays("replayed") - replayed) == (1, 2)  # metrics
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert {answer.content for answer in answers} == {answers[0].content}
+    assert [answer.headers.get("Idempotent-Replayed") for answer in answers] == [
+        None,
+        "true",
+        "true",
+    ]
+    assert Decimal(str(raw.decrypt(answers[2])["refund"])) == 1000
+    assert len(cancels) == 1
+    assert count(backend, PaymentHistoryCancel) == 1
+    toss_payment = backend.toss.payment(raw.decrypt(answers[0])["vendor"]["uid"])
+    assert toss_payment["balanceAmount"] == 19000
+
+
+def test_a_new_key_is_a_new_refund(backend, raw, paid):
+    for key in ("refund-a", "refund-b"):
+        answer = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), key)
+        assert answer.status_code == 200
+    assert count(backend, PaymentHistoryCancel) == 2
+
+
+def test_ten_concurrent_cancels_with_one_key_refund_once(backend, raw, paid, counted):
+    cancels = counted("cancel")
+    body = cancel_body(paid, 3000)
+    answers: list[requests.Response] = []
+    lock = threading.Lock()
+    start = threading.Barrier(10)
+
+    def cancel() -> None:
+        start.wait()
+        answer = raw.send("PUT", "/payments/histories/cancel", body, "one-refund")
+        with lock:
+            answers.append(answer)
+
+    threads = [threading.Thread(target=cancel) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(answer.status_code for answer in answers)
+    assert set(statuses) <= {200, 409}
+    assert statuses.count(200) >= 1
+    for answer in answers:
+        if answer.status_code == 409:
+            assert answer.headers["Retry-After"] == "1"
+            assert "still being processed" in answer.json()["message"]
+    assert len(cancels) == 1
+    assert count(backend, PaymentHistoryCancel) == 1
+    history = raw.decrypt(next(a for a in answers if a.status_code == 200))
+    assert Decimal(str(history["refund"])) == 3000
+
+
+def test_the_same_key_with_another_body_is_422_and_does_nothing(backend, raw, paid, counted):
+    cancels = counted("cancel")
+    first = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), "k-1")
+    assert first.status_code == 200
+    other = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 2000), "k-1")
+    assert other.status_code == 422
+    assert other.json()["statusCode"] == 422
+    assert "different request body" in other.json()["message"]
+    assert len(cancels) == 1
+    assert count(backend, PaymentHistoryCancel) == 1
+
+
+def test_keys_are_scoped_per_route(backend, raw, receiver, paid):
+    # The same key on another write route is another operation, not a mismatch.
+    answer = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), "shared")
+    assert answer.status_code == 200
+    source = new_source()
+    uid = backend.customer.pay_toss_card(5000, source["id"])
+    created = raw.send(
+        "POST", "/payments/histories", create_body(receiver, uid, source, 5000), "shared"
+    )
+    assert created.status_code == 201
+
+
+def test_a_refusal_is_final_and_replayed(backend, raw, paid, counted):
+    cancels = counted("cancel")
+    too_much = cancel_body(paid, 50000)
+    first = raw.send("PUT", "/payments/histories/cancel", too_much, "too-much")
+    assert first.status_code == 422
+    again = raw.send("PUT", "/payments/histories/cancel", too_much, "too-much")
+    assert again.status_code == 422
+    assert again.content == first.content
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert cancels == []
+
+
+def test_a_validation_error_with_a_key_is_kept_as_final(backend, raw, paid):
+    bad = {**cancel_body(paid, 1000), "price": "a lot"}
+    first = raw.send("PUT", "/payments/histories/cancel", bad, "bad-body")
+    assert first.status_code == 400
+    assert first.json()["path"] == "$input.price"
+    again = raw.send("PUT", "/payments/histories/cancel", bad, "bad-body")
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
+
+
+def test_an_undecryptable_body_keeps_no_key(backend, raw, paid):
+    answer = requests.put(
+        backend.url + "/payments/histories/cancel",
+        data="not a ciphertext",
+        headers={"Content-Type": "text/plain", HEADER: "garbage"},
+        timeout=10,
+    )
+    assert answer.status_code == 400
+    assert count(backend, IdempotencyKey) == 0
+    # The key is still free for the real request.
+    good = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), "garbage")
+    assert good.status_code == 200
+
+
+def test_a_retry_after_a_gateway_timeout_records_the_payment_once(backend, raw, receiver, counted):
+    source = new_source()
+    uid = backend.customer.pay_toss_card(20000, source["id"])
+    vendor = backend.runtime.vendors.get("toss.payments")
+    real_approve = vendor.approve
+    approvals: list[int] = []
+
+    def approve_then_time_out(*args: Any, **kwargs: Any) -> Any:
+        approvals.append(1)
+        real_approve(*args, **kwargs)
+        raise GatewayTimeout("Toss did not answer in time.", vendor=vendor.code)
+
+    vendor.approve = approve_then_time_out
+    body = create_body(receiver, uid, source)
+    try:
+        first = raw.send("POST", "/payments/histories", body, "pay-after-timeout")
+    finally:
+        del vendor.approve
+    assert first.status_code == 504
+    # The timeout is no final answer: the retry with the same key resumes the claim at once
+    # (no waiting for the claim to expire) and records the payment approved the first time.
+    retry = raw.send("POST", "/payments/histories", body, "pay-after-timeout")
+    assert retry.status_code == 201
+    assert "Idempotent-Replayed" not in retry.headers
+    assert raw.decrypt(retry)["data"]["status"] == "DONE"
+    assert count(backend, PaymentHistory) == 1
+    assert backend.toss.payment(uid)["status"] == "DONE"
+    replay = raw.send("POST", "/payments/histories", body, "pay-after-timeout")
+    assert replay.content == retry.content
+    assert replay.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_key_expires_after_its_ttl_and_is_purged(backend, raw, paid):
+    first = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), "old-key")
+    assert first.status_code == 200
+    runtime = backend.runtime
+    real_clock = runtime.clock
+    later = real_clock() + timedelta(seconds=runtime.settings.idempotency_ttl_s + 1)
+    runtime.clock = lambda: later
+    try:
+        # Past its TTL the key is forgotten: the same key is a new request.
+        again = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 2000), "old-key")
+        assert again.status_code == 200
+        assert "Idempotent-Replayed" not in again.headers
+        assert count(backend, PaymentHistoryCancel) == 2
+        expired_later = later + timedelta(seconds=runtime.settings.idempotency_ttl_s + 1)
+        assert runtime.idempotency.purge(expired_later) == 1
+        assert count(backend, IdempotencyKey) == 0
+    finally:
+        runtime.clock = real_clock
+
+
+@pytest.mark.parametrize(
+    "key, problem",
+    [
+        ("", "must not be empty"),
+        ("k" * 256, "at most 255 characters"),
+        ("키".encode(), "printable ASCII"),
+        ("with space", "printable ASCII"),
+    ],
+)
+def test_an_invalid_key_is_400_and_does_nothing(backend, raw, paid, counted, key, problem):
+    cancels = counted("cancel")
+    answer = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), key)
+    assert answer.status_code == 400
+    assert problem in answer.json()["message"]
+    assert answer.json()["message"].startswith("The Idempotency-Key header")
+    assert cancels == []
+    assert count(backend, PaymentHistoryCancel) == 0
+    assert count(backend, IdempotencyKey) == 0
+
+
+def test_a_reservation_create_is_replayed(backend, raw):
+    customer_key = str(uuid.uuid4())
+    billing_key = backend.customer.register_toss_billing(customer_key)
+    body = {
+        "vendor": {"code": "toss.payments", "store_id": TOSS_STORE, "uid": billing_key},
+        "source": {"schema": "s", "table": "t", "id": customer_key},
+        "title": "my card",
+        "password": PASSWORD,
+    }
+    first = raw.send("POST", "/payments/reservations", body, "save-card")
+    again = raw.send("POST", "/payments/reservations", body, "save-card")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.content == first.content
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_without_a_key_a_repeated_create_is_the_usual_409(backend, raw, receiver):
+    source = new_source()
+    uid = backend.customer.pay_toss_card(20000, source["id"])
+    body = create_body(receiver, uid, source)
+    assert raw.send("POST", "/payments/histories", body, None).status_code == 201
+    assert raw.send("POST", "/payments/histories", body, None).status_code == 409
+    assert count(backend, IdempotencyKey) == 0
+
+
+def test_the_sdk_retries_a_write_whose_first_answer_was_lost(backend, counted):
+    """The network drops the answer to the first cancel; the SDK retries with the same key and
+    the refund still happens once."""
+    from tests.support.dropping_proxy import DroppingProxy
+
+    source = new_source()
+    uid = backend.customer.pay_toss_card(20000, source["id"])
+    with PaymentClient(backend.url, backend.key, backend.iv) as client:
+        client.histories.create(
+            vendor={"code": "toss.payments", "store_id": TOSS_STORE, "uid": uid},
+            source=source,
+            price=20000,
+            password=PASSWORD,
+            webhook_url="http://127.0.0.1:9/unused",
+        )
+    cancels = counted("cancel")
+    with (
+        DroppingProxy(backend.url, drop_first=1) as proxy,
+        PaymentClient(proxy.url, backend.key, backend.iv) as client,
+    ):
+        history = client.histories.cancel(source=source, password=PASSWORD, price=4000, reason="r")
+        assert proxy.requests == 2
+    assert history.refund == Decimal(4000)
+    assert len(cancels) == 1
+    assert count(backend, PaymentHistoryCancel) == 1
+    assert backend.toss.payment(uid)["balanceAmount"] == 16000
+
+
+def test_the_sdk_gives_up_after_max_retries(backend, counted):
+    from tests.support.dropping_proxy import DroppingProxy
+
+    with (
+        DroppingProxy(backend.url, drop_first=10) as proxy,
+        PaymentClient(proxy.url, backend.key, backend.iv, max_retries=1) as client,
+    ):
+        with pytest.raises(Exception) as caught:
+            client.histories.cancel(source=new_source(), password=PASSWORD, price=1, reason="r")
+        assert proxy.requests == 2
+    assert not isinstance(caught.value, GatewayError)
+
+
+def test_the_housekeeper_purges_expired_keys(backend, raw, paid):
+    from payment_service.housekeeping import Housekeeper
+
+    for key in ("a", "b", "c"):
+        raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 100), key)
+    assert count(backend, IdempotencyKey) == 3
+    runtime = backend.runtime
+    real_clock = runtime.clock
+    later = real_clock() + timedelta(seconds=runtime.settings.idempotency_ttl_s + 1)
+    runtime.clock = lambda: later
+    try:
+        Housekeeper(runtime).run_once()
+    finally:
+        runtime.clock = real_clock
+    assert count(backend, IdempotencyKey) == 0
+
+
+@pytest.mark.parametrize("refunded_before_timeout", [True, False])
+def test_a_retry_after_a_cancel_timeout_refunds_exactly_once(
+    backend, raw, paid, refunded_before_timeout
+):
+    vendor = backend.runtime.vendors.get("toss.payments")
+    real_cancel = vendor.cancel
+    refunds: list[int] = []
+    timing_out = [True]
+
+    def cancel(*args: Any, **kwargs: Any) -> Any:
+        if not timing_out[0]:
+            refunds.append(1)
+            return real_cancel(*args, **kwargs)
+        if refunded_before_timeout:
+            refunds.append(1)
+            real_cancel(*args, **kwargs)
+        raise GatewayTimeout("Toss did not answer in time.", vendor=vendor.code)
+
+    body = cancel_body(paid, 1000)
+    vendor.cancel = cancel
+    try:
+        first = raw.send("PUT", "/payments/histories/cancel", body, "refund-timeout")
+        timing_out[0] = False
+        retry = raw.send("PUT", "/payments/histories/cancel", body, "refund-timeout")
+    finally:
+        del vendor.cancel
+    assert first.status_code == 504
+    assert retry.status_code == 200
+    history = raw.decrypt(retry)
+    assert Decimal(str(history["refund"])) == 1000
+    assert len(history["cancels"]) == 1
+    assert count(backend, PaymentHistoryCancel) == 1
+    assert backend.toss.payment(history["vendor"]["uid"])["balanceAmount"] == 19000
+    # One refund reached the gateway: the first attempt's, or else the retry's.
+    assert len(refunds) == 1
+    replay = raw.send("PUT", "/payments/histories/cancel", body, "refund-timeout")
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.content == retry.content

@@ -1,0 +1,82 @@
+"""A claim kept after a gateway timeout can only be resumed by its owner (issue #13, item 4):
+the same password; the webhook_url the owner sends from then on; anyone else gets 409."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from payment_service.crypto import check_password
+from payment_service.db import PaymentHistory
+
+from .conftest import PASSWORD, STORE, client_of, status_of
+
+
+def register(backend, key, source, password, webhook_url) -> int:
+    with client_of(backend) as client:
+        return status_of(
+            lambda: client.histories.create(
+                vendor={"code": "toss.payments", "store_id": STORE, "uid": key},
+                source=source,
+                price=20000,
+                password=password,
+                webhook_url=webhook_url,
+            )
+        )
+
+
+def stored_claim(backend) -> PaymentHistory:
+    with backend.runtime.database.reading() as session:
+        return session.scalars(select(PaymentHistory)).one()
+
+
+def age_the_claim(backend) -> None:
+    with backend.runtime.database.transaction() as session:
+        claim = session.scalars(select(PaymentHistory)).one()
+        claim.created_at -= timedelta(hours=1)
+
+
+def test_only_the_owner_resumes_a_claim_kept_after_a_timeout(backend, gateway):
+    order = str(uuid.uuid4())
+    key = backend.customer.pay_toss_card(20000, order)
+    source = {"schema": "shop", "table": "orders", "id": order}
+    gateway.mode = "hang"
+    assert register(backend, key, source, PASSWORD, "http://owner.example/hook") == 504
+    gateway.mode = "pass"
+    age_the_claim(backend)
+    before = stored_claim(backend)
+
+    # Someone else, with the same source and uid but another password: 409, nothing changes.
+    assert register(backend, key, source, "not-the-owner", "http://attacker.example/") == 409
+    after = stored_claim(backend)
+    assert after.confirmed_at is None
+    assert (after.password, after.webhook_url, after.created_at) == (
+        before.password,
+        before.webhook_url,
+        before.created_at,
+    )
+
+    # The owner resumes it, moving its webhooks to a new URL.
+    assert (
+        register(backend, key, source, PASSWORD, "http://owner.example/new-hook") == 200
+    )  # created
+    stored = stored_claim(backend)
+    assert stored.confirmed_at is not None
+    assert stored.webhook_url == "http://owner.example/new-hook"
+    assert check_password(PASSWORD, stored.password)
+    with client_of(backend) as client:
+        assert client.histories.get(source=source, password=PASSWORD).paid_at is not None
+
+
+def test_a_fresh_claim_is_not_resumed_even_by_its_owner(backend, gateway):
+    order = str(uuid.uuid4())
+    key = backend.customer.pay_toss_card(20000, order)
+    source = {"schema": "shop", "table": "orders", "id": order}
+    gateway.mode = "hang"
+    assert register(backend, key, source, PASSWORD, "http://owner.example/hook") == 504
+    gateway.mode = "pass"
+    # Within the claim window the first request may still be running: in progress, 409.
+    assert register(backend, key, source, PASSWORD, "http://owner.example/hook") == 409
+    assert stored_claim(backend).confirmed_at is None
