@@ -90,7 +90,7 @@ def source() -> dict[str, str]:
 
 
 def run_flow(served: Served) -> None:
-    customer = Customer(served.fakes.iamport, served.fakes.toss)
+    customer = Customer(served.fakes.iamport, served.fakes.toss, served.fakes.portone)
     webhook_url = served.receiver.url
     # Two Toss card payments, one refunded in part.
     orders = [source(), source()]
@@ -160,7 +160,10 @@ def served(
     metrics_dir.mkdir()
     (metrics_dir / STALE_FILE).write_bytes(b"left by an earlier run")
     port = free_port()
-    with GatewayFakes("127.0.0.1", 0, 0) as fakes, WebhookReceiver(KEY, IV) as receiver:
+    with (
+        GatewayFakes("127.0.0.1", 0, 0, portone_port=0) as fakes,
+        WebhookReceiver(KEY, IV) as receiver,
+    ):
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
         env.update(
             PAYMENT_DATABASE_URL=url,
@@ -309,6 +312,6 @@ def test_json_log_lines_parse_carry_the_request_and_hold_no_secret(served: Serve
     text = served.log.read_text()
     secrets = {PASSWORD, "not-the-password", *PUBLISHED_VALUES}
     for options in served.fakes.vendor_options().values():
-        secrets.update(str(v) for v in options["default"].values())
+        secrets.update(str(v) for v in options.get("default", {}).values())
     assert [secret for secret in secrets if secret in text] == []
     assert not re.search(r"\b\d{13,19}\b", text)  # nothing that looks like a card number
