@@ -11,6 +11,7 @@ from flask_smorest import Api
 from . import __version__, http
 from .api.openapi import DocumentedApi, spec_kwargs
 from .db import Database
+from .observability import instrument
 from .runtime import Runtime
 from .settings import Settings
 from .vendors import VendorRegistry
@@ -44,6 +45,8 @@ def create_app(
     )
     runtime = create_runtime(settings, database=database, plugins=plugins)
     app.extensions["payment_service"] = runtime
+    # First, so that its hooks run around all others (request id, access line, metrics).
+    instrument.install(app, runtime)
 
     from .api import docs, histories, internal, monitors, reservations, webhooks
 
@@ -55,6 +58,10 @@ def create_app(
     api.register_blueprint(webhooks.blueprint(runtime.vendors))
     if settings.internal_webhook_enabled:
         api.register_blueprint(internal.blp)
+    if settings.metrics:
+        from .api import metrics
+
+        api.register_blueprint(metrics.blp)
 
     from .housekeeping import Housekeeper
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import errno
 import socket
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from .db import Database
-from .errors import Unavailable
+from .errors import ServiceError, Unavailable
 from .settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -83,22 +88,25 @@ def serve(host: str | None, port: int | None, workers: int | None, with_fakes: b
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--iamport-port", type=int, default=10851, show_default=True)
 @click.option("--toss-port", type=int, default=30771, show_default=True)
+@click.option("--portone-port", type=int, default=20851, show_default=True)
 @click.option(
     "--webhook-base",
     default=None,
     metavar="URL",
-    help="Post webhooks to URL/payments/webhooks/{iamport,toss} (a payment server) instead "
-    "of the fakes' own receivers.",
+    help="Post webhooks to URL/payments/webhooks/{iamport,toss,portone} (a payment server) "
+    "instead of the fakes' own receivers.",
 )
-def fakes(host: str, iamport_port: int, toss_port: int, webhook_base: str | None) -> None:
-    """Run the fake iamport and Toss Payments servers until SIGINT or SIGTERM."""
+def fakes(
+    host: str, iamport_port: int, toss_port: int, portone_port: int, webhook_base: str | None
+) -> None:
+    """Run the fake iamport, Toss Payments and PortOne V2 servers until SIGINT or SIGTERM."""
     from .serving import run_fakes
 
-    for port in (iamport_port, toss_port):
+    for port in (iamport_port, toss_port, portone_port):
         problem = port_problem(host, port)
         if problem:
             fail(problem)
-    run_fakes(host, iamport_port, toss_port, webhook_base)
+    run_fakes(host, iamport_port, toss_port, webhook_base, portone_port)
 
 
 @main.group()
@@ -156,24 +164,131 @@ def webhooks_retry(ids: tuple[str, ...], all_failed: bool) -> None:
 
 @webhooks.command("deliver")
 @click.option("--until-idle", is_flag=True, help="Exit once no webhook is pending.")
-def webhooks_deliver(until_idle: bool) -> None:
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(min=0, max=65535),
+    default=None,
+    help="Serve this process's Prometheus metrics on this port (0: any free port).",
+)
+@click.option(
+    "--metrics-host", default="127.0.0.1", show_default=True, help="Interface of --metrics-port."
+)
+def webhooks_deliver(until_idle: bool, metrics_port: int | None, metrics_host: str) -> None:
     """Run a webhook dispatcher without serving HTTP (e.g. on a dedicated machine)."""
     from .serving import run_dispatcher
 
-    run_dispatcher(load_settings(), until_idle=until_idle)
+    run_dispatcher(
+        load_settings(),
+        until_idle=until_idle,
+        metrics_port=metrics_port,
+        metrics_host=metrics_host,
+    )
 
 
-def _database(settings: Settings) -> Database:
-    """The configured database, checked to be reachable and to have the schema."""
+@main.command()
+@click.option("--vendor", "vendor_code", required=True, metavar="CODE", help="e.g. iamport")
+@click.option("--store", "store_id", default=None, metavar="ID", help="Only this store.")
+@click.option("--since", required=True, metavar="ISO8601", help="Window start (inclusive).")
+@click.option("--until", required=True, metavar="ISO8601", help="Window end (exclusive).")
+@click.option("--repair", is_flag=True, help="Apply the gateway's state to drifted records.")
+@click.option(
+    "--cancel-orphans-older-than",
+    "older_than",
+    default=None,
+    metavar="DURATION",
+    help="Refund orphans older than this (e.g. 1h) at the gateway.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def reconcile(
+    vendor_code: str,
+    store_id: str | None,
+    since: str,
+    until: str,
+    repair: bool,
+    older_than: str | None,
+    as_json: bool,
+) -> None:
+    """Compare a gateway's payments of a window with the records, and repair.
+
+    Exit status: 0 nothing found, 1 orphans, drift or unknown records found, 2 an error.
+    """
+    from .payments import reconcile as core
+
+    try:
+        window = core.parse_instant(since), core.parse_instant(until)
+        cancel_after = None if older_than is None else core.parse_duration(older_than)
+    except ValueError as error:
+        fail(str(error), code=2)
+    if window[0] >= window[1]:
+        fail("--since must be before --until", code=2)
+    runtime = _runtime(load_settings())
+    try:
+        with _progress(enabled=not as_json) as progress:
+            report = core.reconcile(
+                runtime,
+                vendor_code,
+                *window,
+                store_id=store_id,
+                repair=repair,
+                cancel_older_than=cancel_after,
+                progress=progress,
+            )
+    except ServiceError as error:
+        fail(error.message, code=2)
+    finally:
+        runtime.close()
+    if as_json:
+        from .crypto import dumps
+
+        click.echo(dumps(report.to_json()))
+    else:
+        click.echo(core.render_text(report))
+    for problem in report.errors:
+        click.echo(f"payment-service: {problem}", err=True)
+    sys.exit(2 if report.errors else 1 if report.found else 0)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[float], None]]:
+    """A progress bar on stderr (shown on terminals only) fed with fractions from 0 to 1."""
+    if not enabled:
+        yield lambda done: None
+        return
+    steps = 1000
+    with click.progressbar(length=steps, label="reconciling", file=sys.stderr) as bar:
+
+        def advance(done: float) -> None:
+            bar.update(max(0, round(done * steps) - bar.pos))
+
+        yield advance
+
+
+def _runtime(settings: Settings) -> Runtime:
+    """The database and vendors of a command that works like the server, without serving."""
+    from .runtime import Runtime
+    from .vendors import DuplicateVendor, VendorConfigError, VendorRegistry
+
+    database = _database(settings, code=2)  # 1 would read as "something was found"
+    try:
+        vendors = VendorRegistry.from_settings(settings)
+    except (VendorConfigError, DuplicateVendor) as error:
+        database.dispose()
+        fail(str(error), code=2)
+    return Runtime(settings, database, vendors)
+
+
+def _database(settings: Settings, code: int = 1) -> Database:
+    """The configured database, checked to be reachable and to have the schema (else exit
+    with status `code`)."""
     from .db.migrate import current_revision
 
     database = Database(settings.database_url)
     try:
         database.check()
     except Unavailable as error:
-        fail(getattr(error, "detail", error.message))
+        fail(getattr(error, "detail", error.message), code)
     if current_revision(database) is None:
-        fail("the database has no schema yet: run `payment-service schema` first")
+        fail("the database has no schema yet: run `payment-service schema` first", code)
     return database
 
 
@@ -187,6 +302,61 @@ def schema() -> None:
     database = Database(settings.database_url)
     click.echo(f"schema is at revision {current_revision(database)}")
     database.dispose()
+
+
+@main.command("rotate-keys")
+@click.option("--dry-run", is_flag=True, help="Only count the records that would change.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option(
+    "--pause",
+    "pause_s",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Sleep between batches, to leave the database to the servers.",
+)
+def rotate_keys(dry_run: bool, batch_size: int, pause_s: float) -> None:
+    """Re-encrypt every stored record with the current at-rest keys.
+
+    Safe while servers run (short transactions; a row is rewritten only if unchanged since it
+    was read) and resumable: run it again after an interruption. Needs the previous keys in
+    PAYMENT_{TABLE}_PREVIOUS_KEYS. Exits 1 if some record opens with no configured key.
+    """
+    from .rotation import UNREADABLE_SHOWN, count_rows
+    from .rotation import rotate_keys as rotate
+
+    settings = load_settings()
+    database = _database(settings)
+    label = "counting" if dry_run else "re-encrypting"
+    with click.progressbar(length=count_rows(database), label=label, file=sys.stderr) as bar:
+        reports = rotate(
+            database,
+            settings.keys,
+            dry_run=dry_run,
+            batch_size=batch_size,
+            pause_s=pause_s,
+            progress=bar.update,
+        )
+    database.dispose()
+    verb = "would re-encrypt" if dry_run else "re-encrypted"
+    for report in reports:
+        line = (
+            f"{report.table}: {report.scanned} record(s), {verb} {report.rewritten}, "
+            f"{report.current} already current"
+        )
+        if report.busy:
+            line += f", {report.busy} busy (run again)"
+        if report.unreadable:
+            shown = ", ".join(report.unreadable[:UNREADABLE_SHOWN])
+            more = "…" if len(report.unreadable) > UNREADABLE_SHOWN else ""
+            line += f", {len(report.unreadable)} unreadable with any configured key: {shown}{more}"
+        click.echo(line)
+    total = sum(r.scanned for r in reports)
+    done = sum(r.rewritten for r in reports)
+    click.echo(f"{verb} {done} of {total} record(s)")
+    if any(r.unreadable for r in reports):
+        sys.exit(1)
 
 
 @main.command()

@@ -44,9 +44,38 @@ class ServiceError(Exception):
             **self.extra,
         }
 
+    def headers(self) -> dict[str, str]:
+        """Response headers the error needs besides its body."""
+        return {}
+
 
 class BadRequest(ServiceError):
     status = 400
+
+
+class InvalidInput(BadRequest):
+    """A body that breaks its type: the original's (typia) validation body, naming the first
+    violation. Raised by the schemas, and by checks that need stored data (e.g. the decimal
+    places a payment's currency allows)."""
+
+    MESSAGE = "Request body data is not following the promised type."
+    _NO_VALUE: Any = object()
+
+    def __init__(self, path: str, expected: str, value: Any = _NO_VALUE):
+        super().__init__(self.MESSAGE)
+        self.path, self.expected, self.value = path, expected, value
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "path": self.path,
+            "reason": f"Error on typia.assert(): invalid type on {self.path}, "
+            f"expect to be {self.expected}",
+            "expected": self.expected,
+        }
+        if self.value is not self._NO_VALUE:
+            body["value"] = self.value
+        body["message"] = self.MESSAGE
+        return body
 
 
 class WrongPassword(ServiceError):
@@ -66,6 +95,21 @@ class Conflict(ServiceError):
 
 class Unprocessable(ServiceError):
     status = 422
+
+
+class TooManyFailures(ServiceError):
+    """A client failed too many password checks lately; it is refused before any bcrypt runs."""
+
+    status = 429
+
+    def __init__(self, retry_after_s: int):
+        super().__init__(
+            f"Too many failed password checks from this address; retry in {retry_after_s} seconds."
+        )
+        self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class Unavailable(ServiceError):

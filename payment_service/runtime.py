@@ -14,6 +14,7 @@ from functools import cached_property
 
 from .db import Database
 from .payments.idempotency import Keys as IdempotencyKeys
+from .security.passwords import PasswordGuard
 from .settings import Settings
 from .vendors import VendorRegistry
 
@@ -46,6 +47,11 @@ class Runtime:
             ttl=timedelta(seconds=settings.idempotency_ttl_s),
             lease=timedelta(seconds=lease),
         )
+
+    @cached_property
+    def passwords(self) -> PasswordGuard:
+        """The verified-credential cache and failure throttle (reads `clock` at each use)."""
+        return PasswordGuard(self.settings, self.database, lambda: self.clock())
 
     def close(self) -> None:
         """Stop background work and release connections (tests, embedded servers)."""

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import glob
+import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Any
@@ -17,6 +21,7 @@ from gunicorn.app.base import BaseApplication
 from .settings import Settings
 
 FAKES_START_TIMEOUT_S = 20.0
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class GunicornServer(BaseApplication):
@@ -43,22 +48,29 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, with_fakes:
     prepare_database(settings)
     fakes: subprocess.Popen[bytes] | None = None
     if with_fakes:
-        from .testing.fakes import IAMPORT_PORT, TOSS_PORT, vendor_options
+        from .testing.fakes import IAMPORT_PORT, PORTONE_PORT, TOSS_PORT, vendor_options
 
         local = "127.0.0.1" if host in ("0.0.0.0", "") else host
         fakes = start_fakes_process(local, f"http://{local}:{port}")
         if fakes is None:
             fail(
-                f"cannot start the fake gateways on ports {IAMPORT_PORT} and {TOSS_PORT} "
-                "(is another `payment-service fakes` running?)"
+                f"cannot start the fake gateways on ports {IAMPORT_PORT}, {TOSS_PORT} and "
+                f"{PORTONE_PORT} (is another `payment-service fakes` running?)"
             )
-        options = vendor_options(f"http://{local}:{IAMPORT_PORT}", f"http://{local}:{TOSS_PORT}")
+        options = vendor_options(
+            f"http://{local}:{IAMPORT_PORT}",
+            f"http://{local}:{TOSS_PORT}",
+            f"http://{local}:{PORTONE_PORT}",
+        )
         settings = dataclasses.replace(settings, vendors={**settings.vendors, **options})
         click.echo(
             f"fake iamport on http://{local}:{IAMPORT_PORT}, fake Toss Payments on "
-            f"http://{local}:{TOSS_PORT}; their webhooks go to this server"
+            f"http://{local}:{TOSS_PORT}, fake PortOne V2 on http://{local}:{PORTONE_PORT}; "
+            "their webhooks go to this server"
         )
-    options = {
+    from .observability.logs import gunicorn_config
+
+    options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
@@ -68,13 +80,20 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, with_fakes:
         "threads": 32,
         "timeout": 60,
         "graceful_timeout": 10,
-        "accesslog": "-",
+        # The app writes the access line itself (route rule, request id, our format).
+        "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
+        "logconfig_dict": gunicorn_config(settings.log_format),
     }
+    metrics_dir = prepare_metrics_dir(settings)
+    if metrics_dir is not None:
+        options["child_exit"] = _worker_exited
     try:
         GunicornServer(settings, options).run()
     finally:
+        if metrics_dir is not None and metrics_dir.owned:
+            shutil.rmtree(metrics_dir.path, ignore_errors=True)
         if fakes is not None:
             fakes.terminate()
             try:
@@ -83,10 +102,48 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, with_fakes:
                 fakes.kill()
 
 
+@dataclasses.dataclass(frozen=True)
+class MetricsDir:
+    path: str
+    owned: bool
+    """Made by `serve` (removed at exit), rather than given by the operator."""
+
+
+def prepare_metrics_dir(settings: Settings) -> MetricsDir | None:
+    """Set up prometheus_client's multiprocess mode for gunicorn's workers.
+
+    Each worker writes its metric values to files in `PROMETHEUS_MULTIPROC_DIR`, and `/metrics`
+    adds up the files. The variable must be set before a worker imports prometheus_client, so
+    it is set here, in the master, before any fork. The operator's directory is used when
+    given, else a private temporary one. Files left by an earlier run are removed first: their
+    counts would otherwise be added to this run's (and a reused pid would mix two processes).
+    """
+    if not settings.metrics:
+        os.environ.pop(MULTIPROC_ENV, None)
+        return None
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        os.makedirs(given, exist_ok=True)
+        for leftover in glob.glob(os.path.join(given, "*.db")):
+            os.remove(leftover)
+        return MetricsDir(given, owned=False)
+    path = tempfile.mkdtemp(prefix="payment-service-metrics-")
+    os.environ[MULTIPROC_ENV] = path
+    return MetricsDir(path, owned=True)
+
+
+def _worker_exited(_server: Any, worker: Any) -> None:
+    """gunicorn's child_exit hook: a dead worker's live gauges must not be summed any more
+    (its counters stay: totals never go backwards)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
 def start_fakes_process(host: str, webhook_base: str) -> subprocess.Popen[bytes] | None:
     """Start `payment-service fakes` as a child process (never threads beside gunicorn's
-    forking master) and wait until both ports answer; None if it could not start."""
-    from .testing.fakes import IAMPORT_PORT, TOSS_PORT
+    forking master) and wait until their ports answer; None if it could not start."""
+    from .testing.fakes import IAMPORT_PORT, PORTONE_PORT, TOSS_PORT
 
     command = [sys.executable, "-m", "payment_service.cli", "fakes", "--host", host]
     process = subprocess.Popen([*command, "--webhook-base", webhook_base])
@@ -94,7 +151,7 @@ def start_fakes_process(host: str, webhook_base: str) -> subprocess.Popen[bytes]
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return None
-        if all(_listening(host, port) for port in (IAMPORT_PORT, TOSS_PORT)):
+        if all(_listening(host, port) for port in (IAMPORT_PORT, TOSS_PORT, PORTONE_PORT)):
             return process
         time.sleep(0.1)
     process.kill()
@@ -109,28 +166,61 @@ def _listening(host: str, port: int) -> bool:
         return False
 
 
-def run_fakes(host: str, iamport_port: int, toss_port: int, webhook_base: str | None) -> None:
+def run_fakes(
+    host: str,
+    iamport_port: int,
+    toss_port: int,
+    webhook_base: str | None,
+    portone_port: int = 20851,
+) -> None:
     from .testing.fakes import GatewayFakes
 
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
-    with GatewayFakes(host, iamport_port, toss_port, api_url=webhook_base) as fakes:
+    fakes = GatewayFakes(
+        host, iamport_port, toss_port, api_url=webhook_base, portone_port=portone_port
+    )
+    with fakes:
         click.echo(f"fake iamport listening on {fakes.iamport.url}")
         click.echo(f"fake Toss Payments listening on {fakes.toss.url}")
+        click.echo(f"fake PortOne V2 listening on {fakes.portone.url}")
         target = webhook_base or "their own /internal/webhook receivers"
         click.echo(f"webhooks go to {target}")
         stopped.wait()
 
 
-def run_dispatcher(settings: Settings, *, until_idle: bool) -> None:
+def run_dispatcher(
+    settings: Settings,
+    *,
+    until_idle: bool,
+    metrics_port: int | None = None,
+    metrics_host: str = "127.0.0.1",
+) -> None:
     """Deliver outgoing webhooks until SIGINT/SIGTERM (or, with `until_idle`, until none is
-    pending)."""
+    pending); with `metrics_port`, serve this process's Prometheus metrics there."""
+    from .observability.logs import configure
+
+    configure(settings.log_format)
+    # One process: its values live in memory. A multiprocess directory inherited from the
+    # environment would mix them into a server's /metrics (and hide them from this port).
+    os.environ.pop(MULTIPROC_ENV, None)
     from .app import create_runtime
     from .delivery.dispatcher import Dispatcher
-    from .delivery.operations import has_pending
+    from .delivery.operations import backlog, has_pending
 
     runtime = create_runtime(settings)
+    if metrics_port is not None and settings.metrics:
+        from prometheus_client import start_http_server
+
+        from .observability.metrics import BacklogCollector, scrape_registry
+
+        collector = BacklogCollector(lambda: backlog(runtime.database), runtime.clock)
+        server, _thread = start_http_server(
+            metrics_port, addr=metrics_host, registry=scrape_registry(collector)
+        )
+        runtime.closers.append(server.shutdown)
+        click.echo(f"metrics on http://{metrics_host}:{server.server_port}/metrics")
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())

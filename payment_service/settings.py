@@ -6,6 +6,7 @@ every missing or invalid variable at once, so an operator fixes them in one go.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -16,8 +17,15 @@ from typing import Any
 from dotenv import dotenv_values
 
 from .crypto import Cipher, iv_problem, key_problem
+from .delivery.url_policy import SETTING as ALLOWED_NETWORKS_SETTING
+from .delivery.url_policy import AddressPolicy
+from .key_hygiene import key_problems
+from .keyrings import AtRestKeyring, WireKeyring
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 MODES = ("local", "dev", "real")
+LOG_FORMATS = ("text", "json")
 
 # The values published with the original project (spec §3.2, §5.1) plus our own webhook-table
 # key. Anyone can read them, so they protect nothing: only `local` mode may use them.
@@ -44,14 +52,15 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class Keys:
-    """The AES pairs: the wire, and one per encrypted table."""
+    """The AES pairs: the wire, and one per encrypted table. Each is a keyring: the current
+    pair (`.key`, `.iv`) encrypts, previous pairs (`PAYMENT_*_PREVIOUS_KEYS`) still decrypt."""
 
-    connection: Cipher
-    history: Cipher
-    reservation: Cipher
-    cancel_history: Cipher
-    webhook: Cipher
-    idempotency: Cipher
+    connection: WireKeyring
+    history: AtRestKeyring
+    reservation: AtRestKeyring
+    cancel_history: AtRestKeyring
+    webhook: AtRestKeyring
+    idempotency: AtRestKeyring
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,20 @@ class WebhookDelivery:
     lease_s: float = 120.0
     poll_s: float = 1.0
     signing_secret: str | None = None
+    host_concurrency: int | None = None
+    """Threads of one process that may deliver to one receiver (scheme://host:port) at once;
+    None: all but one of `workers`, so a slow receiver always leaves a thread to the others."""
+    allowed_networks: AddressPolicy = field(default_factory=lambda: AddressPolicy(allow_all=True))
+    """Where webhooks may go (PAYMENT_WEBHOOK_ALLOWED_NETWORKS, checked at connect time)."""
+
+    @property
+    def host_limit(self) -> int:
+        return self.host_concurrency or max(1, self.workers - 1)
+
+    @property
+    def signing_secrets(self) -> tuple[str, ...]:
+        """Every secret to sign with: the variable holds one or more, separated by spaces."""
+        return tuple((self.signing_secret or "").split())
 
 
 @dataclass(frozen=True)
@@ -84,7 +107,19 @@ class Settings:
     deliver_webhooks: bool = True
     internal_webhook_capacity: int = 100
     max_body_bytes: int = 1024 * 1024
+    metrics: bool = True
+    log_format: str = "text"
     idempotency_ttl_s: float = 86400.0
+    cors_origins: tuple[str, ...] = ("*",)
+    """Origins browsers may call from (PAYMENT_CORS_ORIGINS); `*` any, empty none."""
+
+    # Password checks: how long a verified (record, password) pair skips bcrypt (0 = never),
+    # how many pairs a process remembers, and the per-client throttle of failed checks.
+    password_cache_s: float = 600.0
+    password_cache_entries: int = 10_000
+    auth_failures_max: int = 20
+    auth_failures_window_s: float = 60.0
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -142,6 +177,25 @@ class _Reader:
             self.problems.append(f"{name}: must be greater than 0 (got {value})")
         return value
 
+    def non_negative(
+        self, name: str, default: float, parse: Callable[[str], Any], what: str
+    ) -> Any:
+        value = self.parsed(name, default, parse, what)
+        if not 0 <= value < float("inf"):
+            self.problems.append(f"{name}: must be zero or more (got {value})")
+        return value
+
+    def networks(self, name: str) -> tuple[IPNetwork, ...]:
+        """Comma- or space-separated addresses or CIDR blocks."""
+        raw = self.text(name, "") or ""
+        found: list[IPNetwork] = []
+        for item in raw.replace(",", " ").split():
+            try:
+                found.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                self.problems.append(f"{name}: {item!r} is not an IP address or CIDR block")
+        return tuple(found)
+
     def flag(self, name: str, default: bool) -> bool:
         def parse(raw: str) -> bool:
             lowered = raw.strip().lower()
@@ -178,6 +232,102 @@ class _Reader:
         except ValueError:
             return None
 
+    def previous_ciphers(self, table: str, mode: str, current: Cipher | None) -> tuple[Cipher, ...]:
+        """`PAYMENT_{table}_PREVIOUS_KEYS`: a JSON list of {"key", "iv"}, each checked like the
+        current pair. Values are never echoed in problems: they are secrets."""
+        name = f"PAYMENT_{table}_PREVIOUS_KEYS"
+        raw = self.text(name)
+        if raw is None:
+            return ()
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            self.problems.append(f'{name}: must be a JSON list of {{"key": ..., "iv": ...}}')
+            return ()
+        if not isinstance(items, list):
+            self.problems.append(f'{name}: must be a JSON list of {{"key": ..., "iv": ...}}')
+            return ()
+        ciphers: list[Cipher] = []
+        seen = {(current.key, current.iv)} if current else set()
+        for index, item in enumerate(items):
+            where = f"{name}[{index}]"
+            if not isinstance(item, dict) or set(item) != {"key", "iv"}:
+                self.problems.append(f'{where}: must be an object with exactly "key" and "iv"')
+                continue
+            pair = (item["key"], item["iv"])
+            if not all(isinstance(value, str) for value in pair):
+                self.problems.append(f"{where}: key and iv must be strings")
+                continue
+            problems = [
+                f"{where}.{part}: {problem}"
+                for part, problem in (("key", key_problem(pair[0])), ("iv", iv_problem(pair[1])))
+                if problem
+            ]
+            if mode != "local":
+                problems += [
+                    f"{where}.{part}: is a published default value; {mode} mode needs a secret one"
+                    for part, value in zip(("key", "iv"), pair, strict=True)
+                    if value in PUBLISHED_VALUES
+                ]
+                if pair[0] == pair[1]:
+                    problems.append(f"{where}: key and iv must differ")
+            if pair in seen:
+                problems.append(f"{where}: repeats the current pair or an earlier previous one")
+            seen.add(pair)
+            self.problems.extend(problems)
+            if not problems:
+                ciphers.append(Cipher(*pair))
+        return tuple(ciphers)
+
+    def signing_secrets(self) -> str | None:
+        """`PAYMENT_WEBHOOK_SIGNING_SECRET`: one or more secrets separated by spaces."""
+        from .client.webhooks import webhook_key
+
+        name = "PAYMENT_WEBHOOK_SIGNING_SECRET"
+        raw = self.text(name)
+        for index, secret in enumerate((raw or "").split()):
+            try:
+                webhook_key(secret)
+            except ValueError as error:
+                self.problems.append(f"{name}: secret #{index + 1}: {error}")
+        return raw
+
+    def key_hygiene(self, mode: str) -> None:
+        """`real` mode: no weak key or IV, and none used twice (all problems at once)."""
+        if mode != "real":
+            return
+        values = {
+            name: value
+            for table in PUBLISHED_KEYS
+            for name in (f"PAYMENT_{table}_ENCRYPTION_KEY", f"PAYMENT_{table}_ENCRYPTION_IV")
+            if (value := self.text(name)) is not None
+        }
+        self.problems.extend(key_problems(values))
+
+    def optional_positive_int(self, name: str) -> int | None:
+        return None if self.text(name) is None else self.positive_int(name, 1)
+
+    def allowed_networks(self, mode: str) -> AddressPolicy:
+        name = ALLOWED_NETWORKS_SETTING
+        try:
+            return AddressPolicy.parse(self.text(name), mode)
+        except ValueError as error:
+            self.problems.append(f"{name}: {error}")
+            return AddressPolicy.parse(None, mode)
+
+    def cors_origins(self, mode: str) -> tuple[str, ...]:
+        raw = self.text("PAYMENT_CORS_ORIGINS")
+        if raw is None:
+            return ("*",) if mode == "local" else ()
+        origins = tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
+        for origin in origins:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                self.problems.append(
+                    f"PAYMENT_CORS_ORIGINS: {origin!r} is not an origin (http(s)://host[:port]) "
+                    "nor *"
+                )
+        return origins
+
     def vendors(self) -> dict[str, dict[str, Any]]:
         raw = self.text("PAYMENT_VENDORS")
         if raw is None:
@@ -200,6 +350,8 @@ class _Reader:
             self.problems.append(f"PAYMENT_MODE: must be one of {', '.join(MODES)} (got {mode!r})")
             mode = "local"
         ciphers = {table: self.cipher(table, mode) for table in PUBLISHED_KEYS}
+        previous = {t: self.previous_ciphers(t, mode, ciphers[t]) for t in PUBLISHED_KEYS}
+        self.key_hygiene(mode)
         default_db = f"sqlite:///{Path.cwd() / 'payment-service.sqlite3'}"
         port = self.parsed("PAYMENT_API_PORT", 37821, int, "a port number")
         if not 0 <= port <= 65535:
@@ -212,8 +364,15 @@ class _Reader:
             deadline_s=self.seconds("PAYMENT_WEBHOOK_DEADLINE_S", WebhookDelivery.deadline_s),
             lease_s=self.seconds("PAYMENT_WEBHOOK_LEASE_S", WebhookDelivery.lease_s),
             poll_s=self.seconds("PAYMENT_WEBHOOK_POLL_S", WebhookDelivery.poll_s),
-            signing_secret=self.text("PAYMENT_WEBHOOK_SIGNING_SECRET"),
+            signing_secret=self.signing_secrets(),
+            host_concurrency=self.optional_positive_int("PAYMENT_WEBHOOK_HOST_CONCURRENCY"),
+            allowed_networks=self.allowed_networks(mode),
         )
+        log_format = self.text("PAYMENT_LOG_FORMAT", "text").lower()
+        if log_format not in LOG_FORMATS:
+            self.problems.append(
+                f"PAYMENT_LOG_FORMAT: must be one of {', '.join(LOG_FORMATS)} (got {log_format!r})"
+            )
         values: dict[str, Any] = {
             "mode": mode,
             "database_url": self.text("PAYMENT_DATABASE_URL", default_db),
@@ -230,7 +389,19 @@ class _Reader:
                 "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100
             ),
             "max_body_bytes": self.positive_int("PAYMENT_MAX_BODY_BYTES", 1024 * 1024),
+            "metrics": self.flag("PAYMENT_METRICS", True),
+            "log_format": log_format,
             "idempotency_ttl_s": self.seconds("PAYMENT_IDEMPOTENCY_TTL_S", 86400.0),
+            "cors_origins": self.cors_origins(mode),
+            "password_cache_s": self.non_negative(
+                "PAYMENT_PASSWORD_CACHE_S", 600.0, float, "a number of seconds"
+            ),
+            "password_cache_entries": self.positive_int("PAYMENT_PASSWORD_CACHE_ENTRIES", 10_000),
+            "auth_failures_max": self.non_negative(
+                "PAYMENT_AUTH_FAILURES_MAX", 20, int, "a whole number"
+            ),
+            "auth_failures_window_s": self.seconds("PAYMENT_AUTH_FAILURES_WINDOW_S", 60.0),
+            "trusted_proxies": self.networks("PAYMENT_TRUSTED_PROXIES"),
             "environ": dict(self.env),
         }
         known = {f.name for f in fields(Settings)}
@@ -240,12 +411,19 @@ class _Reader:
         if self.problems:
             raise SettingsError(self.problems)
         values.update(overrides)
-        keys = values.pop("keys", None) or Keys(
-            connection=ciphers["CONNECTION"],  # type: ignore[arg-type]
-            history=ciphers["HISTORY"],  # type: ignore[arg-type]
-            reservation=ciphers["RESERVATION"],  # type: ignore[arg-type]
-            cancel_history=ciphers["CANCEL_HISTORY"],  # type: ignore[arg-type]
-            webhook=ciphers["WEBHOOK"],  # type: ignore[arg-type]
-            idempotency=ciphers["IDEMPOTENCY"],  # type: ignore[arg-type]
-        )
+        keys = values.pop("keys", None) or _keyrings(ciphers, previous)  # type: ignore[arg-type]
         return Settings(keys=keys, **values)
+
+
+def _keyrings(ciphers: dict[str, Cipher], previous: dict[str, tuple[Cipher, ...]]) -> Keys:
+    def at_rest(table: str) -> AtRestKeyring:
+        return AtRestKeyring(table.lower(), ciphers[table], previous[table])
+
+    return Keys(
+        connection=WireKeyring("connection", ciphers["CONNECTION"], previous["CONNECTION"]),
+        history=at_rest("HISTORY"),
+        reservation=at_rest("RESERVATION"),
+        cancel_history=at_rest("CANCEL_HISTORY"),
+        webhook=at_rest("WEBHOOK"),
+        idempotency=at_rest("IDEMPOTENCY"),
+    )

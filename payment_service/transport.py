@@ -17,11 +17,12 @@ from typing import Any, ClassVar
 
 import flask_smorest
 import marshmallow as ma
-from flask import Request, Response, current_app
+from flask import Request, Response, current_app, g
 from webargs.flaskparser import FlaskParser
 
 from .crypto import Cipher, DecryptionError, dumps, loads
-from .errors import BadRequest, ServiceError
+from .errors import BadRequest, InvalidInput, ServiceError
+from .keyrings import WireKeyring
 
 DECRYPT_FAILED = (
     "Failed to decrypt the request body. Check your body content or encryption password."
@@ -46,6 +47,12 @@ class RawError(ServiceError):
 
 
 def connection_cipher() -> Cipher:
+    """The pair to answer with: the one that decrypted this request's body (a client still on
+    a previous connection key during a rotation reads its answer), else the current one."""
+    return g.get("connection_cipher") or connection_keys().current
+
+
+def connection_keys() -> WireKeyring:
     return current_app.extensions["payment_service"].settings.keys.connection
 
 
@@ -81,9 +88,10 @@ def read_encrypted_json(request: Request) -> Any:
     # The media type is matched case-sensitively, as the original does (spec §1.2).
     _require_media_type(request, "text/plain", exact=True)
     try:
-        return connection_cipher().decrypt_json(request.get_data(cache=True))
+        value, g.connection_cipher = connection_keys().open(request.get_data(cache=True))
     except DecryptionError:
         raise BadRequest(DECRYPT_FAILED) from None
+    return value
 
 
 class TransportParser(FlaskParser):
@@ -120,18 +128,12 @@ class TransportParser(FlaskParser):
         raise validation_error(schema, messages, error.data)
 
 
-def validation_error(schema: ma.Schema, messages: Any, data: Any) -> RawError:
+def validation_error(schema: ma.Schema, messages: Any, data: Any) -> InvalidInput:
     """The original's 400 for a body that breaks its type: the first violation only."""
     path, expected, value = first_violation(schema, messages, data, "$input")
-    body: dict[str, Any] = {
-        "path": path,
-        "reason": f"Error on typia.assert(): invalid type on {path}, expect to be {expected}",
-        "expected": expected,
-    }
-    if value is not _MISSING:
-        body["value"] = value
-    body["message"] = "Request body data is not following the promised type."
-    return RawError(400, body)
+    if value is _MISSING:
+        return InvalidInput(path, expected)
+    return InvalidInput(path, expected, value)
 
 
 def type_name(schema: ma.Schema) -> str:

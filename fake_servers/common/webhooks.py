@@ -23,20 +23,24 @@ class WebhookSender:
 
     def __init__(self, timeout: float = 10.0):
         self.timeout = timeout
-        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, Any, dict[str, str]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._session = requests.Session()
 
-    def send(self, url: str, body: Any) -> None:
+    def send(self, url: str, body: Any, headers: dict[str, str] | None = None) -> None:
+        """Queue `body` for `url`: a JSON value, or bytes sent as they are (e.g. signed ones).
+
+        `headers` are added to the request (a signature computed over those very bytes).
+        """
         self._ensure_thread()
-        self._queue.put((url, body))
+        self._queue.put((url, body, dict(headers or {})))
 
     def drain(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far was attempted (for tests); True if it was."""
         done = threading.Event()
         self._ensure_thread()
-        self._queue.put(("", done))
+        self._queue.put(("", done, {}))
         return done.wait(timeout)
 
     def close(self) -> None:
@@ -59,15 +63,16 @@ class WebhookSender:
             item = self._queue.get()
             if item is None:
                 return
-            url, body = item
+            url, body, headers = item
             if isinstance(body, threading.Event):
                 body.set()
                 continue
+            data = body if isinstance(body, bytes) else dumps(body).encode("utf-8")
             try:
                 self._session.post(
                     url,
-                    data=dumps(body).encode("utf-8"),
-                    headers={"Content-Type": "application/json"},
+                    data=data,
+                    headers={"Content-Type": "application/json", **headers},
                     timeout=self.timeout,
                 )
             except Exception as error:  # the real gateways ignore delivery failures too

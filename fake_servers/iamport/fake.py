@@ -111,6 +111,23 @@ class FakeIamport(Lifecycle):
         if capacity is not None:
             self.state.expiration.capacity = capacity
 
+    def set_list_limit(self, limit: int) -> None:
+        """Cap the page size of `GET /payments/status/...` (100, as iamport) to test paging."""
+        self.state.list_limit = max(1, limit)
+
+    def backdate(self, imp_uid: str, seconds: float) -> dict[str, Any]:
+        """Move every time of a payment `seconds` into the past, as if it had happened then
+        (its start, payment, refunds; the 3-minute storage lifetime is not affected)."""
+        with self.state.lock:
+            payment = self.state.payments.get(imp_uid)
+            payment.started_at -= seconds
+            for name in ("paid_at", "failed_at", "cancelled_at"):
+                if getattr(payment, name):
+                    setattr(payment, name, getattr(payment, name) - seconds)
+            for entry in payment.cancel_history:
+                entry.cancelled_at -= seconds
+            return payment.to_json()
+
     def last_webhook(self) -> dict[str, Any] | None:
         """The latest webhook of the payment notified first most recently (the original's view)."""
         webhook = last_webhook(self.state)

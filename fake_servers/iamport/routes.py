@@ -1,4 +1,4 @@
-"""The 19 HTTP routes of the fake, translating requests into calls on the state and back.
+"""The 20 HTTP routes of the fake, translating requests into calls on the state and back.
 
 Order of checks on every protected route, as in the original: the body or query is parsed and
 validated first (400), then the token (403/404), then the records (404/422).
@@ -16,6 +16,7 @@ from fake_servers.common.validation import QUERY, Schema, require
 from . import schemas
 from .auth import authorize, issue_token
 from .certifications import confirm_otp, find_certification, remove_certification, request_otp
+from .listing import list_by_status
 from .payments import (
     cancel,
     deposit,
@@ -111,6 +112,13 @@ def edit_vbank() -> Response:
     return _success(update_vbank(_state(), change), 200)
 
 
+@routes.get("/payments/status/<payment_status>")
+def list_payments(payment_status: str) -> Response:
+    query = require(schemas.PAYMENT_LIST_QUERY, _query(numbers=True), QUERY)
+    _authorize()
+    return _envelope(list_by_status(_state(), payment_status, query), 200)
+
+
 @routes.get("/payments/<imp_uid>")
 def get_payment(imp_uid: str) -> Response:
     require(schemas.PAYMENT_QUERY, _query(), QUERY)
@@ -118,11 +126,15 @@ def get_payment(imp_uid: str) -> Response:
     return _success(find_payment(_state(), imp_uid), 200)
 
 
-def _query() -> dict[str, Any]:
-    """The query as typia's TypedQuery sees it: booleans decoded, other text left for the check."""
+def _query(numbers: bool = False) -> dict[str, Any]:
+    """The query as typia's TypedQuery sees it: booleans (or, for routes whose query holds
+    numbers, integers) decoded, other text left for the check."""
     decoded: dict[str, Any] = {}
     for key, value in request.args.items():
-        decoded[key] = {"true": True, "1": True, "false": False, "0": False}.get(value, value)
+        if numbers:
+            decoded[key] = int(value) if value.lstrip("-").isdigit() else value
+        else:
+            decoded[key] = {"true": True, "1": True, "false": False, "0": False}.get(value, value)
     return decoded
 
 

@@ -108,6 +108,18 @@ VBANK_UPDATE = Object(
 
 PAYMENT_QUERY = Object("IIamportPayment.IQuery", {"extension": Optional(Boolean())})
 
+# GET /payments/status/:payment_status (not in the SDK; iamport's published REST API).
+PAYMENT_LIST_QUERY = Object(
+    "IIamportPayment.IListQuery",
+    {
+        "page": Optional(Number(minimum=1, integer=True)),
+        "limit": Optional(Number(minimum=1, integer=True)),
+        "from": Optional(Number(minimum=0, integer=True)),
+        "to": Optional(Number(minimum=0, integer=True)),
+        "sorting": Optional(Literal("-started", "started", "-paid", "paid", "-updated", "updated")),
+    },
+)
+
 CANCEL = Object(
     "IIamportPaymentCancel.ICreate",
     {

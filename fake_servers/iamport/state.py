@@ -41,6 +41,8 @@ class State:
         # Every webhook of a payment, oldest first, keyed by imp_uid.
         self.webhooks: VolatileStore[list[Webhook]] = VolatileStore(expiration)
         self.sender = WebhookSender()
+        # Most payments one page of `GET /payments/status/...` holds (tests lower it).
+        self.list_limit = 100
 
     def snapshot(self, record: Record) -> dict[str, Any]:
         """The record's JSON, taken while no operation is halfway through changing it."""

@@ -18,7 +18,7 @@ from fake_servers.common.http import (
 )
 from fake_servers.common.validation import Schema, require
 
-from . import billing, cash_receipts, payments, schemas
+from . import billing, cash_receipts, payments, schemas, transactions
 from .auth import authenticate
 
 if TYPE_CHECKING:
@@ -43,6 +43,12 @@ def create_app(fake: FakeToss) -> Flask:
     def payment_at(payment_key: str) -> Response:
         authorize()
         return json_response(payments.at(state, payment_key))
+
+    @app.get("/v1/transactions")
+    def transactions_list() -> Response:
+        # Unlike the other routes, this one reads its query (startDate, endDate, ...).
+        authorize()
+        return json_response(transactions.list_transactions(state, request.args.to_dict()))
 
     @app.post("/v1/payments/key-in")
     def payment_key_in() -> Response:

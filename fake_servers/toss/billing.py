@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fake_servers.common.http import HttpError
 
-from . import records
+from . import records, transactions
 from .records import Json
 from .state import Billing, TossState
 
@@ -44,4 +44,12 @@ def pay(state: TossState, billing_key: str, input: Json) -> Json:
             type="BILLING",
         )
         state.payments.set(payment["paymentKey"], payment)
+        transactions.record(
+            state,
+            payment,
+            "DONE",
+            payment["totalAmount"],
+            payment["approvedAt"],
+            key=payment["transactionKey"],
+        )
         return records.snapshot(payment)

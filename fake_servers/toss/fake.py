@@ -11,7 +11,7 @@ from fake_servers.common.store import Expiration
 from fake_servers.common.validation import require
 from fake_servers.common.webhooks import WebhookSender
 
-from . import billing, cash_receipts, payments, schemas
+from . import billing, cash_receipts, payments, records, schemas, transactions
 from .app import create_app
 from .auth import DEFAULT_SECRET_KEY
 from .records import Json
@@ -136,6 +136,23 @@ class FakeToss(Lifecycle):
     def drain_webhooks(self, timeout: float = 5) -> bool:
         """Wait until every webhook sent so far was attempted; False on timeout."""
         return self._sender.drain(timeout)
+
+    def set_list_limit(self, limit: int) -> None:
+        """Cap the page size of `GET /v1/transactions` (10000, as Toss) to test paging."""
+        self.state.list_limit = max(1, limit)
+
+    def backdate(self, payment_key: str, seconds: float) -> Json:
+        """Move every time of a payment and of its transactions `seconds` into the past, as if
+        it had happened then (the 3-minute storage lifetime is not affected)."""
+        with self.state.lock:
+            payment = self.state.payments.get(payment_key)
+            for name in ("requestedAt", "approvedAt"):
+                if payment[name] is not None:
+                    payment[name] = records.shift_iso(payment[name], seconds)
+            for entry in payment["cancels"] or ():
+                entry["canceledAt"] = records.shift_iso(entry["canceledAt"], seconds)
+            transactions.backdate(self.state, payment_key, seconds)
+            return records.snapshot(payment)
 
     def _deliver(self, webhook: Json) -> None:
         url = self.webhook_url

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fake_servers.common.http import HttpError
 
-from . import records
+from . import records, transactions
 from .records import TRANSFER, VIRTUAL_ACCOUNT, Json
 from .state import TossState
 
@@ -33,7 +33,21 @@ def key_in(state: TossState, input: Json) -> Json:
     )
     with state.lock:
         state.payments.set(payment["paymentKey"], payment)
+        if payment["status"] == "DONE":
+            _approved(state, payment)
         return records.snapshot(payment)
+
+
+def _approved(state: TossState, payment: Json) -> None:
+    """The approval's transaction, under the payment's own transactionKey."""
+    transactions.record(
+        state,
+        payment,
+        "DONE",
+        payment["totalAmount"],
+        payment["approvedAt"],
+        key=payment["transactionKey"],
+    )
 
 
 def approve(state: TossState, payment_key: str, input: Json) -> Json:
@@ -53,6 +67,7 @@ def approve(state: TossState, payment_key: str, input: Json) -> Json:
         payment["approvedAt"] = records.now_iso()
         if payment["method"] not in (VIRTUAL_ACCOUNT, TRANSFER):
             payment["status"] = "DONE"
+            _approved(state, payment)
         return records.snapshot(payment)
 
 
@@ -73,6 +88,8 @@ def cancel(state: TossState, payment_key: str, input: Json) -> Json:
             records.cancel_entry(input, amount, remaining),
         ]
         payment["balanceAmount"] = remaining
+        entry = payment["cancels"][-1]
+        transactions.record(state, payment, status, amount, entry["canceledAt"])
         state.emit(records.webhook(payment, status))
         return records.snapshot(payment)
 
@@ -82,6 +99,14 @@ def create_virtual_account(state: TossState, input: Json) -> Json:
     payment = records.virtual_account_payment(input)
     with state.lock:
         state.payments.set(payment["paymentKey"], payment)
+        transactions.record(
+            state,
+            payment,
+            "WAITING_FOR_DEPOSIT",
+            payment["totalAmount"],
+            payment["requestedAt"],
+            key=payment["transactionKey"],
+        )
         state.emit(records.webhook(payment, "WAITING_FOR_DEPOSIT"))
         return records.snapshot(payment)
 
@@ -97,6 +122,7 @@ def deposit(state: TossState, payment_key: str) -> Json:
         payment["virtualAccount"]["settlementStatus"] = "COMPLETED"
         payment["approvedAt"] = records.now_iso()
         payment["status"] = "DONE"
+        transactions.record(state, payment, "DONE", payment["totalAmount"], payment["approvedAt"])
         state.emit(records.webhook(payment, "DONE"))
         return records.snapshot(payment)
 

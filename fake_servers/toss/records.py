@@ -25,6 +25,12 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def shift_iso(text: str, seconds: float) -> str:
+    """An ISO timestamp of the fake moved `seconds` into the past, printed as `now_iso` does."""
+    moment = datetime.fromisoformat(text).astimezone(UTC) - timedelta(seconds=seconds)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def snapshot(value: Json) -> Json:
     """A private copy of a stored object, safe to serialise after the lock is released."""
     return copy.deepcopy(value)

@@ -46,6 +46,10 @@ class TossState:
         # What the built-in receiver (/internal/webhook) got, and what the fake sent, per payment.
         self.received_webhooks: VolatileStore[Json] = VolatileStore(expiration)
         self.sent_webhooks: VolatileStore[Json] = VolatileStore(expiration)
+        # Every approval, deposit and refund, by transactionKey (GET /v1/transactions).
+        self.transactions: VolatileStore[Json] = VolatileStore(expiration)
+        # Most transactions one page of GET /v1/transactions holds (tests lower it).
+        self.list_limit = 10000
         self._deliver = deliver
 
     def emit(self, webhook: Json) -> None:
@@ -65,5 +69,6 @@ class TossState:
                 self.cash_receipts,
                 self.received_webhooks,
                 self.sent_webhooks,
+                self.transactions,
             ):
                 store.clear()

@@ -11,6 +11,7 @@ from ..payments.inputs import NewCancel, NewHistory, Source
 from ..transport import Blueprint
 from .context import runtime
 from .idempotency import current_attempt, idempotent, resumed
+from .passwords import THROTTLED, password_checked
 from .schemas import (
     AccessorSchema,
     CancelCreateSchema,
@@ -50,6 +51,8 @@ class HistoryBySource(MethodView):
     @blp.encrypted_response(200, HistorySchema)
     @blp.alt_response(403, description="Wrong password.")
     @blp.alt_response(404, description="No such payment.")
+    @blp.alt_response(429, description=THROTTLED)
+    @password_checked
     def patch(self, accessor: tuple[Source, str]) -> dict[str, Any]:
         """Look up a payment by its source and password (R4)."""
         source, password = accessor
@@ -62,6 +65,8 @@ class HistoryCancel(MethodView):
     @blp.encrypted_arguments(CancelCreateSchema)
     @blp.encrypted_response(200, HistorySchema, "The payment after the refund.")
     @blp.alt_response(422, description="More than the refundable remainder, or refused.")
+    @blp.alt_response(429, description=THROTTLED)
+    @password_checked
     def put(self, request: NewCancel) -> dict[str, Any]:
         """Refund all or part of a payment (R7)."""
         return histories.cancel(runtime(), request, current_attempt())
@@ -73,6 +78,8 @@ class HistoryById(MethodView):
     @blp.encrypted_response(200, HistorySchema)
     @blp.alt_response(403, description="Wrong password.")
     @blp.alt_response(404, description="No such payment.")
+    @blp.alt_response(429, description=THROTTLED)
+    @password_checked
     def patch(self, body: dict[str, str], id: str) -> dict[str, Any]:
         """Look up a payment by its id and password (R5)."""
         return histories.get_by_id(runtime(), require_uuid(id), body["password"])

@@ -17,6 +17,7 @@ from flask import Response, make_response, request
 
 from .. import http
 from ..errors import BadRequest, Conflict, ServiceError, is_final_status
+from ..observability.metrics import count_idempotent
 from ..payments.idempotency import Attempt, Stored, fingerprint, key_problem
 from ..transport import Blueprint, read_encrypted_json
 from .context import runtime
@@ -87,11 +88,14 @@ def _run(route: str, key: str, print_: str, view: Callable[[], Any]) -> Response
     try:
         begun = keys.begin(route, key, print_, clock())
     except Conflict as error:
+        count_idempotent(route, "in_flight")
         response = http.service_error(error)
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
         return response
     if isinstance(begun, Stored):
+        count_idempotent(route, "replayed")
         return _replay(begun)
+    count_idempotent(route, "new")
     with _holding(begun):
         try:
             response = make_response(view())

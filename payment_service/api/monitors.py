@@ -9,6 +9,7 @@ from flask import Response
 from flask.views import MethodView
 
 from ..monitoring.performance import performance_info
+from ..monitoring.redaction import secret_values
 from ..monitoring.system import system_info
 from ..transport import Blueprint
 from .context import runtime
@@ -65,7 +66,12 @@ class System(MethodView):
     def get(self) -> dict[str, Any]:
         """Process id, arguments, package, git commit and start time of the server (R3)."""
         current = runtime()
-        return system_info(current.process_uid, current.started_at)
+        settings = current.settings
+        ciphers = [getattr(settings.keys, name) for name in settings.keys.__dataclass_fields__]
+        secrets = secret_values(settings.environ) | {
+            value for cipher in ciphers for value in (cipher.key, cipher.iv)
+        }
+        return system_info(current.process_uid, current.started_at, secrets)
 
 
 @blp.route("/plugins")

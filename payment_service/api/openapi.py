@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http
 import re
+from decimal import Decimal
 from typing import Any
 
 import marshmallow as ma
@@ -14,6 +15,7 @@ from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 
+from ..payments import bounds
 from ..transport import DECRYPT_FAILED
 from .schemas import Money
 
@@ -137,7 +139,14 @@ def money_bounds(converter: Any, field: ma.fields.Field, **kwargs: Any) -> dict[
     """apispec attribute function: the bounds `Money` enforces (OpenAPI 3.0 notation)."""
     if not isinstance(field, Money):
         return {}
-    return {"minimum": 0, "exclusiveMinimum": True} if field.positive else {"minimum": 0}
+    if not field.bounded:
+        return {"minimum": 0}
+    return {
+        "minimum": 0,
+        "exclusiveMinimum": True,
+        "maximum": int(bounds.MAX_AMOUNT),
+        "multipleOf": float(Decimal(1).scaleb(-bounds.MAX_DECIMALS)),
+    }
 
 
 class SchemaNames:

@@ -12,15 +12,16 @@ from decimal import Decimal
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app, has_app_context
 
+from ..delivery.url_policy import literal_address_problem, url_problem
+from ..payments import bounds
 from ..payments.inputs import NewCancel, NewHistory, NewReservation, Source, VendorRef
 from ..vendors import RefundAccount
 
 UUID_PATTERN = re.compile(
     r"^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$", re.IGNORECASE
 )
-# typia's `uri` format: an absolute URI with a scheme.
-URI_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]+$")
 
 
 class Strict(ma.Schema):
@@ -29,21 +30,36 @@ class Strict(ma.Schema):
 
 
 class Money(ma.fields.Field):
-    """A JSON number kept exact (the body parser yields int or Decimal, never float)."""
+    """A JSON number kept exact (the body parser yields int or Decimal, never float).
 
-    def __init__(self, *, positive: bool = False, **kwargs: Any):
-        self.positive = positive
-        expected = "(number & ExclusiveMinimum<0>)" if positive else "(number & Minimum<0>)"
+    Requests accept only what `bounds.amount_problem` allows: finite, above 0, at most
+    `bounds.MAX_AMOUNT`, at most `bounds.MAX_DECIMALS` places, checked on the exponent before
+    any arithmetic (no million-digit number is ever built from `1E+1000000`).
+    """
+
+    EXPECTED = (
+        f"(number & ExclusiveMinimum<0> & Maximum<{bounds.MAX_AMOUNT:f}> "
+        f"& MultipleOf<{Decimal(1).scaleb(-bounds.MAX_DECIMALS)}>)"
+    )
+
+    def __init__(self, *, bounded: bool = False, **kwargs: Any):
+        """`bounded`: a request amount (documented with its bounds); else a stored one."""
+        self.bounded = bounded
         kwargs.setdefault("metadata", {})
-        kwargs["metadata"].setdefault("expected", expected)
+        kwargs["metadata"].setdefault(
+            "expected", self.EXPECTED if bounded else "(number & Minimum<0>)"
+        )
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             raise ma.ValidationError("Not a number.")
+        if isinstance(value, int) and value.bit_length() > 64:
+            raise ma.ValidationError(f"Must be at most {bounds.MAX_AMOUNT:f}.")
         amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-        if not amount.is_finite() or amount < 0 or (self.positive and amount == 0):
-            raise ma.ValidationError("Not an allowed amount.")
+        problem = bounds.amount_problem(amount)
+        if problem:
+            raise ma.ValidationError(problem)
         return amount
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
@@ -53,21 +69,46 @@ class Money(ma.fields.Field):
         return {"type": "number"}
 
 
-def text(**kwargs: Any) -> ma.fields.String:
-    return ma.fields.String(required=True, **kwargs)
+def _checked(max_length: int, multiline: bool) -> Any:
+    def validate(value: str) -> None:
+        problem = bounds.text_problem(value, max_length=max_length, multiline=multiline)
+        if problem:
+            raise ma.ValidationError(problem)
+
+    return validate
 
 
-def no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise ma.ValidationError("Must not contain NUL characters.")
+def text(
+    max_length: int, *, multiline: bool = False, validate: Any = None, **kwargs: Any
+) -> ma.fields.String:
+    """A required string that fits its column: bounded, no control characters (a NUL or an
+    unpaired surrogate would be a database error, i.e. a 500), on both databases."""
+    checks = [_checked(max_length, multiline), *([validate] if validate else [])]
+    kwargs.setdefault("metadata", {})
+    kwargs["metadata"].setdefault("maxLength", max_length)
+    return ma.fields.String(required=True, validate=checks, **kwargs)
+
+
+def _webhook_url(value: str) -> None:
+    problem = url_problem(value)
+    if problem is None and has_app_context():
+        policy = current_app.extensions["payment_service"].settings.webhooks.allowed_networks
+        problem = literal_address_problem(value, policy)
+    if problem:
+        raise ma.ValidationError(problem)
 
 
 class SourceSchema(Strict):
     typia_name = "IPaymentSource"
 
-    schema = text(metadata={"description": "DB schema of the service's source record"})
-    table = text(metadata={"description": "table of the service's source record"})
+    schema = text(
+        bounds.SOURCE_TEXT_MAX, metadata={"description": "DB schema of the service's source record"}
+    )
+    table = text(
+        bounds.SOURCE_TEXT_MAX, metadata={"description": "table of the service's source record"}
+    )
     id = text(
+        bounds.SOURCE_TEXT_MAX,
         validate=ma.validate.Regexp(UUID_PATTERN),
         metadata={"expected": 'string & Format<"uuid">', "format": "uuid"},
     )
@@ -80,16 +121,20 @@ class SourceSchema(Strict):
 class PasswordSchema(Strict):
     typia_name = "IPaymentSource.IPassword"
 
-    password = text(validate=no_nul, metadata={"description": "the record's password"})
+    password = text(bounds.PASSWORD_MAX, metadata={"description": "the record's password"})
 
 
 class AccessorSchema(Strict):
     typia_name = "IPaymentSource.IAccessor"
 
-    schema = text()
-    table = text()
-    id = text(validate=ma.validate.Regexp(UUID_PATTERN), metadata={"format": "uuid"})
-    password = text(validate=no_nul)
+    schema = text(bounds.SOURCE_TEXT_MAX)
+    table = text(bounds.SOURCE_TEXT_MAX)
+    id = text(
+        bounds.SOURCE_TEXT_MAX,
+        validate=ma.validate.Regexp(UUID_PATTERN),
+        metadata={"format": "uuid"},
+    )
+    password = text(bounds.PASSWORD_MAX)
 
     @ma.post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> tuple[Source, str]:
@@ -100,9 +145,17 @@ class AccessorSchema(Strict):
 class VendorSchema(Strict):
     typia_name = "IPaymentVendor"
 
-    code = text(metadata={"description": 'vendor code, e.g. "iamport" or "toss.payments"'})
-    store_id = text(metadata={"description": "the store (merchant) id at the gateway"})
-    uid = text(metadata={"description": "the gateway's id of the payment or billing key"})
+    code = text(
+        bounds.VENDOR_CODE_MAX,
+        metadata={"description": 'vendor code, e.g. "iamport" or "toss.payments"'},
+    )
+    store_id = text(
+        bounds.VENDOR_TEXT_MAX, metadata={"description": "the store (merchant) id at the gateway"}
+    )
+    uid = text(
+        bounds.VENDOR_TEXT_MAX,
+        metadata={"description": "the gateway's id of the payment or billing key"},
+    )
 
     @ma.post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> VendorRef:
@@ -114,11 +167,18 @@ class HistoryCreateSchema(Strict):
 
     vendor = ma.fields.Nested(VendorSchema, required=True)
     source = ma.fields.Nested(SourceSchema, required=True)
-    price = Money(required=True, metadata={"description": "the amount the order expects"})
-    password = text(validate=no_nul)
+    price = Money(
+        bounded=True, required=True, metadata={"description": "the amount the order expects"}
+    )
+    password = text(bounds.PASSWORD_MAX)
     webhook_url = text(
-        validate=[ma.validate.Regexp(URI_PATTERN), ma.validate.Length(max=1024)],
-        metadata={"expected": 'string & Format<"uri">', "format": "uri"},
+        bounds.WEBHOOK_URL_MAX,
+        validate=_webhook_url,
+        metadata={
+            "expected": 'string & Format<"uri">',
+            "format": "uri",
+            "description": "http(s) URL without user:password, where changes are posted",
+        },
     )
 
     @ma.post_load
@@ -129,10 +189,10 @@ class HistoryCreateSchema(Strict):
 class BankAccountSchema(Strict):
     typia_name = "IPaymentCancelHistory.IBankAccount"
 
-    bank = text()
-    account = text()
-    holder = text()
-    mobile = text()
+    bank = text(bounds.VENDOR_TEXT_MAX)
+    account = text(bounds.VENDOR_TEXT_MAX)
+    holder = text(bounds.VENDOR_TEXT_MAX)
+    mobile = text(bounds.VENDOR_TEXT_MAX)
 
     @ma.post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> RefundAccount:
@@ -143,9 +203,9 @@ class CancelCreateSchema(Strict):
     typia_name = "IPaymentCancelHistory.ICreate"
 
     source = ma.fields.Nested(SourceSchema, required=True)
-    password = text(validate=no_nul)
-    price = Money(positive=True, required=True, metadata={"description": "amount to refund"})
-    reason = text()
+    password = text(bounds.PASSWORD_MAX)
+    price = Money(bounded=True, required=True, metadata={"description": "amount to refund"})
+    reason = text(bounds.FREE_TEXT_MAX, multiline=True)
     account = ma.fields.Nested(
         BankAccountSchema,
         required=True,
@@ -163,8 +223,8 @@ class ReservationCreateSchema(Strict):
 
     vendor = ma.fields.Nested(VendorSchema, required=True)
     source = ma.fields.Nested(SourceSchema, required=True)
-    title = text()
-    password = text(validate=no_nul)
+    title = text(bounds.FREE_TEXT_MAX, multiline=True)
+    password = text(bounds.PASSWORD_MAX)
 
     @ma.post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> NewReservation:
@@ -237,7 +297,9 @@ class WebhookHistorySchema(Strict):
 
     typia_name = "IPaymentWebhookHistory"
 
-    id = text(metadata={"format": "uuid", "description": "de-duplication key"})
+    id = text(
+        bounds.SOURCE_TEXT_MAX, metadata={"format": "uuid", "description": "de-duplication key"}
+    )
     source = ma.fields.Nested(SourceSchema, required=True)
     previous = ma.fields.Dict(required=True, metadata={"description": "IPaymentHistory before"})
     current = ma.fields.Dict(required=True, metadata={"description": "IPaymentHistory after"})

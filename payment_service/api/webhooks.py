@@ -9,11 +9,27 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, request
+from werkzeug.exceptions import HTTPException
 
+from ..errors import ServiceError
+from ..observability.metrics import count_inbound
 from ..payments import webhooks
 from ..transport import Blueprint, read_plain_json
 from ..vendors import VendorRegistry
 from .context import runtime
+
+
+def _failure(error: Exception) -> str:
+    """The bounded `outcome` label of an inbound webhook that was not accepted."""
+    if isinstance(error, ServiceError):
+        status = error.status
+    else:
+        status = error.code if isinstance(error, HTTPException) and error.code else 500
+    if status == 409:
+        return "conflict"  # the payment is being registered; the gateway sends it again
+    if status in (400, 413, 415):
+        return "invalid"
+    return "error"
 
 
 def blueprint(vendors: VendorRegistry) -> Blueprint:
@@ -28,13 +44,15 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
         documented = blp.doc(
             summary=f"Webhook from {vendor.code}",
             description=(
-                f"What {vendor.code} posts, as plain JSON. Answered 201 whether the event "
-                "changed a payment, changed nothing, concerned a payment this server does "
-                "not hold, or arrived while the payment was being re-fetched already (it is "
-                "then fetched once more; the `X-Webhook-Outcome` header says which); 400 for a "
-                "malformed body; 503 when this process is already re-fetching as many payments "
-                "as it allows (send it again later); the gateway's error status when "
-                "re-fetching the payment fails."
+                f"What {vendor.code} posts, as plain JSON. Answered 201 with the same empty "
+                "body and headers whether the event changed a payment, changed nothing, "
+                "concerned a payment this server does not hold, or arrived while the payment "
+                "was being re-fetched already (it is then fetched once more), so the route "
+                "tells no one which gateway uids are registered; 400 for a malformed body; 401 "
+                "when the gateway signs its webhooks and the signature is missing or wrong; 409 "
+                "while the payment is being registered; 503 when this process is already "
+                "re-fetching as many payments as it allows (send it again later); the gateway's "
+                "error status when re-fetching the payment fails."
             ),
             requestBody={
                 "required": True,
@@ -45,17 +63,24 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
             responses={"201": {"description": "Received (empty body)."}},
         )
         blp.route(f"/{name}", methods=["POST"], endpoint=f"receive_{name}")(
-            documented(_receiver(name))
+            documented(_receiver(name, vendor.code))
         )
     return blp
 
 
-def _receiver(name: str) -> Callable[[], Response]:
+def _receiver(name: str, vendor: str) -> Callable[[], Response]:
     def receive() -> Response:
-        outcome = webhooks.receive(runtime(), name, read_plain_json(request))
-        response = Response(b"", status=201, content_type="application/json")
-        response.headers["X-Webhook-Outcome"] = outcome.status
-        return response
+        try:
+            # A signing gateway's signature is checked on the raw bytes, before they are parsed.
+            webhooks.authenticate(runtime(), name, request.headers, request.get_data(cache=True))
+            outcome = webhooks.receive(runtime(), name, read_plain_json(request))
+        except Exception as error:
+            count_inbound(vendor, _failure(error))
+            raise
+        # The outcome (changed, unchanged, ignored, unknown) is counted and logged, never
+        # answered: saying "unknown" would let anyone probe which gateway uids this server holds.
+        count_inbound(vendor, outcome.status)
+        return Response(b"", status=201, content_type="application/json")
 
     receive.__name__ = f"receive_{name}"
     return receive

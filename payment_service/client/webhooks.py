@@ -50,29 +50,51 @@ SIGNATURE_VERSION = "v1"
 DEFAULT_TOLERANCE_S = 300
 
 Secret = str | bytes
+KeyPair = tuple[str, str] | Mapping[str, str]
+"""A connection key/IV pair: ``(key, iv)`` or ``{"key": ..., "iv": ...}``."""
 HeaderSource = Mapping[str, str] | Iterable[tuple[str, str]] | Any
 """A dict, a list of pairs, or any object with ``items()`` (Flask/Werkzeug, requests...)."""
 
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
-def decode_webhook(body: str | bytes, key: str, iv: str) -> PaymentWebhook:
+def decode_webhook(
+    body: str | bytes, key: str, iv: str, previous_keys: Iterable[KeyPair] = ()
+) -> PaymentWebhook:
     """Decrypt and parse a webhook request body with the connection key/IV.
 
-    `body` is the raw ``text/plain`` request body. Raises `WebhookDecodeError` when it does
-    not decrypt (wrong key/IV, not ciphertext) or is not a webhook payload.
+    `body` is the raw ``text/plain`` request body. `previous_keys` are more pairs to try, as
+    ``(key, iv)`` tuples or ``{"key", "iv"}`` dicts (the form of the server's
+    ``PAYMENT_CONNECTION_PREVIOUS_KEYS``): while the connection key is rotated, a receiver
+    accepts the old and the new pair. Only a JSON plaintext counts as decrypted (a wrong key
+    may still unpad). Raises `WebhookDecodeError` when no pair decrypts it (wrong key/IV, not
+    ciphertext) or it is not a webhook payload.
     """
-    try:
-        payload = Cipher(key, iv).decrypt_json(body)
-    except DecryptionError:
-        raise WebhookDecodeError(
-            "the webhook body does not decrypt with this key/IV "
-            "(is it the server's PAYMENT_CONNECTION_ENCRYPTION_KEY/IV?)"
-        ) from None
+    payload = _decrypt_with_any(body, [(key, iv), *(_pair(p) for p in previous_keys)])
     try:
         return PaymentWebhook.from_dict(payload)
     except (ValueError, TypeError) as error:
         raise WebhookDecodeError(f"the webhook body is not a payment webhook: {error}") from None
+
+
+def _pair(pair: KeyPair) -> tuple[str, str]:
+    if isinstance(pair, Mapping):
+        return pair["key"], pair["iv"]
+    key, iv = pair
+    return key, iv
+
+
+def _decrypt_with_any(body: str | bytes, pairs: list[tuple[str, str]]) -> Any:
+    ciphers = [Cipher(key, iv) for key, iv in pairs]  # raises ValueError on an unusable pair
+    for cipher in ciphers:
+        try:
+            return cipher.decrypt_json(body)
+        except DecryptionError:
+            continue
+    raise WebhookDecodeError(
+        "the webhook body does not decrypt with this key/IV "
+        "(is it the server's PAYMENT_CONNECTION_ENCRYPTION_KEY/IV?)"
+    )
 
 
 def webhook_key(secret: Secret) -> bytes:
@@ -97,20 +119,31 @@ def generate_webhook_secret(nbytes: int = 32) -> str:
 
 
 def sign_webhook(
-    secret: Secret, id: str, timestamp: int | datetime, body: str | bytes
+    secret: Secret | Iterable[Secret], id: str, timestamp: int | datetime, body: str | bytes
 ) -> dict[str, str]:
     """The three Standard Webhooks headers for one delivery attempt of `body`.
 
+    `secret` is one secret, or several (while rotating: `webhook-signature` then holds one
+    ``v1,…`` entry per secret, in the order given, so receivers knowing either accept it).
     `timestamp` is Unix seconds (or an aware datetime) of the attempt; `body` must be the
     exact bytes that will be sent.
     """
     seconds = int(timestamp.timestamp()) if isinstance(timestamp, datetime) else int(timestamp)
-    signature = _signature(webhook_key(secret), id, str(seconds), _bytes(body))
+    keys = [webhook_key(item) for item in _secrets(secret)]
+    payload = _bytes(body)
+    signatures = (_signature(key, id, str(seconds), payload) for key in keys)
     return {
         WEBHOOK_ID_HEADER: id,
         WEBHOOK_TIMESTAMP_HEADER: str(seconds),
-        WEBHOOK_SIGNATURE_HEADER: f"{SIGNATURE_VERSION},{signature}",
+        WEBHOOK_SIGNATURE_HEADER: " ".join(f"{SIGNATURE_VERSION},{s}" for s in signatures),
     }
+
+
+def _secrets(secret: Secret | Iterable[Secret]) -> list[Secret]:
+    found = [secret] if isinstance(secret, str | bytes) else list(secret)
+    if not found:
+        raise ValueError("no webhook secret given")
+    return found
 
 
 def verify_webhook_signature(
@@ -157,11 +190,8 @@ def verify_webhook_signature(
         for version, _, value in (entry.partition(",") for entry in signatures.split())
         if version == SIGNATURE_VERSION and value
     ]
-    secrets_ = [secret] if isinstance(secret, str | bytes) else list(secret)
-    if not secrets_:
-        raise ValueError("no webhook secret given")
     payload = _bytes(body)
-    for key in (webhook_key(item) for item in secrets_):
+    for key in (webhook_key(item) for item in _secrets(secret)):
         expected = _signature(key, webhook_id, stamp, payload).encode("ascii")
         # Every offered signature is compared in constant time; stop at the first match.
         for candidate in offered:

@@ -1,6 +1,7 @@
 """Storage: models, sessions and migrations. Only this package writes SQL."""
 
 from .models import (
+    AuthFailure,
     Base,
     IdempotencyKey,
     PaymentHistory,
@@ -13,6 +14,7 @@ from .models import (
 from .session import Database, DatabaseUnavailable
 
 __all__ = [
+    "AuthFailure",
     "Base",
     "Database",
     "DatabaseUnavailable",

@@ -168,6 +168,8 @@ class PaymentHistoryWebhook(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    """The id of the request that caused the change: sent as `X-Request-Id` with the webhook."""
 
     responses: Mapped[list[PaymentHistoryWebhookResponse]] = relationship(
         order_by="PaymentHistoryWebhookResponse.created_at",
@@ -215,3 +217,18 @@ class IdempotencyKey(Base):
     context: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AuthFailure(Base):
+    """One failed password check (wrong password or unknown record) by one client address.
+
+    Rows live for one throttling window: every server process counts a client's recent rows
+    before spending bcrypt on it, so an attacker spread over processes is counted once.
+    """
+
+    __tablename__ = "payment_auth_failures"
+    __table_args__ = (Index("payment_auth_failures_client_failed_at_idx", "client", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

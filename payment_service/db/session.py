@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +39,9 @@ READ_ONLY = "payment_service_read_only"
 # Errors that mean "the database cannot serve us right now", as opposed to a bug or a
 # constraint violation. Pool exhaustion is `exc.TimeoutError`.
 UNAVAILABLE_ERRORS = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
+# Errors (and so log lines) show a failed statement without its values: they may be password
+# hashes or ciphertexts.
+HIDE_PARAMETERS = True
 
 
 class DatabaseUnavailable(Unavailable):
@@ -169,7 +172,10 @@ def make_engine(
 
 def _sqlite_engine(url: str, database: str | None, timeout_s: float) -> Engine:
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": timeout_s}, pool_pre_ping=True
+        url,
+        connect_args={"check_same_thread": False, "timeout": timeout_s},
+        pool_pre_ping=True,
+        hide_parameters=HIDE_PARAMETERS,
     )
 
     @event.listens_for(engine, "connect")
@@ -200,6 +206,7 @@ def _postgres_engine(url: str, timeout_s: float, watchdog: Watchdog) -> Engine:
         pool_size=10,
         max_overflow=20,
         pool_timeout=timeout_s,
+        hide_parameters=HIDE_PARAMETERS,
         # Connections that died while idle in the pool are found by the ping below.
         pool_pre_ping=False,
         connect_args={
@@ -281,11 +288,23 @@ class Database:
             raise unavailable from None
 
     def check(self) -> None:
-        """Raise DatabaseUnavailable unless a trivial query succeeds in time."""
+        """Raise DatabaseUnavailable unless a trivial query succeeds in time.
+
+        This is the health check, run for every probe, so it asks a pooled driver connection
+        directly: no transaction is begun (and none rolled back), no statement compiled.
+        """
+        driver_errors = (*UNAVAILABLE_ERRORS, self.engine.dialect.loaded_dbapi.Error)
         try:
-            with self.watchdog.armed(self.timeout_s + 0.5), self.engine.connect() as connection:
-                connection.execution_options(**{READ_ONLY: True}).execute(text("SELECT 1"))
-        except UNAVAILABLE_ERRORS as error:
+            with self.watchdog.armed(self.timeout_s + 0.5):
+                connection = self.engine.raw_connection()
+                try:
+                    cursor = connection.cursor()
+                    cursor.execute("SELECT 1")
+                    cursor.fetchall()
+                    cursor.close()
+                finally:
+                    connection.close()  # back to the pool, which ends what the driver began
+        except driver_errors as error:
             raise self._unavailable(error) from None
 
     def _unavailable(self, error: Exception) -> DatabaseUnavailable:

@@ -7,6 +7,11 @@ dispatchers send a row at the same time; a dispatcher that dies simply lets its 
 
 Order per payment: a row is due only when no older row of the same payment is still pending,
 so a service never learns a newer state before an older one.
+
+Hostile receivers: each attempt has one overall deadline and a capped read (`sender`), and a
+process sends to one receiver (scheme, host and port) from at most `host_limit` threads at a
+time (by default all but one): rows for a busy receiver are not claimed, so a slow receiver
+delays only its own webhooks while the other threads keep delivering everyone else's.
 """
 
 from __future__ import annotations
@@ -18,21 +23,26 @@ import random
 import socket
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-import requests
-from sqlalchemy import exists, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, exists, false, or_, select, tuple_, update
 from sqlalchemy.orm import aliased
 
 from ..db import PaymentHistory, PaymentHistoryWebhook, PaymentHistoryWebhookResponse
+from ..observability import request_ids
+from ..observability.metrics import count_delivery
 from ..runtime import Runtime
+from . import sender
 from .payload import build_request
+from .sender import MAX_STORED_BODY, Attempt
 
 log = logging.getLogger(__name__)
 
-MAX_STORED_BODY = 64 * 1024
+__all__ = ["MAX_STORED_BODY", "Attempt", "Dispatcher", "backoff", "counts", "receiver_key"]
 
 
 @dataclass(frozen=True)
@@ -45,18 +55,24 @@ class Prepared:
     headers: dict[str, str]
     attempts: int
     deadline_at: datetime
+    request_id: str | None = None
 
 
-@dataclass(frozen=True)
-class Attempt:
-    status: int | None
-    body: str | None
-    error: str | None
-    duration_ms: int
+def receiver_key(url: str) -> str:
+    """The part of a webhook_url that names its receiver, exactly as written in the URL
+    (`scheme://host:port`), so that rows can be matched against it by prefix in SQL."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return f"{parts.scheme}://{parts.netloc}"
 
-    @property
-    def succeeded(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
+
+def _of_receiver(key: str) -> ColumnElement[bool]:
+    """SQL: the row's webhook_url belongs to receiver `key` (`key`, then end, `/`, `?` or `#`)."""
+    url = PaymentHistory.webhook_url
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(url == key, *(url.like(f"{escaped}{end}%", escape="\\") for end in ("/", "?", "#")))
 
 
 def backoff(attempts: int, base_s: float, max_s: float, rng: random.Random) -> float:
@@ -80,9 +96,10 @@ class Dispatcher:
         self._generation = 0
         self._stopped = False
         self._threads: list[threading.Thread] = []
-        self._local = threading.local()
         self._rng = random.Random()
         self._count = itertools.count(1)
+        self._busy: Counter[str] = Counter()
+        self._busy_lock = threading.Lock()
         self.attempted = 0
         """Delivery attempts this dispatcher made (for reports; not shared between processes)."""
 
@@ -92,7 +109,10 @@ class Dispatcher:
         if not self._threads:
             for number in range(self.config.workers):
                 thread = threading.Thread(
-                    target=self._work, name=f"webhook-delivery-{number}", daemon=True
+                    target=self._work,
+                    args=(number == 0,),
+                    name=f"webhook-delivery-{number}",
+                    daemon=True,
                 )
                 thread.start()
                 self._threads.append(thread)
@@ -114,29 +134,38 @@ class Dispatcher:
             self._generation += 1
             self._signal.notify_all()
 
-    def _work(self) -> None:
+    def _work(self, polls: bool) -> None:
+        """One delivery thread. Only the `polls` thread looks again after `poll_s` when idle
+        (and wakes the others once it finds work): an idle process then queries the database
+        once per interval, not once per thread."""
         while True:
             with self._signal:
                 if self._stopped:
                     return
                 seen = self._generation
             try:
-                claimed = self._claim(1)
+                claimed = self._claim_for_thread()
             except Exception:
                 log.exception("claiming webhooks failed; retrying after the poll interval")
                 claimed = []
+            if claimed:
+                # There may be more due rows: let the idle threads look too, meanwhile.
+                self.wake()
             for prepared in claimed:
                 try:
                     self._send(prepared)
                 except Exception:
                     log.exception("delivering webhook %s failed", prepared.webhook_id)
+                finally:
+                    with self._busy_lock:
+                        self._busy[receiver_key(prepared.url)] -= 1
             if claimed:
                 # Delivering this row may have made the payment's next row due.
                 self.wake()
                 continue
             with self._signal:
                 if not self._stopped and self._generation == seen:
-                    self._signal.wait(self.config.poll_s)
+                    self._signal.wait(self.config.poll_s if polls else None)
 
     # -- one pass, usable synchronously (tests, CLI) -----------------------------------------
 
@@ -151,7 +180,38 @@ class Dispatcher:
         """Lease up to `limit` due webhooks to this dispatcher; return their ids."""
         return [request.webhook_id for request in self._claim(limit)]
 
-    def _claim(self, limit: int) -> list[Prepared]:
+    def _claim_for_thread(self) -> list[Prepared]:
+        """Claim one row whose receiver is not already served by `host_limit` threads of this
+        process, and count it as busy (released by the caller after sending).
+
+        The claim runs outside the lock (threads claim in parallel); if meanwhile other threads
+        filled that receiver's share, the lease is given back at once and nothing is sent."""
+        with self._busy_lock:
+            full = sorted(key for key, n in self._busy.items() if n >= self.config.host_limit)
+        claimed = self._claim(1, skip_receivers=full)
+        kept: list[Prepared] = []
+        with self._busy_lock:
+            for prepared in claimed:
+                key = receiver_key(prepared.url)
+                if self._busy[key] < self.config.host_limit:
+                    self._busy[key] += 1
+                    kept.append(prepared)
+            self._busy += Counter()  # drop receivers no longer in flight
+        for prepared in claimed:
+            if prepared not in kept:
+                self._unclaim(prepared.webhook_id)
+        return kept
+
+    def _unclaim(self, webhook_id: str) -> None:
+        row = PaymentHistoryWebhook
+        with self.runtime.database.transaction() as session:
+            session.execute(
+                update(row)
+                .where(row.id == webhook_id, row.claimed_by == self.name)
+                .values(claimed_until=None, claimed_by=None)
+            )
+
+    def _claim(self, limit: int, skip_receivers: list[str] | None = None) -> list[Prepared]:
         """Lease due webhooks and build their requests, in one short transaction."""
         now = self.runtime.clock()
         row = PaymentHistoryWebhook
@@ -169,6 +229,7 @@ class Dispatcher:
                 row.next_attempt_at <= now,
                 or_(row.claimed_until.is_(None), row.claimed_until < now),
                 ~blocked,
+                ~or_(false(), *(_of_receiver(key) for key in skip_receivers or ())),
             )
             .order_by(row.next_attempt_at, row.created_at)
             .limit(limit)
@@ -193,7 +254,13 @@ class Dispatcher:
     def _prepare(self, webhook: PaymentHistoryWebhook, history: PaymentHistory) -> Prepared:
         body, headers = build_request(webhook, history, self.runtime.settings, int(time.time()))
         return Prepared(
-            webhook.id, history.webhook_url, body, headers, webhook.attempts, webhook.deadline_at
+            webhook.id,
+            history.webhook_url,
+            body,
+            headers,
+            webhook.attempts,
+            webhook.deadline_at,
+            webhook.request_id,
         )
 
     def deliver(self, webhook_id: str) -> Attempt:
@@ -207,30 +274,26 @@ class Dispatcher:
         return self._send(prepared)
 
     def _send(self, prepared: Prepared) -> Attempt:
-        attempt = self._post(prepared.url, prepared.body, prepared.headers)
-        self._record(prepared, attempt)
+        # Log lines of this delivery carry the id of the request that caused it.
+        with request_ids.bound(prepared.request_id):
+            attempt = self._post(prepared.url, prepared.body, prepared.headers)
+            outcome = self._record(prepared, attempt)
+            count_delivery(outcome)
         self.attempted = next(self._count)
         return attempt
 
     def _post(self, url: str, body: str, headers: dict[str, str]) -> Attempt:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        started = time.monotonic()
-        try:
-            response = session.post(
-                url, data=body.encode("ascii"), headers=headers, timeout=self.config.timeout_s
-            )
-        except requests.RequestException as error:
-            elapsed = int((time.monotonic() - started) * 1000)
-            return Attempt(None, None, f"{type(error).__name__}: {error}"[:1000], elapsed)
-        elapsed = int((time.monotonic() - started) * 1000)
-        text = response.text[:MAX_STORED_BODY]
-        error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-        return Attempt(response.status_code, text, error, elapsed)
+        return sender.post(
+            url,
+            body.encode("ascii"),
+            headers,
+            policy=self.config.allowed_networks,
+            timeout_s=self.config.timeout_s,
+        )
 
-    def _record(self, prepared: Prepared, attempt: Attempt) -> None:
-        """Store the attempt and the webhook's next state, in one transaction.
+    def _record(self, prepared: Prepared, attempt: Attempt) -> str:
+        """Store the attempt and the webhook's next state, in one transaction; return the
+        outcome (delivered, retry, failed).
 
         The update applies only while the row is still pending: if our lease ran out and
         another dispatcher settled it meanwhile, its verdict stands (the attempt is still kept).
@@ -246,11 +309,14 @@ class Dispatcher:
         }
         if attempt.succeeded:
             changes.update(status="delivered", delivered_at=now)
+            outcome = "delivered"
         else:
+            outcome = "retry"
             delay = backoff(attempts, self.config.retry_base_s, self.config.retry_max_s, self._rng)
             upcoming = now + timedelta(seconds=delay)
-            if upcoming > prepared.deadline_at:
+            if attempt.permanent or upcoming > prepared.deadline_at:
                 changes["status"] = "failed"
+                outcome = "failed"
                 log.warning(
                     "webhook %s failed for good after %d attempts: %s",
                     prepared.webhook_id,
@@ -275,6 +341,7 @@ class Dispatcher:
                 .where(row.id == prepared.webhook_id, row.status == "pending")
                 .values(**changes)
             )
+        return outcome
 
 
 def counts(runtime: Runtime) -> dict[str, Any]:

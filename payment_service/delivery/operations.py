@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..db import Database, PaymentHistoryWebhook
 from ..errors import NotFound
@@ -81,3 +81,19 @@ def has_pending(database: Database) -> bool:
     row = PaymentHistoryWebhook
     with database.transaction() as session:
         return session.scalar(select(row.id).where(row.status == "pending").limit(1)) is not None
+
+
+def backlog(database: Database) -> tuple[int, int, datetime | None]:
+    """(pending, failed, creation time of the oldest pending) — for the metrics scrape; reads
+    only the pending and failed rows, through the status index."""
+    row = PaymentHistoryWebhook
+    with database.reading() as session:
+        by_status = dict(
+            session.execute(
+                select(row.status, func.count())
+                .where(row.status.in_(("pending", "failed")))
+                .group_by(row.status)
+            ).all()
+        )
+        oldest = session.scalar(select(func.min(row.created_at)).where(row.status == "pending"))
+    return by_status.get("pending", 0), by_status.get("failed", 0), oldest

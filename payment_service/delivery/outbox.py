@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db import PaymentHistory, PaymentHistoryWebhook
+from ..observability import request_ids
 from ..settings import Settings
 
 
@@ -49,6 +50,8 @@ def enqueue(
         attempts=0,
         next_attempt_at=now,
         deadline_at=now + timedelta(seconds=settings.webhooks.deadline_s),
+        # Delivery happens later, maybe in another process: the row carries the request's id.
+        request_id=request_ids.current(),
     )
     session.add(webhook)
     return webhook

@@ -1,15 +1,21 @@
 """The request a service receives (spec §4.8): `text/plain`, the connection-key ciphertext of
 `{id, source, previous, current}` — byte-compatible with the original, so its SDK decodes it.
 
+The body is always encrypted with the current connection pair: receivers are moved to a new
+key before the server (they accept several pairs meanwhile, see `decode_webhook`).
+
+`X-Request-Id` names the request that caused the change (the same id as in our logs).
 When `PAYMENT_WEBHOOK_SIGNING_SECRET` is set, Standard Webhooks headers are added as well
 (`webhook-id`, `webhook-timestamp`, `webhook-signature`): receivers that know the secret can
-check the sender and reject replays; those that do not simply ignore the headers.
+check the sender and reject replays; those that do not simply ignore the headers. With several
+secrets (a rotation), `webhook-signature` carries one signature per secret.
 """
 
 from __future__ import annotations
 
 from ..crypto import dumps
 from ..db import PaymentHistory, PaymentHistoryWebhook
+from ..observability import request_ids
 from ..settings import Settings
 
 
@@ -29,9 +35,12 @@ def build_request(
     }
     body = settings.keys.connection.encrypt(dumps(payload))
     headers = {"Content-Type": "text/plain"}
-    secret = settings.webhooks.signing_secret
-    if secret:
+    if webhook.request_id:
+        # The request that caused this change, so a service can follow it across both logs.
+        headers[request_ids.HEADER] = webhook.request_id
+    secrets = settings.webhooks.signing_secrets
+    if secrets:
         from ..client.webhooks import sign_webhook
 
-        headers.update(sign_webhook(secret, webhook.id, timestamp, body))
+        headers.update(sign_webhook(secrets, webhook.id, timestamp, body))
     return body, headers

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Collection
 from datetime import datetime
 from functools import cache
 from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path
 from typing import Any
+
+from .redaction import redact_arguments
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 _FIELD_SEPARATOR = "\x1f"
@@ -20,10 +23,11 @@ _GIT_FORMAT = _FIELD_SEPARATOR.join(
 )
 
 
-def system_info(uid: str, started_at: datetime) -> dict[str, Any]:
+def system_info(uid: str, started_at: datetime, secrets: Collection[str] = ()) -> dict[str, Any]:
+    """`secrets`: configured values to hide wherever they appear in the arguments."""
     return {
         "uid": uid,
-        "arguments": list(sys.argv),
+        "arguments": redact_arguments(sys.argv, secrets),
         "package": package_info(),
         "commit": commit_info(),
         "created_at": started_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),

@@ -16,9 +16,9 @@ from typing import TypeVar
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..crypto import burn_password_check, check_password
 from ..db import PaymentHistory, PaymentReservation
 from ..errors import NotFound, WrongPassword
+from ..security import passwords
 from .inputs import Source
 
 Record = TypeVar("Record", PaymentHistory, PaymentReservation)
@@ -86,11 +86,12 @@ def _one(session: Session, model: type[Record], query, lock: bool) -> Record | N
     return session.scalars(query.execution_options(populate_existing=True)).first()
 
 
-def verify(password: str, hashed: str | None, what: str) -> None:
-    """Pass if `password` opens a record whose hash is `hashed`: 404 when there is no record
-    (None), 403 when wrong. Call it outside any transaction."""
+def verify(password: str, hashed: str | None, what: str, *, record_id: str) -> None:
+    """Pass if `password` opens the record `record_id` whose hash is `hashed`: 404 when there is
+    no record (None), 403 when wrong. Call it outside any transaction. Checks go through
+    `security.passwords` (verified-credential cache, failures counted for the throttle)."""
     if hashed is None:
-        burn_password_check(password)
+        passwords.burn(password)
         raise NotFound(f"No {what} found.")
-    if not check_password(password, hashed):
+    if not passwords.verify(record_id, hashed, password):
         raise WrongPassword()

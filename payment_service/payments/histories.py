@@ -244,7 +244,9 @@ def _seen(runtime: Runtime, row: PaymentHistory | None) -> tuple[str, dict[str, 
 
 def _opened(found: tuple[str, dict[str, Any]] | None, password: str) -> dict[str, Any]:
     """The view read earlier, if `password` opens it (checked after the transaction ended)."""
-    access.verify(password, found[0] if found else None, WHAT)
+    access.verify(
+        password, found[0] if found else None, WHAT, record_id=found[1]["id"] if found else ""
+    )
     assert found is not None
     return found[1]
 

@@ -25,10 +25,10 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from ..db import PaymentHistory, PaymentHistoryCancel, PaymentHistoryPendingRefund
-from ..errors import Conflict, Unprocessable
+from ..errors import Conflict, InvalidInput, Unprocessable
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout
-from . import access, webhooks
+from . import access, bounds, webhooks
 from .idempotency import Attempt
 from .inputs import NewCancel
 from .sync import record
@@ -63,7 +63,9 @@ def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None)
     with runtime.database.reading() as session:
         row = access.by_source(session, PaymentHistory, request.source)
         found = (row.id, row.password) if row is not None else None
-    access.verify(request.password, found[1] if found else None, WHAT)
+    access.verify(
+        request.password, found[1] if found else None, WHAT, record_id=found[0] if found else ""
+    )
     assert found is not None
     history_id, hashed = found
     if attempt is not None and attempt.resumed and attempt.context:
@@ -124,6 +126,12 @@ def _reserve(
         if row is None or row.password != hashed:
             # Gone, or re-keyed since the password was checked: check it again.
             raise Conflict("The payment changed while the request was checked; send it again.")
+        places = bounds.currency_decimals(row.currency)
+        if bounds.decimals(amount) > places:
+            # More decimals than the payment's currency has (KRW: none): a bad input, refused
+            # before anything is reserved or asked of the gateway.
+            expected = f"(number & MultipleOf<{Decimal(1).scaleb(-places)}>)"
+            raise InvalidInput("$input.price", expected, amount)
         others = session.execute(
             select(pending.amount, pending.expires_at).where(
                 pending.payment_history_id == history_id

@@ -81,6 +81,8 @@ def _seen(runtime: Runtime, row: PaymentReservation | None) -> tuple[str, dict[s
 
 def _opened(found: tuple[str, dict[str, Any]] | None, password: str) -> dict[str, Any]:
     """The view read earlier, if `password` opens it (checked after the transaction ended)."""
-    access.verify(password, found[0] if found else None, WHAT)
+    access.verify(
+        password, found[0] if found else None, WHAT, record_id=found[1]["id"] if found else ""
+    )
     assert found is not None
     return found[1]

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..crypto import Cipher
 from ..db import PaymentHistory, PaymentReservation
+from ..delivery.url_policy import without_credentials
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -40,7 +41,7 @@ def history_view(row: PaymentHistory, cipher: Cipher) -> dict[str, Any]:
         "price": row.price,
         "refund": refund if refund else None,
         "data": cipher.decrypt_json(row.data),
-        "webhook_url": row.webhook_url,
+        "webhook_url": without_credentials(row.webhook_url),
         "created_at": iso(row.created_at),
         "paid_at": iso(row.paid_at),
         "cancelled_at": iso(row.cancelled_at),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,7 +28,7 @@ from sqlalchemy import or_, select, update
 from ..db import PaymentHistory
 from ..errors import Conflict, NotFound, Unavailable
 from ..runtime import Runtime
-from ..vendors import Vendor
+from ..vendors import Vendor, WebhookNotice
 from . import access
 from .sync import record
 
@@ -49,13 +50,36 @@ class Outcome:
     reason: str = ""
 
 
-def receive(runtime: Runtime, webhook_name: str, body: Any) -> Outcome:
+def _vendor(runtime: Runtime, webhook_name: str) -> Vendor:
     vendor = runtime.vendors.for_webhook(webhook_name)
     if vendor is None:
         raise NotFound(f"No vendor receives webhooks at {webhook_name!r}.")
+    return vendor
+
+
+def authenticate(
+    runtime: Runtime, webhook_name: str, headers: Mapping[str, str], raw: bytes
+) -> None:
+    """Let the vendor refuse (401) a webhook it cannot prove to be its own, before parsing."""
+    _vendor(runtime, webhook_name).verify_webhook(headers, raw)
+
+
+def receive(runtime: Runtime, webhook_name: str, body: Any) -> Outcome:
+
+    vendor = _vendor(runtime, webhook_name)
     notice = vendor.read_webhook(body)
     if notice.uid is None:
         return Outcome("ignored", reason=notice.reason)
+    return synchronize(runtime, vendor, notice, body)
+
+
+def synchronize(runtime: Runtime, vendor: Vendor, notice: WebhookNotice, body: Any) -> Outcome:
+    """Bring the history of payment `notice.uid` in line with the gateway and, if that changed
+    it, enqueue the webhook to the calling service (`body` is stored as the event's data).
+
+    The one synchronisation of a stored payment with its gateway: inbound webhooks and
+    `payment-service reconcile --repair` both come through here.
+    """
     lease = _take_lease(runtime, vendor.code, notice.uid)
     if isinstance(lease, Outcome):
         return lease

@@ -1,4 +1,4 @@
-"""The payment server and both fake gateways, in this process, on free ports, wired together.
+"""The payment server and the fake gateways, in this process, on free ports, wired together.
 
     with PaymentBackend() as backend:
         imp_uid = backend.customer.pay_iamport_card(20000, order_id)
@@ -41,14 +41,15 @@ class PaymentBackend(Lifecycle):
         iamport_port: int = 0,
         toss_port: int = 0,
         plugins: Iterable[Any] = (),
+        portone_port: int = 0,
     ):
         self.database_url = database_url
         self.environ = dict(environ or {})
         self.host = host
         self.port = port
         self.plugins = tuple(plugins)
-        self.fakes = GatewayFakes(host, iamport_port, toss_port)
-        self.customer = Customer(self.fakes.iamport, self.fakes.toss)
+        self.fakes = GatewayFakes(host, iamport_port, toss_port, portone_port=portone_port)
+        self.customer = Customer(self.fakes.iamport, self.fakes.toss, self.fakes.portone)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._server: ServerThread | None = None
         self._receivers: list[WebhookReceiver] = []
@@ -134,6 +135,11 @@ class PaymentBackend(Lifecycle):
         return self.settings.keys.connection.iv
 
     @property
+    def previous_keys(self) -> list[tuple[str, str]]:
+        """The previous connection pairs the server still accepts (during a rotation)."""
+        return [(c.key, c.iv) for c in self.settings.keys.connection.previous]
+
+    @property
     def iamport(self) -> Any:
         return self.fakes.iamport
 
@@ -141,8 +147,14 @@ class PaymentBackend(Lifecycle):
     def toss(self) -> Any:
         return self.fakes.toss
 
+    @property
+    def portone(self) -> Any:
+        return self.fakes.portone
+
     def webhook_receiver(self) -> WebhookReceiver:
         """A started receiver of this backend's webhooks, stopped with the backend."""
-        receiver = WebhookReceiver(self.key, self.iv, host=self.host).start()
+        receiver = WebhookReceiver(
+            self.key, self.iv, host=self.host, previous_keys=self.previous_keys
+        ).start()
         self._receivers.append(receiver)
         return receiver

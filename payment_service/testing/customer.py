@@ -7,9 +7,11 @@ gateways' APIs.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from fake_servers.iamport import FakeIamport
+from fake_servers.portone import FakePortOne
 from fake_servers.toss import FakeToss
 
 
@@ -18,9 +20,10 @@ def _number(amount: int | Decimal | float) -> float:
 
 
 class Customer:
-    def __init__(self, iamport: FakeIamport, toss: FakeToss):
+    def __init__(self, iamport: FakeIamport, toss: FakeToss, portone: FakePortOne):
         self.iamport = iamport
         self.toss = toss
+        self.portone = portone
 
     # -- iamport --------------------------------------------------------------------------
 
@@ -57,3 +60,33 @@ class Customer:
     def register_toss_billing(self, customer_key: str) -> str:
         """Register a card for billing under `customer_key`; returns the `billingKey`."""
         return self.toss.register_billing(customer_key)["billingKey"]
+
+    # -- PortOne V2 ------------------------------------------------------------------------
+    # The merchant chooses the paymentId before the checkout window opens; it is the uid.
+    # `order_id`, when given, is put in customData as {"orderId": ...}, which the plugin checks.
+
+    def pay_portone_card(
+        self, amount: int | Decimal, payment_id: str, order_id: str | None = None
+    ) -> str:
+        """Pay by card at PortOne for `payment_id`; returns it (PAID, Transaction.Paid sent)."""
+        self.portone.pay_by_card(payment_id, amount, custom_data=_order_data(order_id))
+        return payment_id
+
+    def issue_portone_virtual_account(
+        self, amount: int | Decimal, payment_id: str, order_id: str | None = None
+    ) -> str:
+        """Ask PortOne for a virtual account for `payment_id`; returns it (waiting)."""
+        self.portone.issue_virtual_account(payment_id, amount, custom_data=_order_data(order_id))
+        return payment_id
+
+    def deposit_portone_virtual_account(self, payment_id: str) -> None:
+        """Transfer the money into the virtual account (PortOne then sends Transaction.Paid)."""
+        self.portone.deposit(payment_id)
+
+    def register_portone_billing(self, customer_id: str) -> str:
+        """Issue a billing key for a card, for customer `customer_id`; returns the billing key."""
+        return self.portone.issue_billing_key(customer_id)["billingKey"]
+
+
+def _order_data(order_id: str | None) -> str | None:
+    return None if order_id is None else json.dumps({"orderId": order_id})

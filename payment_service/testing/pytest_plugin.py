@@ -3,7 +3,7 @@
     def test_checkout(payment_backend, payment_client, payment_webhooks):
         ...
 
-`payment_backend` (one per session): the payment server and both fake gateways in-process on
+`payment_backend` (one per session): the payment server and the fake gateways in-process on
 free ports, with a temporary SQLite database unless `--payment-database-url` names another.
 `payment_client`: the SDK pointed at it. `payment_webhooks`: a receiver to give as
 `webhook_url`, collecting decrypted webhooks (`wait_for(...)`).
@@ -32,7 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def payment_backend(request: pytest.FixtureRequest) -> Iterator[PaymentBackend]:
-    """The payment server and the fake iamport and Toss servers, wired together."""
+    """The payment server and the fake iamport, Toss and PortOne V2 servers, wired together."""
     database_url = request.config.getoption("--payment-database-url")
     with PaymentBackend(database_url) as backend:
         yield backend
@@ -48,7 +48,9 @@ def payment_client(payment_backend: PaymentBackend) -> Iterator[PaymentClient]:
 @pytest.fixture
 def payment_webhooks(payment_backend: PaymentBackend) -> Iterator[WebhookReceiver]:
     """A fresh webhook receiver for this test; its `url` is the `webhook_url` to register."""
-    receiver = WebhookReceiver(payment_backend.key, payment_backend.iv).start()
+    receiver = WebhookReceiver(
+        payment_backend.key, payment_backend.iv, previous_keys=payment_backend.previous_keys
+    ).start()
     try:
         yield receiver
     finally:

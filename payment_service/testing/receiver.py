@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from flask import Flask, Response, request
 
 from fake_servers.common.server import Lifecycle, ServerThread
 
 from ..client import PaymentWebhook, WebhookDecodeError, decode_webhook
+from ..client.webhooks import KeyPair
 
 
 class WebhookReceiver(Lifecycle):
@@ -21,9 +22,18 @@ class WebhookReceiver(Lifecycle):
     included: delivery is at least once); `attempts` counts every request, failed ones too.
     """
 
-    def __init__(self, key: str, iv: str, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        key: str,
+        iv: str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        previous_keys: Iterable[KeyPair] = (),
+    ):
         self.key = key
         self.iv = iv
+        self.previous_keys = list(previous_keys)
+        """More (key, iv) pairs accepted, as a receiver does while the connection key rotates."""
         self.received: list[PaymentWebhook] = []
         self.headers: list[dict[str, str]] = []
         self.attempts = 0
@@ -55,7 +65,7 @@ class WebhookReceiver(Lifecycle):
             if self._failures:
                 return Response("try again later", status=self._failures.pop(0))
             try:
-                webhook = decode_webhook(body, self.key, self.iv)
+                webhook = decode_webhook(body, self.key, self.iv, self.previous_keys)
             except WebhookDecodeError as error:
                 return Response(str(error), status=400)
             self.received.append(webhook)

@@ -18,13 +18,22 @@ from .errors import (
     GatewayTimeout,
     GatewayUnavailable,
     InvalidWebhook,
+    ListingUnsupported,
     PaymentMismatch,
     UnknownStore,
     UnknownVendor,
     VendorConfigError,
+    WebhookUnauthorized,
 )
 from .gateway import GatewayClient, decimal, segment
-from .interface import CancelRecord, PaymentSummary, RefundAccount, Vendor, WebhookNotice
+from .interface import (
+    CancelRecord,
+    ListedPayment,
+    PaymentSummary,
+    RefundAccount,
+    Vendor,
+    WebhookNotice,
+)
 from .options import VendorOptions
 from .plugins import ENTRY_POINT_GROUP, VendorRegistry, build_manager
 
@@ -40,6 +49,8 @@ __all__ = [
     "GatewayTimeout",
     "GatewayUnavailable",
     "InvalidWebhook",
+    "ListedPayment",
+    "ListingUnsupported",
     "PaymentMismatch",
     "PaymentSummary",
     "RefundAccount",
@@ -50,6 +61,7 @@ __all__ = [
     "VendorOptions",
     "VendorRegistry",
     "WebhookNotice",
+    "WebhookUnauthorized",
     "build_manager",
     "decimal",
     "hookimpl",

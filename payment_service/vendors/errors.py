@@ -95,5 +95,23 @@ class PaymentMismatch(Unprocessable):
         self.cancelled = cancelled
 
 
+class ListingUnsupported(ServiceError):
+    """The vendor's plugin cannot list the gateway's payments, so it cannot be reconciled."""
+
+    def __init__(self, vendor: str):
+        super().__init__(
+            f"The vendor {vendor!r} does not support reconciliation: its plugin cannot list "
+            "the gateway's payments (it does not implement `list_payments`).",
+            status=501,
+            vendor=vendor,
+        )
+
+
 class InvalidWebhook(BadRequest):
     """An inbound gateway webhook body is malformed."""
+
+
+class WebhookUnauthorized(ServiceError):
+    """An inbound webhook of a gateway that signs its webhooks is unsigned or badly signed."""
+
+    status = 401

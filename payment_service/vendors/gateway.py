@@ -1,19 +1,33 @@
 """Outbound HTTP to a gateway, with an overall deadline on every call (connect and the whole
 answer: a gateway that trickles bytes ends at the deadline, not later) and errors mapped once
-for all vendors (see `errors.py`)."""
+for all vendors (see `errors.py`); and `ObservedVendor`, through which the core makes every
+gateway call, so each is measured and logged in this one place."""
 
 from __future__ import annotations
 
 import json
+import logging
+import time
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
 
 from ..crypto import dumps, loads
 from ..deadlines import DeadlineSession
-from .errors import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable
+from ..observability.metrics import observe_gateway
+from .errors import (
+    GatewayError,
+    GatewayRejected,
+    GatewayTimeout,
+    GatewayUnavailable,
+    PaymentMismatch,
+)
+from .interface import PaymentSummary, RefundAccount, Vendor, WebhookNotice
+
+T = TypeVar("T")
 
 # Statuses whose meaning is the caller's concern and pass through unchanged.
 PASS_THROUGH = {400, 404, 409, 422}
@@ -125,3 +139,99 @@ def segment(value: str) -> str:
     """
     quoted = quote(value, safe="")
     return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
+
+
+# -- every call the core makes to a gateway, observed in one place ----------------------------
+
+gateway_log = logging.getLogger("payment_service.gateway")
+
+
+def outcome_of(error: BaseException | None) -> str:
+    """The bounded `outcome` label of a gateway call."""
+    if error is None:
+        return "ok"
+    if isinstance(error, PaymentMismatch):
+        return "mismatch"
+    if isinstance(error, GatewayTimeout):
+        return "timeout"
+    if isinstance(error, GatewayUnavailable):
+        return "unavailable"
+    if isinstance(error, GatewayRejected):
+        return "rejected"
+    return "error"
+
+
+class ObservedVendor(Vendor):
+    """A vendor whose gateway calls are timed, counted (Prometheus) and logged (with the
+    request id), whatever plugin implements it. The registry hands these out, so no plugin
+    records anything itself. Local work (`summarize`, `read_webhook`) passes straight through.
+    """
+
+    def __init__(self, vendor: Vendor):
+        self.inner = vendor
+        # Instance attributes shadow the ClassVars: the wrapped vendor's identity, unchanged.
+        self.code = vendor.code  # type: ignore[misc]
+        self.webhook_name = vendor.webhook_name  # type: ignore[misc]
+        self.webhook_schema = vendor.webhook_schema  # type: ignore[misc]
+
+    @property
+    def version(self) -> str:
+        return self.inner.version
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything else a plugin offers (tests, extra helpers) stays reachable.
+        return getattr(self.inner, name)
+
+    def _observe(self, operation: str, call: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        error: BaseException | None = None
+        try:
+            return call()
+        except BaseException as raised:
+            error = raised
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            outcome = outcome_of(error)
+            observe_gateway(self.code, operation, outcome, seconds)
+            gateway_log.info(
+                "gateway %s %s: %s in %.1f ms", self.code, operation, outcome, seconds * 1000
+            )
+
+    def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
+        return self._observe("fetch_payment", lambda: self.inner.fetch_payment(store_id, uid))
+
+    def approve(self, store_id: str, uid: str, *, order_id: str, amount: Decimal) -> dict[str, Any]:
+        return self._observe(
+            "approve",
+            lambda: self.inner.approve(store_id, uid, order_id=order_id, amount=amount),
+        )
+
+    def cancel(
+        self,
+        store_id: str,
+        uid: str,
+        *,
+        order_id: str,
+        amount: Decimal,
+        reason: str,
+        account: RefundAccount | None,
+    ) -> dict[str, Any]:
+        return self._observe(
+            "cancel",
+            lambda: self.inner.cancel(
+                store_id, uid, order_id=order_id, amount=amount, reason=reason, account=account
+            ),
+        )
+
+    def fetch_reservation(self, store_id: str, uid: str, *, customer_id: str) -> dict[str, Any]:
+        return self._observe(
+            "fetch_reservation",
+            lambda: self.inner.fetch_reservation(store_id, uid, customer_id=customer_id),
+        )
+
+    def summarize(self, payment: dict[str, Any]) -> PaymentSummary:
+        return self.inner.summarize(payment)
+
+    def read_webhook(self, body: Any) -> WebhookNotice:
+        return self.inner.read_webhook(body)

@@ -24,4 +24,8 @@ def register_vendors(settings: Settings) -> list[Vendor]:
 
     Each vendor's `code` must be unique across all plugins; the server refuses to start
     otherwise. Raise `VendorConfigError` when the plugin's own settings are unusable.
+
+    Optional capabilities are methods a vendor may override; the core checks for them:
+    `list_payments` (its `can_list` is then true) makes the vendor reconcilable by
+    `payment-service reconcile`.
     """

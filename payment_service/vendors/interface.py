@@ -4,10 +4,13 @@ up by code and speaks only these verbs and data types."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
+
+from .errors import ListingUnsupported
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,23 @@ class PaymentSummary:
     price: Decimal
     paid_at: datetime | None
     cancels: tuple[CancelRecord, ...]
+    status: str | None = None
+    """The gateway's own word for the payment's state (e.g. "paid", "DONE"), compared by
+    reconciliation; None when the vendor does not say."""
+
+
+@dataclass(frozen=True)
+class ListedPayment:
+    """One payment of a gateway's list (see `Vendor.list_payments`)."""
+
+    uid: str
+    """The payment's uid, as `vendor.uid` names it in a history."""
+    order_id: str
+    """The order the gateway holds it for (what `cancel` needs as `order_id`)."""
+    payment: dict[str, Any]
+    """The gateway's full record of it, as `fetch_payment` returns it."""
+    progress: float | None = None
+    """How far through the window the listing is (0 to 1), for progress bars; None if unknown."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +125,34 @@ class Vendor(ABC):
     @abstractmethod
     def fetch_reservation(self, store_id: str, uid: str, *, customer_id: str) -> dict[str, Any]:
         """Return the saved card / billing key `uid` registered for `customer_id`."""
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Refuse an inbound webhook that cannot be proven to come from the gateway.
+
+        Called with the request's headers and raw body before anything else is done with it;
+        raise `WebhookUnauthorized` (401) to refuse. The default accepts every request: for
+        gateways that do not sign their webhooks, the re-fetch is the only protection.
+        """
+        return None
+
+    def list_payments(
+        self, store_id: str, since: datetime, until: datetime
+    ) -> Iterator[ListedPayment]:
+        """Optional: yield every payment the gateway lists in [since, until), each once, paging
+        through the gateway's own list API (`payment-service reconcile` uses it).
+
+        `store_id` is "" when the operator named no store: list with the default credentials.
+        Which time of a payment the window applies to is the gateway's choice (its request,
+        payment or last change); reconciliation looks up records outside it one by one.
+        Vendors that cannot list keep this default, and are reported as not supporting
+        reconciliation.
+        """
+        raise ListingUnsupported(self.code)
+
+    @property
+    def can_list(self) -> bool:
+        """Whether this vendor implements `list_payments`."""
+        return type(self).list_payments is not Vendor.list_payments
 
     @abstractmethod
     def read_webhook(self, body: Any) -> WebhookNotice:

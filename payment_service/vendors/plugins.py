@@ -19,6 +19,7 @@ import pluggy
 from ..settings import Settings
 from . import hookspecs
 from .errors import DuplicateVendor, UnknownVendor
+from .gateway import ObservedVendor
 from .interface import Vendor
 
 ENTRY_POINT_GROUP = "payment_service.vendors"
@@ -84,7 +85,8 @@ class VendorRegistry:
         for impl in manager.hook.register_vendors.get_hookimpls():
             name = impl.plugin_name
             for vendor in impl.function(settings=settings) or []:
-                loaded.append(LoadedVendor(vendor, name, distributions.get(name)))
+                observed = ObservedVendor(vendor)
+                loaded.append(LoadedVendor(observed, name, distributions.get(name)))
         return cls(loaded)
 
     def get(self, code: str) -> Vendor:

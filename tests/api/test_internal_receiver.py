@@ -7,8 +7,9 @@ import uuid
 
 from payment_service.api.internal import received
 from payment_service.app import create_app
-from payment_service.settings import PUBLISHED_KEYS, Settings
+from payment_service.settings import Settings
 from tests.conftest import make_settings
+from tests.secret_keys import secret_keys_env
 
 
 def webhook(number: int) -> dict:
@@ -52,9 +53,7 @@ def test_receiver_does_not_exist_in_real_mode(tmp_path):
         "PAYMENT_LOAD_PLUGINS": "false",
         "PAYMENT_DELIVER_WEBHOOKS": "false",
     }
-    for index, table in enumerate(PUBLISHED_KEYS):
-        environ[f"PAYMENT_{table}_ENCRYPTION_KEY"] = f"{index}" * 32
-        environ[f"PAYMENT_{table}_ENCRYPTION_IV"] = chr(ord("a") + index) * 16
+    environ.update(secret_keys_env())
     app = create_app(Settings.load(environ=environ, env_file=None))
     response = post(app, webhook(0))
     assert response.status_code == 404

@@ -27,6 +27,9 @@ def test_health_is_503_when_the_database_is_gone(tmp_path):
     assert response.json["statusCode"] == 503
     assert response.json["message"] == "The database is unavailable; try again shortly."
     assert "127.0.0.1" not in response.get_data(as_text=True)
+    # Nothing about the database reaches the caller: no URL, user, host, port or driver text.
+    for leak in ("postgresql", "psycopg", "nobody", "127.0.0.1", "refused"):
+        assert leak not in response.get_data(as_text=True)
 
 
 def test_system_is_encrypted_and_describes_the_process(client):

@@ -37,7 +37,7 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 30) ->
         if process.poll() is not None:
             raise AssertionError(f"server exited early: {process.stdout.read()}")
         try:
-            if requests.get(f"{url}/monitors/health", timeout=1).status_code == 200:
+            if requests.get(f"{url}/monitors/health", timeout=5).status_code == 200:
                 return
         except (requests.ConnectionError, requests.Timeout):
             pass  # not listening yet, or the worker is still booting (slow on a busy machine)

@@ -19,6 +19,7 @@ TABLES = {
     "payment_history_webhook_responses",
     "payment_history_pending_refunds",
     "payment_idempotency_keys",
+    "payment_auth_failures",
 }
 # The one head of the migration chain (a second head would make this raise).
 HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from payment_service.client import GatewayError, PaymentClient
 from payment_service.db import IdempotencyKey, PaymentHistory, PaymentHistoryCancel
+from payment_service.observability.metrics import REGISTRY
 from payment_service.vendors import GatewayTimeout
 
 from .conftest import PASSWORD, TOSS_STORE, new_source
@@ -128,10 +129,17 @@ def test_a_replayed_create_answers_the_same_bytes_without_asking_the_gateway(
     assert count(backend, PaymentHistory) == 1
 
 
+def replays(outcome: str) -> float:
+    labels = {"route": "PUT /payments/histories/cancel", "outcome": outcome}
+    return REGISTRY.get_sample_value("payment_idempotent_requests_total", labels) or 0.0
+
+
 def test_a_replayed_cancel_refunds_once(backend, raw, paid, counted):
     cancels = counted("cancel")
     body = cancel_body(paid, 1000)
+    new, replayed = replays("new"), replays("replayed")
     answers = [raw.send("PUT", "/payments/histories/cancel", body, "refund-42") for _ in range(3)]
+    assert (replays("new") - new, replays("replayed") - replayed) == (1, 2)  # metrics
     assert [answer.status_code for answer in answers] == [200, 200, 200]
     assert {answer.content for answer in answers} == {answers[0].content}
     assert [answer.headers.get("Idempotent-Replayed") for answer in answers] == [

@@ -28,7 +28,7 @@ def walkthrough() -> str:
 
 
 def test_the_readme_walkthrough_runs_against_serve_with_fakes(tmp_path):
-    for port in (10851, 30771):
+    for port in (10851, 30771, 20851):
         if port_problem("127.0.0.1", port):
             pytest.skip(f"port {port} of the fake gateways is taken (is `make run` running?)")
     port = free_port()
@@ -60,3 +60,4 @@ def test_the_readme_walkthrough_runs_against_serve_with_fakes(tmp_path):
     # The fakes stopped with the server.
     assert port_problem("127.0.0.1", 10851) is None
     assert port_problem("127.0.0.1", 30771) is None
+    assert port_problem("127.0.0.1", 20851) is None

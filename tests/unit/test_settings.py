@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from payment_service.settings import PUBLISHED_KEYS, Settings, SettingsError
+from tests.secret_keys import secret_keys_env
 
 TABLES = list(PUBLISHED_KEYS)
 
@@ -16,11 +17,7 @@ def load(env: dict[str, str], env_file: Path | None = None) -> Settings:
 
 
 def secret_env() -> dict[str, str]:
-    env = {}
-    for index, table in enumerate(TABLES):
-        env[f"PAYMENT_{table}_ENCRYPTION_KEY"] = f"{index}" * 32
-        env[f"PAYMENT_{table}_ENCRYPTION_IV"] = chr(ord("a") + index) * 16
-    return env
+    return secret_keys_env()
 
 
 def test_local_mode_runs_on_published_defaults_and_sqlite_in_the_working_directory():
@@ -57,7 +54,7 @@ def test_real_mode_refuses_a_published_default_key():
 
 def test_real_mode_starts_with_secret_keys():
     settings = load(secret_env() | {"PAYMENT_MODE": "real"})
-    assert settings.keys.history.key == "1" * 32
+    assert settings.keys.history.key == secret_env()["PAYMENT_HISTORY_ENCRYPTION_KEY"]
     assert not settings.internal_webhook_enabled
 
 

@@ -18,11 +18,13 @@ def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
         currency = payment["currency"]
         if not isinstance(currency, str):
             raise TypeError("currency is not a string")
+        status = payment.get("status")
         return PaymentSummary(
             currency=currency,
             price=decimal(payment["amount"]),
             paid_at=instant(payment["paid_at"]),
             cancels=tuple(cancel_record(entry) for entry in payment.get("cancel_history") or ()),
+            status=status if isinstance(status, str) else None,
         )
     except (KeyError, TypeError, ValueError, ArithmeticError) as error:
         raise GatewayError(

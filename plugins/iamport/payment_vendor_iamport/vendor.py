@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, ClassVar
@@ -11,6 +12,7 @@ from typing import Any, ClassVar
 from payment_service.settings import Settings
 from payment_service.vendors import (
     GatewayError,
+    ListedPayment,
     PaymentMismatch,
     PaymentSummary,
     RefundAccount,
@@ -21,7 +23,7 @@ from payment_service.vendors import (
     segment,
 )
 
-from . import mapping, webhooks
+from . import listing, mapping, webhooks
 from .api import IamportApi, unreadable
 from .options import CODE, load_options
 
@@ -168,6 +170,14 @@ class IamportVendor(Vendor):
         """The card saved under `customer_uid` = `uid` (iamport has no separate customer id)."""
         path = f"/subscribe/customers/{segment(uid)}"
         return record(self.api.call(store_id, "GET", path), path)
+
+    def list_payments(
+        self, store_id: str, since: datetime, until: datetime
+    ) -> Iterator[ListedPayment]:
+        """Every payment of the window, from iamport's payments-by-status list (`all`)."""
+        return listing.list_payments(
+            lambda path: self.api.call(store_id, "GET", path), since, until
+        )
 
     def read_webhook(self, body: Any) -> WebhookNotice:
         return webhooks.read_webhook(body)

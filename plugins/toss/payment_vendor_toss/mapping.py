@@ -28,6 +28,7 @@ def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
             price=decimal(payment["totalAmount"]),
             paid_at=instant(approved_at) if paid else None,
             cancels=tuple(cancel_record(entry) for entry in payment.get("cancels") or ()),
+            status=payment["status"] if isinstance(payment["status"], str) else None,
         )
     except (KeyError, TypeError, ValueError, ArithmeticError) as error:
         raise GatewayError(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import datetime
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, ClassVar
@@ -13,6 +14,7 @@ from payment_service.vendors import (
     GatewayClient,
     GatewayError,
     GatewayRejected,
+    ListedPayment,
     PaymentMismatch,
     PaymentSummary,
     RefundAccount,
@@ -24,7 +26,7 @@ from payment_service.vendors import (
 )
 from payment_service.vendors.gateway import gateway_message
 
-from . import mapping, webhooks
+from . import listing, mapping, webhooks
 from .options import CODE, load_options
 
 DISTRIBUTION = "payment-vendor-toss"
@@ -76,12 +78,12 @@ class TossVendor(Vendor):
         except PackageNotFoundError:
             return "unknown"
 
-    def _call(self, store_id: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    def _send(self, store_id: str, method: str, path: str, body: Any = None) -> Any:
         secret = self.options.credentials(store_id)["secret_key"]
         # Basic auth with the secret key as user name and an empty password.
         token = base64.b64encode(f"{secret}:".encode()).decode("ascii")
         try:
-            reply = self.client.call(
+            return self.client.call(
                 method, path, body=body, headers={"Authorization": f"Basic {token}"}
             )
         except GatewayError as error:
@@ -89,6 +91,9 @@ class TossVendor(Vendor):
             if refused is None:
                 raise
             raise refused from None
+
+    def _call(self, store_id: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        reply = self._send(store_id, method, path, body)
         if not isinstance(reply, dict):
             raise GatewayError(
                 f"Toss answered {method} {path} with something other than an object.",
@@ -193,6 +198,17 @@ class TossVendor(Vendor):
         """The billing key `uid`, which Toss only shows to the customer it was issued for."""
         path = f"/v1/billing/authorizations/{segment(uid)}"
         return self._call(store_id, "POST", path, {"customerKey": customer_id})
+
+    def list_payments(
+        self, store_id: str, since: datetime, until: datetime
+    ) -> Iterator[ListedPayment]:
+        """Every payment with a transaction in the window, from Toss's transactions list."""
+        return listing.list_payments(
+            lambda path: self._send(store_id, "GET", path),
+            lambda key: self.fetch_payment(store_id, key),
+            since,
+            until,
+        )
 
     def read_webhook(self, body: Any) -> WebhookNotice:
         return webhooks.read_webhook(body)

@@ -1,0 +1,211 @@
+"""Where webhooks may be sent (SSRF defence).
+
+Two checks, at two moments:
+
+* `url_problem` — at registration, on the URL text alone: http or https, a host, no
+  `user:password@`, no whitespace or control characters, and no obfuscated numeric host
+  (`0x7f000001`, `2130706433`, `127.1`, `0177.0.0.1`): only canonical dotted-quad IPv4 or
+  bracketed IPv6 literals, or host names.
+* `AddressPolicy` — at delivery, on every address the host resolves to, *at connect time*
+  (the sender connects to exactly the address that was checked, so a DNS answer that changes
+  between check and connect — DNS rebinding — gains nothing).
+
+`PAYMENT_WEBHOOK_ALLOWED_NETWORKS` lists CIDRs and/or host names. A listed host name is trusted
+whatever it resolves to; any other host is allowed when every address it resolves to lies in a
+listed network. Unset, `local` mode allows everything and `dev`/`real` allow everything but
+loopback, link-local (169.254.169.254 included), multicast, unspecified and reserved addresses;
+private ranges stay allowed, since the services of one company usually live there.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass, field
+from urllib.parse import SplitResult, urlsplit
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+SCHEMES = ("http", "https")
+SETTING = "PAYMENT_WEBHOOK_ALLOWED_NETWORKS"
+_HOST_CHARACTERS = set("abcdefghijklmnopqrstuvwxyz0123456789-.")
+# "This network": Linux connects 0.x.x.x to the local host.
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class AddressRefused(Exception):
+    """The webhook's host resolves to an address the policy refuses (a permanent failure)."""
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a webhook_url, or None. Looks at the text only (no DNS)."""
+    if not url.isascii():
+        return "Must be ASCII (percent-encode other characters, IDN hosts in punycode)."
+    if any(character.isspace() or not character.isprintable() for character in url):
+        return "Must not contain whitespace or control characters."
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "Must be a valid http or https URL."
+    if parts.scheme.lower() not in SCHEMES:
+        return "Must be an http or https URL."
+    if "@" in parts.netloc:
+        return "Must not contain user:password (credentials are never stored)."
+    host = parts.hostname
+    if not host:
+        return "Must name a host."
+    if port == 0:
+        return "Must not use port 0."
+    return _host_problem(host, parts)
+
+
+def without_credentials(url: str) -> str:
+    """`url` minus any `user:password@` (rows stored before registration refused them are
+    never echoed with their credentials)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
+def literal_address_problem(url: str, policy: AddressPolicy) -> str | None:
+    """Why the policy refuses `url` already at registration: its host is an address literal the
+    policy refuses (host names are judged at delivery, on what they resolve to then)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return None
+    if policy.allows(address):
+        return None
+    return f"Must not point at {address}: {SETTING} does not allow it."
+
+
+def _host_problem(host: str, parts: SplitResult) -> str | None:
+    if parts.netloc.split("]")[0].startswith("["):
+        try:
+            ipaddress.IPv6Address(host.split("%")[0])
+        except ValueError:
+            return "Must have a valid IPv6 address in brackets."
+        return None
+    if not set(host) <= _HOST_CHARACTERS or ".." in host or host.startswith((".", "-")):
+        return "Must name a valid host (letters, digits, '-' and '.'; IDN hosts in punycode)."
+    last_label = host.rstrip(".").rsplit(".", 1)[-1]
+    # No real top-level domain is numeric, so such a host is an address. The C resolver reads
+    # hex, octal and short forms (0x7f000001, 2130706433, 127.1); only the canonical dotted
+    # quad is accepted, so what is checked is what every reader of the URL sees.
+    if last_label.isdigit() or last_label.startswith("0x"):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return "Must write an IPv4 address as four decimal numbers (e.g. 10.0.0.1)."
+    return None
+
+
+def _unwrapped(address: Address) -> Address:
+    """The IPv4 address hidden in an IPv6 one (mapped, 6to4, NAT64), else the address."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if address.sixtofour is not None:
+            return address.sixtofour
+        if address in _NAT64:
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
+
+
+def is_internal(address: Address) -> bool:
+    """Addresses a webhook must never reach outside `local` mode unless listed explicitly."""
+    address = _unwrapped(address)
+    return (
+        address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_unspecified
+        or address.is_reserved
+        or (isinstance(address, ipaddress.IPv4Address) and address in _THIS_NETWORK)
+        or address == ipaddress.IPv4Address("255.255.255.255")
+    )
+
+
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Which addresses (and host names) webhooks may be delivered to."""
+
+    networks: tuple[Network, ...] = ()
+    hosts: frozenset[str] = field(default_factory=frozenset)
+    allow_all: bool = False
+    """True: anything goes (`local` mode's default)."""
+    refuse_internal: bool = False
+    """True: the dev/real default — all but `is_internal` addresses."""
+
+    @classmethod
+    def parse(cls, text: str | None, mode: str) -> AddressPolicy:
+        """From the setting's text (None: the mode's default). Raises ValueError naming every
+        entry that is neither a network nor a host name."""
+        if text is None or not text.strip():
+            if mode == "local":
+                return cls(allow_all=True)
+            return cls(refuse_internal=True)
+        networks: list[Network] = []
+        hosts: set[str] = set()
+        bad: list[str] = []
+        for entry in (item.strip() for item in text.split(",")):
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+                continue
+            except ValueError:
+                pass
+            name = entry.lower().rstrip(".")
+            if _host_problem(name, urlsplit(f"http://{name}")) is None and not name[-1].isdigit():
+                hosts.add(name)
+            else:
+                bad.append(entry)
+        if bad:
+            raise ValueError(f"neither a network (CIDR) nor a host name: {', '.join(bad)}")
+        return cls(networks=tuple(networks), hosts=frozenset(hosts))
+
+    def trusts_host(self, host: str) -> bool:
+        return self.allow_all or host.lower().rstrip(".") in self.hosts
+
+    def allows(self, address: Address) -> bool:
+        if self.allow_all:
+            return True
+        if self.refuse_internal:
+            return not is_internal(address)
+        plain = _unwrapped(address)
+        return any(
+            candidate in network
+            for network in self.networks
+            for candidate in {address, plain}
+            if candidate.version == network.version
+        )
+
+    def resolve(self, host: str, port: int) -> list[tuple[socket.AddressFamily, str]]:
+        """The addresses to connect to, each one checked; AddressRefused when none may be used.
+
+        Every address must pass (not just one): a name that resolves to a public and a loopback
+        address is refused, so the order the resolver returns cannot be played with.
+        """
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        found: list[tuple[socket.AddressFamily, str]] = []
+        for family, _, _, _, sockaddr in infos:
+            text = str(sockaddr[0]).split("%")[0]
+            if (family, text) not in found:
+                found.append((family, text))
+        if self.trusts_host(host):
+            return found
+        refused = [text for _, text in found if not self.allows(ipaddress.ip_address(text))]
+        if refused:
+            raise AddressRefused(
+                f"{host} resolves to {', '.join(refused)}, which {SETTING} does not allow"
+            )
+        return found

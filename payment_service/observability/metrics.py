@@ -1,0 +1,198 @@
+"""The Prometheus metric families (their names and labels are a contract for dashboards and
+alerts), how they are recorded, and how they are exposed.
+
+Labels are bounded: an HTTP method, a route *rule* (`/payments/histories/<id>`, never the id),
+a status, a vendor code, an operation, an outcome. Nothing that grows with traffic.
+
+Several processes serve one API under gunicorn. `serve` then sets `PROMETHEUS_MULTIPROC_DIR`
+before any worker imports this module, so each worker writes its values to files there and
+`/metrics` (answered by any worker) adds them all up. Without it (tests, `webhooks deliver`)
+values live in this process. The webhook backlog is read from the database when scraped, so it
+is the same whichever process answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+
+log = logging.getLogger(__name__)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+# `_created` series double the number of series for no alerting value (and do not exist in
+# multiprocess mode anyway): keep both modes' output alike.
+disable_created_metrics()
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+"""This process's own metric families (not prometheus_client's global default registry)."""
+
+HTTP_REQUESTS = Counter(
+    "payment_http_requests",
+    "HTTP requests answered, by method, route rule and status.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+HTTP_DURATION = Histogram(
+    "payment_http_request_duration_seconds",
+    "Time to answer an HTTP request, by method and route rule.",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+    registry=REGISTRY,
+)
+GATEWAY_REQUESTS = Counter(
+    "payment_gateway_requests",
+    "Calls to a payment gateway, by vendor, operation and outcome "
+    "(ok, rejected, mismatch, unavailable, timeout, error).",
+    ["vendor", "operation", "outcome"],
+    registry=REGISTRY,
+)
+GATEWAY_DURATION = Histogram(
+    "payment_gateway_request_duration_seconds",
+    "Duration of calls to a payment gateway, by vendor and operation.",
+    ["vendor", "operation"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+    registry=REGISTRY,
+)
+WEBHOOK_DELIVERIES = Counter(
+    "payment_webhook_deliveries",
+    "Delivery attempts of outgoing webhooks, by outcome (delivered; retry: failed, will be "
+    "tried again; failed: failed and past its deadline, given up).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+INBOUND_WEBHOOKS = Counter(
+    "payment_inbound_webhooks",
+    "Webhooks received from gateways, by vendor and outcome (changed, unchanged, ignored, "
+    "unknown, invalid, conflict, error).",
+    ["vendor", "outcome"],
+    registry=REGISTRY,
+)
+
+IDEMPOTENT_REQUESTS = Counter(
+    "payment_idempotent_requests",
+    "Requests that carried an Idempotency-Key, by route and outcome (new: ran; replayed: the "
+    "stored answer was sent again; in_flight: refused, the first is still running).",
+    ["route", "outcome"],
+    registry=REGISTRY,
+)
+
+_http_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    """Count one answered request. The labelled children are looked up once per
+    (method, route, status) and kept: this runs on every request."""
+    key = (method, route, status)
+    children = _http_children.get(key)
+    if children is None:
+        label = method if method in KNOWN_METHODS else "other"
+        children = (
+            HTTP_REQUESTS.labels(label, route, str(status)),
+            HTTP_DURATION.labels(label, route),
+        )
+        _http_children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
+
+
+def observe_gateway(vendor: str, operation: str, outcome: str, seconds: float) -> None:
+    GATEWAY_REQUESTS.labels(vendor, operation, outcome).inc()
+    GATEWAY_DURATION.labels(vendor, operation).observe(seconds)
+
+
+def count_delivery(outcome: str) -> None:
+    WEBHOOK_DELIVERIES.labels(outcome).inc()
+
+
+def count_idempotent(route: str, outcome: str) -> None:
+    IDEMPOTENT_REQUESTS.labels(route, outcome).inc()
+
+
+def count_inbound(vendor: str, outcome: str) -> None:
+    INBOUND_WEBHOOKS.labels(vendor, outcome).inc()
+
+
+class BacklogCollector:
+    """Outgoing webhooks still to deliver, read from the database at each scrape.
+
+    `backlog` returns (pending, failed, oldest pending creation time); if the database cannot
+    be read the scrape still succeeds, with `payment_database_up 0`.
+    """
+
+    def __init__(
+        self,
+        backlog: Callable[[], tuple[int, int, datetime | None]],
+        clock: Callable[[], datetime],
+    ):
+        self.backlog = backlog
+        self.clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            pending, failed, oldest = self.backlog()
+        except Exception as error:  # the scrape must not fail with the database
+            log.warning("metrics: cannot read the webhook backlog: %s", type(error).__name__)
+            yield GaugeMetricFamily(
+                "payment_database_up", "1 when the database answered this scrape.", value=0
+            )
+            return
+        yield GaugeMetricFamily(
+            "payment_database_up", "1 when the database answered this scrape.", value=1
+        )
+        yield GaugeMetricFamily(
+            "payment_webhooks_pending", "Outgoing webhooks not delivered yet.", value=pending
+        )
+        yield GaugeMetricFamily(
+            "payment_webhooks_failed",
+            "Outgoing webhooks given up after their deadline (replay them with "
+            "`payment-service webhooks retry --failed`).",
+            value=failed,
+        )
+        age = max((self.clock() - oldest).total_seconds(), 0.0) if oldest else 0.0
+        yield GaugeMetricFamily(
+            "payment_webhook_oldest_pending_age_seconds",
+            "Age of the oldest outgoing webhook not delivered yet (0 when none is pending).",
+            value=age,
+        )
+
+
+class _OwnFamilies:
+    """This process's families, as one collector of a scrape registry."""
+
+    def collect(self) -> Iterator[Metric]:
+        return REGISTRY.collect()
+
+
+def multiprocess() -> bool:
+    return bool(os.environ.get(MULTIPROC_ENV))
+
+
+def scrape_registry(backlog: BacklogCollector) -> CollectorRegistry:
+    """What one scrape shows: every worker's families (or this process's), and the backlog."""
+    registry = CollectorRegistry(auto_describe=False)
+    if multiprocess():
+        MultiProcessCollector(registry)
+    else:
+        registry.register(_OwnFamilies())
+    registry.register(backlog)
+    return registry
+
+
+def render(backlog: BacklogCollector) -> bytes:
+    return generate_latest(scrape_registry(backlog))

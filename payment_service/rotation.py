@@ -1,0 +1,224 @@
+"""`payment-service rotate-keys`: re-encrypt every stored ciphertext with the current keys.
+
+Built to run beside serving processes, over any number of rows:
+
+* **Short transactions.** Rows are read in batches (keyset pagination by id) and decrypted
+  outside any transaction; each batch's changes are written in one short transaction.
+* **Optimistic.** A row is rewritten only if its encrypted columns still hold what was read
+  (`UPDATE … WHERE id = ? AND data = <old>`). A server that changed the row meanwhile wrote it
+  with the current key anyway; the row is read again and, if still needed, retried.
+* **Resumable.** Progress lives in the data itself: a value sealed with the current pair
+  (`AtRestKeyring.is_current`) is skipped without decrypting, so after an interruption the
+  command is simply run again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, Table, func, select, update
+
+from .crypto import DecryptionError
+from .db import (
+    Database,
+    IdempotencyKey,
+    PaymentHistory,
+    PaymentHistoryCancel,
+    PaymentHistoryWebhook,
+    PaymentReservation,
+)
+from .keyrings import AtRestKeyring
+from .settings import Keys
+
+MAX_RETRIES = 3
+UNREADABLE_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class EncryptedTable:
+    """A table, its encrypted columns, and which keyring of `Keys` protects them."""
+
+    table: Table
+    columns: tuple[str, ...]
+    keyring: str
+
+
+ENCRYPTED_TABLES = (
+    EncryptedTable(PaymentHistory.__table__, ("data",), "history"),  # type: ignore[arg-type]
+    EncryptedTable(PaymentReservation.__table__, ("data",), "reservation"),  # type: ignore[arg-type]
+    EncryptedTable(PaymentHistoryCancel.__table__, ("data",), "cancel_history"),  # type: ignore[arg-type]
+    EncryptedTable(
+        PaymentHistoryWebhook.__table__,  # type: ignore[arg-type]
+        ("previous", "current", "data"),
+        "webhook",
+    ),
+    # Both columns stay NULL until the request stores an answer (or a note).
+    EncryptedTable(IdempotencyKey.__table__, ("response", "context"), "idempotency"),  # type: ignore[arg-type]
+)
+
+
+@dataclass
+class TableReport:
+    """What happened to one table's rows (a row counts once, whatever its column count)."""
+
+    table: str
+    scanned: int = 0
+    rewritten: int = 0
+    current: int = 0
+    busy: int = 0
+    """Rows that kept changing under us for MAX_RETRIES attempts (run the command again)."""
+    unreadable: list[str] = field(default_factory=list)
+    """Ids of rows that no configured key opens."""
+
+
+@dataclass
+class _Row:
+    id: str
+    old: dict[str, str | None]
+    new: dict[str, str]
+    unreadable: bool
+
+
+def count_rows(database: Database) -> int:
+    """All rows the command will look at (for a progress bar)."""
+    with database.transaction() as session:
+        return sum(
+            session.scalar(select(func.count()).select_from(target.table)) or 0
+            for target in ENCRYPTED_TABLES
+        )
+
+
+def rotate_keys(
+    database: Database,
+    keys: Keys,
+    *,
+    dry_run: bool = False,
+    batch_size: int = 200,
+    pause_s: float = 0.0,
+    progress: Callable[[int], None] = lambda _: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[TableReport]:
+    """Re-encrypt every table's ciphertext with its current pair; `dry_run` only counts.
+
+    `progress(n)` is called after each batch with the number of rows it looked at; `pause_s`
+    is slept between batches to leave the database to the serving processes.
+    """
+    reports = []
+    for target in ENCRYPTED_TABLES:
+        keyring: AtRestKeyring = getattr(keys, target.keyring)
+        report = TableReport(target.table.name)
+        reports.append(report)
+        after = ""
+        while True:
+            rows = _read(database, target, keyring, after, batch_size)
+            if not rows:
+                break
+            after = rows[-1].id
+            pending = _account(report, rows, dry_run)
+            if pending:
+                _write(database, target, keyring, pending, report)
+            progress(len(rows))
+            if pause_s:
+                sleep(pause_s)
+    return reports
+
+
+def _read(
+    database: Database, target: EncryptedTable, keyring: AtRestKeyring, after: str, limit: int
+) -> list[_Row]:
+    table = target.table
+    return _select(database, target, keyring, table.c.id > after, limit)
+
+
+def _reread(
+    database: Database, target: EncryptedTable, keyring: AtRestKeyring, ids: Sequence[str]
+) -> list[_Row]:
+    return _select(database, target, keyring, target.table.c.id.in_(ids), None)
+
+
+def _select(
+    database: Database,
+    target: EncryptedTable,
+    keyring: AtRestKeyring,
+    where: ColumnElement[bool],
+    limit: int | None,
+) -> list[_Row]:
+    table = target.table
+    query = select(table.c.id, *(table.c[name] for name in target.columns)).where(where)
+    with database.transaction() as session:
+        found = session.execute(query.order_by(table.c.id).limit(limit)).all()
+    plans = []
+    for row in found:
+        plans.append(_plan(row.id, dict(zip(target.columns, row[1:], strict=True)), keyring))
+    return plans
+
+
+def _plan(row_id: str, values: dict[str, str | None], keyring: AtRestKeyring) -> _Row:
+    """Decide what to write (CPU only, outside any transaction)."""
+    new: dict[str, str] = {}
+    unreadable = False
+    for name, value in values.items():
+        if value is None:
+            continue
+        try:
+            rewrapped = keyring.rewrap(value)
+        except DecryptionError:
+            unreadable = True
+            continue
+        if rewrapped is not None:
+            new[name] = rewrapped
+    return _Row(row_id, values, new, unreadable)
+
+
+def _account(report: TableReport, rows: list[_Row], dry_run: bool) -> list[_Row]:
+    """Count the batch; return the rows to write (none in a dry run)."""
+    report.scanned += len(rows)
+    pending = []
+    for row in rows:
+        if row.unreadable:
+            report.unreadable.append(row.id)
+        if not row.new:
+            if not row.unreadable:
+                report.current += 1
+        elif dry_run:
+            report.rewritten += 1
+        else:
+            pending.append(row)
+    return pending
+
+
+def _write(
+    database: Database,
+    target: EncryptedTable,
+    keyring: AtRestKeyring,
+    rows: list[_Row],
+    report: TableReport,
+) -> None:
+    table = target.table
+    for attempt in range(MAX_RETRIES + 1):
+        conflicts: list[str] = []
+        with database.transaction() as session:
+            for row in rows:
+                unchanged = [table.c[name] == row.old[name] for name in target.columns]
+                result = session.execute(
+                    update(table).where(table.c.id == row.id, *unchanged).values(**row.new)
+                )
+                if result.rowcount:
+                    report.rewritten += 1
+                else:
+                    conflicts.append(row.id)
+        if not conflicts:
+            return
+        # Changed (or deleted) by a server since we read it: look again.
+        rows = []
+        for fresh in _reread(database, target, keyring, conflicts):
+            if fresh.new and attempt < MAX_RETRIES:
+                rows.append(fresh)
+            elif fresh.new:
+                report.busy += 1
+            elif not fresh.unreadable:
+                report.current += 1
+        if not rows:
+            return

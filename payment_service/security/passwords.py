@@ -1,0 +1,110 @@
+"""The one way `payments/` checks a record's password: `verify` (and `burn` for no record).
+
+The API layer wraps every request that checks a password in `PasswordGuard.attempt(client)`:
+a throttled client is refused there, before any database read or bcrypt; inside, the check
+sites call the module functions `verify`/`burn`, which find the attempt through a context
+variable (so the client address reaches them without `payments/` knowing about HTTP). The
+failures an attempt saw are written when it ends, after the request's transaction has closed.
+Outside any attempt (CLI, direct calls) `verify` is a plain bcrypt check.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..crypto import burn_password_check, check_password
+from ..db import Database
+from ..errors import TooManyFailures
+from ..settings import Settings
+from .credentials import VerifiedCredentials
+from .throttle import FailureThrottle
+
+log = logging.getLogger(__name__)
+
+# Tags of a record that cannot exist, computed for unknown records so that both paths do the
+# same work before their bcrypt.
+_NO_RECORD = ("", "")
+
+
+class PasswordGuard:
+    """One server's verified-credential cache and failure throttle."""
+
+    def __init__(self, settings: Settings, database: Database, clock: Callable[[], datetime]):
+        self.credentials = VerifiedCredentials(
+            settings.password_cache_s, settings.password_cache_entries, clock
+        )
+        self.throttle = FailureThrottle(
+            database, settings.auth_failures_max, settings.auth_failures_window_s, clock
+        )
+
+    @contextmanager
+    def attempt(self, client: str) -> Iterator[Attempt]:
+        """Refuse a throttled client (429), else let the body check passwords on its behalf."""
+        wait = self.throttle.retry_after(client)
+        if wait is not None:
+            raise TooManyFailures(wait)
+        attempt = Attempt(self, client)
+        token = _current.set(attempt)
+        try:
+            yield attempt
+        finally:
+            _current.reset(token)
+            self._count(attempt)
+
+    def _count(self, attempt: Attempt) -> None:
+        try:
+            self.throttle.record(attempt.client, attempt.failures)
+        except Exception:
+            # The answer (403/404) still stands; only this failure goes uncounted.
+            log.exception("could not count failed password checks of %s", attempt.client)
+
+
+@dataclass
+class Attempt:
+    """The password checks of one request from one client."""
+
+    guard: PasswordGuard
+    client: str
+    failures: int = 0
+
+    def verify(self, record_id: str, stored_hash: str, password: str) -> bool:
+        cache = self.guard.credentials
+        credential = cache.credential(record_id, stored_hash, password)
+        if cache.holds(credential):
+            return True
+        if check_password(password, stored_hash):
+            cache.remember(credential)
+            return True
+        self.failures += 1
+        return False
+
+    def burn(self, password: str) -> None:
+        cache = self.guard.credentials
+        cache.holds(cache.credential(*_NO_RECORD, password))
+        burn_password_check(password)
+        self.failures += 1
+
+
+_current: ContextVar[Attempt | None] = ContextVar("password_attempt", default=None)
+
+
+def verify(record_id: str, stored_hash: str, password: str) -> bool:
+    """Whether `password` opens the record whose password hash is `stored_hash`."""
+    attempt = _current.get()
+    if attempt is None:
+        return check_password(password, stored_hash)
+    return attempt.verify(record_id, stored_hash, password)
+
+
+def burn(password: str) -> None:
+    """Spend what a wrong password costs, for a record that does not exist (and count it)."""
+    attempt = _current.get()
+    if attempt is None:
+        burn_password_check(password)
+        return
+    attempt.burn(password)

@@ -1,0 +1,56 @@
+"""A PortOne V2 `Payment` mapped to the common history fields (spec §4.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from payment_service.vendors import CancelRecord, GatewayError, PaymentSummary, decimal
+
+from .options import CODE
+
+
+def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
+    try:
+        currency = payment["currency"]
+        if not isinstance(currency, str):
+            raise TypeError("currency is not a string")
+        paid_at = payment.get("paidAt")
+        return PaymentSummary(
+            currency=currency,
+            price=decimal(payment["amount"]["total"]),
+            paid_at=None if paid_at is None else instant(paid_at),
+            cancels=tuple(
+                cancel_record(entry)
+                for entry in payment.get("cancellations") or ()
+                # Requested (asynchronous) and failed cancellations moved no money.
+                if entry.get("status") == "SUCCEEDED"
+            ),
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+        raise GatewayError(
+            f"PortOne sent a payment this server cannot read ({type(error).__name__}: {error}).",
+            vendor=CODE,
+            status=502,
+        ) from None
+
+
+def cancel_record(entry: Mapping[str, Any]) -> CancelRecord:
+    reason = entry.get("reason")
+    return CancelRecord(
+        amount=decimal(entry["totalAmount"]),
+        reason=reason if isinstance(reason, str) else "",
+        cancelled_at=instant(entry.get("cancelledAt") or entry["requestedAt"]),
+        data=dict(entry),
+    )
+
+
+def instant(text: Any) -> datetime:
+    """An RFC 3339 time (`2024-01-01T00:00:00.000Z`) as an aware datetime."""
+    if not isinstance(text, str):
+        raise TypeError(f"not a time: {text!r}")
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError(f"a time without a zone: {text!r}")
+    return value

@@ -1,0 +1,299 @@
+"""The PortOne V2 vendor: what the core calls, in PortOne's terms.
+
+`uid` is the PortOne `paymentId`, chosen by the merchant before the checkout window opens. V2
+payments are approved in the browser, so approving here means checking the finished payment.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from decimal import Decimal
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+from payment_service.errors import Unprocessable
+from payment_service.settings import Settings
+from payment_service.vendors import (
+    GatewayError,
+    PaymentMismatch,
+    PaymentSummary,
+    RefundAccount,
+    Vendor,
+    VendorOptions,
+    WebhookNotice,
+    decimal,
+    segment,
+)
+from payment_service.vendors.gateway import GatewayClient
+
+from . import mapping, webhooks
+from .banks import bank_code
+from .options import CODE, load_options, webhook_secrets
+
+DISTRIBUTION = "payment-vendor-portone"
+APPROVABLE = ("PAID", "VIRTUAL_ACCOUNT_ISSUED")
+CURRENCY = "KRW"
+WRONG_PAYMENT_REASON = "결제 정보가 주문과 다름"  # "the payment does not match the order"
+LISTING_PAGE = 100
+
+
+class PortOneVendor(Vendor):
+    code = CODE
+    webhook_name = "portone"
+    webhook_schema: ClassVar[dict[str, Any] | None] = {
+        "type": "object",
+        "description": (
+            "A PortOne V2 webhook, signed per Standard Webhooks (headers webhook-id, "
+            "webhook-timestamp, webhook-signature); unsigned or badly signed requests get 401. "
+            "Transaction events are re-fetched, other events acknowledged."
+        ),
+        "required": ["type", "data"],
+        "properties": {
+            "type": {"type": "string", "example": "Transaction.Paid"},
+            "timestamp": {"type": "string", "format": "date-time"},
+            "data": {
+                "type": "object",
+                "properties": {
+                    "paymentId": {"type": "string"},
+                    "storeId": {"type": "string"},
+                    "transactionId": {"type": "string"},
+                    "cancellationId": {"type": "string"},
+                    "billingKey": {"type": "string"},
+                },
+            },
+        },
+    }
+
+    def __init__(self, options: VendorOptions):
+        self.options = options
+        self.client = GatewayClient(CODE, options.base_url, options.timeout_s)
+        self.webhook_secrets = webhook_secrets(options)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PortOneVendor:
+        return cls(load_options(settings))
+
+    @property
+    def version(self) -> str:
+        try:
+            return version(DISTRIBUTION)
+        except PackageNotFoundError:
+            return "unknown"
+
+    # ---- the API ---------------------------------------------------------------------------
+
+    def _call(
+        self,
+        store_id: str,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Call PortOne for our store `store_id`: its API secret, its PortOne store id."""
+        credentials = self.options.credentials(store_id)
+        store = credentials["store_id"]
+        if body is not None:
+            body = {"storeId": store, **body}
+        elif method == "GET" and query is None:
+            query = {"storeId": store}
+        target = f"{path}?{urlencode(query)}" if query else path
+        reply = self.client.call(
+            method,
+            target,
+            body=body,
+            headers={"Authorization": f"PortOne {credentials['api_secret']}"},
+        )
+        if not isinstance(reply, dict):
+            raise GatewayError(
+                f"PortOne answered {method} {path} with something other than an object.",
+                vendor=CODE,
+                status=502,
+                path=path,
+            )
+        return reply
+
+    def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
+        return self._call(store_id, "GET", f"/payments/{segment(uid)}")
+
+    # ---- approval --------------------------------------------------------------------------
+
+    def approve(self, store_id: str, uid: str, *, order_id: str, amount: Decimal) -> dict[str, Any]:
+        """Check the payment the customer finished in the checkout window.
+
+        It must be PAID (or a virtual account issued and waiting), in KRW, for exactly
+        `amount`, and — when the merchant put the order id in `customData` as
+        `{"orderId": ...}`, the only place a V2 payment carries one — for this order. A payment
+        of another order is never touched; a PAID one with the wrong amount or currency is
+        cancelled whole, and the error says whether that worked. Approving again returns it.
+        """
+        payment = self.fetch_payment(store_id, uid)
+        status = payment.get("status")
+        if status not in APPROVABLE:
+            raise PaymentMismatch(
+                f"The PortOne payment {uid} is {status}, so it cannot be approved.",
+                vendor=CODE,
+                cancelled=False,
+                mismatch="status",
+            )
+        ordered = order_of(payment)
+        if ordered is not None and ordered != order_id:
+            raise PaymentMismatch(
+                f"The PortOne payment {uid} was made for another order, not {order_id!r}; "
+                "it was left untouched.",
+                vendor=CODE,
+                cancelled=False,
+                mismatch="order",
+            )
+        currency = payment.get("currency")
+        if currency != CURRENCY:
+            return self._refuse(store_id, uid, payment, f"is in {currency}, not KRW", "currency")
+        try:
+            paid = decimal(payment["amount"]["total"])
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            raise GatewayError(
+                f"PortOne sent payment {uid} without a readable amount.", vendor=CODE, status=502
+            ) from None
+        if paid != amount:
+            differs = f"amount {paid} differs from the order's {amount}"
+            return self._refuse(store_id, uid, payment, differs, "amount")
+        return payment
+
+    def _refuse(
+        self, store_id: str, uid: str, payment: Mapping[str, Any], problem: str, mismatch: str
+    ) -> Any:
+        """Raise the mismatch; a PAID payment is cancelled whole first (the money moved)."""
+        differs = f"The PortOne payment {uid} {problem}"
+        if payment.get("status") != "PAID":
+            # A virtual account still waiting for its deposit: no money moved, nothing to undo.
+            raise PaymentMismatch(
+                f"{differs}; it is not paid, so nothing was cancelled.",
+                vendor=CODE,
+                cancelled=False,
+                mismatch=mismatch,
+            )
+        try:
+            # No amount: PortOne cancels all that remains.
+            whole = {"reason": WRONG_PAYMENT_REASON}
+            self._call(store_id, "POST", f"/payments/{segment(uid)}/cancel", whole)
+        except GatewayError as error:
+            raise PaymentMismatch(
+                f"{differs}; cancelling the PortOne payment failed: {error.message}",
+                vendor=CODE,
+                cancelled=False,
+                mismatch=mismatch,
+                cancel_error={"status": error.status, "message": error.message},
+            ) from None
+        raise PaymentMismatch(
+            f"{differs}; the PortOne payment was cancelled.",
+            vendor=CODE,
+            cancelled=True,
+            mismatch=mismatch,
+        )
+
+    # ---- cancel ----------------------------------------------------------------------------
+
+    def cancel(
+        self,
+        store_id: str,
+        uid: str,
+        *,
+        order_id: str,
+        amount: Decimal,
+        reason: str,
+        account: RefundAccount | None,
+    ) -> dict[str, Any]:
+        """Refund `amount` (PortOne takes whole KRW), then return the payment as it now is."""
+        if amount != amount.to_integral_value():
+            raise Unprocessable(f"PortOne refunds whole won; {amount} has a fraction.", vendor=CODE)
+        body: dict[str, Any] = {"amount": int(amount), "reason": reason}
+        if account is not None:
+            # Virtual-account payments are refunded by bank transfer to this account.
+            body["refundAccount"] = {
+                "bank": bank_code(account.bank),
+                "number": "".join(account.account.split()).replace("-", ""),
+                "holderName": account.holder,
+                "holderPhoneNumber": account.mobile,
+            }
+        self._call(store_id, "POST", f"/payments/{segment(uid)}/cancel", body)
+        return self.fetch_payment(store_id, uid)
+
+    def summarize(self, payment: dict[str, Any]) -> PaymentSummary:
+        return mapping.summarize(payment)
+
+    # ---- billing keys ----------------------------------------------------------------------
+
+    def fetch_reservation(self, store_id: str, uid: str, *, customer_id: str) -> dict[str, Any]:
+        """The billing key `uid`, which must be issued (not deleted) and — when PortOne knows
+        its customer — belong to `customer_id` (the reservation's source id)."""
+        info = self._call(store_id, "GET", f"/billing-keys/{segment(uid)}")
+        if info.get("status") != "ISSUED":
+            raise Unprocessable(
+                f"The PortOne billing key is {info.get('status')}, not ISSUED.", vendor=CODE
+            )
+        customer = info.get("customer")
+        owner = customer.get("id") if isinstance(customer, Mapping) else None
+        if owner is not None and owner != customer_id:
+            raise Unprocessable(
+                "The PortOne billing key was issued for another customer.",
+                vendor=CODE,
+                mismatch="customer",
+            )
+        return info
+
+    # ---- webhooks --------------------------------------------------------------------------
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        webhooks.verify(self.webhook_secrets, headers, body)
+
+    def read_webhook(self, body: Any) -> WebhookNotice:
+        return webhooks.read_webhook(body)
+
+    # ---- listing (for reconciliation) ------------------------------------------------------
+
+    def list_payments(
+        self, store_id: str, since: datetime, until: datetime
+    ) -> Iterator[dict[str, Any]]:
+        """Every PortOne payment of the store created in [since, until], oldest first.
+
+        Pages through `GET /payments-by-cursor` (the whole period, in order, however many).
+        """
+        cursor: str | None = None
+        while True:
+            request: dict[str, Any] = {
+                "storeId": self.options.credentials(store_id)["store_id"],
+                "from": rfc3339(since),
+                "until": rfc3339(until),
+                "size": LISTING_PAGE,
+            }
+            if cursor is not None:
+                request["cursor"] = cursor
+            page = self._call(
+                store_id, "GET", "/payments-by-cursor", query={"requestBody": json.dumps(request)}
+            )
+            items = page.get("items") or []
+            for item in items:
+                yield item["payment"]
+            if len(items) < LISTING_PAGE:
+                return
+            cursor = items[-1]["cursor"]
+
+
+def order_of(payment: Mapping[str, Any]) -> str | None:
+    """The order id the merchant put in `customData` as `{"orderId": "..."}`, if any."""
+    data = payment.get("customData")
+    if not isinstance(data, str):
+        return None
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return None
+    order = parsed.get("orderId") if isinstance(parsed, dict) else None
+    return order if isinstance(order, str) else None
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

@@ -1,0 +1,318 @@
+"""Password checks through the HTTP API: the verified-credential cache and the failure throttle,
+on SQLite and PostgreSQL, with a hand-moved clock and a count of real bcrypt verifications."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from payment_service import crypto
+from payment_service.app import create_app
+from payment_service.runtime import Runtime
+from tests.conftest import make_settings
+
+from .support import (
+    PASSWORD,
+    WRONG,
+    BcryptCounter,
+    ManualClock,
+    change_password,
+    seed_reservation,
+    stored_failures,
+)
+
+LIMIT = 5
+WINDOW_S = 60
+
+
+@pytest.fixture
+def server(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    overrides: dict[str, Any] = {"auth_failures_max": LIMIT, "auth_failures_window_s": WINDOW_S}
+    overrides.update(getattr(request, "param", {}))
+    app = create_app(make_settings(database_url, **overrides))
+    yield app
+    app.extensions["payment_service"].close()
+
+
+@pytest.fixture
+def runtime(server: Flask) -> Runtime:
+    return server.extensions["payment_service"]
+
+
+@pytest.fixture
+def clock(runtime: Runtime) -> ManualClock:
+    clock = ManualClock()
+    runtime.clock = clock
+    return clock
+
+
+@pytest.fixture
+def bcrypt(monkeypatch: pytest.MonkeyPatch) -> BcryptCounter:
+    counter = BcryptCounter(crypto.bcrypt_check)
+    monkeypatch.setattr(crypto, "bcrypt_check", counter)
+    return counter
+
+
+@pytest.fixture
+def http(server: Flask) -> FlaskClient:
+    return server.test_client()
+
+
+def look_up(
+    http: FlaskClient, runtime: Runtime, id: str, password: str, address: str = "192.0.2.1", **kw
+) -> tuple[int, Any]:
+    """PATCH /payments/reservations/{id}; the decrypted reservation on 200, else the JSON body."""
+    cipher = runtime.settings.keys.connection
+    response = http.patch(
+        f"/payments/reservations/{id}",
+        data=cipher.encrypt_json({"password": password}),
+        headers={"Content-Type": "text/plain", **kw.pop("headers", {})},
+        environ_base={"REMOTE_ADDR": address},
+    )
+    if response.status_code == 200:
+        return 200, cipher.decrypt_json(response.get_data())
+    return response.status_code, (response.get_json(), response.headers.get("Retry-After"))
+
+
+# --- the verified-credential cache -------------------------------------------------------------
+
+
+def test_a_repeated_look_up_skips_bcrypt_until_the_entry_expires(http, runtime, clock, bcrypt):
+    id = seed_reservation(runtime)
+    status, body = look_up(http, runtime, id, PASSWORD)
+    assert (status, body["id"], body["data"]) == (200, id, {"card": "4330-****"})
+    assert bcrypt.calls == 1  # the first check of a pair costs exactly one bcrypt
+    for _ in range(5):
+        assert look_up(http, runtime, id, PASSWORD)[0] == 200
+    assert bcrypt.calls == 1
+    clock.advance(runtime.settings.password_cache_s + 1)
+    assert look_up(http, runtime, id, PASSWORD)[0] == 200
+    assert bcrypt.calls == 2
+
+
+def test_the_cache_holds_tags_not_passwords(http, runtime, clock):
+    id = seed_reservation(runtime)
+    look_up(http, runtime, id, PASSWORD)
+    cache = runtime.passwords.credentials
+    assert len(cache) == 1
+    entry = cache._entries[id]
+    assert PASSWORD.encode() not in entry.password_tag + entry.hash_tag
+    assert len(entry.password_tag) == len(entry.hash_tag) == 32
+
+
+def test_a_changed_password_hash_misses_the_cache(http, runtime, clock, bcrypt):
+    id = seed_reservation(runtime)
+    assert look_up(http, runtime, id, PASSWORD)[0] == 200
+    change_password(runtime, id, "the-new-password")
+    status, (body, _) = look_up(http, runtime, id, PASSWORD)
+    assert (status, body["message"]) == (403, "Wrong password.")
+    assert bcrypt.calls == 2
+    assert id not in runtime.passwords.credentials._entries  # the stale entry is dropped
+    assert look_up(http, runtime, id, "the-new-password")[0] == 200
+    assert look_up(http, runtime, id, "the-new-password")[0] == 200
+    assert bcrypt.calls == 3
+
+
+def test_a_wrong_password_is_never_answered_from_the_cache(http, runtime, clock, bcrypt):
+    id = seed_reservation(runtime)
+    assert look_up(http, runtime, id, PASSWORD)[0] == 200
+    for guess in (WRONG, PASSWORD + "x", PASSWORD[:-1]):
+        status, (body, _) = look_up(http, runtime, id, guess)
+        assert (status, body["statusCode"]) == (403, 403)
+    assert bcrypt.calls == 4  # every wrong guess paid its bcrypt
+    assert look_up(http, runtime, id, PASSWORD)[0] == 200  # and did not evict the right one
+    assert bcrypt.calls == 4
+
+
+def test_one_records_password_does_not_open_another(http, runtime, clock, bcrypt):
+    first = seed_reservation(runtime, source_id="a")
+    second = seed_reservation(runtime, "another-password", source_id="b")
+    assert look_up(http, runtime, first, PASSWORD)[0] == 200
+    assert look_up(http, runtime, second, PASSWORD)[0] == 403
+    assert bcrypt.calls == 2
+
+
+@pytest.mark.parametrize("server", [{"password_cache_s": 0}], indirect=True)
+def test_a_zero_time_to_live_turns_the_cache_off(http, runtime, clock, bcrypt):
+    id = seed_reservation(runtime)
+    for _ in range(3):
+        assert look_up(http, runtime, id, PASSWORD)[0] == 200
+    assert bcrypt.calls == 3
+    assert len(runtime.passwords.credentials) == 0
+
+
+def test_unknown_records_and_wrong_passwords_each_cost_one_bcrypt(http, runtime, clock, bcrypt):
+    id = seed_reservation(runtime)
+    assert look_up(http, runtime, id, WRONG)[0] == 403
+    assert bcrypt.calls == 1
+    assert look_up(http, runtime, str(uuid.uuid4()), WRONG)[0] == 404
+    assert bcrypt.calls == 2
+    assert look_up(http, runtime, str(uuid.uuid4()), PASSWORD)[0] == 404
+    assert bcrypt.calls == 3
+
+
+# --- the failure throttle ----------------------------------------------------------------------
+
+
+def fail(http, runtime, id, times, address="192.0.2.1", **kw) -> None:
+    for _ in range(times):
+        assert look_up(http, runtime, id, WRONG, address, **kw)[0] in (403, 404)
+
+
+def test_the_throttle_engages_at_the_limit_and_releases_after_the_window(
+    http, runtime, clock, bcrypt
+):
+    id = seed_reservation(runtime)
+    fail(http, runtime, id, LIMIT - 1)
+    fail(http, runtime, str(uuid.uuid4()), 1)  # unknown records count as failures too
+    assert bcrypt.calls == LIMIT
+    clock.advance(10)
+    for password in (WRONG, PASSWORD):  # refused whatever it tries, without bcrypt
+        status, (body, retry_after) = look_up(http, runtime, id, password)
+        assert status == 429
+        assert body["statusCode"] == 429 and body["error"] == "Too Many Requests"
+        assert retry_after == str(WINDOW_S - 10)
+    assert bcrypt.calls == LIMIT
+    assert stored_failures(runtime) == ["192.0.2.1"] * LIMIT  # refusals are not failures
+    clock.advance(WINDOW_S - 10)
+    assert look_up(http, runtime, id, PASSWORD)[0] == 200
+
+
+def test_the_window_slides(http, runtime, clock):
+    id = seed_reservation(runtime)
+    fail(http, runtime, id, LIMIT - 1)
+    clock.advance(WINDOW_S / 2)
+    fail(http, runtime, id, 1)
+    assert look_up(http, runtime, id, WRONG)[0] == 429
+    clock.advance(WINDOW_S / 2)  # the first LIMIT - 1 age out; one failure is left
+    fail(http, runtime, id, LIMIT - 1)
+    status, (_, retry_after) = look_up(http, runtime, id, WRONG)
+    assert (status, retry_after) == (429, str(WINDOW_S // 2))
+
+
+def test_other_clients_are_not_refused(http, runtime, clock):
+    id = seed_reservation(runtime)
+    fail(http, runtime, id, LIMIT, address="192.0.2.1")
+    assert look_up(http, runtime, id, PASSWORD, "192.0.2.1")[0] == 429
+    assert look_up(http, runtime, id, PASSWORD, "198.51.100.7")[0] == 200
+    fail(http, runtime, id, LIMIT - 1, address="198.51.100.7")
+    assert look_up(http, runtime, id, PASSWORD, "198.51.100.7")[0] == 200
+
+
+def test_ipv6_clients_are_counted_per_64_block(http, runtime, clock):
+    id = seed_reservation(runtime)
+    for host in range(LIMIT):  # a different address each time, one /64
+        fail(http, runtime, id, 1, address=f"2001:db8:1:2::{host + 1:x}")
+    assert look_up(http, runtime, id, PASSWORD, "2001:db8:1:2::ffff")[0] == 429
+    assert look_up(http, runtime, id, PASSWORD, "2001:db8:1:3::1")[0] == 200
+
+
+def test_cancels_are_throttled_too(http, runtime, clock, bcrypt):
+    cipher = runtime.settings.keys.connection
+    fail(http, runtime, str(uuid.uuid4()), LIMIT)
+    body = {
+        "source": {"schema": "s", "table": "t", "id": str(uuid.uuid4())},
+        "password": PASSWORD,
+        "price": 1000,
+        "reason": "r",
+        "account": None,
+    }
+    response = http.put(
+        "/payments/histories/cancel",
+        data=cipher.encrypt_json(body),
+        headers={"Content-Type": "text/plain"},
+        environ_base={"REMOTE_ADDR": "192.0.2.1"},
+    )
+    assert response.status_code == 429
+    assert bcrypt.calls == LIMIT
+    clock.advance(WINDOW_S)
+    response = http.put(
+        "/payments/histories/cancel",
+        data=cipher.encrypt_json(body),
+        headers={"Content-Type": "text/plain"},
+        environ_base={"REMOTE_ADDR": "192.0.2.1"},
+    )
+    assert response.status_code == 404  # no such payment: checked, and counted
+    assert stored_failures(runtime) == ["192.0.2.1"]  # the older ones were purged
+
+
+@pytest.mark.parametrize("server", [{"auth_failures_max": 0}], indirect=True)
+def test_a_zero_limit_turns_the_throttle_off(http, runtime, clock):
+    id = seed_reservation(runtime)
+    fail(http, runtime, id, LIMIT + 2)
+    assert look_up(http, runtime, id, PASSWORD)[0] == 200
+    assert stored_failures(runtime) == []
+
+
+def test_old_failures_are_purged(http, runtime, clock):
+    id = seed_reservation(runtime)
+    fail(http, runtime, id, 3)
+    clock.advance(WINDOW_S + 1)
+    fail(http, runtime, id, 1, address="198.51.100.7")
+    assert stored_failures(runtime) == ["198.51.100.7"]
+
+
+# --- which address a request comes from --------------------------------------------------------
+
+FORWARDED = {"X-Forwarded-For": "203.0.113.9, 198.51.100.20"}
+
+
+def test_forwarded_addresses_are_ignored_without_trusted_proxies(http, runtime, clock):
+    id = seed_reservation(runtime)
+    fail(http, runtime, id, 1, address="127.0.0.1", headers=FORWARDED)
+    assert stored_failures(runtime) == ["127.0.0.1"]
+
+
+@pytest.mark.parametrize(
+    "server", [{"trusted_proxies": (ipaddress.ip_network("127.0.0.0/8"),)}], indirect=True
+)
+def test_forwarded_addresses_count_when_the_peer_is_a_trusted_proxy(http, runtime, clock):
+    id = seed_reservation(runtime)
+    fail(http, runtime, id, 1, address="127.0.0.1", headers=FORWARDED)
+    fail(http, runtime, id, 1, address="192.0.2.1", headers=FORWARDED)  # not a proxy of ours
+    assert stored_failures(runtime) == ["198.51.100.20", "192.0.2.1"]
+    fail(http, runtime, id, LIMIT - 1, address="127.0.0.1", headers=FORWARDED)
+    throttled = look_up(http, runtime, id, PASSWORD, "127.0.0.1", headers=FORWARDED)
+    assert throttled[0] == 429
+    other = {"X-Forwarded-For": "198.51.100.21"}  # another client behind the same proxy
+    assert look_up(http, runtime, id, PASSWORD, "127.0.0.1", headers=other)[0] == 200
+
+
+def test_failures_through_another_server_count_here(database_url, http, runtime, clock):
+    """Two servers on one database (as two processes would be): a clean client is read again
+    at most once a second, so failures elsewhere reach this server within that second."""
+    id = seed_reservation(runtime)
+    other = create_app(make_settings(database_url, auth_failures_max=LIMIT))
+    other_runtime: Runtime = other.extensions["payment_service"]
+    other_runtime.clock = clock
+    try:
+        assert look_up(http, runtime, id, PASSWORD)[0] == 200  # clean here, as of now
+        fail(other.test_client(), other_runtime, id, LIMIT)
+        assert look_up(other.test_client(), other_runtime, id, PASSWORD)[0] == 429
+        # Within that second this server still serves the client (the documented bound)...
+        assert look_up(http, runtime, id, PASSWORD)[0] == 200
+        clock.advance(1)  # ...and then reads the failures made elsewhere.
+        status, (_, retry_after) = look_up(http, runtime, id, PASSWORD)
+        assert (status, retry_after) == (429, str(WINDOW_S - 1))
+    finally:
+        other_runtime.close()
+
+
+def test_a_failure_here_ends_a_clean_standing_at_once(database_url, http, runtime, clock):
+    id = seed_reservation(runtime)
+    other = create_app(make_settings(database_url, auth_failures_max=LIMIT))
+    other_runtime: Runtime = other.extensions["payment_service"]
+    other_runtime.clock = clock
+    try:
+        assert look_up(http, runtime, id, PASSWORD)[0] == 200
+        fail(other.test_client(), other_runtime, id, LIMIT - 1)
+        fail(http, runtime, id, 1)  # the limit is reached here; the next request is refused
+        assert look_up(http, runtime, id, PASSWORD)[0] == 429
+    finally:
+        other_runtime.close()

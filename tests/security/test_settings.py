@@ -1,0 +1,58 @@
+"""The password-check variables: defaults, parsing, and every bad value named at once."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from payment_service.settings import Settings, SettingsError
+
+
+def load(env: dict[str, str]) -> Settings:
+    return Settings.load(environ=env, env_file=None)
+
+
+def test_defaults():
+    settings = load({})
+    assert settings.password_cache_s == 600
+    assert settings.password_cache_entries == 10_000
+    assert (settings.auth_failures_max, settings.auth_failures_window_s) == (20, 60)
+    assert settings.trusted_proxies == ()
+
+
+def test_values_are_read_and_zero_turns_the_cache_and_the_throttle_off():
+    settings = load(
+        {
+            "PAYMENT_PASSWORD_CACHE_S": "0",
+            "PAYMENT_PASSWORD_CACHE_ENTRIES": "50",
+            "PAYMENT_AUTH_FAILURES_MAX": "0",
+            "PAYMENT_AUTH_FAILURES_WINDOW_S": "300",
+            "PAYMENT_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8 fd00::/8",
+        }
+    )
+    assert settings.password_cache_s == 0
+    assert settings.password_cache_entries == 50
+    assert (settings.auth_failures_max, settings.auth_failures_window_s) == (0, 300)
+    assert settings.trusted_proxies == tuple(
+        ipaddress.ip_network(n) for n in ("127.0.0.1/32", "10.0.0.0/8", "fd00::/8")
+    )
+
+
+def test_bad_values_are_all_reported():
+    with pytest.raises(SettingsError) as caught:
+        load(
+            {
+                "PAYMENT_PASSWORD_CACHE_S": "-1",
+                "PAYMENT_PASSWORD_CACHE_ENTRIES": "0",
+                "PAYMENT_AUTH_FAILURES_MAX": "many",
+                "PAYMENT_AUTH_FAILURES_WINDOW_S": "0",
+                "PAYMENT_TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal",
+            }
+        )
+    message = str(caught.value)
+    assert "PAYMENT_PASSWORD_CACHE_S: must be zero or more (got -1.0)" in message
+    assert "PAYMENT_PASSWORD_CACHE_ENTRIES: must be at least 1 (got 0)" in message
+    assert "PAYMENT_AUTH_FAILURES_MAX: must be a whole number (got 'many')" in message
+    assert "PAYMENT_AUTH_FAILURES_WINDOW_S: must be greater than 0 (got 0.0)" in message
+    assert "PAYMENT_TRUSTED_PROXIES: 'proxy.internal' is not an IP address or CIDR block" in message

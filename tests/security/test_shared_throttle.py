@@ -1,0 +1,107 @@
+"""Two server processes on one database count a client's failures together."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from payment_service.app import create_runtime
+from payment_service.crypto import Cipher
+from payment_service.runtime import Runtime
+from tests.cli.test_cli import free_port
+from tests.conftest import make_settings
+
+from .support import PASSWORD, WRONG, seed_reservation
+
+LIMIT = 4
+SERVE = [sys.executable, "-m", "payment_service.cli", "serve"]
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[str], timeout: float = 90) -> None:
+    # Generous: two servers boot at once on a loaded machine, and a slow answer is not a failure.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early: {process.communicate()[0]}")
+        try:
+            if requests.get(f"{url}/monitors/health", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not become healthy")
+
+
+@pytest.fixture
+def runtime(database_url: str) -> Iterator[Runtime]:
+    runtime = create_runtime(make_settings(database_url))
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def servers(database_url: str) -> Iterator[list[str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
+    env.update(
+        PAYMENT_DATABASE_URL=database_url,
+        PAYMENT_LOAD_PLUGINS="false",
+        PAYMENT_DELIVER_WEBHOOKS="false",
+        PAYMENT_AUTH_FAILURES_MAX=str(LIMIT),
+        PAYMENT_TRUSTED_PROXIES="127.0.0.1/32",
+    )
+    ports = [free_port(), free_port()]
+    processes = [
+        subprocess.Popen(
+            [*SERVE, "--port", str(port), "--workers", "1"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for port in ports
+    ]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for url, process in zip(urls, processes, strict=True):
+            wait_until_ready(url, process)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_failures_on_one_process_count_on_the_other(servers, runtime):
+    id = seed_reservation(runtime)
+    cipher: Cipher = runtime.settings.keys.connection
+
+    def look_up(url: str, password: str, client: str) -> requests.Response:
+        return requests.patch(
+            f"{url}/payments/reservations/{id}",
+            data=cipher.encrypt_json({"password": password}),
+            headers={"Content-Type": "text/plain", "X-Forwarded-For": client},
+            timeout=30,
+        )
+
+    first, second = servers
+    for n in range(LIMIT):  # the attacker alternates between the processes
+        assert look_up(servers[n % 2], WRONG, "203.0.113.1").status_code == 403
+    for url in (first, second):
+        refused = look_up(url, PASSWORD, "203.0.113.1")
+        assert refused.status_code == 429
+        assert refused.json()["statusCode"] == 429
+        assert 0 < int(refused.headers["Retry-After"]) <= 60
+        # Another client behind the same proxy is served by both.
+        served = look_up(url, PASSWORD, "203.0.113.2")
+        assert served.status_code == 200
+        assert cipher.decrypt_json(served.text)["id"] == id
