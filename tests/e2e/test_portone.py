@@ -268,7 +268,7 @@ def test_signed_webhooks_that_change_nothing_are_acknowledged(backend, client, r
 
 def test_the_plugin_is_listed_by_the_monitor(backend):
     answer = requests.get(f"{backend.url}/monitors/plugins", timeout=10)
-    listed = json.loads(backend.settings.keys.connection.decrypt(answer.text))
+    listed = backend.settings.keys.connection.decrypt_json(answer.text)
     portone = next(item for item in listed if item["code"] == CODE)
     assert portone["webhook"] == "/payments/webhooks/portone"
     assert portone["distribution"] == "payment-vendor-portone"

@@ -137,17 +137,16 @@ def test_a_cancelled_record_that_the_gateway_says_is_paid_is_drift(
     assert drift["status"] == (cancelled, paid)
     assert drift["refund"] == (20000, 0)
     assert drift["cancels"] == ([20000], [])
-    assert result.report["repaired"] == [history.id]
-    gateways.receiver.wait_for(
-        lambda w: w.current.id == history.id and w.current.refund is None, timeout=15
-    )
+    # A refund is never rolled back by a gateway answer that lists fewer refunds (it may be
+    # an overtaken answer): the record stays as it is, for a person to look at.
+    assert result.report["repaired"] == []
     stored = gateways.client.histories.at(history.id, password=PASSWORD)
-    assert stored.refund is None and stored.cancelled_at is None
-    assert stored.data["status"] == paid
+    assert stored.refund == Decimal(20000)
+    assert stored.data["status"] == cancelled
     # Refund rows are never deleted: that difference stays for a person to look at.
     after = gateways.reconcile(code, "--json")
-    assert [(d["field"], d["recorded"], d["gateway"]) for d in after.report["drift"]] == [
-        ("cancels", [20000], [])
+    assert ("cancels", [20000], []) in [
+        (d["field"], d["recorded"], d["gateway"]) for d in after.report["drift"]
     ]
 
 
@@ -260,7 +259,7 @@ def test_the_default_output_is_a_table(gateways: Gateways) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--vendor", "nope"], "Unknown vendor 'nope' (loaded: iamport, toss.payments)."),
+        (["--vendor", "nope"], "Unknown vendor 'nope' (loaded: iamport, portone, toss.payments)."),
         (["--vendor", "iamport", "--cancel-orphans-older-than", "soon"], "not a duration"),
         (["--vendor", "iamport", "--until", "2020-01-01T00:00:00Z"], "--since must be before"),
     ],
