@@ -7,7 +7,9 @@ BIN    := $(VENV)/bin
 PLUGINS := $(wildcard plugins/*/setup.cfg)
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint format clean
+CLUSTER_VENV ?= .cluster/venv
+
+.PHONY: run test install lint format clean cluster
 
 run: $(STAMP)
 	$(BIN)/payment-service serve --with-fakes
@@ -18,6 +20,14 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 install: $(STAMP)
+
+# The production topology on this machine (deploy/cluster.py): nginx on 127.0.0.1:8080 in front
+# of two instances, one webhook sender and the fakes, from wheels built from this checkout into
+# their own venv. Needs PostgreSQL in PAYMENT_DATABASE_URL and nginx; Ctrl-C stops everything.
+cluster: $(STAMP)
+	$(BIN)/python deploy/cluster.py --check
+	$(BIN)/python deploy/wheels.py $(CLUSTER_VENV)
+	$(CLUSTER_VENV)/bin/python deploy/cluster.py
 
 $(STAMP): setup.cfg pyproject.toml $(PLUGINS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,4 +44,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .cluster .pytest_cache .ruff_cache *.egg-info

@@ -87,6 +87,9 @@ def create_runtime(
     """The objects a server process works with, without the HTTP layer (CLI, dispatchers)."""
     return Runtime(
         settings=settings,
-        database=database or Database(settings.database_url, timeout_s=settings.database_timeout_s),
+        database=database
+        or Database(
+            settings.database_url, settings.database_schema, timeout_s=settings.database_timeout_s
+        ),
         vendors=VendorRegistry.from_settings(settings, plugins),
     )

@@ -44,13 +44,14 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
-def prepare_database(settings: Settings) -> None:
-    """Reach the database and bring its schema up to date, or stop with a clear message."""
+def prepare_database(settings: Settings) -> str:
+    """Reach the database and bring its schema up to head (returned), or stop with a clear
+    message: unreachable, no migrations installed, or not at head afterwards."""
     from .db.migrate import upgrade
 
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, settings.database_schema)
     try:
-        upgrade(database)
+        return upgrade(database)
     except Unavailable as error:
         fail(getattr(error, "detail", error.message))
     finally:
@@ -71,8 +72,20 @@ def main() -> None:
     is_flag=True,
     help="Also start the fake gateways and point the vendor plugins at them.",
 )
-def serve(host: str | None, port: int | None, workers: int | None, with_fakes: bool) -> None:
+@click.option("--iamport-port", type=int, default=10851, show_default=True, help="With fakes.")
+@click.option("--toss-port", type=int, default=30771, show_default=True, help="With fakes.")
+@click.option("--portone-port", type=int, default=20851, show_default=True, help="With fakes.")
+def serve(
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    with_fakes: bool,
+    iamport_port: int,
+    toss_port: int,
+    portone_port: int,
+) -> None:
     """Run the API under gunicorn until SIGINT or SIGTERM."""
+    from .serving import FakePorts
     from .serving import serve as run
 
     settings = load_settings()
@@ -81,7 +94,8 @@ def serve(host: str | None, port: int | None, workers: int | None, with_fakes: b
     problem = port_problem(host, port)
     if problem:
         fail(problem)
-    run(settings, host=host, port=port, workers=workers or settings.workers, with_fakes=with_fakes)
+    fakes = FakePorts(iamport_port, toss_port, portone_port) if with_fakes else None
+    run(settings, host=host, port=port, workers=workers or settings.workers, fakes=fakes)
 
 
 @main.command()
@@ -282,7 +296,7 @@ def _database(settings: Settings, code: int = 1) -> Database:
     with status `code`)."""
     from .db.migrate import current_revision
 
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, settings.database_schema)
     try:
         database.check()
     except Unavailable as error:
@@ -294,14 +308,38 @@ def _database(settings: Settings, code: int = 1) -> Database:
 
 @main.command()
 def schema() -> None:
-    """Create or upgrade the database schema (idempotent)."""
-    from .db.migrate import current_revision
+    """Create or upgrade the database schema (idempotent); non-zero unless it ends at head."""
+    revision = prepare_database(load_settings())
+    click.echo(f"schema is at revision {revision}")
+
+
+@main.command("setup-db")
+@click.option(
+    "--admin-url",
+    required=True,
+    metavar="URL",
+    help="A PostgreSQL role that may create roles and databases, e.g. "
+    "postgresql+psycopg://postgres:…@host:5432/postgres.",
+)
+def setup_db(admin_url: str) -> None:
+    """Create the database of PAYMENT_DATABASE_URL, its owner role, the schema
+    PAYMENT_DATABASE_SCHEMA and the optional read-only role, then migrate to head.
+
+    PostgreSQL only. Idempotent: what exists is kept (passwords included).
+    """
+    from .db.setup import Target, setup_database
 
     settings = load_settings()
-    prepare_database(settings)
-    database = Database(settings.database_url)
-    click.echo(f"schema is at revision {current_revision(database)}")
-    database.dispose()
+    target = Target(
+        database_url=settings.database_url,
+        schema=settings.database_schema,
+        readonly_user=settings.database_readonly_user,
+        readonly_password=settings.database_readonly_password,
+    )
+    try:
+        setup_database(admin_url, target, say=click.echo)
+    except Unavailable as error:
+        fail(error.message)
 
 
 @main.command("rotate-keys")

@@ -42,30 +42,39 @@ class GunicornServer(BaseApplication):
         return create_app(self.settings)
 
 
-def serve(settings: Settings, *, host: str, port: int, workers: int, with_fakes: bool) -> None:
+@dataclasses.dataclass(frozen=True)
+class FakePorts:
+    """Where `serve --with-fakes` starts the fake gateways (the original's ports by default)."""
+
+    iamport: int = 10851
+    toss: int = 30771
+    portone: int = 20851
+
+
+def serve(
+    settings: Settings, *, host: str, port: int, workers: int, fakes: FakePorts | None
+) -> None:
     from .cli import fail, prepare_database
 
     prepare_database(settings)
-    fakes: subprocess.Popen[bytes] | None = None
-    if with_fakes:
-        from .testing.fakes import IAMPORT_PORT, PORTONE_PORT, TOSS_PORT, vendor_options
+    fakes_process: subprocess.Popen[bytes] | None = None
+    if fakes is not None:
+        from .testing.fakes import vendor_options
 
         local = "127.0.0.1" if host in ("0.0.0.0", "") else host
-        fakes = start_fakes_process(local, f"http://{local}:{port}")
-        if fakes is None:
+        fakes_process = start_fakes_process(local, f"http://{local}:{port}", fakes)
+        if fakes_process is None:
             fail(
-                f"cannot start the fake gateways on ports {IAMPORT_PORT}, {TOSS_PORT} and "
-                f"{PORTONE_PORT} (is another `payment-service fakes` running?)"
+                f"cannot start the fake gateways on ports {fakes.iamport}, {fakes.toss} and "
+                f"{fakes.portone} (is another `payment-service fakes` running?)"
             )
-        options = vendor_options(
-            f"http://{local}:{IAMPORT_PORT}",
-            f"http://{local}:{TOSS_PORT}",
-            f"http://{local}:{PORTONE_PORT}",
-        )
+        iamport_url, toss_url = f"http://{local}:{fakes.iamport}", f"http://{local}:{fakes.toss}"
+        portone_url = f"http://{local}:{fakes.portone}"
+        options = vendor_options(iamport_url, toss_url, portone_url)
         settings = dataclasses.replace(settings, vendors={**settings.vendors, **options})
         click.echo(
-            f"fake iamport on http://{local}:{IAMPORT_PORT}, fake Toss Payments on "
-            f"http://{local}:{TOSS_PORT}, fake PortOne V2 on http://{local}:{PORTONE_PORT}; "
+            f"fake iamport on {iamport_url}, fake Toss Payments on {toss_url}, "
+            f"fake PortOne V2 on {portone_url}; "
             "their webhooks go to this server"
         )
     from .observability.logs import gunicorn_config
@@ -94,12 +103,12 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, with_fakes:
     finally:
         if metrics_dir is not None and metrics_dir.owned:
             shutil.rmtree(metrics_dir.path, ignore_errors=True)
-        if fakes is not None:
-            fakes.terminate()
+        if fakes_process is not None:
+            fakes_process.terminate()
             try:
-                fakes.wait(timeout=10)
+                fakes_process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                fakes.kill()
+                fakes_process.kill()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,18 +149,20 @@ def _worker_exited(_server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
-def start_fakes_process(host: str, webhook_base: str) -> subprocess.Popen[bytes] | None:
+def start_fakes_process(
+    host: str, webhook_base: str, ports: FakePorts
+) -> subprocess.Popen[bytes] | None:
     """Start `payment-service fakes` as a child process (never threads beside gunicorn's
     forking master) and wait until their ports answer; None if it could not start."""
-    from .testing.fakes import IAMPORT_PORT, PORTONE_PORT, TOSS_PORT
-
     command = [sys.executable, "-m", "payment_service.cli", "fakes", "--host", host]
+    command += ["--iamport-port", str(ports.iamport), "--toss-port", str(ports.toss)]
+    command += ["--portone-port", str(ports.portone)]
     process = subprocess.Popen([*command, "--webhook-base", webhook_base])
     deadline = time.monotonic() + FAKES_START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return None
-        if all(_listening(host, port) for port in (IAMPORT_PORT, TOSS_PORT, PORTONE_PORT)):
+        if all(_listening(host, port) for port in (ports.iamport, ports.toss, ports.portone)):
             return process
         time.sleep(0.1)
     process.kill()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -25,6 +26,7 @@ from .keyrings import AtRestKeyring, WireKeyring
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 MODES = ("local", "dev", "real")
+IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 LOG_FORMATS = ("text", "json")
 
 # The values published with the original project (docs/payment-api.md §3.2, §5.1) plus our own
@@ -107,6 +109,9 @@ class Settings:
     deliver_webhooks: bool = True
     internal_webhook_capacity: int = 100
     max_body_bytes: int = 1024 * 1024
+    database_schema: str = "public"
+    database_readonly_user: str | None = None
+    database_readonly_password: str | None = field(default=None, repr=False)
     metrics: bool = True
     log_format: str = "text"
     idempotency_ttl_s: float = 86400.0
@@ -206,6 +211,16 @@ class _Reader:
             raise ValueError(raw)
 
         return self.parsed(name, default, parse, "true or false")
+
+    def identifier(self, name: str, default: str | None) -> str | None:
+        """A PostgreSQL name used unquoted in messages and quoted in SQL: kept to plain ones."""
+        value = self.text(name, default)
+        if value is not None and not IDENTIFIER.fullmatch(value):
+            self.problems.append(
+                f"{name}: must be 1-63 lowercase letters, digits or _, not starting with a digit "
+                f"(got {value!r})"
+            )
+        return value
 
     def cipher(self, table: str, mode: str) -> Cipher | None:
         names = (f"PAYMENT_{table}_ENCRYPTION_KEY", f"PAYMENT_{table}_ENCRYPTION_IV")
@@ -389,6 +404,9 @@ class _Reader:
                 "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100
             ),
             "max_body_bytes": self.positive_int("PAYMENT_MAX_BODY_BYTES", 1024 * 1024),
+            "database_schema": self.identifier("PAYMENT_DATABASE_SCHEMA", "public"),
+            "database_readonly_user": self.identifier("PAYMENT_DATABASE_READONLY_USER", None),
+            "database_readonly_password": self.text("PAYMENT_DATABASE_READONLY_PASSWORD"),
             "metrics": self.flag("PAYMENT_METRICS", True),
             "log_format": log_format,
             "idempotency_ttl_s": self.seconds("PAYMENT_IDEMPOTENCY_TTL_S", 86400.0),
@@ -404,6 +422,10 @@ class _Reader:
             "trusted_proxies": self.networks("PAYMENT_TRUSTED_PROXIES"),
             "environ": dict(self.env),
         }
+        if values["database_readonly_user"] and not values["database_readonly_password"]:
+            self.problems.append(
+                "PAYMENT_DATABASE_READONLY_PASSWORD: required with PAYMENT_DATABASE_READONLY_USER"
+            )
         known = {f.name for f in fields(Settings)}
         for name in overrides:
             if name not in known:

@@ -1,4 +1,9 @@
-"""Alembic, driven from code: `payment-service schema` upgrades the database to head."""
+"""Alembic, driven from code: `payment-service schema` upgrades the database to head.
+
+The revisions ship inside the package (`migrations/versions` is a package, so wheels carry it).
+An installation without them, or a database that ends up anywhere but at head, is an error with
+a message saying what to do — never a silent success at revision None.
+"""
 
 from __future__ import annotations
 
@@ -6,39 +11,85 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, inspect
 from sqlalchemy.pool import NullPool
 
-from .session import Database
+from ..errors import Unavailable
+from .session import Database, use_schema
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(database: Database, engine: Engine | None = None) -> Config:
+class MigrationError(Unavailable):
+    """The schema cannot be brought to head; the message says why and what to do."""
+
+
+def alembic_config(
+    database: Database, engine: Engine | None = None, migrations: Path = MIGRATIONS
+) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(migrations))
     config.set_main_option("path_separator", "os")
     config.attributes["engine"] = engine or database.engine
     return config
 
 
-def upgrade(database: Database, revision: str = "head") -> None:
-    """Create or upgrade every table; running it again on an up-to-date database is a no-op."""
-    database.check()
-    if database.dialect != "postgresql":
-        command.upgrade(alembic_config(database), revision)
-        return
-    # A schema change may rightly take longer than a request's statement timeout: migrations
-    # get connections of their own, with only the connect timeout.
-    engine = create_engine(
-        database.url,
-        poolclass=NullPool,
-        connect_args={"connect_timeout": max(2, int(database.timeout_s + 0.999))},
+def head_revision(migrations: Path = MIGRATIONS) -> str:
+    """The newest revision this installation ships; MigrationError when it ships none."""
+    missing = MigrationError(
+        f"no database migrations found in {migrations / 'versions'}: this installation of "
+        "payment-service is incomplete (reinstall it from a wheel or sdist)"
     )
+    if not (migrations / "env.py").is_file() or not (migrations / "versions").is_dir():
+        raise missing
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    config.set_main_option("path_separator", "os")
     try:
-        command.upgrade(alembic_config(database, engine), revision)
+        head = ScriptDirectory.from_config(config).get_current_head()
+    except CommandError as error:
+        raise MigrationError(f"the database migrations are inconsistent: {error}") from None
+    if head is None:
+        raise missing
+    return head
+
+
+def upgrade(database: Database, revision: str = "head", migrations: Path = MIGRATIONS) -> str:
+    """Create or upgrade every table and return the revision reached; running it again on an
+    up-to-date database is a no-op. MigrationError unless the database ends at `revision`."""
+    target = head_revision(migrations) if revision == "head" else revision
+    database.check()
+    database.ensure_schema()
+    engine: Engine | None = None
+    if database.dialect == "postgresql":
+        # A schema change may rightly take longer than a request's statement timeout:
+        # migrations get connections of their own, with only the connect timeout.
+        engine = create_engine(
+            database.url,
+            poolclass=NullPool,
+            connect_args={"connect_timeout": max(2, int(database.timeout_s + 0.999))},
+        )
+        if database.schema is not None:
+            use_schema(engine, database.schema)
+    try:
+        command.upgrade(alembic_config(database, engine, migrations), revision)
+    except CommandError as error:
+        found = current_revision(database)
+        raise MigrationError(
+            f"cannot upgrade the database (at revision {found}) to {target}: {error}. "
+            "Was it migrated by a newer payment-service?"
+        ) from None
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
+    reached = current_revision(database)
+    if reached != target:
+        raise MigrationError(
+            f"the database is at revision {reached} after upgrading, not at {target}"
+        )
+    return reached
 
 
 def current_revision(database: Database) -> str | None:

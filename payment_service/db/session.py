@@ -24,8 +24,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..deadlines import shut_down
@@ -242,12 +243,37 @@ def _postgres_engine(url: str, timeout_s: float, watchdog: Watchdog) -> Engine:
     return engine
 
 
+def use_schema(engine: Engine, schema: str) -> None:
+    """Make every PostgreSQL connection of `engine` work in `schema` (PAYMENT_DATABASE_SCHEMA).
+
+    Through the search_path rather than SQLAlchemy's schema translation, so that Alembic, its
+    version table and every raw statement land in the same namespace as the models' tables.
+    """
+    statement = f'SET SESSION search_path TO "{schema}"'
+
+    @event.listens_for(engine, "connect", insert=True)
+    def _search_path(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # a SET outside any transaction, kept for the session
+        cursor = dbapi_connection.cursor()
+        cursor.execute(statement)
+        cursor.close()
+        dbapi_connection.autocommit = autocommit
+
+
 class Database:
-    def __init__(self, url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S):
+    """`schema` is the PostgreSQL namespace of the tables (None: the server's search_path)."""
+
+    def __init__(
+        self, url: str, schema: str | None = None, *, timeout_s: float = DEFAULT_TIMEOUT_S
+    ):
         self.url = url
         self.timeout_s = timeout_s
         self.watchdog = Watchdog(enabled=make_url(url).get_backend_name() != "sqlite")
         self.engine = make_engine(url, timeout_s, self.watchdog)
+        self.schema = schema if self.engine.dialect.name == "postgresql" else None
+        if self.schema is not None:
+            use_schema(self.engine, self.schema)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -316,6 +342,25 @@ class Database:
             )
         detail = f"cannot connect to the database {_redacted(self.url)}: {reason}"
         return DatabaseUnavailable(detail=detail)
+
+    def ensure_schema(self) -> None:
+        """Create the schema namespace when missing (`setup-db` normally has made it)."""
+        if self.schema is None:
+            return
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": self.schema}
+            ).first()
+            if found is None:
+                try:
+                    connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+                    connection.commit()
+                except DBAPIError as error:
+                    reason = str(error.orig or error).strip().splitlines()[0]
+                    raise DatabaseUnavailable(
+                        f"the schema {self.schema} does not exist and cannot be created "
+                        f"({reason}): run `payment-service setup-db` with an administrator's URL"
+                    ) from None
 
     def dispose(self) -> None:
         self.engine.dispose()

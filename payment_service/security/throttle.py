@@ -66,13 +66,12 @@ class FailureThrottle:
             until = self._clean_until.get(client)
         if until is not None and now < until:
             return None
-        # Core, not the ORM session, and no transaction around one read (one round trip to
-        # PostgreSQL instead of three).
-        with self.database.engine.connect() as connection:
-            failures = connection.execution_options(isolation_level="AUTOCOMMIT").scalars(
-                self._recent_failures, {"client": client, "since": now - self.window}
+        # A read-only unit of work (SQLite: deferred BEGIN, so it never waits on a writer).
+        with self.database.reading() as session:
+            since = now - self.window
+            recent = list(
+                session.scalars(self._recent_failures, {"client": client, "since": since})
             )
-            recent = list(failures)
         if not recent:
             self._remember_clean(client, now + timedelta(seconds=CLEAN_RECHECK_S))
         if len(recent) < self.limit:
@@ -84,11 +83,11 @@ class FailureThrottle:
         if not self.enabled or count < 1:
             return
         now = self._clock()
-        with self.database.engine.begin() as connection:
-            connection.execute(insert(AuthFailure), [{"client": client, "failed_at": now}] * count)
+        with self.database.transaction() as session:
+            session.execute(insert(AuthFailure), [{"client": client, "failed_at": now}] * count)
             if self._purge_due(now):
                 cutoff = now - self.window
-                connection.execute(delete(AuthFailure).where(AuthFailure.failed_at <= cutoff))
+                session.execute(delete(AuthFailure).where(AuthFailure.failed_at <= cutoff))
         with self._clean_lock:  # no longer clean: read its count again from the next request on
             self._clean_until.pop(client, None)
 

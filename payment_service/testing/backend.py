@@ -80,7 +80,9 @@ class PaymentBackend(Lifecycle):
             **self.environ,
         }
         settings = Settings.load(environ=environ, env_file=None)
-        database = Database(settings.database_url, timeout_s=settings.database_timeout_s)
+        database = Database(
+            settings.database_url, settings.database_schema, timeout_s=settings.database_timeout_s
+        )
         upgrade(database)
         self.app = create_app(settings, database=database, plugins=self.plugins)
         self._server = ServerThread(self.app, self.host, self.port).start()

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -25,7 +26,7 @@ from .errors import (
     GatewayUnavailable,
     PaymentMismatch,
 )
-from .interface import PaymentSummary, RefundAccount, Vendor, WebhookNotice
+from .interface import ListedPayment, PaymentSummary, RefundAccount, Vendor, WebhookNotice
 
 T = TypeVar("T")
 
@@ -229,6 +230,17 @@ class ObservedVendor(Vendor):
             "fetch_reservation",
             lambda: self.inner.fetch_reservation(store_id, uid, customer_id=customer_id),
         )
+
+    @property
+    def can_list(self) -> bool:
+        return self.inner.can_list
+
+    def list_payments(
+        self, store_id: str, since: datetime, until: datetime
+    ) -> Iterator[ListedPayment]:
+        # The optional capability passes through (the base class would say "unsupported"); a
+        # list is many calls paced by its reader, so it is not timed as one.
+        return self.inner.list_payments(store_id, since, until)
 
     def summarize(self, payment: dict[str, Any]) -> PaymentSummary:
         return self.inner.summarize(payment)

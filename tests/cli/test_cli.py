@@ -118,3 +118,23 @@ def test_schema_creates_and_then_keeps_the_database(tmp_path):
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == f"schema is at revision {HEAD}"
     assert (tmp_path / "cli.sqlite3").exists()
+
+
+def test_schema_fails_clearly_on_a_database_migrated_by_a_newer_version(tmp_path):
+    import sqlite3
+
+    from payment_service.db.migrate import head_revision
+
+    env = environment(tmp_path)
+    assert subprocess.run([*COMMAND, "schema"], env=env, timeout=60).returncode == 0
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    result = subprocess.run(
+        [*COMMAND, "schema"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"payment-service: cannot upgrade the database (at revision 9999) to {head_revision()}: "
+    )
+    assert "newer payment-service" in result.stderr
+    assert "Traceback" not in result.stderr

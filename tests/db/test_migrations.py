@@ -104,3 +104,24 @@ def test_the_migrations_build_exactly_the_models_schema(database_url):
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     database.dispose()
     assert differences == []
+
+
+def test_an_installation_without_migrations_is_an_error_not_revision_none(tmp_path):
+    import shutil
+
+    import pytest
+
+    from payment_service.db.migrate import MIGRATIONS, MigrationError
+
+    incomplete = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS, incomplete, ignore=shutil.ignore_patterns("0*.py"))  # no revision
+    database = Database(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    with pytest.raises(
+        MigrationError, match=r"no database migrations found in .*migrations.versions"
+    ):
+        upgrade(database, migrations=incomplete)
+    shutil.rmtree(incomplete / "versions")
+    with pytest.raises(MigrationError, match="no database migrations found"):
+        upgrade(database, migrations=incomplete)
+    assert current_revision(database) is None
+    database.dispose()

@@ -1,5 +1,6 @@
 """The README's walk-through, run as written against `payment-service serve --with-fakes`
-(the server `make run` starts), in a subprocess, with the fakes on their fixed ports."""
+(the server `make run` starts), in a subprocess; the fakes on free ports instead of their fixed
+ones, so that a running `make run` or a concurrent test run does not collide."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from payment_service.cli import port_problem
 from tests.cli.test_cli import free_port, wait_for_health
@@ -28,13 +27,13 @@ def walkthrough() -> str:
 
 
 def test_the_readme_walkthrough_runs_against_serve_with_fakes(tmp_path):
-    for port in (10851, 30771, 20851):
-        if port_problem("127.0.0.1", port):
-            pytest.skip(f"port {port} of the fake gateways is taken (is `make run` running?)")
-    port = free_port()
+    port, iamport_port, toss_port = free_port(), free_port(), free_port()
+    portone_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
     env["PAYMENT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'walkthrough.sqlite3'}"
     command = [sys.executable, "-m", "payment_service.cli", "serve", "--with-fakes"]
+    command += ["--iamport-port", str(iamport_port), "--toss-port", str(toss_port)]
+    command += ["--portone-port", str(portone_port)]
     server = subprocess.Popen(
         [*command, "--port", str(port), "--workers", "2"],
         env=env,
@@ -46,6 +45,7 @@ def test_the_readme_walkthrough_runs_against_serve_with_fakes(tmp_path):
     try:
         wait_for_health(f"http://127.0.0.1:{port}", server)
         code = walkthrough().replace("127.0.0.1:37821", f"127.0.0.1:{port}")
+        code = code.replace("127.0.0.1:30771", f"127.0.0.1:{toss_port}")
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
             exec(compile(code, "README walk-through", "exec"), {"__name__": "walkthrough"})
@@ -58,6 +58,6 @@ def test_the_readme_walkthrough_runs_against_serve_with_fakes(tmp_path):
     assert lines[2].startswith("webhook ") and lines[2].endswith("refund before: None")
     assert server.returncode == 0, output
     # The fakes stopped with the server.
-    assert port_problem("127.0.0.1", 10851) is None
-    assert port_problem("127.0.0.1", 30771) is None
-    assert port_problem("127.0.0.1", 20851) is None
+    assert port_problem("127.0.0.1", iamport_port) is None
+    assert port_problem("127.0.0.1", toss_port) is None
+    assert port_problem("127.0.0.1", portone_port) is None

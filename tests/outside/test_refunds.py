@@ -23,7 +23,7 @@ from .conftest import (
 )
 from .peers import Prober
 
-MARGIN_S = 3.0
+MARGIN_S = 6.0  # bcrypt on a machine shared by many (load average 40+ seen)
 
 
 def refund(backend, paid, amount) -> tuple[int, float]:

@@ -107,6 +107,36 @@ def test_vendor_options_are_parsed_from_json():
     assert settings.vendors == {"iamport": {"base_url": "http://x"}}
 
 
+def test_database_schema_and_read_only_role():
+    settings = load({})
+    assert (settings.database_schema, settings.database_readonly_user) == ("public", None)
+    settings = load(
+        {
+            "PAYMENT_DATABASE_SCHEMA": "payments",
+            "PAYMENT_DATABASE_READONLY_USER": "reader",
+            "PAYMENT_DATABASE_READONLY_PASSWORD": "pa55word",
+        }
+    )
+    assert settings.database_schema == "payments"
+    assert (settings.database_readonly_user, settings.database_readonly_password) == (
+        "reader",
+        "pa55word",
+    )
+    assert "pa55word" not in repr(settings)
+
+
+def test_database_names_must_be_plain_identifiers_and_the_reader_needs_a_password():
+    with pytest.raises(SettingsError) as caught:
+        load({"PAYMENT_DATABASE_SCHEMA": 'x"; DROP', "PAYMENT_DATABASE_READONLY_USER": "Reader"})
+    problems = caught.value.problems
+    assert any(p.startswith("PAYMENT_DATABASE_SCHEMA: must be 1-63 lowercase") for p in problems)
+    assert any(p.startswith("PAYMENT_DATABASE_READONLY_USER: must be") for p in problems)
+    assert (
+        "PAYMENT_DATABASE_READONLY_PASSWORD: required with PAYMENT_DATABASE_READONLY_USER"
+        in problems
+    )
+
+
 def test_database_timeout_defaults_to_ten_seconds_and_must_be_positive():
     assert load({}).database_timeout_s == 10.0
     assert load({"PAYMENT_DATABASE_TIMEOUT_S": "2.5"}).database_timeout_s == 2.5

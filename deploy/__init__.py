@@ -1,0 +1,1 @@
+"""Release and deployment recipes: build the distributions, run the nginx topology."""
