@@ -1,9 +1,10 @@
 """AES-CBC-PKCS#7-base64, the cipher of the wire and of the data at rest, and record passwords.
 
-The cipher is fixed by compatibility with the original server and its SDK (spec §1.1): the key
-and IV are ASCII strings used as their bytes, the IV is static, and there is no MAC. Because
-there is no MAC, every way a ciphertext can fail to decrypt must look the same to a caller
-(`DecryptionError` carries no detail), so that no padding oracle exists.
+The cipher is fixed by compatibility with the original server and its SDK
+(docs/payment-api.md §1.1): the key and IV are ASCII strings used as their bytes, the IV is
+static, and there is no MAC. Because there is no MAC, every way a ciphertext can fail to
+decrypt must look the same to a caller (`DecryptionError` carries no detail), so that no
+padding oracle exists.
 """
 
 from __future__ import annotations

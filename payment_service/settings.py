@@ -29,8 +29,8 @@ MODES = ("local", "dev", "real")
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 LOG_FORMATS = ("text", "json")
 
-# The values published with the original project (spec §3.2, §5.1) plus our own webhook-table
-# key. Anyone can read them, so they protect nothing: only `local` mode may use them.
+# The values published with the original project (docs/payment-api.md §3.2, §5.1) plus our own
+# webhook-table key. Anyone can read them, so they protect nothing: only `local` mode may use them.
 PUBLISHED_KEYS: dict[str, tuple[str, str]] = {
     "CONNECTION": ("MCKOxv9B23r7EatArCFcBP03nfaS03T8", "9haeYD1tIf4v8xs7"),
     "HISTORY": ("MTlsOESZ6geZTjeaubOdR71tobe0KqE7", "7BqAGp1HPY9Ox66w"),

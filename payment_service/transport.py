@@ -1,4 +1,4 @@
-"""Encrypted request and response bodies for flask-smorest routes (spec §1.2-1.4).
+"""Encrypted request and response bodies for flask-smorest routes (docs/payment-api.md §1.2-1.4).
 
 A route declares `@blp.encrypted_arguments(Schema)` and `@blp.encrypted_response(201, Schema)`:
 the body is decrypted with the connection key before the schema loads it, and the result is
@@ -64,7 +64,7 @@ def _media_type(request: Request) -> str | None:
 def _require_media_type(request: Request, expected: str, *, exact: bool) -> None:
     media = _media_type(request)
     if media is None and request.get_data(cache=True):
-        # What Fastify answers to a body without any Content-Type (spec §1.2).
+        # What Fastify answers to a body without any Content-Type (docs/payment-api.md §1.2).
         raise RawError(415, {"statusCode": 415, "message": "Unsupported Media Type: undefined"})
     matches = media == expected if exact else expected in (media or "").lower()
     if not matches:
@@ -85,7 +85,7 @@ def read_plain_json(request: Request) -> Any:
 
 def read_encrypted_json(request: Request) -> Any:
     """The decrypted JSON of an encrypted body, or the one uniform 400."""
-    # The media type is matched case-sensitively, as the original does (spec §1.2).
+    # The media type is matched case-sensitively, as the original does (docs/payment-api.md §1.2).
     _require_media_type(request, "text/plain", exact=True)
     try:
         value, g.connection_cipher = connection_keys().open(request.get_data(cache=True))

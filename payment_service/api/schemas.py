@@ -1,4 +1,4 @@
-"""Plaintext request and response schemas of the payment API (spec §2.3-2.4).
+"""Plaintext request and response schemas of the payment API (docs/payment-api.md §2.3-2.4).
 
 Validation follows the original's typia `assert`: unknown keys are ignored, `null` is refused
 unless the type allows it, and the first violation is what the 400 names. `typia_name` is the

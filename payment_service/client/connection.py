@@ -1,4 +1,4 @@
-"""HTTP, encryption and error mapping shared by every call of the SDK (spec §1).
+"""HTTP, encryption and error mapping shared by every call of the SDK (docs/payment-api.md §1).
 
 Encrypted routes take a ``text/plain`` body holding the base64 AES ciphertext of the JSON
 input and answer the same way; errors come back as plain JSON and are never decrypted.
@@ -160,7 +160,7 @@ class Connection:
         headers = {**self.headers, **(headers or {})}
         data: bytes | None = None
         if body is not _NO_BODY:
-            # The server checks the media type token exactly (spec §1.2).
+            # The server checks the media type token exactly (docs/payment-api.md §1.2).
             headers["Content-Type"] = "text/plain"
             data = self.cipher.encrypt_json(body).encode("ascii")
         try:
@@ -178,7 +178,7 @@ class Connection:
             raise TransportTimeout(f"{method} {path}: timed out: {error}") from error
         except requests.RequestException as error:
             raise TransportError(f"{method} {path}: {error}") from error
-        # The original SDK accepts 200, 201 or the route's own status (spec §1.4).
+        # The original SDK accepts 200, 201 or the route's own status (docs/payment-api.md §1.4).
         if response.status_code not in (200, 201, status):
             raise error_from_response(
                 response.status_code,

@@ -43,7 +43,8 @@ class PaymentSDKError(Exception):
 class PaymentError(PaymentSDKError):
     """The server answered with a status other than the route's success status.
 
-    Error bodies are plain JSON, never encrypted (spec §1.4), so nothing here is decrypted.
+    Error bodies are plain JSON, never encrypted (docs/payment-api.md §1.4), so nothing here is
+    decrypted.
 
     Attributes:
         status: the HTTP status code.

@@ -1,10 +1,11 @@
 """Typed results (frozen dataclasses) and the input structures of the payment API.
 
 Every result keeps the decrypted JSON object it was parsed from in ``raw``, so keys this SDK
-does not model (or that a newer server adds) are never lost. Parsing follows spec §2.4 but
-is deliberately tolerant, so that the same SDK reads the original TypeScript server and this
-one: unknown keys are ignored, missing optional keys become None, and the original's extra
-keys (``time`` in cancels, ``source`` inside a webhook's previous/current) are optional.
+does not model (or that a newer server adds) are never lost. Parsing follows
+docs/payment-api.md §2.4 but is deliberately tolerant, so that the same SDK reads the original
+TypeScript server and this one: unknown keys are ignored, missing optional keys become None,
+and the original's extra keys (``time`` in cancels, ``source`` inside a webhook's
+previous/current) are optional.
 
 Conventions of the parsed values:
 
@@ -261,7 +262,7 @@ class PaymentCancel:
 
 @dataclass(frozen=True)
 class PaymentHistory:
-    """A payment as the server records it (``IPaymentHistory``, spec §2.4).
+    """A payment as the server records it (``IPaymentHistory``, docs/payment-api.md §2.4).
 
     ``refund`` is the cumulative refunded amount, None when nothing was refunded.
     ``cancelled_at`` is set once any refund happened (and, on the original server, rewritten
@@ -323,7 +324,7 @@ class PaymentHistory:
 
 @dataclass(frozen=True)
 class PaymentReservation:
-    """A saved card / billing key (``IPaymentReservation``, spec §2.4)."""
+    """A saved card / billing key (``IPaymentReservation``, docs/payment-api.md §2.4)."""
 
     id: str
     vendor_code: str
@@ -361,7 +362,7 @@ class PaymentReservation:
 
 @dataclass(frozen=True)
 class PaymentWebhook:
-    """A change notification sent to a history's ``webhook_url`` (spec §4.8).
+    """A change notification sent to a history's ``webhook_url`` (docs/payment-api.md §4.8).
 
     ``id`` identifies the event: deliveries may repeat, so de-duplicate on it.
     ``previous`` and ``current`` are the history before and after the change.

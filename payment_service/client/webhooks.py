@@ -1,7 +1,8 @@
 """Receiving the server's webhooks: decrypt the payload, check the optional signature.
 
-The payload (spec §4.8) is ``{id, source, previous, current}`` as JSON, AES-encrypted with
-the connection key/IV and POSTed as ``text/plain``: `decode_webhook` reverses that.
+The payload (docs/payment-api.md §4.8) is ``{id, source, previous, current}`` as JSON,
+AES-encrypted with the connection key/IV and POSTed as ``text/plain``: `decode_webhook`
+reverses that.
 
 Signatures follow the Standard Webhooks specification (https://www.standardwebhooks.com):
 three headers ::

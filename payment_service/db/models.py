@@ -1,4 +1,4 @@
-"""The tables (spec §3), plus the outbox columns that make webhook delivery durable.
+"""The tables (docs/payment-api.md §3), plus the outbox columns that make webhook delivery durable.
 
 Every `data`/`previous`/`current` column holds AES ciphertext (each table with its own key);
 encryption happens in `payments/`, so these models only ever see opaque text.
@@ -17,7 +17,7 @@ from .types import Money, UTCDateTime
 
 
 class Base(DeclarativeBase):
-    # Prisma's naming, so the schema reads like the original's (spec §3.1).
+    # Prisma's naming, so the schema reads like the original's (docs/payment-api.md §3.1).
     metadata = MetaData(
         naming_convention={
             "pk": "%(table_name)s_pkey",
@@ -33,7 +33,7 @@ def new_id() -> str:
 
 
 # Ids are UUID strings in a fixed-width text column: identical on both databases, and the wire
-# form (spec: `uuid` in PostgreSQL) is a lowercase canonical string either way.
+# form (docs/payment-api.md §3: `uuid` in PostgreSQL) is a lowercase canonical string either way.
 Id = String(36)
 
 

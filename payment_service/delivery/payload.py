@@ -1,5 +1,6 @@
-"""The request a service receives (spec §4.8): `text/plain`, the connection-key ciphertext of
-`{id, source, previous, current}` — byte-compatible with the original, so its SDK decodes it.
+"""The request a service receives (docs/payment-api.md §4.8): `text/plain`, the connection-key
+ciphertext of `{id, source, previous, current}` — byte-compatible with the original, so its
+SDK decodes it.
 
 The body is always encrypted with the current connection pair: receivers are moved to a new
 key before the server (they accept several pairs meanwhile, see `decode_webhook`).

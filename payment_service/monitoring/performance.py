@@ -1,4 +1,4 @@
-"""`IPerformance` (spec §2.2 R2), filled with this Python process's own figures.
+"""`IPerformance` (docs/payment-api.md §2.2 R2), filled with this Python process's own figures.
 
 The keys are the original's (Node's process.cpuUsage/memoryUsage/resourceUsage) so that its
 SDK reads them; Python has no V8 heap, so `heapTotal`/`heapUsed` report the process's data

@@ -1,4 +1,6 @@
-"""Payment histories: create (approve at the gateway), look up, cancel (spec §4.2-4.5).
+"""Payment histories: create (approve at the gateway), look up, cancel.
+
+The flows of docs/payment-api.md §4.2-4.5.
 
 Creating a history is a three-step saga, so that no gateway payment is ever left without a
 record and no duplicate reaches the gateway:

@@ -1,4 +1,4 @@
-"""Refunds (spec §4.5), shaped so that no transaction waits on the gateway:
+"""Refunds (docs/payment-api.md §4.5), shaped so that no transaction waits on the gateway:
 
 1. read the payment's password hash (a read that takes no lock) and check the password
    outside any transaction;

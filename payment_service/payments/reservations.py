@@ -1,4 +1,4 @@
-"""Reservations: saved cards / billing keys for subscription payments (spec §4.6)."""
+"""Reservations: saved cards / billing keys for subscription payments (docs/payment-api.md §4.6)."""
 
 from __future__ import annotations
 

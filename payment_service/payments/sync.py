@@ -1,4 +1,4 @@
-"""Bringing a stored payment in line with the gateway's record of it (spec §4.4).
+"""Bringing a stored payment in line with the gateway's record of it (docs/payment-api.md §4.4).
 
 The gateway is always called outside any transaction; `record` then stores its answer in a
 short one. Whoever re-fetches a payment (a refund, a gateway webhook, the settler) records

@@ -1,5 +1,5 @@
-"""The wire forms of stored records: `IPaymentHistory` and `IPaymentReservation` (spec §2.4),
-with keys in the original's order and decrypted gateway data."""
+"""The wire forms of stored records: `IPaymentHistory` and `IPaymentReservation`
+(docs/payment-api.md §2.4), with keys in the original's order and decrypted gateway data."""
 
 from __future__ import annotations
 

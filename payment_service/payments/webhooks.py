@@ -1,4 +1,4 @@
-"""Inbound gateway webhooks (spec §4.7): re-fetch, re-synchronize, report the change.
+"""Inbound gateway webhooks (docs/payment-api.md §4.7): re-fetch, re-synchronize, report the change.
 
 The webhook body only says *which* payment to look at; what happened is read from the gateway
 itself, so a forged or stale webhook can at worst trigger a harmless re-synchronization.

@@ -35,7 +35,7 @@ class CancelRecord:
 
 @dataclass(frozen=True)
 class PaymentSummary:
-    """The common history fields of a gateway payment (spec §4.3).
+    """The common history fields of a gateway payment (docs/payment-api.md §4.3).
 
     `refund` and `cancelled_at` are not here: the core derives them from `cancels` (their sum,
     and the time of the first), the same way for every vendor.

@@ -1,20 +1,22 @@
 """The plugin manager and the registry of vendors it produces.
 
 Entry points of the group `payment_service.vendors` are loaded (unless disabled, as tests do,
-so they never depend on whatever happens to be installed), then the built-in plugins are
-registered the same way, then every plugin is asked for its vendors.
+so they never depend on whatever happens to be installed), then the plugins given by the caller
+are registered the same way, then every plugin is asked for its vendors through the hook
+caller, so pluggy's monitoring (`PAYMENT_TRACE_HOOKS`) sees each call.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import pluggy
+from pluggy import HookImpl, Result
 
 from ..settings import Settings
 from . import hookspecs
@@ -23,10 +25,9 @@ from .gateway import ObservedVendor
 from .interface import Vendor
 
 ENTRY_POINT_GROUP = "payment_service.vendors"
-# The core ships no gateway of its own: iamport and Toss come as separate distributions.
-DEFAULT_PLUGINS: tuple[Any, ...] = ()
 
 log = logging.getLogger(__name__)
+hook_log = logging.getLogger("payment_service.hooks")
 
 
 def build_manager(
@@ -36,13 +37,54 @@ def build_manager(
     manager.add_hookspecs(hookspecs)
     if load_entry_points:
         manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-    for plugin in (*DEFAULT_PLUGINS, *plugins):
+    for plugin in plugins:
         if not manager.is_registered(plugin):
             manager.register(plugin)
     if os.environ.get("PAYMENT_TRACE_HOOKS"):
-        manager.trace.root.setwriter(log.debug)
-        manager.enable_tracing()
+        trace_hook_calls(manager)
     return manager
+
+
+def trace_hook_calls(manager: pluggy.PluginManager) -> None:
+    """Log each hook call: which plugins ran, and what came back or was raised.
+
+    pluggy's own tracer would print the call's arguments, and `settings` carries gateway
+    credentials and key material; so only names and counts are logged, at INFO, since setting
+    the variable is the request to see them.
+    """
+
+    def before(hook_name: str, impls: Sequence[HookImpl], kwargs: Mapping[str, Any]) -> None:
+        names = ", ".join(impl.plugin_name for impl in impls) or "no plugin"
+        hook_log.info("hook %s: calling %s", hook_name, names)
+
+    def after(
+        outcome: Result[Any],
+        hook_name: str,
+        impls: Sequence[HookImpl],
+        kwargs: Mapping[str, Any],
+    ) -> None:
+        if outcome.exception is not None:
+            hook_log.info("hook %s: raised %r", hook_name, outcome.exception)
+        else:
+            hook_log.info("hook %s: %d result(s)", hook_name, len(outcome.get_result()))
+
+    manager.add_hookcall_monitoring(before, after)
+
+
+def vendors_by_plugin(
+    manager: pluggy.PluginManager, settings: Settings
+) -> Iterator[tuple[str, list[Vendor]]]:
+    """Each plugin's vendors with the plugin's name, in registration order.
+
+    The hook is called through pluggy (a caller limited to one plugin at a time), never by
+    calling the implementation directly, so monitoring and tracing see every call.
+    """
+    impls = manager.hook.register_vendors.get_hookimpls()
+    for impl in impls:
+        others = [other.plugin for other in impls if other is not impl]
+        caller = manager.subset_hook_caller("register_vendors", remove_plugins=others)
+        for vendors in caller(settings=settings):
+            yield impl.plugin_name, list(vendors or [])
 
 
 @dataclass(frozen=True)
@@ -82,11 +124,9 @@ class VendorRegistry:
             manager.get_name(plugin): dist.project_name
             for plugin, dist in manager.list_plugin_distinfo()
         }
-        for impl in manager.hook.register_vendors.get_hookimpls():
-            name = impl.plugin_name
-            for vendor in impl.function(settings=settings) or []:
-                observed = ObservedVendor(vendor)
-                loaded.append(LoadedVendor(observed, name, distributions.get(name)))
+        for name, vendors in vendors_by_plugin(manager, settings):
+            for vendor in vendors:
+                loaded.append(LoadedVendor(ObservedVendor(vendor), name, distributions.get(name)))
         return cls(loaded)
 
     def get(self, code: str) -> Vendor:

@@ -47,6 +47,75 @@ def test_system_is_encrypted_and_describes_the_process(client):
         assert set(commit) >= {"subject", "author", "committer", "branch", "tags", "commited_at"}
 
 
+# ISystem.IPackage of the original: required keys and the JSON type of each.
+PACKAGE_TYPES = {
+    "name": str,
+    "version": str,
+    "description": str,
+    "scripts": dict,
+    "repository": dict,
+    "author": str,
+    "license": str,
+    "bugs": dict,
+    "homepage": str,
+    "devDependencies": dict,
+    "dependencies": dict,
+}
+COMMIT_STRINGS = (
+    "shortHash", "branch", "hash", "subject", "sanitizedSubject", "body",
+    "authored_at", "commited_at", "notes",
+)  # fmt: skip
+
+
+def test_system_package_has_every_field_of_the_original_with_its_type(client):
+    package = json.loads(CIPHER.decrypt(client.get("/monitors/system").data))["package"]
+
+    assert {key: type(package[key]) for key in PACKAGE_TYPES} == PACKAGE_TYPES
+    assert package["repository"]["type"] == "git"
+    assert isinstance(package["repository"]["url"], str)
+    assert isinstance(package["bugs"]["url"], str)
+    # npm's name -> version-range maps, from setup.cfg's install_requires and test extra.
+    assert package["dependencies"]["flask"] == ">=3.0"
+    assert package["dependencies"]["psycopg"] == ">=3.1"
+    assert package["dependencies"]["certifi"] == "*"
+    assert package["devDependencies"]["pytest"] == ">=8"
+    assert "pytest" not in package["dependencies"]
+    assert package["scripts"] == {"payment-service": "payment_service.cli:main"}
+    assert all(isinstance(value, str) for value in package["dependencies"].values())
+    assert package["files"] == ["payment_service", "fake_servers"]
+
+
+def test_system_commit_has_the_original_types(client):
+    commit = json.loads(CIPHER.decrypt(client.get("/monitors/system").data))["commit"]
+    if commit is None:  # not a git checkout: nothing to check here
+        return
+    for key in COMMIT_STRINGS:
+        assert isinstance(commit[key], str), key
+    assert isinstance(commit["tags"], list)
+    for user in ("author", "committer"):
+        assert set(commit[user]) == {"name", "email"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", commit["authored_at"])
+
+
+def test_requirements_become_npm_style_maps():
+    from payment_service.monitoring.system import split_requirements
+
+    runtime, development = split_requirements(
+        [
+            "flask>=3.0",
+            "psycopg[binary]>=3.1",
+            "certifi",
+            "legacy (>=1.2)",
+            'pytest>=8; extra == "test"',
+            'docs-only>=1; extra == "docs"',
+            'tomli>=2; python_version < "3.11"',
+        ]
+    )
+
+    assert runtime == {"flask": ">=3.0", "psycopg": ">=3.1", "certifi": "*", "legacy": ">=1.2"}
+    assert development == {"pytest": ">=8"}
+
+
 def test_system_uid_is_stable_within_a_process(client):
     first = json.loads(CIPHER.decrypt(client.get("/monitors/system").data))
     second = json.loads(CIPHER.decrypt(client.get("/monitors/system").data))

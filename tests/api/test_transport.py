@@ -1,4 +1,4 @@
-"""The encrypted transport (spec §1.2-1.4) on a route built for the test."""
+"""The encrypted transport (docs/payment-api.md §1.2-1.4) on a route built for the test."""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
 The at-rest keys are rotated the way the README's runbook says: the server moves to the new
 keys with the old ones as previous keys, `rotate-keys` re-encrypts every record (here: killed
 half-way with SIGKILL and run again), then the old keys are removed and every record must still
-read. Also: a database in the original's unmarked format (the spec's own ciphertexts) is read,
-rotated and read again.
+read. Also: a database in the original's unmarked format (the ciphertexts of
+docs/payment-api.md §1.5) is read, rotated and read again.
 """
 
 from __future__ import annotations
@@ -336,7 +336,8 @@ def test_records_no_key_opens_are_named_and_fail_the_command(database_url, old_o
 
 # -- a database of the original ----------------------------------------------------------------
 
-# Ciphertexts made by the original's own code (spec §1.5, vectors D1-D3), with its keys.
+# Ciphertexts made by the original's own code (docs/payment-api.md §1.5, vectors D1-D3), with
+# its keys.
 D1 = "23QjPf6xNmXt4T2notl8WJnsjTYnYvmd3ZLi31qmWxp5Va24QRJ2a1bJx080JbMf"
 D2 = "8tUl+Dvv1cYxBbktLHfgj2Zf8TIOCOav/aFvU1vZrumXm1Q98cqOxJoWJDNNp3Tz"
 D3 = "hu/WQaRf/Pf9PPY3uu0nKNEEfSXbwLVFo2ZykEHyrSE="

@@ -1,8 +1,8 @@
 """Just enough payment-server behaviour on the stub to run the README's examples.
 
-Records live in memory; each answer has the shape of spec §2.4 and each refusal the status
-and body of spec §2.5. Gateways are imagined: iamport payments arrive paid by card, Toss
-payments arrive as virtual accounts waiting for the deposit.
+Records live in memory; each answer has the shape of docs/payment-api.md §2.4 and each refusal
+the status and body of docs/payment-api.md §2.5. Gateways are imagined: iamport payments arrive
+paid by card, Toss payments arrive as virtual accounts waiting for the deposit.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Server answers as the original emits them (spec §2.4: key order, extra keys, null refund)."""
+"""Server answers as the original emits them.
+
+docs/payment-api.md §2.4: key order, extra keys, null refund.
+"""
 
 from __future__ import annotations
 
@@ -136,7 +139,10 @@ def iamport_reservation() -> dict[str, Any]:
 
 
 def webhook_payload() -> dict[str, Any]:
-    """A vbank deposit notification: `{id, source, previous, current}` (spec §4.8)."""
+    """A vbank deposit notification, `{id, source, previous, current}`.
+
+    See docs/payment-api.md §4.8.
+    """
     previous = toss_history()
     current = toss_history(
         paid_at="2024-05-02T00:00:00.000Z",

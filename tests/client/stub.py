@@ -1,4 +1,5 @@
-"""A stand-in for the payment server that speaks the wire of spec §1-2 and records requests.
+"""A stand-in for the payment server that speaks the wire of docs/payment-api.md §1-2 and
+records requests.
 
 Tests register a handler per (method, path); the stub does what the real server does around
 it: refuse a body whose media type is not ``text/plain`` (400) or that does not decrypt

@@ -20,7 +20,7 @@ from .samples import HISTORY_ID, ORDER_ID, SOURCE, WEBHOOK_URL, cancelled_histor
 from .stub import Reply, StubServer
 from .wire import aes_encrypt
 
-# Spec §1.5 vectors: the SDK's bodies must reproduce them byte for byte.
+# docs/payment-api.md §1.5 vectors: the SDK's bodies must reproduce them byte for byte.
 V2_PLAINTEXT = '{"password":"some-password"}'
 V2_CIPHERTEXT = "/Lu96CDAgYv09JxV0IsOQy8H7LuG9o4QJ29eZjgYjeI="
 V4_CIPHERTEXT = (

@@ -1,4 +1,4 @@
-"""decode_webhook: the payload of spec §4.8, and what a wrong key or body gives."""
+"""decode_webhook: the payload of docs/payment-api.md §4.8, and what a wrong key or body gives."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""The wire of spec §1, written independently of `payment_service.crypto`.
+"""The wire of docs/payment-api.md §1, written independently of `payment_service.crypto`.
 
 The stub server reads and writes bodies with these functions (a transcription of the
-reference in spec §1.5), so the SDK's encryption is checked against the spec, not against
-the module it is built on.
+reference in docs/payment-api.md §1.5), so the SDK's encryption is checked against the
+documented wire, not against the module it is built on.
 """
 
 from __future__ import annotations
@@ -30,5 +30,5 @@ def aes_decrypt(b64: str, key: str = KEY, iv: str = IV) -> str:
 
 
 def js_stringify(value: Any) -> str:
-    """JSON.stringify's form (spec §1.1): compact, raw UTF-8, insertion order."""
+    """JSON.stringify's form (docs/payment-api.md §1.1): compact, raw UTF-8, insertion order."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -1,4 +1,5 @@
-"""The OpenAPI document: every route of spec §2.1, plaintext schemas, encryption markers, errors."""
+"""The OpenAPI document: every route of docs/payment-api.md §2.1, plaintext schemas,
+encryption markers, errors."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from .conftest import docs_app
 CIPHER = Cipher("MCKOxv9B23r7EatArCFcBP03nfaS03T8", "9haeYD1tIf4v8xs7")
 UUID = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"
 
-# Spec §2.1: (number, method, path, request component, response component, success status);
-# a component of None means no encrypted body in that direction.
+# docs/payment-api.md §2.1: (number, method, path, request component, response component,
+# success status); a component of None means no encrypted body in that direction.
 HISTORY, RESERVATION = "IPaymentHistory", "IPaymentReservation"
 ACCESSOR, PASSWORD = "IPaymentSource.IAccessor", "IPaymentSource.IPassword"
 ROUTES = [
@@ -150,7 +151,7 @@ def test_gateway_webhook_bodies_are_documented_by_their_plugins(
     assert set(required) <= set(schema["properties"])
 
 
-# Spec §2.3: every input key is required.
+# docs/payment-api.md §2.3: every input key is required.
 INPUTS = {
     "IPaymentSource": {"schema", "table", "id"},
     "IPaymentSource.IPassword": {"password"},
@@ -162,7 +163,7 @@ INPUTS = {
     "IPaymentReservation.ICreate": {"vendor", "source", "title", "password"},
     "IPaymentWebhookHistory": {"id", "source", "previous", "current"},
 }
-# Spec §2.4.
+# docs/payment-api.md §2.4.
 OUTPUTS = {
     "IPaymentHistory": {
         "id", "vendor_code", "vendor", "source", "cancels", "currency", "price", "refund",
@@ -254,7 +255,7 @@ def test_every_error_response_names_the_error_schema(document: dict[str, Any]) -
 
 
 def test_refused_bodies_are_documented_as_400_not_422(document: dict[str, Any]) -> None:
-    # Validation answers 400 (spec §1.2); flask-smorest's default would document 422.
+    # Validation answers 400 (docs/payment-api.md §1.2); flask-smorest's default would document 422.
     operation = document["paths"]["/payments/histories/get"]["patch"]
     assert operation["responses"]["400"] == {"$ref": "#/components/responses/BAD_REQUEST"}
     assert "422" not in operation["responses"]
@@ -309,7 +310,8 @@ def test_description_explains_the_encrypted_transport(document: dict[str, Any]) 
         DECRYPT_FAILED,
     ):
         assert needle in description
-    # The example in the description is a real ciphertext of the local key (spec §1.5, V2).
+    # The example in the description is a real ciphertext of the local key
+    # (docs/payment-api.md §1.5, V2).
     assert CIPHER.encrypt('{"password":"some-password"}') in description
 
 

@@ -55,7 +55,7 @@ def new_source() -> dict[str, str]:
 
 @dataclass
 class Flow:
-    """One order paid through one gateway: what the scenarios of spec §6 share."""
+    """One order paid through one gateway: what the scenarios of docs/payment-api.md §6 share."""
 
     backend: PaymentBackend
     client: PaymentClient

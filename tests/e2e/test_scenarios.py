@@ -1,5 +1,5 @@
-"""Every behaviour scenario of spec §6, for iamport and for Toss Payments, over HTTP with
-encrypted bodies, with a real webhook receiver."""
+"""Every behaviour scenario of docs/payment-api.md §6, for iamport and for Toss Payments, over
+HTTP with encrypted bodies, with a real webhook receiver."""
 
 from __future__ import annotations
 
@@ -103,7 +103,8 @@ def test_card_payment(backend, client, receiver, code):
 
 
 def validate_cancel(flow: Flow, history) -> None:
-    """Spec §6 `validate_payment_cancel`: one full refund, seen by response, webhook, reload."""
+    """docs/payment-api.md §6 `validate_payment_cancel`: one full refund, seen by response,
+    webhook, reload."""
     assert history.cancelled_at is None and history.cancels == () and history.refund is None
     cancelled = flow.cancel(history.price)
     webhook = flow.webhook_with(history.id, refund=history.price)
@@ -119,7 +120,7 @@ def validate_cancel(flow: Flow, history) -> None:
 
 
 def validate_cancel_partial(flow: Flow, history) -> None:
-    """Spec §6 `validate_payment_cancel_partial`: five refunds of a fifth each."""
+    """docs/payment-api.md §6 `validate_payment_cancel_partial`: five refunds of a fifth each."""
     assert history.cancels == () and history.refund is None
     part = history.price / 5
     first_cancel_time = None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import payment_vendor_iamport.plugin
 import payment_vendor_toss.plugin
 import pytest
@@ -71,7 +69,7 @@ def test_monitor_lists_the_loaded_plugins_with_their_versions(tmp_path):
     try:
         response = app.test_client().get("/monitors/plugins")
         cipher = app.extensions["payment_service"].settings.keys.connection
-        listed = json.loads(cipher.decrypt(response.data))
+        listed = cipher.decrypt_json(response.data)
     finally:
         app.extensions["payment_service"].close()
     assert response.status_code == 200
@@ -79,3 +77,51 @@ def test_monitor_lists_the_loaded_plugins_with_their_versions(tmp_path):
         ("iamport", "/payments/webhooks/iamport", "0.1.0"),
         ("toss.payments", "/payments/webhooks/toss", "0.1.0"),
     ]
+
+
+def test_trace_hooks_logs_every_hook_call_without_its_arguments(monkeypatch, caplog):
+    """PAYMENT_TRACE_HOOKS: the call goes through pluggy, so its monitoring sees it."""
+    monkeypatch.setenv("PAYMENT_TRACE_HOOKS", "1")
+    plugins = [payment_vendor_iamport.plugin, payment_vendor_toss.plugin]
+    settings = vendor_settings(
+        {"iamport": {"default": {"imp_key": "k", "imp_secret": "very-secret-value"}}}
+    )
+
+    with caplog.at_level("INFO", logger="payment_service.hooks"):
+        registry = VendorRegistry.from_settings(settings, plugins)
+
+    assert registry.codes == ["iamport", "toss.payments"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "payment_service.hooks"]
+    # One call per plugin (each vendor stays attributed to its plugin), each with its answer.
+    assert lines == [
+        f"hook register_vendors: calling {payment_vendor_iamport.plugin.__name__}",
+        "hook register_vendors: 1 result(s)",
+        f"hook register_vendors: calling {payment_vendor_toss.plugin.__name__}",
+        "hook register_vendors: 1 result(s)",
+    ]
+    assert "very-secret-value" not in caplog.text
+
+
+def test_without_trace_hooks_nothing_is_logged(monkeypatch, caplog):
+    monkeypatch.delenv("PAYMENT_TRACE_HOOKS", raising=False)
+    with caplog.at_level("DEBUG", logger="payment_service.hooks"):
+        VendorRegistry.from_settings(vendor_settings(), [payment_vendor_toss.plugin])
+    assert [r for r in caplog.records if r.name == "payment_service.hooks"] == []
+
+
+def test_a_raising_hook_is_traced_and_stops_the_registry(monkeypatch, caplog):
+    monkeypatch.setenv("PAYMENT_TRACE_HOOKS", "1")
+
+    class Broken:
+        @hookimpl
+        def register_vendors(self, settings):
+            raise VendorConfigError("broken", ["no credentials"])
+
+    with (
+        caplog.at_level("INFO", logger="payment_service.hooks"),
+        pytest.raises(VendorConfigError, match="broken"),
+    ):
+        VendorRegistry.from_settings(vendor_settings(), [Broken()])
+    assert (
+        "hook register_vendors: raised VendorConfigError('broken: no credentials')" in caplog.text
+    )

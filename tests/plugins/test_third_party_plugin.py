@@ -143,7 +143,8 @@ def test_an_unknown_vendor_code_is_a_400(registry: VendorRegistry):
 
 
 def call(client: FlaskClient, settings: Settings, method: str, path: str, body: Any) -> Any:
-    """One encrypted request (spec §1.2); returns (status, decrypted or error body)."""
+    """One encrypted request (docs/payment-api.md §1.2); returns (status, decrypted or error
+    body)."""
     cipher = settings.keys.connection
     response = client.open(
         path, method=method, data=cipher.encrypt_json(body), content_type="text/plain"

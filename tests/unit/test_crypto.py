@@ -1,4 +1,4 @@
-"""The cipher against every test vector of spec §1.5, and record-password hashing."""
+"""The cipher against every test vector of docs/payment-api.md §1.5, and record-password hashing."""
 
 from __future__ import annotations
 

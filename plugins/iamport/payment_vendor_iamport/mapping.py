@@ -1,4 +1,7 @@
-"""An iamport payment (`IIamportPayment`) mapped to the common history fields (spec §4.3)."""
+"""An iamport payment (`IIamportPayment`) mapped to the common history fields.
+
+See docs/payment-api.md §4.3.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A PortOne V2 `Payment` mapped to the common history fields (spec §4.3)."""
+"""A PortOne V2 `Payment` mapped to the common history fields (docs/payment-api.md §4.3)."""
 
 from __future__ import annotations
 

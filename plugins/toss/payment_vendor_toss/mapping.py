@@ -1,4 +1,7 @@
-"""A Toss payment (`ITossPayment`) mapped to the common history fields (spec §4.3)."""
+"""A Toss payment (`ITossPayment`) mapped to the common history fields.
+
+See docs/payment-api.md §4.3.
+"""
 
 from __future__ import annotations
 

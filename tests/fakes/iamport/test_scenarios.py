@@ -1,4 +1,5 @@
-"""The behaviour scenarios of the original fake's test suite (spec §10), through HTTP.
+"""The behaviour scenarios of the original fake's test suite (docs/fake-iamport.md §10), over
+HTTP.
 
 Where this fake follows the real iamport instead of the original (a partial refund keeps the
 payment `paid`), the assertions say so.

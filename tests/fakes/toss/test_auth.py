@@ -1,4 +1,4 @@
-"""Basic authentication (spec §3): the three 403s, the lenient decoding, the check order."""
+"""Basic authentication (docs/fake-toss.md §3): the three 403s, lenient decoding, check order."""
 
 from __future__ import annotations
 

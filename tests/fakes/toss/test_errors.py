@@ -1,4 +1,4 @@
-"""Error answers (spec §4): handler errors, body parsing, and schema violations."""
+"""Error answers (docs/fake-toss.md §4): handler errors, body parsing, and schema violations."""
 
 from __future__ import annotations
 

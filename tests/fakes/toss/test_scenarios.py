@@ -1,4 +1,5 @@
-"""The original fake's own feature tests (spec §14), ported to HTTP against the Python fake.
+"""The original fake's own feature tests (docs/fake-toss.md §14), ported to HTTP against the
+Python fake.
 
 Where the original waited for the webhook to reach its receiver before checking the recorded
 status, these read the webhook recorded at send time, so no test sleeps for delivery.

@@ -1,4 +1,4 @@
-"""Storage (spec §11): lazy expiry on insert, capacity, reset, and thread safety."""
+"""Storage (docs/fake-toss.md §11): lazy expiry on insert, capacity, reset, and thread safety."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Outgoing webhooks (spec §10): triggers, body, delivery to a real receiver, no deadlock."""
+"""Outgoing webhooks (docs/fake-toss.md §10): triggers, body, delivery, no deadlock."""
 
 from __future__ import annotations
 
