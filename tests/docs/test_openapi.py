@@ -317,7 +317,7 @@ def test_description_explains_the_encrypted_transport(document: dict[str, Any]) 
 
 def test_tags_have_descriptions(document: dict[str, Any]) -> None:
     names = [tag["name"] for tag in document["tags"]]
-    assert names == ["monitors", "histories", "reservations", "webhooks", "internal"]
+    assert names == ["monitors", "histories", "reservations", "webhooks", "internal", "metrics"]
     assert all(tag.get("description") for tag in document["tags"])
 
 
