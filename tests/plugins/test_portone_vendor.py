@@ -294,6 +294,7 @@ def test_list_payments_pages_through_the_whole_period(portone, vendor, monkeypat
     for payment_id in ids:
         portone.pay_by_card(payment_id, 100)
     until = datetime.now(UTC) + timedelta(seconds=5)
-    listed = [p["id"] for p in vendor.list_payments("shop", since, until)]
+    listed = [p.uid for p in vendor.list_payments("shop", since, until)]
+    assert all(p.payment["id"] == p.uid for p in vendor.list_payments("shop", since, until))
     assert listed == ids
     assert list(vendor.list_payments("shop", until, until + timedelta(seconds=1))) == []

@@ -21,6 +21,7 @@ def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
             currency=currency,
             price=decimal(payment["amount"]["total"]),
             paid_at=None if paid_at is None else instant(paid_at),
+            status=payment.get("status"),
             cancels=tuple(
                 cancel_record(entry)
                 for entry in payment.get("cancellations") or ()

@@ -18,6 +18,7 @@ from payment_service.errors import Unprocessable
 from payment_service.settings import Settings
 from payment_service.vendors import (
     GatewayError,
+    ListedPayment,
     PaymentMismatch,
     PaymentSummary,
     RefundAccount,
@@ -256,10 +257,11 @@ class PortOneVendor(Vendor):
 
     def list_payments(
         self, store_id: str, since: datetime, until: datetime
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[ListedPayment]:
         """Every PortOne payment of the store created in [since, until], oldest first.
 
         Pages through `GET /payments-by-cursor` (the whole period, in order, however many).
+        PortOne carries no order id of its own: it is the `customData` convention's, if any.
         """
         cursor: str | None = None
         while True:
@@ -276,7 +278,8 @@ class PortOneVendor(Vendor):
             )
             items = page.get("items") or []
             for item in items:
-                yield item["payment"]
+                payment = item["payment"]
+                yield ListedPayment(payment["id"], order_of(payment) or "", payment)
             if len(items) < LISTING_PAGE:
                 return
             cursor = items[-1]["cursor"]
