@@ -77,3 +77,66 @@ class ServerThread(Lifecycle):
             self._thread.join(timeout=5)
         self._server = None
         self._thread = None
+
+
+class ServedFake(Lifecycle):
+    """What the Toss and PortOne fakes share: a Flask `app` served on `host:port` (port 0 picks
+    a free one at `start()`), and webhooks that go to `webhook_url`, or while it is None to the
+    fake's own receiver, `<url>/internal/webhook`. Subclasses set `app` and `_sender` (their
+    `WebhookSender`) in `__init__` after calling this one."""
+
+    app: Any
+    _sender: Any
+
+    def __init__(self, host: str, port: int, webhook_url: str | None):
+        self.host = host
+        self.port = port
+        self.webhook_url = webhook_url
+        self._server: ServerThread | None = None
+
+    def start(self) -> Self:
+        """Listen (idempotent). Raises OSError when the address cannot be bound."""
+        if self._server is None:
+            try:
+                self._server = ServerThread(self.app, self.host, self.port).start()
+            except SystemExit:
+                # Werkzeug reports a failed bind by printing it and exiting; a library raises.
+                raise OSError(f"cannot listen on {self.host}:{self.port}") from None
+            self.port = self._server.port
+        return self
+
+    def stop(self) -> None:
+        """Stop listening, after the webhooks queued so far have been attempted."""
+        self._sender.close()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    @property
+    def started(self) -> bool:
+        return self._server is not None
+
+    @property
+    def url(self) -> str:
+        """Base URL clients use, e.g. `http://127.0.0.1:30771`; valid once started."""
+        if self._server is None:
+            raise RuntimeError(f"{type(self).__name__} has not been started")
+        host = self.host
+        if host in ("", "0.0.0.0"):
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def webhook_url(self) -> str | None:
+        """Where webhooks go: the configured URL, else the own receiver (None before start)."""
+        if self._webhook_url is not None:
+            return self._webhook_url
+        return f"{self.url}/internal/webhook" if self.started else None
+
+    @webhook_url.setter
+    def webhook_url(self, value: str | None) -> None:
+        self._webhook_url = value

@@ -10,7 +10,7 @@ from decimal import Decimal
 from flask import Flask
 
 from fake_servers.common.http import dumps
-from fake_servers.common.server import Lifecycle, ServerThread
+from fake_servers.common.server import ServedFake
 from fake_servers.common.store import Expiration
 from fake_servers.common.webhooks import WebhookSender
 
@@ -33,7 +33,7 @@ def _number(amount: int | Decimal | float) -> int:
     return int(value)
 
 
-class FakePortOne(Lifecycle):
+class FakePortOne(ServedFake):
     """A wire-compatible fake of the PortOne V2 REST API (`https://api.portone.io`).
 
     `port=0` picks a free port at `start()`. Webhooks are signed with `webhook_secret`
@@ -56,9 +56,7 @@ class FakePortOne(Lifecycle):
         webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
     ):
         signing.secret_bytes(webhook_secret)  # refuse an unusable secret at once
-        self.host = host
-        self.port = port
-        self.webhook_url = webhook_url
+        super().__init__(host, port, webhook_url)
         self.expiration = expiration if expiration is not None else Expiration()
         self.auth = Authenticator(
             set(api_secrets) if api_secrets is not None else {DEFAULT_API_SECRET}
@@ -68,51 +66,6 @@ class FakePortOne(Lifecycle):
         self._sender = WebhookSender()
         self.state = PortOneState(self.expiration, self._deliver)
         self.app: Flask = create_app(self)
-        self._server: ServerThread | None = None
-
-    # ---- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> FakePortOne:
-        if self._server is None:
-            try:
-                self._server = ServerThread(self.app, self.host, self.port).start()
-            except SystemExit:
-                raise OSError(f"cannot listen on {self.host}:{self.port}") from None
-            self.port = self._server.port
-        return self
-
-    def stop(self) -> None:
-        self._sender.close()
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    @property
-    def started(self) -> bool:
-        return self._server is not None
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FakePortOne has not been started")
-        host = self.host
-        if host in ("", "0.0.0.0"):
-            host = "127.0.0.1"
-        elif host == "::":
-            host = "::1"
-        if ":" in host:
-            host = f"[{host}]"
-        return f"http://{host}:{self.port}"
-
-    @property
-    def webhook_url(self) -> str | None:
-        if self._webhook_url is not None:
-            return self._webhook_url
-        return f"{self.url}/internal/webhook" if self.started else None
-
-    @webhook_url.setter
-    def webhook_url(self, value: str | None) -> None:
-        self._webhook_url = value
 
     @property
     def api_secret(self) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from flask import Flask
 
-from fake_servers.common.server import Lifecycle, ServerThread
+from fake_servers.common.server import ServedFake
 from fake_servers.common.store import Expiration
 from fake_servers.common.validation import require
 from fake_servers.common.webhooks import WebhookSender
@@ -21,7 +21,7 @@ DEFAULT_PORT = 30771
 DEFAULT_CARD_NUMBER = "1111222233334444"
 
 
-class FakeToss(Lifecycle):
+class FakeToss(ServedFake):
     """A wire-compatible fake of the Toss Payments API.
 
     `port=0` picks a free port at `start()`. Webhooks go to `webhook_url`; while it is None they
@@ -41,9 +41,7 @@ class FakeToss(Lifecycle):
         expiration: Expiration | None = None,
         secret_keys: Iterable[str] | None = None,
     ):
-        self.host = host
-        self.port = port
-        self.webhook_url = webhook_url
+        super().__init__(host, port, webhook_url)
         self.expiration = expiration if expiration is not None else Expiration()
         self.secret_keys: set[str] = (
             set(secret_keys) if secret_keys is not None else {DEFAULT_SECRET_KEY}
@@ -51,59 +49,6 @@ class FakeToss(Lifecycle):
         self._sender = WebhookSender()
         self.state = TossState(self.expiration, self._deliver)
         self.app: Flask = create_app(self)
-        self._server: ServerThread | None = None
-
-    # ---- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> FakeToss:
-        """Listen on `host:port` from a background thread; returns self.
-
-        Raises OSError when the address cannot be bound (e.g. the port is taken).
-        """
-        if self._server is None:
-            try:
-                self._server = ServerThread(self.app, self.host, self.port).start()
-            except SystemExit:
-                # Werkzeug reports a failed bind by printing it and exiting; a library raises.
-                raise OSError(f"cannot listen on {self.host}:{self.port}") from None
-            self.port = self._server.port
-        return self
-
-    def stop(self) -> None:
-        """Stop listening, after the webhooks queued so far have been attempted."""
-        self._sender.close()
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    @property
-    def started(self) -> bool:
-        return self._server is not None
-
-    @property
-    def url(self) -> str:
-        """Base URL clients use, e.g. `http://127.0.0.1:30771`; valid once started."""
-        if self._server is None:
-            raise RuntimeError("FakeToss has not been started")
-        host = self.host
-        if host in ("", "0.0.0.0"):
-            host = "127.0.0.1"
-        elif host == "::":
-            host = "::1"
-        if ":" in host:
-            host = f"[{host}]"
-        return f"http://{host}:{self.port}"
-
-    @property
-    def webhook_url(self) -> str | None:
-        """Where webhooks go: the configured URL, else the own receiver (None before start)."""
-        if self._webhook_url is not None:
-            return self._webhook_url
-        return f"{self.url}/internal/webhook" if self.started else None
-
-    @webhook_url.setter
-    def webhook_url(self, value: str | None) -> None:
-        self._webhook_url = value
 
     def accepts(self, secret_key: str) -> bool:
         """Whether `secret_key` is one of the accepted merchant secret keys."""
