@@ -87,10 +87,15 @@ def read_encrypted_json(request: Request) -> Any:
     """The decrypted JSON of an encrypted body, or the one uniform 400."""
     # The media type is matched case-sensitively, as the original does (docs/payment-api.md §1.2).
     _require_media_type(request, "text/plain", exact=True)
+    # Decrypted once per request (the idempotency layer reads the body before the route does),
+    # so that each request counts once in the key-usage figures.
+    if "decrypted_body" in g:
+        return g.decrypted_body
     try:
         value, g.connection_cipher = connection_keys().open(request.get_data(cache=True))
     except DecryptionError:
         raise BadRequest(DECRYPT_FAILED) from None
+    g.decrypted_body = value
     return value
 
 
