@@ -88,7 +88,8 @@ def pay(backend: PaymentBackend, price: int = 20000) -> Paid:
 
 
 def client_of(backend: PaymentBackend, timeout: float = 30.0) -> PaymentClient:
-    return PaymentClient(backend.url, backend.key, backend.iv, timeout=timeout)
+    # No SDK retries: these tests time single requests against the server's own deadlines.
+    return PaymentClient(backend.url, backend.key, backend.iv, timeout=timeout, max_retries=0)
 
 
 def refunded_at_gateway(backend: PaymentBackend, key: str) -> Decimal:
