@@ -11,7 +11,7 @@ more than they do).
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -95,3 +95,11 @@ def verify(password: str, hashed: str | None, what: str, *, record_id: str) -> N
         raise NotFound(f"No {what} found.")
     if not passwords.verify(record_id, hashed, password):
         raise WrongPassword()
+
+
+def opened(found: tuple[str, dict[str, Any]] | None, password: str, what: str) -> dict[str, Any]:
+    """A record's view read earlier with its password hash, if `password` opens it (checked
+    after the reading transaction ended): 404 when there was none, 403 when wrong."""
+    verify(password, found[0] if found else None, what, record_id=found[1]["id"] if found else "")
+    assert found is not None
+    return found[1]

@@ -229,28 +229,19 @@ def _compensate(
 def get_by_source(runtime: Runtime, source: Source, password: str) -> dict[str, Any]:
     with runtime.database.reading() as session:
         found = _seen(runtime, access.by_source(session, PaymentHistory, source))
-    return _opened(found, password)
+    return access.opened(found, password, WHAT)
 
 
 def get_by_id(runtime: Runtime, id: str, password: str) -> dict[str, Any]:
     with runtime.database.reading() as session:
         found = _seen(runtime, access.by_id(session, PaymentHistory, id))
-    return _opened(found, password)
+    return access.opened(found, password, WHAT)
 
 
 def _seen(runtime: Runtime, row: PaymentHistory | None) -> tuple[str, dict[str, Any]] | None:
     if row is None:
         return None
     return row.password, history_view(row, runtime.settings.keys.history)
-
-
-def _opened(found: tuple[str, dict[str, Any]] | None, password: str) -> dict[str, Any]:
-    """The view read earlier, if `password` opens it (checked after the transaction ended)."""
-    access.verify(
-        password, found[0] if found else None, WHAT, record_id=found[1]["id"] if found else ""
-    )
-    assert found is not None
-    return found[1]
 
 
 def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None) -> dict[str, Any]:

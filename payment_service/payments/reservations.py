@@ -64,25 +64,16 @@ def _refuse_duplicate(session: Session, new: NewReservation) -> None:
 def get_by_source(runtime: Runtime, source: Source, password: str) -> dict[str, Any]:
     with runtime.database.reading() as session:
         found = _seen(runtime, access.by_source(session, PaymentReservation, source))
-    return _opened(found, password)
+    return access.opened(found, password, WHAT)
 
 
 def get_by_id(runtime: Runtime, id: str, password: str) -> dict[str, Any]:
     with runtime.database.reading() as session:
         found = _seen(runtime, access.by_id(session, PaymentReservation, id))
-    return _opened(found, password)
+    return access.opened(found, password, WHAT)
 
 
 def _seen(runtime: Runtime, row: PaymentReservation | None) -> tuple[str, dict[str, Any]] | None:
     if row is None:
         return None
     return row.password, reservation_view(row, runtime.settings.keys.reservation)
-
-
-def _opened(found: tuple[str, dict[str, Any]] | None, password: str) -> dict[str, Any]:
-    """The view read earlier, if `password` opens it (checked after the transaction ended)."""
-    access.verify(
-        password, found[0] if found else None, WHAT, record_id=found[1]["id"] if found else ""
-    )
-    assert found is not None
-    return found[1]
