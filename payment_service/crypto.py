@@ -13,9 +13,7 @@ import base64
 import binascii
 import hmac
 import json
-import math
 import os
-import re
 import threading
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +22,8 @@ from typing import Any
 from Crypto.Cipher import AES
 from Crypto.Protocol.KDF import bcrypt, bcrypt_check
 from Crypto.Util.Padding import pad, unpad
+
+from .wire import dumps
 
 KEY_LENGTHS = (16, 24, 32)
 IV_LENGTH = 16
@@ -98,51 +98,6 @@ def _lenient_b64decode(text: str | bytes) -> bytes:
         text = text.decode("ascii")
     compact = "".join(text.split()).replace("-", "+").replace("_", "/").rstrip("=")
     return base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
-
-
-# Decimals whose integer form has more digits than this print as floats, as JavaScript would:
-# int(Decimal("1E+1000000")) would build a million-digit number (seconds of CPU per request).
-_MAX_INTEGER_DIGITS = 30
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        # Integral amounts print as JS integers; others keep their exact decimal digits. What a
-        # JS number cannot hold (1E+400: Infinity, NaN) prints as null, as JSON.stringify does.
-        # adjusted() reads the exponent, so no huge integer is ever built.
-        if not value.is_finite() or value.adjusted() > 308:
-            return None
-        if value.adjusted() < -324:
-            return 0
-        if value.adjusted() < _MAX_INTEGER_DIGITS and value == value.to_integral_value():
-            return int(value)
-        number = float(value)
-        return number if math.isfinite(number) else None
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def dumps(value: Any) -> str:
-    """JSON as JavaScript's JSON.stringify writes it: compact, raw UTF-8, integers without .0.
-
-    A lone surrogate (which a JSON text may carry as an escape, e.g. echoed in a validation
-    error) is written back as its escape, as JSON.stringify does: it has no UTF-8 form."""
-    text = json.dumps(_integral(value), separators=(",", ":"), ensure_ascii=False, default=_default)
-    if _LONE_SURROGATE.search(text):
-        text = _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-    return text
-
-
-def _integral(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _integral(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_integral(v) for v in value]
-    return value
 
 
 # Deeper JSON than this is refused before parsing: nothing this server reads nests beyond a

@@ -1,13 +1,17 @@
-"""Errors the service answers with. Plain exceptions: `payments/` raises them without Flask.
+"""The server's errors, one family rooted at `ServiceError`. Plain exceptions: `payments/`
+raises them without Flask.
 
-Each carries its HTTP status; `app.py` turns any of them into the NestJS-style body
-`{"message", "error", "statusCode"}` that clients of the original server already parse.
+Each carries its HTTP status and builds its body with `wire` (the NestJS-style
+`{"message", "error", "statusCode"}` that clients of the original server already parse, or
+typia's validation body); `http.py` answers any of them. The gateway errors
+(`vendors/errors.py`) are part of the family.
 """
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
+
+from . import wire
 
 
 def is_final_status(status: int) -> bool:
@@ -37,16 +41,22 @@ class ServiceError(Exception):
         return is_final_status(self.status) if self._final is None else self._final
 
     def body(self) -> dict[str, Any]:
-        return {
-            "message": self.message,
-            "error": HTTPStatus(self.status).phrase,
-            "statusCode": self.status,
-            **self.extra,
-        }
+        return {**wire.error_body(self.status, self.message), **self.extra}
 
     def headers(self) -> dict[str, str]:
         """Response headers the error needs besides its body."""
         return {}
+
+
+class RawError(ServiceError):
+    """An error whose whole body is given (framework-level refusals, URL parameters)."""
+
+    def __init__(self, status: int, body: dict[str, Any]):
+        super().__init__(str(body.get("message", "")), status=status)
+        self.raw = body
+
+    def body(self) -> dict[str, Any]:
+        return self.raw
 
 
 class BadRequest(ServiceError):
@@ -58,24 +68,14 @@ class InvalidInput(BadRequest):
     violation. Raised by the schemas, and by checks that need stored data (e.g. the decimal
     places a payment's currency allows)."""
 
-    MESSAGE = "Request body data is not following the promised type."
-    _NO_VALUE: Any = object()
+    MESSAGE = wire.BODY_MESSAGE
 
-    def __init__(self, path: str, expected: str, value: Any = _NO_VALUE):
+    def __init__(self, path: str, expected: str, value: Any = wire.ABSENT):
         super().__init__(self.MESSAGE)
         self.path, self.expected, self.value = path, expected, value
 
     def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "path": self.path,
-            "reason": f"Error on typia.assert(): invalid type on {self.path}, "
-            f"expect to be {self.expected}",
-            "expected": self.expected,
-        }
-        if self.value is not self._NO_VALUE:
-            body["value"] = self.value
-        body["message"] = self.MESSAGE
-        return body
+        return wire.validation_body(self.path, self.expected, self.value)
 
 
 class WrongPassword(ServiceError):

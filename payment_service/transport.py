@@ -20,30 +20,18 @@ import marshmallow as ma
 from flask import Request, Response, current_app, g
 from webargs.flaskparser import FlaskParser
 
-from .crypto import Cipher, DecryptionError, dumps, loads
-from .errors import BadRequest, InvalidInput, ServiceError
+from .crypto import Cipher, DecryptionError, loads
+from .errors import BadRequest, InvalidInput, RawError
 from .keyrings import WireKeyring
+from .wire import ABSENT, EMPTY_JSON, dumps, fastify_body
 
 DECRYPT_FAILED = (
     "Failed to decrypt the request body. Check your body content or encryption password."
 )
-EMPTY_JSON = "Body cannot be empty when content-type is set to 'application/json'"
 ENCRYPTION_NOTE = (
     "The body on the wire is the standard base64 of AES-CBC (PKCS#7 padding) over the UTF-8 JSON "
     "shown here, with the connection key and IV; Content-Type `text/plain`."
 )
-_MISSING = object()
-
-
-class RawError(ServiceError):
-    """An error whose whole body is given (validation failures, framework-level refusals)."""
-
-    def __init__(self, status: int, body: dict[str, Any]):
-        super().__init__(str(body.get("message", "")), status=status)
-        self.raw = body
-
-    def body(self) -> dict[str, Any]:
-        return self.raw
 
 
 def connection_cipher() -> Cipher:
@@ -65,7 +53,7 @@ def _require_media_type(request: Request, expected: str, *, exact: bool) -> None
     media = _media_type(request)
     if media is None and request.get_data(cache=True):
         # What Fastify answers to a body without any Content-Type (docs/payment-api.md §1.2).
-        raise RawError(415, {"statusCode": 415, "message": "Unsupported Media Type: undefined"})
+        raise RawError(415, fastify_body(415, "Unsupported Media Type: undefined"))
     matches = media == expected if exact else expected in (media or "").lower()
     if not matches:
         raise BadRequest(f'Request body type is not "{expected}".')
@@ -76,7 +64,7 @@ def read_plain_json(request: Request) -> Any:
     _require_media_type(request, "application/json", exact=False)
     raw = request.get_data(cache=True)
     if not raw:
-        raise RawError(400, {"statusCode": 400, "message": EMPTY_JSON})
+        raise RawError(400, fastify_body(400, EMPTY_JSON))
     try:
         return loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -135,10 +123,7 @@ class TransportParser(FlaskParser):
 
 def validation_error(schema: ma.Schema, messages: Any, data: Any) -> InvalidInput:
     """The original's 400 for a body that breaks its type: the first violation only."""
-    path, expected, value = first_violation(schema, messages, data, "$input")
-    if value is _MISSING:
-        return InvalidInput(path, expected)
-    return InvalidInput(path, expected, value)
+    return InvalidInput(*first_violation(schema, messages, data, "$input"))
 
 
 def type_name(schema: ma.Schema) -> str:
@@ -169,14 +154,14 @@ def expected_type(field: ma.fields.Field) -> str:
 
 def first_violation(schema: ma.Schema, messages: Any, data: Any, path: str) -> tuple[str, str, Any]:
     """Walk the fields in declaration order and return (path, expected, value) of the first
-    one with an error; the value is _MISSING when the key was absent."""
+    one with an error; the value is `wire.ABSENT` when the key was absent."""
     if not isinstance(data, dict) or not isinstance(messages, dict):
         return path, type_name(schema), data
     for name, field in schema.fields.items():
         key = field.data_key or name
         if key not in messages:
             continue
-        child, value = f"{path}.{key}", data.get(key, _MISSING)
+        child, value = f"{path}.{key}", data.get(key, ABSENT)
         nested = messages[key]
         if (
             isinstance(field, ma.fields.Nested)

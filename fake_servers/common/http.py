@@ -1,16 +1,20 @@
-"""HTTP conventions shared by the fakes: NestJS-on-Fastify error bodies, CORS, JSON output."""
+"""The fakes' HTTP: the original's conventions (`payment_service.wire`, the only part of the
+server the fakes import) with CORS open to every origin and Fastify's body parsing."""
 
 from __future__ import annotations
 
 import json
 import math
-from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
 
-JSON_TYPE = "application/json; charset=utf-8"
+from payment_service import wire
+from payment_service.wire import JSON_TYPE, dumps, web
+from payment_service.wire.web import json_response
+
+# Re-exported: the fakes' routes take them from here.
+__all__ = ["JSON_TYPE", "dumps", "json_response"]
 
 
 class HttpError(Exception):
@@ -22,11 +26,7 @@ class HttpError(Exception):
         self.message = message
 
     def body(self) -> dict[str, Any]:
-        return {
-            "message": self.message,
-            "error": HTTPStatus(self.status).phrase,
-            "statusCode": self.status,
-        }
+        return wire.error_body(self.status, self.message)
 
 
 class RawError(Exception):
@@ -36,26 +36,6 @@ class RawError(Exception):
         super().__init__(body.get("message", ""))
         self.status = status
         self.body = body
-
-
-def js_value(value: Any) -> Any:
-    """Convert to what JavaScript's JSON.stringify would print: integral floats become ints."""
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: js_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [js_value(v) for v in value]
-    return value
-
-
-def dumps(value: Any) -> str:
-    """Compact JSON, non-ASCII kept raw, numbers as JavaScript prints them."""
-    return json.dumps(js_value(value), separators=(",", ":"), ensure_ascii=False)
-
-
-def json_response(value: Any, status: int = 200) -> Response:
-    return Response(dumps(value), status=status, content_type=JSON_TYPE)
 
 
 def empty_response(status: int) -> Response:
@@ -72,13 +52,7 @@ def _parse_body(allow_empty: bool) -> Any:
     if media != "application/json":
         raise HttpError(400, 'Request body type is not "application/json".')
     if not raw:
-        raise RawError(
-            400,
-            {
-                "statusCode": 400,
-                "message": "Body cannot be empty when content-type is set to 'application/json'",
-            },
-        )
+        raise RawError(400, wire.fastify_body(400, wire.EMPTY_JSON))
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
@@ -115,24 +89,8 @@ def _parser_message(error: Exception) -> str:
 
 
 def install_conventions(app: Flask) -> None:
-    """CORS on every answer, NestJS error bodies, and 'Cannot METHOD /path' for unknown routes."""
-
-    @app.before_request
-    def preflight() -> Response | None:
-        if request.method == "OPTIONS":
-            response = Response(status=204)
-            response.headers["Access-Control-Allow-Methods"] = "GET,HEAD,PUT,PATCH,POST,DELETE"
-            asked = request.headers.get("Access-Control-Request-Headers")
-            if asked:
-                response.headers["Access-Control-Allow-Headers"] = asked
-                response.headers["Vary"] = "Access-Control-Request-Headers"
-            return response
-        return None
-
-    @app.after_request
-    def cors(response: Response) -> Response:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        return response
+    """CORS for every origin, NestJS error bodies, and 'Cannot METHOD /path' for unknown routes."""
+    web.install(app, cors_origins=lambda: ("*",), too_large=wire.FASTIFY_TOO_LARGE)
 
     @app.errorhandler(HttpError)
     def http_error(error: HttpError) -> Response:
@@ -141,26 +99,6 @@ def install_conventions(app: Flask) -> None:
     @app.errorhandler(RawError)
     def raw_error(error: RawError) -> Response:
         return json_response(error.body, error.status)
-
-    @app.errorhandler(HTTPException)
-    def framework_error(error: HTTPException) -> Response:
-        status = error.code or 500
-        if status in (404, 405):
-            # NestJS answers an unknown method on a known path like an unknown path.
-            return json_response(
-                HttpError(404, f"Cannot {request.method} {request.path}").body(), 404
-            )
-        if status == 413:
-            return json_response(
-                {
-                    "statusCode": 413,
-                    "code": "FST_ERR_CTP_BODY_TOO_LARGE",
-                    "error": "Payload Too Large",
-                    "message": "Request body is too large",
-                },
-                413,
-            )
-        return json_response(HttpError(status, error.description or "").body(), status)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

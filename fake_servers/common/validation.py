@@ -15,9 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from payment_service.wire import ABSENT, UUID_PATTERN, validation_body
+
 from .http import RawError
 
-_MISSING = object()
+_MISSING = ABSENT
 
 # typia's formats: an e-mail address and an absolute URI with a scheme.
 _EMAIL = re.compile(
@@ -26,8 +28,7 @@ _EMAIL = re.compile(
     re.IGNORECASE,
 )
 _URI = re.compile(r"^[a-z][a-z0-9+.-]*:[^\s]*$", re.IGNORECASE)
-_UUID = re.compile(r"^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$", re.IGNORECASE)
-FORMATS = {"email": _EMAIL, "uri": _URI, "uuid": _UUID}
+FORMATS = {"email": _EMAIL, "uri": _URI, "uuid": UUID_PATTERN}
 
 
 @dataclass
@@ -38,17 +39,7 @@ class Violation:
 
     def body(self, source: str, message: str) -> dict[str, Any]:
         """The 400 body: `source` is e.g. `core.TypedBody()`, `message` the trailing sentence."""
-        body: dict[str, Any] = {
-            "path": self.path,
-            "reason": (
-                f"Error on {source}: invalid type on {self.path}, expect to be {self.expected}"
-            ),
-            "expected": self.expected,
-        }
-        if self.value is not _MISSING:
-            body["value"] = self.value
-        body["message"] = message
-        return body
+        return validation_body(self.path, self.expected, self.value, source=source, message=message)
 
 
 class Schema:

@@ -7,7 +7,6 @@ TypeScript type name the original reports as `expected`.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -15,13 +14,11 @@ import marshmallow as ma
 from flask import current_app, has_app_context
 
 from ..delivery.url_policy import literal_address_problem, url_problem
+from ..errors import RawError
 from ..payments import bounds
 from ..payments.inputs import NewCancel, NewHistory, NewReservation, Source, VendorRef
 from ..vendors import RefundAccount
-
-UUID_PATTERN = re.compile(
-    r"^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$", re.IGNORECASE
-)
+from ..wire import UUID_PATTERN, invalid_uuid_parameter
 
 
 class Strict(ma.Schema):
@@ -307,18 +304,6 @@ class WebhookHistorySchema(Strict):
 
 def require_uuid(value: str) -> str:
     """The path parameter `:id`, refused exactly as the original refuses a non-UUID."""
-    from ..transport import RawError
-
     if UUID_PATTERN.match(value):
         return value.lower().removeprefix("urn:uuid:")
-    raise RawError(
-        400,
-        {
-            "message": 'Invalid URL parameter value on "id".',
-            "path": "$input",
-            "expected": 'string & Format<"uuid">',
-            "value": value,
-            "reason": "Error on typia.assert(): invalid type on $input, expect to be "
-            'string & Format<"uuid">',
-        },
-    )
+    raise RawError(400, invalid_uuid_parameter("id", value))
