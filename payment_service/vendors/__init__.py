@@ -13,6 +13,7 @@ import pluggy
 
 from .errors import (
     DuplicateVendor,
+    GatewayAnswer,
     GatewayError,
     GatewayRejected,
     GatewayTimeout,
@@ -43,6 +44,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "CancelRecord",
     "DuplicateVendor",
+    "GatewayAnswer",
     "GatewayClient",
     "GatewayError",
     "GatewayRejected",

@@ -3,10 +3,15 @@
 A gateway's refusal (4xx) keeps its status and message; a gateway that is down, times out or
 answers 5xx becomes 502/503/504. Our own credentials being refused is our misconfiguration,
 not the caller's fault, so it is a 502 too.
+
+These are part of the server's one error family (`payment_service.errors`); the gateway's own
+answer travels typed, as a `GatewayAnswer`.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BadRequest, ServiceError, Unprocessable
@@ -41,10 +46,42 @@ class UnknownStore(Unprocessable):
         )
 
 
+@dataclass(frozen=True)
+class GatewayAnswer:
+    """What a gateway answered to a call that failed: its HTTP status and body, and the error
+    code and message inside that body when it has them."""
+
+    status: int
+    body: str
+    code: str | None = None
+    message: str | None = None
+
+    @classmethod
+    def read(cls, status: int, body: str) -> GatewayAnswer:
+        """The answer with its code (`code`, or PortOne's `type`) and message read from a
+        JSON body; a body that is not JSON is its own message."""
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return cls(status, body, message=body.strip()[:500] or None)
+        if not isinstance(parsed, dict):
+            return cls(status, body)
+        code = parsed.get("code", parsed.get("type"))
+        message = parsed.get("message")
+        return cls(
+            status,
+            body,
+            code=None if code is None or isinstance(code, (dict, list)) else str(code),
+            message=message if isinstance(message, str) else None,
+        )
+
+
 class GatewayError(ServiceError):
-    """The gateway refused or failed a call. `gateway` carries its status and raw answer."""
+    """The gateway refused or failed a call. `answer` is what it answered, when it did; the
+    body our client receives shows its status and (the start of) its body as `gateway`."""
 
     status = 502
+    BODY_SHOWN = 2000
 
     def __init__(
         self,
@@ -53,17 +90,27 @@ class GatewayError(ServiceError):
         vendor: str,
         status: int | None = None,
         path: str | None = None,
-        gateway_status: int | None = None,
-        gateway_body: str | None = None,
+        answer: GatewayAnswer | None = None,
     ):
-        extra: dict[str, Any] = {"vendor": vendor}
-        if path is not None:
-            extra["path"] = path
-        if gateway_status is not None:
-            extra["gateway"] = {"status": gateway_status, "body": (gateway_body or "")[:2000]}
-        super().__init__(message, status=status, **extra)
+        super().__init__(message, status=status)
         self.vendor = vendor
-        self.gateway_status = gateway_status
+        self.path = path
+        self.answer = answer
+
+    @property
+    def gateway_status(self) -> int | None:
+        return None if self.answer is None else self.answer.status
+
+    def body(self) -> dict[str, Any]:
+        body = {**super().body(), "vendor": self.vendor}
+        if self.path is not None:
+            body["path"] = self.path
+        if self.answer is not None:
+            body["gateway"] = {
+                "status": self.answer.status,
+                "body": self.answer.body[: self.BODY_SHOWN],
+            }
+        return body
 
 
 class GatewayRejected(GatewayError):

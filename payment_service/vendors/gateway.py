@@ -5,7 +5,6 @@ gateway call, so each is measured and logged in this one place."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -20,6 +19,7 @@ from ..crypto import dumps, loads
 from ..deadlines import DeadlineSession
 from ..observability.metrics import observe_gateway
 from .errors import (
+    GatewayAnswer,
     GatewayError,
     GatewayRejected,
     GatewayTimeout,
@@ -86,41 +86,26 @@ class GatewayClient:
                 f"{self.vendor} answered {where} with a body that is not JSON.",
                 vendor=self.vendor,
                 path=path,
-                gateway_status=response.status_code,
-                gateway_body=response.text,
+                answer=GatewayAnswer.read(response.status_code, response.text),
             ) from None
 
     def error(self, response: requests.Response, path: str) -> GatewayError:
         status = response.status_code
-        message = gateway_message(response.text) or f"{self.vendor} answered {status}."
-        details = {
-            "vendor": self.vendor,
-            "path": path,
-            "gateway_status": status,
-            "gateway_body": response.text,
-        }
+        answer = GatewayAnswer.read(status, response.text)
+        message = answer.message or f"{self.vendor} answered {status}."
+        vendor = self.vendor
         if status in PASS_THROUGH:
-            return GatewayRejected(message, status=status, **details)
+            return GatewayRejected(message, status=status, vendor=vendor, path=path, answer=answer)
         if status in (401, 403):
-            return GatewayError(
-                f"{self.vendor} refused this server's credentials: {message}", status=502, **details
-            )
+            message = f"{vendor} refused this server's credentials: {message}"
+            return GatewayError(message, status=502, vendor=vendor, path=path, answer=answer)
         if status == 429:
-            return GatewayUnavailable(f"{self.vendor} is rate limiting: {message}", **details)
+            message = f"{vendor} is rate limiting: {message}"
+            return GatewayUnavailable(message, vendor=vendor, path=path, answer=answer)
         if status >= 500:
-            return GatewayError(f"{self.vendor} failed: {message}", status=502, **details)
-        return GatewayRejected(message, **details)
-
-
-def gateway_message(text: str) -> str | None:
-    """The human message inside a gateway's error body, when it has one."""
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return text.strip()[:500] or None
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return body["message"]
-    return None
+            message = f"{vendor} failed: {message}"
+            return GatewayError(message, status=502, vendor=vendor, path=path, answer=answer)
+        return GatewayRejected(message, vendor=vendor, path=path, answer=answer)
 
 
 def decimal(value: Any) -> Decimal:

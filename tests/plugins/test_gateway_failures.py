@@ -12,6 +12,7 @@ from payment_vendor_toss import TossVendor
 from fake_servers.iamport import FakeIamport
 from fake_servers.toss import FakeToss
 from payment_service.vendors import (
+    GatewayAnswer,
     GatewayError,
     GatewayTimeout,
     GatewayUnavailable,
@@ -101,3 +102,28 @@ def test_toss_store_with_its_own_secret_key(toss: FakeToss):
     with pytest.raises(GatewayError) as raised:
         vendor.fetch_payment("store-a", key)
     assert raised.value.status == 502
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        ('{"code":"FORBIDDEN_REQUEST","message":"no"}', "FORBIDDEN_REQUEST", "no"),
+        ('{"type":"PAYMENT_NOT_FOUND","message":"gone"}', "PAYMENT_NOT_FOUND", "gone"),
+        ('{"code":-1,"message":null}', "-1", None),
+        ("  upstream broke  ", None, "upstream broke"),
+        ("[1]", None, None),
+    ],
+)
+def test_a_gateway_answer_is_read_into_typed_fields(body: str, code: str | None, message: str):
+    answer = GatewayAnswer.read(418, body)
+    assert (answer.status, answer.body, answer.code, answer.message) == (418, body, code, message)
+
+
+def test_a_gateway_error_shows_its_answer_in_the_body_clients_see():
+    answer = GatewayAnswer.read(400, '{"message":"' + "x" * 3000 + '"}')
+    error = GatewayError("refused", vendor="toss.payments", status=422, path="/p", answer=answer)
+    body = error.body()
+    assert list(body) == ["message", "error", "statusCode", "vendor", "path", "gateway"]
+    assert body["statusCode"] == 422
+    assert body["gateway"] == {"status": 400, "body": answer.body[:2000]}
+    assert "gateway" not in GatewayError("down", vendor="toss.payments").body()

@@ -63,7 +63,7 @@ def test_a_nonzero_code_is_refused_with_iamports_message(
         vendor.fetch_payment("store", "imp_1")
     assert raised.value.status == 422
     assert raised.value.message == NOT_FOUND
-    assert raised.value.extra["path"] == "/payments/imp_1"
+    assert raised.value.path == "/payments/imp_1"
 
 
 def test_a_refused_token_request_is_our_configurations_fault(

@@ -194,7 +194,7 @@ def test_cancel_beyond_the_balance_passes_portones_409(portone, vendor):
             "shop", payment_id, order_id="o", amount=Decimal(2000), reason="r", account=None
         )
     assert caught.value.status == 409
-    assert "CANCEL_AMOUNT_EXCEEDS_CANCELLABLE_AMOUNT" in caught.value.extra["gateway"]["body"]
+    assert "CANCEL_AMOUNT_EXCEEDS_CANCELLABLE_AMOUNT" in caught.value.answer.body
 
 
 @pytest.mark.parametrize(

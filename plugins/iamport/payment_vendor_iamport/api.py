@@ -12,6 +12,7 @@ from typing import Any
 
 from payment_service.crypto import dumps
 from payment_service.vendors import (
+    GatewayAnswer,
     GatewayClient,
     GatewayError,
     GatewayRejected,
@@ -59,13 +60,15 @@ class IamportApi:
         try:
             user = unwrap(self.client.call("POST", TOKEN_PATH, body=accessor), TOKEN_PATH)
         except GatewayRejected as error:
-            # A refused token request is our configuration's fault, not the caller's.
+            # A refused token request is our configuration's fault, not the caller's. Only its
+            # status is passed on: the body of an answer about our credentials is not shown.
+            status = error.gateway_status
             raise GatewayError(
                 f"iamport refused this server's credentials: {error.message}",
                 vendor=CODE,
                 status=502,
                 path=TOKEN_PATH,
-                gateway_status=error.gateway_status,
+                answer=None if status is None else GatewayAnswer(status, ""),
             ) from None
         try:
             token = user["access_token"]
@@ -90,8 +93,7 @@ def unwrap(reply: Any, path: str) -> Any:
             vendor=CODE,
             status=422,
             path=path,
-            gateway_status=200,
-            gateway_body=dumps(reply),
+            answer=GatewayAnswer.read(200, dumps(reply)),
         )
     return reply.get("response")
 

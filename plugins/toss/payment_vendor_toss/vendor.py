@@ -24,7 +24,6 @@ from payment_service.vendors import (
     decimal,
     segment,
 )
-from payment_service.vendors.gateway import gateway_message
 
 from . import listing, mapping, webhooks
 from .options import CODE, load_options
@@ -221,17 +220,10 @@ def account_digits(account: str) -> str:
 
 def forbidden_request(error: GatewayError) -> GatewayRejected | None:
     """A 403 that refuses the request rather than our key, as the caller's 403."""
-    if error.gateway_status != 403:
+    answer = error.answer
+    if answer is None or answer.status != 403:
         return None
-    body = error.extra.get("gateway", {}).get("body", "")
-    message = gateway_message(body)
+    message = answer.message
     if message is None or message in AUTHENTICATION_MESSAGES:
         return None
-    return GatewayRejected(
-        message,
-        vendor=CODE,
-        status=403,
-        path=error.extra.get("path"),
-        gateway_status=403,
-        gateway_body=body,
-    )
+    return GatewayRejected(message, vendor=CODE, status=403, path=error.path, answer=answer)
