@@ -32,7 +32,7 @@ from ..crypto import check_password, hash_password
 from ..db import PaymentHistory
 from ..errors import Conflict, ServiceError
 from ..runtime import Runtime
-from ..vendors import GatewayTimeout, Vendor
+from ..vendors import GatewayTimeout, Refund, Vendor
 from . import access, refunds
 from .idempotency import Attempt
 from .inputs import NewCancel, NewHistory, Source
@@ -192,14 +192,8 @@ def _compensate(
     """The gateway approved but we could not record it: cancel at the gateway and say so."""
     log.error("could not record approved payment %s/%s: %r", vendor.code, new.vendor.uid, error)
     try:
-        vendor.cancel(
-            new.vendor.store_id,
-            new.vendor.uid,
-            order_id=new.source.id,
-            amount=new.price,
-            reason=COMPENSATION_REASON,
-            account=None,
-        )
+        refund = Refund(new.source.id, new.price, COMPENSATION_REASON)
+        vendor.cancel(new.vendor.store_id, new.vendor.uid, refund)
     except Exception as cancel_error:
         log.critical(
             "payment %s/%s is approved at the gateway, not recorded, and not cancelled: %r",

@@ -42,6 +42,7 @@ from ..vendors import (
     ListedPayment,
     ListingUnsupported,
     PaymentSummary,
+    Refund,
     UnknownVendor,
     Vendor,
     WebhookNotice,
@@ -328,12 +329,7 @@ def _cancel_orphans(
             continue
         try:
             vendor.cancel(
-                store_id,
-                orphan.uid,
-                order_id=orphan.order_id,
-                amount=orphan.amount,
-                reason=ORPHAN_CANCEL_REASON,
-                account=None,
+                store_id, orphan.uid, Refund(orphan.order_id, orphan.amount, ORPHAN_CANCEL_REASON)
             )
         except GatewayError as error:
             report.errors.append(f"cancelling orphan {orphan.uid} failed: {error}")

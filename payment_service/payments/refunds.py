@@ -27,7 +27,7 @@ from sqlalchemy import delete, select, update
 from ..db import PaymentHistory, PaymentHistoryCancel, PaymentHistoryPendingRefund
 from ..errors import Conflict, InvalidInput, Unprocessable
 from ..runtime import Runtime
-from ..vendors import GatewayTimeout
+from ..vendors import GatewayTimeout, Refund
 from . import access, bounds, webhooks
 from .idempotency import Attempt
 from .inputs import NewCancel
@@ -90,14 +90,8 @@ def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None)
     started = runtime.clock()
     try:
         vendor = runtime.vendors.get(reservation.vendor_code)
-        payment = vendor.cancel(
-            reservation.store_id,
-            reservation.uid,
-            order_id=reservation.order_id,
-            amount=request.price,
-            reason=request.reason,
-            account=request.account,
-        )
+        refund = Refund(reservation.order_id, request.price, request.reason, request.account)
+        payment = vendor.cancel(reservation.store_id, reservation.uid, refund)
     except GatewayTimeout:
         _mark_unknown(runtime, reservation)
         raise

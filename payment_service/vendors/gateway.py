@@ -26,7 +26,7 @@ from .errors import (
     GatewayUnavailable,
     PaymentMismatch,
 )
-from .interface import ListedPayment, PaymentSummary, RefundAccount, Vendor, WebhookNotice
+from .interface import ListedPayment, PaymentSummary, Refund, Vendor, WebhookNotice
 
 T = TypeVar("T")
 
@@ -193,22 +193,8 @@ class ObservedVendor(Vendor):
             lambda: self.inner.approve(store_id, uid, order_id=order_id, amount=amount),
         )
 
-    def cancel(
-        self,
-        store_id: str,
-        uid: str,
-        *,
-        order_id: str,
-        amount: Decimal,
-        reason: str,
-        account: RefundAccount | None,
-    ) -> dict[str, Any]:
-        return self._observe(
-            "cancel",
-            lambda: self.inner.cancel(
-                store_id, uid, order_id=order_id, amount=amount, reason=reason, account=account
-            ),
-        )
+    def cancel(self, store_id: str, uid: str, refund: Refund) -> dict[str, Any]:
+        return self._observe("cancel", lambda: self.inner.cancel(store_id, uid, refund))
 
     def fetch_reservation(self, store_id: str, uid: str, *, customer_id: str) -> dict[str, Any]:
         return self._observe(

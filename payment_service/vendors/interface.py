@@ -24,6 +24,17 @@ class RefundAccount:
 
 
 @dataclass(frozen=True)
+class Refund:
+    """What `Vendor.cancel` refunds: `amount` (part or all) of the payment made for order
+    `order_id`, for `reason`; `account` is given for virtual-account payments, else None."""
+
+    order_id: str
+    amount: Decimal
+    reason: str
+    account: RefundAccount | None = None
+
+
+@dataclass(frozen=True)
 class CancelRecord:
     """One refund as the gateway lists it, in the gateway's own order."""
 
@@ -106,17 +117,9 @@ class Vendor(ABC):
         """
 
     @abstractmethod
-    def cancel(
-        self,
-        store_id: str,
-        uid: str,
-        *,
-        order_id: str,
-        amount: Decimal,
-        reason: str,
-        account: RefundAccount | None,
-    ) -> dict[str, Any]:
-        """Refund `amount` of payment `uid` (partially or fully); return the updated record."""
+    def cancel(self, store_id: str, uid: str, refund: Refund) -> dict[str, Any]:
+        """Refund `refund.amount` of payment `uid` (partially or fully); return the updated
+        record."""
 
     @abstractmethod
     def summarize(self, payment: dict[str, Any]) -> PaymentSummary:

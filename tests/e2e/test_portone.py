@@ -272,4 +272,4 @@ def test_the_plugin_is_listed_by_the_monitor(backend):
     portone = next(item for item in listed if item["code"] == CODE)
     assert portone["webhook"] == "/payments/webhooks/portone"
     assert portone["distribution"] == "payment-vendor-portone"
-    assert portone["version"] == "0.1.0"
+    assert portone["version"] == "0.2.0"

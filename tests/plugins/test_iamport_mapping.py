@@ -10,7 +10,7 @@ import pytest
 from payment_vendor_iamport import IamportVendor
 
 from fake_servers.iamport import FakeIamport
-from payment_service.vendors import GatewayError, InvalidWebhook
+from payment_service.vendors import GatewayError, InvalidWebhook, Refund
 
 from .support import vendor_settings
 
@@ -33,9 +33,7 @@ def payment(**fields: Any) -> dict[str, Any]:
 
 def test_amounts_stay_exact_decimals(iamport: FakeIamport, iamport_vendor: IamportVendor):
     uid = iamport.pay_by_card(12.34, "o", currency="USD")["imp_uid"]
-    cancelled = iamport_vendor.cancel(
-        "store", uid, order_id="o", amount=Decimal("0.1"), reason="r", account=None
-    )
+    cancelled = iamport_vendor.cancel("store", uid, Refund("o", Decimal("0.1"), "r"))
     summary = iamport_vendor.summarize(cancelled)
     assert summary.currency == "USD"
     assert summary.price == Decimal("12.34")

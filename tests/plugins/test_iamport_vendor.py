@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from payment_vendor_iamport import IamportVendor
 
 from fake_servers.iamport import FakeIamport
-from payment_service.vendors import GatewayRejected, PaymentMismatch, RefundAccount
+from payment_service.vendors import GatewayRejected, PaymentMismatch, Refund, RefundAccount
 
 from .support import IAMPORT_CREDENTIALS, Recorder, as_received, serve, vendor_settings
 
@@ -140,10 +141,9 @@ def test_partial_then_full_cancel_of_a_card_payment(
 ):
     order_id = order()
     uid = iamport.pay_by_card(20000, order_id)["imp_uid"]
-    kwargs = {"order_id": order_id, "reason": "some-reason", "account": None}
-    partial = iamport_vendor.cancel("store", uid, amount=Decimal(4000), **kwargs)
+    partial = iamport_vendor.cancel("store", uid, Refund(order_id, Decimal(4000), "some-reason"))
     assert partial["cancel_amount"] == 4000
-    rest = iamport_vendor.cancel("store", uid, amount=Decimal(16000), **kwargs)
+    rest = iamport_vendor.cancel("store", uid, Refund(order_id, Decimal(16000), "some-reason"))
     assert rest["cancel_amount"] == 20000
     summary = iamport_vendor.summarize(rest)
     assert [c.amount for c in summary.cancels] == [Decimal(4000), Decimal(16000)]
@@ -156,9 +156,7 @@ def test_cancel_beyond_the_remainder_is_refused_with_iamports_message(
     order_id = order()
     uid = iamport.pay_by_card(20000, order_id)["imp_uid"]
     with pytest.raises(GatewayRejected) as raised:
-        iamport_vendor.cancel(
-            "store", uid, order_id=order_id, amount=Decimal(20100), reason="r", account=None
-        )
+        iamport_vendor.cancel("store", uid, Refund(order_id, Decimal(20100), "r"))
     assert raised.value.status == 422
     assert raised.value.message == "취소 금액은 결제 또는 잔여 금액보다 클 수 없습니다."
 
@@ -169,16 +167,14 @@ def test_virtual_account_cancel_needs_the_refund_account(
     order_id = order()
     uid = iamport.issue_vbank(19900, order_id)["imp_uid"]
     iamport.deposit(uid)
-    kwargs = {"order_id": order_id, "reason": "some-reason"}
+    without_account = Refund(order_id, Decimal(3980), "some-reason")
     with pytest.raises(GatewayRejected) as raised:
-        iamport_vendor.cancel("store", uid, amount=Decimal(3980), account=None, **kwargs)
+        iamport_vendor.cancel("store", uid, without_account)
     assert raised.value.message == VBANK_REFUND_REQUIRED
-    partial = iamport_vendor.cancel(
-        "store", uid, amount=Decimal(3980), account=REFUND_ACCOUNT, **kwargs
-    )
+    partial = iamport_vendor.cancel("store", uid, replace(without_account, account=REFUND_ACCOUNT))
     assert partial["cancel_amount"] == 3980
     full = iamport_vendor.cancel(
-        "store", uid, amount=Decimal(15920), account=REFUND_ACCOUNT, **kwargs
+        "store", uid, Refund(order_id, Decimal(15920), "some-reason", REFUND_ACCOUNT)
     )
     assert full["cancel_amount"] == 19900
 
@@ -220,14 +216,7 @@ def test_cancel_sends_the_refund_account_and_a_null_checksum(iamport: FakeIampor
     with serve(recorder) as url:
         options = {"iamport": {"base_url": url, "default": IAMPORT_CREDENTIALS}}
         vendor = IamportVendor.from_settings(vendor_settings(options))
-        vendor.cancel(
-            "store",
-            uid,
-            order_id=order_id,
-            amount=Decimal(19900),
-            reason="r",
-            account=REFUND_ACCOUNT,
-        )
+        vendor.cancel("store", uid, Refund(order_id, Decimal(19900), "r", REFUND_ACCOUNT))
     assert recorder.sent("POST", "/payments/cancel") == [
         {
             "imp_uid": uid,

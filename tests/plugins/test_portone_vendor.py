@@ -28,6 +28,7 @@ from payment_service.vendors import (
     GatewayRejected,
     InvalidWebhook,
     PaymentMismatch,
+    Refund,
     RefundAccount,
     UnknownStore,
     VendorConfigError,
@@ -151,13 +152,9 @@ def test_a_failed_compensating_cancel_is_reported(portone, vendor):
 def test_cancel_partly_then_wholly_returns_the_updated_payment(portone, vendor):
     payment_id = new_id()
     portone.pay_by_card(payment_id, 10000)
-    after = vendor.cancel(
-        "shop", payment_id, order_id="o", amount=Decimal(2500), reason="r1", account=None
-    )
+    after = vendor.cancel("shop", payment_id, Refund("o", Decimal(2500), "r1"))
     assert after["status"] == "PARTIAL_CANCELLED"
-    after = vendor.cancel(
-        "shop", payment_id, order_id="o", amount=Decimal(7500), reason="r2", account=None
-    )
+    after = vendor.cancel("shop", payment_id, Refund("o", Decimal(7500), "r2"))
     summary = vendor.summarize(after)
     assert after["status"] == "CANCELLED"
     assert [(c.amount, c.reason) for c in summary.cancels] == [
@@ -170,9 +167,7 @@ def test_cancel_of_a_fraction_of_a_won_is_refused_before_portone(portone, vendor
     payment_id = new_id()
     portone.pay_by_card(payment_id, 10000)
     with pytest.raises(Unprocessable):
-        vendor.cancel(
-            "shop", payment_id, order_id="o", amount=Decimal("0.5"), reason="r", account=None
-        )
+        vendor.cancel("shop", payment_id, Refund("o", Decimal("0.5"), "r"))
     assert portone.payment(payment_id)["amount"]["cancelled"] == 0
 
 
@@ -180,9 +175,7 @@ def test_refund_account_is_sent_with_a_portone_bank_code(portone, vendor):
     payment_id = new_id()
     portone.issue_virtual_account(payment_id, 19900)
     portone.deposit(payment_id)
-    after = vendor.cancel(
-        "shop", payment_id, order_id="o", amount=Decimal(19900), reason="r", account=ACCOUNT
-    )
+    after = vendor.cancel("shop", payment_id, Refund("o", Decimal(19900), "r", ACCOUNT))
     assert after["status"] == "CANCELLED"
 
 
@@ -190,9 +183,7 @@ def test_cancel_beyond_the_balance_passes_portones_409(portone, vendor):
     payment_id = new_id()
     portone.pay_by_card(payment_id, 1000)
     with pytest.raises(GatewayRejected) as caught:
-        vendor.cancel(
-            "shop", payment_id, order_id="o", amount=Decimal(2000), reason="r", account=None
-        )
+        vendor.cancel("shop", payment_id, Refund("o", Decimal(2000), "r"))
     assert caught.value.status == 409
     assert "CANCEL_AMOUNT_EXCEEDS_CANCELLABLE_AMOUNT" in caught.value.answer.body
 

@@ -21,14 +21,14 @@ def test_installed_plugins_are_discovered_through_their_entry_points():
         "webhook": "/payments/webhooks/iamport",
         "plugin": "iamport",
         "distribution": "payment-vendor-iamport",
-        "version": "0.1.0",
+        "version": "0.2.0",
     }
     assert described["toss.payments"] == {
         "code": "toss.payments",
         "webhook": "/payments/webhooks/toss",
         "plugin": "toss",
         "distribution": "payment-vendor-toss",
-        "version": "0.1.0",
+        "version": "0.2.0",
     }
     assert registry.for_webhook("toss") is registry.get("toss.payments")
 
@@ -37,7 +37,7 @@ def test_plugins_can_be_registered_explicitly():
     plugins = [payment_vendor_iamport.plugin, payment_vendor_toss.plugin]
     registry = VendorRegistry.from_settings(vendor_settings(), plugins)
     assert registry.codes == ["iamport", "toss.payments"]
-    assert registry.get("iamport").version == "0.1.0"
+    assert registry.get("iamport").version == "0.2.0"
 
 
 def test_a_configuration_error_stops_the_registry():
@@ -74,8 +74,8 @@ def test_monitor_lists_the_loaded_plugins_with_their_versions(tmp_path):
         app.extensions["payment_service"].close()
     assert response.status_code == 200
     assert [(p["code"], p["webhook"], p["version"]) for p in listed] == [
-        ("iamport", "/payments/webhooks/iamport", "0.1.0"),
-        ("toss.payments", "/payments/webhooks/toss", "0.1.0"),
+        ("iamport", "/payments/webhooks/iamport", "0.2.0"),
+        ("toss.payments", "/payments/webhooks/toss", "0.2.0"),
     ]
 
 

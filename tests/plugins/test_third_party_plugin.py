@@ -22,6 +22,7 @@ from payment_service.app import create_app
 from payment_service.settings import Settings
 from payment_service.vendors import (
     DuplicateVendor,
+    Refund,
     UnknownVendor,
     Vendor,
     VendorRegistry,
@@ -82,7 +83,7 @@ def test_the_installed_plugin_is_discovered_with_its_version(registry: VendorReg
         "webhook": "/payments/webhooks/example",
         "plugin": "example",
         "distribution": "payment-vendor-example",
-        "version": "1.2.3",
+        "version": "1.3.0",
     }
     assert registry.for_webhook("example") is registry.get("example")
 
@@ -95,9 +96,7 @@ def test_the_plugin_approves_and_cancels_through_the_registry(
     paid = example.authorize("order-1", 20000)
     payment = vendor.approve("store", paid["id"], order_id="order-1", amount=Decimal(20000))
     assert vendor.summarize(payment).paid_at is not None
-    refunded = vendor.cancel(
-        "store", paid["id"], order_id="order-1", amount=Decimal(5000), reason="r", account=None
-    )
+    refunded = vendor.cancel("store", paid["id"], Refund("order-1", Decimal(5000), "r"))
     summary = vendor.summarize(refunded)
     assert (summary.price, [c.amount for c in summary.cancels]) == (20000, [5000])
     assert (

@@ -12,7 +12,13 @@ from payment_vendor_toss import TossVendor
 from werkzeug.wrappers import Request, Response
 
 from fake_servers.toss import FakeToss
-from payment_service.vendors import GatewayError, GatewayRejected, PaymentMismatch, RefundAccount
+from payment_service.vendors import (
+    GatewayError,
+    GatewayRejected,
+    PaymentMismatch,
+    Refund,
+    RefundAccount,
+)
 
 from .support import TOSS_CREDENTIALS, Recorder, as_received, json_response, serve, vendor_settings
 
@@ -151,10 +157,9 @@ def test_a_refusal_of_an_unapproved_payment_is_passed_on(toss: FakeToss):
 def test_partial_then_full_cancel(toss: FakeToss, toss_vendor: TossVendor):
     order_id = order()
     key = toss.pay_by_card(20000, order_id)["paymentKey"]
-    kwargs = {"order_id": order_id, "reason": "some-reason", "account": None}
-    partial = toss_vendor.cancel("store", key, amount=Decimal(4000), **kwargs)
+    partial = toss_vendor.cancel("store", key, Refund(order_id, Decimal(4000), "some-reason"))
     assert partial["balanceAmount"] == 16000
-    full = toss_vendor.cancel("store", key, amount=Decimal(16000), **kwargs)
+    full = toss_vendor.cancel("store", key, Refund(order_id, Decimal(16000), "some-reason"))
     assert full["balanceAmount"] == 0
     summary = toss_vendor.summarize(full)
     assert [c.amount for c in summary.cancels] == [Decimal(4000), Decimal(16000)]
@@ -170,14 +175,7 @@ def test_virtual_account_refunds_go_to_the_account_in_digits(toss: FakeToss):
         options = {"toss.payments": {"base_url": url, "default": TOSS_CREDENTIALS}}
         vendor = TossVendor.from_settings(vendor_settings(options))
         # The fake validates accountNumber as digits only: with dashes it would answer 400.
-        payment = vendor.cancel(
-            "store",
-            key,
-            order_id=order_id,
-            amount=Decimal(3980),
-            reason="r",
-            account=REFUND_ACCOUNT,
-        )
+        payment = vendor.cancel("store", key, Refund(order_id, Decimal(3980), "r", REFUND_ACCOUNT))
     assert payment["balanceAmount"] == 15920
     [sent] = recorder.sent("POST", f"/v1/payments/{key}/cancel")
     assert sent == {
@@ -196,9 +194,7 @@ def test_cancel_beyond_the_balance_is_refused(toss: FakeToss, toss_vendor: TossV
     order_id = order()
     key = toss.pay_by_card(20000, order_id)["paymentKey"]
     with pytest.raises(GatewayRejected) as raised:
-        toss_vendor.cancel(
-            "store", key, order_id=order_id, amount=Decimal(20100), reason="r", account=None
-        )
+        toss_vendor.cancel("store", key, Refund(order_id, Decimal(20100), "r"))
     assert (raised.value.status, raised.value.message) == (422, "Balance amount is not enough.")
 
 

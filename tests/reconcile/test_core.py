@@ -14,7 +14,7 @@ from payment_service.testing import PaymentBackend
 from payment_service.vendors import (
     ListingUnsupported,
     PaymentSummary,
-    RefundAccount,
+    Refund,
     Vendor,
     WebhookNotice,
     hookimpl,
@@ -35,16 +35,7 @@ class SilentVendor(Vendor):
     def approve(self, store_id: str, uid: str, *, order_id: str, amount: Decimal) -> dict[str, Any]:
         raise NotImplementedError
 
-    def cancel(
-        self,
-        store_id: str,
-        uid: str,
-        *,
-        order_id: str,
-        amount: Decimal,
-        reason: str,
-        account: RefundAccount | None,
-    ) -> dict[str, Any]:
+    def cancel(self, store_id: str, uid: str, refund: Refund) -> dict[str, Any]:
         raise NotImplementedError
 
     def summarize(self, payment: dict[str, Any]) -> PaymentSummary:

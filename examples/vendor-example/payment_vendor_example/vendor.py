@@ -26,7 +26,7 @@ from payment_service.vendors import (
     InvalidWebhook,
     PaymentMismatch,
     PaymentSummary,
-    RefundAccount,
+    Refund,
     Vendor,
     VendorOptions,
     WebhookNotice,
@@ -92,17 +92,8 @@ class ExampleVendor(Vendor):
             raise GatewayRejected(f"The payment is {payment['status']}.", vendor=CODE)
         return self._call(store_id, "POST", f"/payments/{segment(uid)}/capture", {"amount": amount})
 
-    def cancel(
-        self,
-        store_id: str,
-        uid: str,
-        *,
-        order_id: str,
-        amount: Decimal,
-        reason: str,
-        account: RefundAccount | None,
-    ) -> dict[str, Any]:
-        body = {"amount": amount, "reason": reason}
+    def cancel(self, store_id: str, uid: str, refund: Refund) -> dict[str, Any]:
+        body = {"amount": refund.amount, "reason": refund.reason}
         return self._call(store_id, "POST", f"/payments/{segment(uid)}/refunds", body)
 
     def summarize(self, payment: dict[str, Any]) -> PaymentSummary:

@@ -15,7 +15,7 @@ from payment_service.vendors import (
     ListedPayment,
     PaymentMismatch,
     PaymentSummary,
-    RefundAccount,
+    Refund,
     Vendor,
     VendorOptions,
     WebhookNotice,
@@ -135,23 +135,15 @@ class IamportVendor(Vendor):
             mismatch="amount",
         )
 
-    def cancel(
-        self,
-        store_id: str,
-        uid: str,
-        *,
-        order_id: str,
-        amount: Decimal,
-        reason: str,
-        account: RefundAccount | None,
-    ) -> dict[str, Any]:
+    def cancel(self, store_id: str, uid: str, refund: Refund) -> dict[str, Any]:
         body: dict[str, Any] = {
             "imp_uid": uid,
-            "merchant_uid": order_id,
-            "amount": amount,
-            "reason": reason,
+            "merchant_uid": refund.order_id,
+            "amount": refund.amount,
+            "reason": refund.reason,
             "checksum": None,
         }
+        account = refund.account
         if account is not None:
             # Required by iamport for virtual-account payments, where the money goes back by
             # bank transfer.

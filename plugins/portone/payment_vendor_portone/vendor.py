@@ -21,7 +21,7 @@ from payment_service.vendors import (
     ListedPayment,
     PaymentMismatch,
     PaymentSummary,
-    RefundAccount,
+    Refund,
     Vendor,
     VendorOptions,
     WebhookNotice,
@@ -197,20 +197,12 @@ class PortOneVendor(Vendor):
 
     # ---- cancel ----------------------------------------------------------------------------
 
-    def cancel(
-        self,
-        store_id: str,
-        uid: str,
-        *,
-        order_id: str,
-        amount: Decimal,
-        reason: str,
-        account: RefundAccount | None,
-    ) -> dict[str, Any]:
-        """Refund `amount` (PortOne takes whole KRW), then return the payment as it now is."""
+    def cancel(self, store_id: str, uid: str, refund: Refund) -> dict[str, Any]:
+        """Refund the amount (PortOne takes whole KRW), then return the payment as it now is."""
+        amount, account = refund.amount, refund.account
         if amount != amount.to_integral_value():
             raise Unprocessable(f"PortOne refunds whole won; {amount} has a fraction.", vendor=CODE)
-        body: dict[str, Any] = {"amount": int(amount), "reason": reason}
+        body: dict[str, Any] = {"amount": int(amount), "reason": refund.reason}
         if account is not None:
             # Virtual-account payments are refunded by bank transfer to this account.
             body["refundAccount"] = {

@@ -17,7 +17,7 @@ from payment_service.vendors import (
     ListedPayment,
     PaymentMismatch,
     PaymentSummary,
-    RefundAccount,
+    Refund,
     Vendor,
     VendorOptions,
     WebhookNotice,
@@ -168,17 +168,13 @@ class TossVendor(Vendor):
             mismatch="amount",
         )
 
-    def cancel(
-        self,
-        store_id: str,
-        uid: str,
-        *,
-        order_id: str,
-        amount: Decimal,
-        reason: str,
-        account: RefundAccount | None,
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {"paymentKey": uid, "cancelReason": reason, "cancelAmount": amount}
+    def cancel(self, store_id: str, uid: str, refund: Refund) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "paymentKey": uid,
+            "cancelReason": refund.reason,
+            "cancelAmount": refund.amount,
+        }
+        account = refund.account
         if account is not None:
             # Virtual-account refunds go to this account. Toss takes digits only, while
             # account numbers are usually written with dashes (110-123-456789). Toss has no
