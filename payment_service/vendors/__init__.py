@@ -38,6 +38,7 @@ from .interface import (
 )
 from .options import VendorOptions
 from .plugins import ENTRY_POINT_GROUP, VendorRegistry, build_manager
+from .replies import GatewayReplies
 
 hookimpl = pluggy.HookimplMarker("payment_service")
 
@@ -49,6 +50,7 @@ __all__ = [
     "GatewayClient",
     "GatewayError",
     "GatewayRejected",
+    "GatewayReplies",
     "GatewayTimeout",
     "GatewayUnavailable",
     "InvalidWebhook",

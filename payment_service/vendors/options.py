@@ -11,11 +11,18 @@ Which credential keys exist is the plugin's business; this only checks they are 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownStore, VendorConfigError
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+
+
+def _no_default() -> Mapping[str, str] | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,29 @@ class VendorOptions:
         if found is None:
             raise UnknownStore(self.vendor, store_id)
         return found
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        vendor: str,
+        *,
+        base_url: str,
+        credential_keys: tuple[str, ...],
+        default: Callable[[], Mapping[str, str] | None] = _no_default,
+    ) -> VendorOptions:
+        """`parse` of the vendor's entry of `settings.vendors`, with the server's vendor
+        timeout; `default()` (e.g. the plugin's environment variables) is asked for default
+        credentials only when the entry names none."""
+        raw = settings.vendors.get(vendor, {})
+        return cls.parse(
+            vendor,
+            raw,
+            base_url=base_url,
+            timeout_s=settings.vendor_timeout_s,
+            credential_keys=credential_keys,
+            default=None if "default" in raw else default(),
+        )
 
     @classmethod
     def parse(

@@ -14,6 +14,8 @@ from fake_servers.toss import FakeToss
 from payment_service.vendors import (
     GatewayAnswer,
     GatewayError,
+    GatewayRejected,
+    GatewayReplies,
     GatewayTimeout,
     GatewayUnavailable,
     UnknownStore,
@@ -127,3 +129,28 @@ def test_a_gateway_error_shows_its_answer_in_the_body_clients_see():
     assert body["statusCode"] == 422
     assert body["gateway"] == {"status": 400, "body": answer.body[:2000]}
     assert "gateway" not in GatewayError("down", vendor="toss.payments").body()
+
+
+def test_a_reply_that_is_not_an_object_is_an_unreadable_502():
+    replies = GatewayReplies("toss.payments", "Toss")
+    assert replies.object({"a": 1}, "GET /v1/x") == {"a": 1}
+    with pytest.raises(GatewayError) as raised:
+        replies.object([1], "GET /v1/x")
+    assert (raised.value.status, raised.value.path) == (502, "/v1/x")
+    assert (
+        raised.value.message
+        == "Toss answered GET /v1/x with a reply this server cannot read (not an object)."
+    )
+
+
+def test_a_mismatched_payment_says_whether_cancelling_it_worked():
+    replies = GatewayReplies("toss.payments", "Toss")
+    done = replies.cancelled_for("It differs", "amount", lambda: None)
+    assert (done.cancelled, done.message) == (True, "It differs; the Toss payment was cancelled.")
+
+    def refuse() -> None:
+        raise GatewayRejected("no", vendor="toss.payments", status=400)
+
+    failed = replies.cancelled_for("It differs", "amount", refuse)
+    assert failed.cancelled is False
+    assert failed.body()["cancel_error"] == {"status": 400, "message": "no"}

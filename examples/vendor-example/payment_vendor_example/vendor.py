@@ -23,6 +23,7 @@ from payment_service.vendors import (
     CancelRecord,
     GatewayClient,
     GatewayRejected,
+    GatewayReplies,
     InvalidWebhook,
     PaymentMismatch,
     PaymentSummary,
@@ -35,6 +36,7 @@ from payment_service.vendors import (
 )
 
 CODE = "example"
+REPLIES = GatewayReplies(CODE, "The example gateway")
 
 
 class ExampleVendor(Vendor):
@@ -49,12 +51,8 @@ class ExampleVendor(Vendor):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ExampleVendor:
-        options = VendorOptions.parse(
-            CODE,
-            settings.vendors.get(CODE, {}),
-            base_url="https://api.example.com",
-            timeout_s=settings.vendor_timeout_s,
-            credential_keys=("api_key",),
+        options = VendorOptions.from_settings(
+            settings, CODE, base_url="https://api.example.com", credential_keys=("api_key",)
         )
         return cls(options)
 
@@ -65,11 +63,13 @@ class ExampleVendor(Vendor):
         except PackageNotFoundError:
             return "unknown"
 
-    def _call(self, store_id: str, method: str, path: str, body: Any = None) -> Any:
+    def _call(self, store_id: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
         api_key = self.options.credentials(store_id)["api_key"]
-        return self.client.call(
+        reply = self.client.call(
             method, path, body=body, headers={"Authorization": f"Bearer {api_key}"}
         )
+        # Every answer of this API is an object; anything else is a gateway failure (502).
+        return REPLIES.object(reply, f"{method} {path}")
 
     def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
         return self._call(store_id, "GET", f"/payments/{segment(uid)}")

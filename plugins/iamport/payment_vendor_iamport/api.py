@@ -20,7 +20,7 @@ from payment_service.vendors import (
     decimal,
 )
 
-from .options import CODE
+from .options import CODE, REPLIES
 from .tokens import IssuedToken, TokenCache
 
 TOKEN_PATH = "/users/getToken"
@@ -98,11 +98,5 @@ def unwrap(reply: Any, path: str) -> Any:
     return reply.get("response")
 
 
-def unreadable(path: str, problem: str) -> GatewayError:
-    """iamport answered something this plugin cannot read: a gateway failure (502)."""
-    return GatewayError(
-        f"iamport answered {path} with a reply this server cannot read ({problem}).",
-        vendor=CODE,
-        status=502,
-        path=path,
-    )
+# iamport answered something this plugin cannot read: a gateway failure (502).
+unreadable = REPLIES.unreadable

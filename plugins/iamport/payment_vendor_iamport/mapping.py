@@ -9,15 +9,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from payment_service.vendors import CancelRecord, GatewayError, PaymentSummary, decimal
+from payment_service.vendors import CancelRecord, PaymentSummary, decimal
 
-from .options import CODE
+from .options import REPLIES
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
-    try:
+    with REPLIES.reading_payment():
         currency = payment["currency"]
         if not isinstance(currency, str):
             raise TypeError("currency is not a string")
@@ -29,12 +29,6 @@ def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
             cancels=tuple(cancel_record(entry) for entry in payment.get("cancel_history") or ()),
             status=status if isinstance(status, str) else None,
         )
-    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
-        raise GatewayError(
-            f"iamport sent a payment this server cannot read ({type(error).__name__}: {error}).",
-            vendor=CODE,
-            status=502,
-        ) from None
 
 
 def cancel_record(entry: Mapping[str, Any]) -> CancelRecord:

@@ -15,25 +15,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from payment_service.settings import Settings
-from payment_service.vendors import VendorConfigError, VendorOptions
+from payment_service.vendors import GatewayReplies, VendorConfigError, VendorOptions
 
 CODE = "iamport"
 DEFAULT_BASE_URL = "https://api.iamport.kr"
 CREDENTIAL_KEYS = ("imp_key", "imp_secret")
 ENV_KEY = "PAYMENT_IAMPORT_KEY"
 ENV_SECRET = "PAYMENT_IAMPORT_SECRET"
+REPLIES = GatewayReplies(CODE, "iamport")
 
 
 def load_options(settings: Settings) -> VendorOptions:
-    raw = settings.vendors.get(CODE, {})
-    default = None if "default" in raw else environment_credentials(settings.environ)
-    return VendorOptions.parse(
+    return VendorOptions.from_settings(
+        settings,
         CODE,
-        raw,
         base_url=DEFAULT_BASE_URL,
-        timeout_s=settings.vendor_timeout_s,
         credential_keys=CREDENTIAL_KEYS,
-        default=default,
+        default=lambda: environment_credentials(settings.environ),
     )
 
 

@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 from payment_service.settings import Settings
 from payment_service.vendors import (
-    GatewayError,
     ListedPayment,
     PaymentMismatch,
     PaymentSummary,
@@ -25,7 +24,7 @@ from payment_service.vendors import (
 
 from . import listing, mapping, webhooks
 from .api import IamportApi, unreadable
-from .options import CODE, load_options
+from .options import CODE, REPLIES, load_options
 
 DISTRIBUTION = "payment-vendor-iamport"
 # The original's refund reason for a wrongly paid amount, shown in iamport's console.
@@ -77,13 +76,7 @@ class IamportVendor(Vendor):
         """
         payment = self.fetch_payment(store_id, uid)
         if payment.get("merchant_uid") != order_id:
-            raise PaymentMismatch(
-                f"The iamport payment {uid} was made for another order, not {order_id!r}; "
-                "it was left untouched.",
-                vendor=CODE,
-                cancelled=False,
-                mismatch="order",
-            )
+            raise REPLIES.other_order(uid, order_id)
         status = payment.get("status")
         if status in UNAPPROVABLE:
             raise PaymentMismatch(
@@ -118,21 +111,8 @@ class IamportVendor(Vendor):
             "reason": WRONG_AMOUNT_REASON,
             "checksum": None,
         }  # no `amount`: iamport then refunds all that remains
-        try:
-            self.api.call(store_id, "POST", "/payments/cancel", whole)
-        except GatewayError as error:
-            return PaymentMismatch(
-                f"{differs}; cancelling the iamport payment failed: {error.message}",
-                vendor=CODE,
-                cancelled=False,
-                mismatch="amount",
-                cancel_error={"status": error.status, "message": error.message},
-            )
-        return PaymentMismatch(
-            f"{differs}; the iamport payment was cancelled.",
-            vendor=CODE,
-            cancelled=True,
-            mismatch="amount",
+        return REPLIES.cancelled_for(
+            differs, "amount", lambda: self.api.call(store_id, "POST", "/payments/cancel", whole)
         )
 
     def cancel(self, store_id: str, uid: str, refund: Refund) -> dict[str, Any]:
@@ -176,6 +156,4 @@ class IamportVendor(Vendor):
 
 
 def record(response: Any, path: str) -> dict[str, Any]:
-    if not isinstance(response, dict):
-        raise unreadable(path, "the response is not an object")
-    return response
+    return REPLIES.object(response, path)

@@ -18,21 +18,18 @@ import base64
 import binascii
 
 from payment_service.settings import Settings
-from payment_service.vendors import VendorConfigError, VendorOptions
+from payment_service.vendors import GatewayReplies, VendorConfigError, VendorOptions
 
 CODE = "portone"
 DEFAULT_BASE_URL = "https://api.portone.io"
 CREDENTIAL_KEYS = ("api_secret", "store_id", "webhook_secret")
 SECRET_PREFIX = "whsec_"
+REPLIES = GatewayReplies(CODE, "PortOne")
 
 
 def load_options(settings: Settings) -> VendorOptions:
-    options = VendorOptions.parse(
-        CODE,
-        settings.vendors.get(CODE, {}),
-        base_url=DEFAULT_BASE_URL,
-        timeout_s=settings.vendor_timeout_s,
-        credential_keys=CREDENTIAL_KEYS,
+    options = VendorOptions.from_settings(
+        settings, CODE, base_url=DEFAULT_BASE_URL, credential_keys=CREDENTIAL_KEYS
     )
     problems = [
         f"{where}.webhook_secret must be whsec_ followed by base64 (PortOne's console shows it)"

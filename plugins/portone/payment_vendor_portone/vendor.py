@@ -32,7 +32,7 @@ from payment_service.vendors.gateway import GatewayClient
 
 from . import mapping, webhooks
 from .banks import bank_code
-from .options import CODE, load_options, webhook_secrets
+from .options import CODE, REPLIES, load_options, webhook_secrets
 
 DISTRIBUTION = "payment-vendor-portone"
 APPROVABLE = ("PAID", "VIRTUAL_ACCOUNT_ISSUED")
@@ -102,20 +102,9 @@ class PortOneVendor(Vendor):
         elif method == "GET" and query is None:
             query = {"storeId": store}
         target = f"{path}?{urlencode(query)}" if query else path
-        reply = self.client.call(
-            method,
-            target,
-            body=body,
-            headers={"Authorization": f"PortOne {credentials['api_secret']}"},
-        )
-        if not isinstance(reply, dict):
-            raise GatewayError(
-                f"PortOne answered {method} {path} with something other than an object.",
-                vendor=CODE,
-                status=502,
-                path=path,
-            )
-        return reply
+        authorization = {"Authorization": f"PortOne {credentials['api_secret']}"}
+        reply = self.client.call(method, target, body=body, headers=authorization)
+        return REPLIES.object(reply, f"{method} {path}")
 
     def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
         return self._call(store_id, "GET", f"/payments/{segment(uid)}")
@@ -142,13 +131,7 @@ class PortOneVendor(Vendor):
             )
         ordered = order_of(payment)
         if ordered is not None and ordered != order_id:
-            raise PaymentMismatch(
-                f"The PortOne payment {uid} was made for another order, not {order_id!r}; "
-                "it was left untouched.",
-                vendor=CODE,
-                cancelled=False,
-                mismatch="order",
-            )
+            raise REPLIES.other_order(uid, order_id)
         currency = payment.get("currency")
         if currency != CURRENCY:
             return self._refuse(store_id, uid, payment, f"is in {currency}, not KRW", "currency")
@@ -176,23 +159,11 @@ class PortOneVendor(Vendor):
                 cancelled=False,
                 mismatch=mismatch,
             )
-        try:
-            # No amount: PortOne cancels all that remains.
-            whole = {"reason": WRONG_PAYMENT_REASON}
-            self._call(store_id, "POST", f"/payments/{segment(uid)}/cancel", whole)
-        except GatewayError as error:
-            raise PaymentMismatch(
-                f"{differs}; cancelling the PortOne payment failed: {error.message}",
-                vendor=CODE,
-                cancelled=False,
-                mismatch=mismatch,
-                cancel_error={"status": error.status, "message": error.message},
-            ) from None
-        raise PaymentMismatch(
-            f"{differs}; the PortOne payment was cancelled.",
-            vendor=CODE,
-            cancelled=True,
-            mismatch=mismatch,
+        # No amount: PortOne cancels all that remains.
+        whole = {"reason": WRONG_PAYMENT_REASON}
+        path = f"/payments/{segment(uid)}/cancel"
+        raise REPLIES.cancelled_for(
+            differs, mismatch, lambda: self._call(store_id, "POST", path, whole)
         )
 
     # ---- cancel ----------------------------------------------------------------------------

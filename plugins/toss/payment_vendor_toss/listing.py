@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from payment_service.vendors import GatewayError, GatewayRejected, ListedPayment
 
 from .mapping import KST, instant
-from .options import CODE
+from .options import REPLIES
 
 PATH = "/v1/transactions"
 PAGE_LIMIT = 1000  # Toss allows up to 10000; smaller pages keep each answer quick
@@ -84,9 +84,4 @@ def _field(item: Any, name: str) -> str:
 
 
 def unreadable(problem: str) -> GatewayError:
-    return GatewayError(
-        f"Toss answered {PATH} with a reply this server cannot read ({problem}).",
-        vendor=CODE,
-        status=502,
-        path=PATH,
-    )
+    return REPLIES.unreadable(PATH, problem)

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from payment_service.vendors import CancelRecord, GatewayError, PaymentSummary, decimal
+from payment_service.vendors import CancelRecord, PaymentSummary, decimal
 
-from .options import CODE
+from .options import REPLIES
 
 # The statuses of a payment whose money was received (approvedAt is then the payment time).
 PAID_STATUSES = ("DONE", "CANCELED", "PARTIAL_CANCELED")
@@ -20,7 +20,7 @@ KST = timezone(timedelta(hours=9), "KST")
 
 
 def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
-    try:
+    with REPLIES.reading_payment():
         currency = payment["currency"]
         if not isinstance(currency, str):
             raise TypeError("currency is not a string")
@@ -33,12 +33,6 @@ def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
             cancels=tuple(cancel_record(entry) for entry in payment.get("cancels") or ()),
             status=payment["status"] if isinstance(payment["status"], str) else None,
         )
-    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
-        raise GatewayError(
-            f"Toss sent a payment this server cannot read ({type(error).__name__}: {error}).",
-            vendor=CODE,
-            status=502,
-        ) from None
 
 
 def cancel_record(entry: Mapping[str, Any]) -> CancelRecord:

@@ -13,22 +13,21 @@ when it is used.
 from __future__ import annotations
 
 from payment_service.settings import Settings
-from payment_service.vendors import VendorOptions
+from payment_service.vendors import GatewayReplies, VendorOptions
 
 CODE = "toss.payments"
 DEFAULT_BASE_URL = "https://api.tosspayments.com"
 CREDENTIAL_KEYS = ("secret_key",)
 ENV_SECRET = "PAYMENT_TOSS_PAYMENTS_SECRET"
+REPLIES = GatewayReplies(CODE, "Toss")
 
 
 def load_options(settings: Settings) -> VendorOptions:
-    raw = settings.vendors.get(CODE, {})
     secret = settings.environ.get(ENV_SECRET) or None
-    return VendorOptions.parse(
+    return VendorOptions.from_settings(
+        settings,
         CODE,
-        raw,
         base_url=DEFAULT_BASE_URL,
-        timeout_s=settings.vendor_timeout_s,
         credential_keys=CREDENTIAL_KEYS,
-        default=None if secret is None else {"secret_key": secret},
+        default=lambda: None if secret is None else {"secret_key": secret},
     )

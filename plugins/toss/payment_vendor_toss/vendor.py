@@ -15,7 +15,6 @@ from payment_service.vendors import (
     GatewayError,
     GatewayRejected,
     ListedPayment,
-    PaymentMismatch,
     PaymentSummary,
     Refund,
     Vendor,
@@ -26,7 +25,7 @@ from payment_service.vendors import (
 )
 
 from . import listing, mapping, webhooks
-from .options import CODE, load_options
+from .options import CODE, REPLIES, load_options
 
 DISTRIBUTION = "payment-vendor-toss"
 # Statuses of a payment that an approval has gone through.
@@ -92,15 +91,7 @@ class TossVendor(Vendor):
             raise refused from None
 
     def _call(self, store_id: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        reply = self._send(store_id, method, path, body)
-        if not isinstance(reply, dict):
-            raise GatewayError(
-                f"Toss answered {method} {path} with something other than an object.",
-                vendor=CODE,
-                status=502,
-                path=path,
-            )
-        return reply
+        return REPLIES.object(self._send(store_id, method, path, body), f"{method} {path}")
 
     def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
         return self._call(store_id, "GET", f"/v1/payments/{segment(uid)}")
@@ -130,14 +121,7 @@ class TossVendor(Vendor):
         self, store_id: str, uid: str, payment: Mapping[str, Any], *, order_id: str, amount: Decimal
     ) -> dict[str, Any]:
         if payment.get("orderId") != order_id:
-            # Another order's payment is never cancelled on this order's behalf.
-            raise PaymentMismatch(
-                f"The Toss payment {uid} was made for another order, not {order_id!r}; "
-                "it was left untouched.",
-                vendor=CODE,
-                cancelled=False,
-                mismatch="order",
-            )
+            raise REPLIES.other_order(uid, order_id)
         try:
             total = decimal(payment.get("totalAmount"))
         except (ValueError, ArithmeticError):
@@ -145,27 +129,11 @@ class TossVendor(Vendor):
         if total == amount:
             return dict(payment)
         differs = f"The payment's amount {total} differs from the order's {amount}"
-        try:
-            # No cancelAmount: Toss cancels the whole payment.
-            self._call(
-                store_id,
-                "POST",
-                f"/v1/payments/{segment(uid)}/cancel",
-                {"paymentKey": uid, "cancelReason": WRONG_PAYMENT_REASON},
-            )
-        except GatewayError as error:
-            raise PaymentMismatch(
-                f"{differs}; cancelling the Toss payment failed: {error.message}",
-                vendor=CODE,
-                cancelled=False,
-                mismatch="amount",
-                cancel_error={"status": error.status, "message": error.message},
-            ) from None
-        raise PaymentMismatch(
-            f"{differs}; the Toss payment was cancelled.",
-            vendor=CODE,
-            cancelled=True,
-            mismatch="amount",
+        # No cancelAmount: Toss cancels the whole payment.
+        whole = {"paymentKey": uid, "cancelReason": WRONG_PAYMENT_REASON}
+        path = f"/v1/payments/{segment(uid)}/cancel"
+        raise REPLIES.cancelled_for(
+            differs, "amount", lambda: self._call(store_id, "POST", path, whole)
         )
 
     def cancel(self, store_id: str, uid: str, refund: Refund) -> dict[str, Any]:

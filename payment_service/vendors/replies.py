@@ -1,0 +1,83 @@
+"""Reading a gateway's replies, for plugins: the shape checks and refusals every vendor needs,
+worded and typed the same way for all (a reply this server cannot read is a 502 `GatewayError`;
+a payment that does not match its order is a `PaymentMismatch`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import GatewayError, PaymentMismatch
+
+# What reading a malformed record raises: a missing key, a wrong type, a bad number.
+READ_ERRORS = (KeyError, TypeError, ValueError, ArithmeticError)
+
+
+@dataclass(frozen=True)
+class GatewayReplies:
+    """The checks for one vendor: `vendor` is its code, `name` how messages name the gateway."""
+
+    vendor: str
+    name: str
+
+    def unreadable(self, where: str, problem: str) -> GatewayError:
+        """The gateway answered `where` (a path, or "METHOD path") with something unusable."""
+        return GatewayError(
+            f"{self.name} answered {where} with a reply this server cannot read ({problem}).",
+            vendor=self.vendor,
+            status=502,
+            path=where.rsplit(" ", 1)[-1],
+        )
+
+    def object(self, reply: Any, where: str) -> dict[str, Any]:
+        """`reply` when it is a JSON object; any other answer is unreadable."""
+        if not isinstance(reply, dict):
+            raise self.unreadable(where, "not an object")
+        return reply
+
+    @contextmanager
+    def reading_payment(self) -> Iterator[None]:
+        """Turn a failure to read a payment record (`READ_ERRORS`) into a 502."""
+        try:
+            yield
+        except READ_ERRORS as error:
+            raise GatewayError(
+                f"{self.name} sent a payment this server cannot read "
+                f"({type(error).__name__}: {error}).",
+                vendor=self.vendor,
+                status=502,
+            ) from None
+
+    def other_order(self, uid: str, order_id: str) -> PaymentMismatch:
+        """The payment belongs to another order: refused, and never cancelled on its behalf."""
+        return PaymentMismatch(
+            f"The {self.name} payment {uid} was made for another order, not {order_id!r}; "
+            "it was left untouched.",
+            vendor=self.vendor,
+            cancelled=False,
+            mismatch="order",
+        )
+
+    def cancelled_for(
+        self, differs: str, mismatch: str, cancel: Callable[[], object]
+    ) -> PaymentMismatch:
+        """Cancel a paid payment that does not match its order (`cancel()`), and return the
+        mismatch saying whether that worked; `differs` says what is wrong with it."""
+        try:
+            cancel()
+        except GatewayError as error:
+            return PaymentMismatch(
+                f"{differs}; cancelling the {self.name} payment failed: {error.message}",
+                vendor=self.vendor,
+                cancelled=False,
+                mismatch=mismatch,
+                cancel_error={"status": error.status, "message": error.message},
+            )
+        return PaymentMismatch(
+            f"{differs}; the {self.name} payment was cancelled.",
+            vendor=self.vendor,
+            cancelled=True,
+            mismatch=mismatch,
+        )
