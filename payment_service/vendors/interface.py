@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, ClassVar
 
 from .errors import ListingUnsupported
@@ -98,10 +99,19 @@ class Vendor(ABC):
     webhook_schema: ClassVar[dict[str, Any] | None] = None
     """JSON Schema of the gateway's webhook body, shown in the OpenAPI document (optional)."""
 
+    distribution: ClassVar[str | None] = None
+    """The distribution that provides this vendor (e.g. "payment-vendor-iamport"), whose
+    installed version `version` reports."""
+
     @property
     def version(self) -> str:
         """Version of the distribution that provides this vendor, for /monitors/plugins."""
-        return "unknown"
+        if self.distribution is None:
+            return "unknown"
+        try:
+            return version(self.distribution)
+        except PackageNotFoundError:
+            return "unknown"
 
     @abstractmethod
     def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:

@@ -60,6 +60,16 @@ class GatewayReplies:
             mismatch="order",
         )
 
+    def not_paid(self, differs: str, mismatch: str) -> PaymentMismatch:
+        """A mismatched payment that is not paid (e.g. a virtual account waiting for its
+        deposit): no money moved, nothing to undo."""
+        return PaymentMismatch(
+            f"{differs}; the {self.name} payment is not paid, so nothing was cancelled.",
+            vendor=self.vendor,
+            cancelled=False,
+            mismatch=mismatch,
+        )
+
     def cancelled_for(
         self, differs: str, mismatch: str, cancel: Callable[[], object]
     ) -> PaymentMismatch:

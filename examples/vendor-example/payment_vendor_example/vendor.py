@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from payment_service.settings import Settings
@@ -42,6 +41,8 @@ REPLIES = GatewayReplies(CODE, "The example gateway")
 class ExampleVendor(Vendor):
     code = CODE
     webhook_name = "example"
+    # The installed version of this distribution is what /monitors/plugins reports.
+    distribution = "payment-vendor-example"
 
     def __init__(self, options: VendorOptions):
         self.options = options
@@ -55,13 +56,6 @@ class ExampleVendor(Vendor):
             settings, CODE, base_url="https://api.example.com", credential_keys=("api_key",)
         )
         return cls(options)
-
-    @property
-    def version(self) -> str:
-        try:
-            return version("payment-vendor-example")
-        except PackageNotFoundError:
-            return "unknown"
 
     def _call(self, store_id: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
         api_key = self.options.credentials(store_id)["api_key"]

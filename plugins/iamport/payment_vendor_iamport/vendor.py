@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, ClassVar
 
 from payment_service.settings import Settings
@@ -26,7 +25,6 @@ from . import listing, mapping, webhooks
 from .api import IamportApi, unreadable
 from .options import CODE, REPLIES, load_options
 
-DISTRIBUTION = "payment-vendor-iamport"
 # The original's refund reason for a wrongly paid amount, shown in iamport's console.
 WRONG_AMOUNT_REASON = "잘못된 금액을 결제함"
 UNAPPROVABLE = ("failed", "cancelled")
@@ -34,6 +32,7 @@ UNAPPROVABLE = ("failed", "cancelled")
 
 class IamportVendor(Vendor):
     code = CODE
+    distribution = "payment-vendor-iamport"
     webhook_name = "iamport"
     webhook_schema: ClassVar[dict[str, Any] | None] = {
         "type": "object",
@@ -53,13 +52,6 @@ class IamportVendor(Vendor):
     @classmethod
     def from_settings(cls, settings: Settings) -> IamportVendor:
         return cls(load_options(settings))
-
-    @property
-    def version(self) -> str:
-        try:
-            return version(DISTRIBUTION)
-        except PackageNotFoundError:
-            return "unknown"
 
     def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
         path = f"/payments/{segment(uid)}"
@@ -98,13 +90,7 @@ class IamportVendor(Vendor):
     ) -> PaymentMismatch:
         differs = f"The paid amount {paid} differs from the order's {amount}"
         if payment.get("status") != "paid":
-            # A virtual account still waiting for its deposit: no money moved, nothing to undo.
-            return PaymentMismatch(
-                f"{differs}; the iamport payment is not paid, so nothing was cancelled.",
-                vendor=CODE,
-                cancelled=False,
-                mismatch="amount",
-            )
+            return REPLIES.not_paid(differs, "amount")
         whole = {
             "imp_uid": uid,
             "merchant_uid": payment["merchant_uid"],

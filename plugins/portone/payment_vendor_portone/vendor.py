@@ -10,7 +10,6 @@ import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -34,7 +33,6 @@ from . import mapping, webhooks
 from .banks import bank_code
 from .options import CODE, REPLIES, load_options, webhook_secrets
 
-DISTRIBUTION = "payment-vendor-portone"
 APPROVABLE = ("PAID", "VIRTUAL_ACCOUNT_ISSUED")
 CURRENCY = "KRW"
 WRONG_PAYMENT_REASON = "결제 정보가 주문과 다름"  # "the payment does not match the order"
@@ -43,6 +41,7 @@ LISTING_PAGE = 100
 
 class PortOneVendor(Vendor):
     code = CODE
+    distribution = "payment-vendor-portone"
     webhook_name = "portone"
     webhook_schema: ClassVar[dict[str, Any] | None] = {
         "type": "object",
@@ -76,13 +75,6 @@ class PortOneVendor(Vendor):
     @classmethod
     def from_settings(cls, settings: Settings) -> PortOneVendor:
         return cls(load_options(settings))
-
-    @property
-    def version(self) -> str:
-        try:
-            return version(DISTRIBUTION)
-        except PackageNotFoundError:
-            return "unknown"
 
     # ---- the API ---------------------------------------------------------------------------
 
@@ -152,13 +144,7 @@ class PortOneVendor(Vendor):
         """Raise the mismatch; a PAID payment is cancelled whole first (the money moved)."""
         differs = f"The PortOne payment {uid} {problem}"
         if payment.get("status") != "PAID":
-            # A virtual account still waiting for its deposit: no money moved, nothing to undo.
-            raise PaymentMismatch(
-                f"{differs}; it is not paid, so nothing was cancelled.",
-                vendor=CODE,
-                cancelled=False,
-                mismatch=mismatch,
-            )
+            raise REPLIES.not_paid(differs, mismatch)
         # No amount: PortOne cancels all that remains.
         whole = {"reason": WRONG_PAYMENT_REASON}
         path = f"/payments/{segment(uid)}/cancel"

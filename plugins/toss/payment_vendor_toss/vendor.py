@@ -6,7 +6,6 @@ import base64
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, ClassVar
 
 from payment_service.settings import Settings
@@ -27,7 +26,6 @@ from payment_service.vendors import (
 from . import listing, mapping, webhooks
 from .options import CODE, REPLIES, load_options
 
-DISTRIBUTION = "payment-vendor-toss"
 # Statuses of a payment that an approval has gone through.
 APPROVED = ("DONE", "WAITING_FOR_DEPOSIT")
 WRONG_PAYMENT_REASON = "결제 정보가 주문과 다름"  # "the payment does not match the order"
@@ -42,6 +40,7 @@ AUTHENTICATION_MESSAGES = (
 
 class TossVendor(Vendor):
     code = CODE
+    distribution = "payment-vendor-toss"
     webhook_name = "toss"
     webhook_schema: ClassVar[dict[str, Any] | None] = {
         "type": "object",
@@ -68,13 +67,6 @@ class TossVendor(Vendor):
     @classmethod
     def from_settings(cls, settings: Settings) -> TossVendor:
         return cls(load_options(settings))
-
-    @property
-    def version(self) -> str:
-        try:
-            return version(DISTRIBUTION)
-        except PackageNotFoundError:
-            return "unknown"
 
     def _send(self, store_id: str, method: str, path: str, body: Any = None) -> Any:
         secret = self.options.credentials(store_id)["secret_key"]
