@@ -1,27 +1,29 @@
-"""The integrator guide's examples run, in order, against a stub payment server.
+"""The integrator guide's examples run, in order, against the real server (`PaymentBackend`).
 
 Every ```python block of payment_service/client/README.md is executed in one namespace (as
-a reader would paste them one after another); the only change is the server address, which
-points at the stub. The webhook receiver the guide defines is then exercised with signed,
-encrypted deliveries.
+a reader would paste them one after another). The only changes are the server address and the
+gateway ids the guide makes up, which become payments the fake gateways really hold (paid for
+the guide's orders and amounts). The webhook receiver the guide defines is then exercised with
+signed, encrypted deliveries.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import payment_service.client
-from payment_service.client import sign_webhook
+from payment_service.client import PaymentClient, sign_webhook
+from payment_service.testing import PaymentBackend
 
-from .fake_payment_server import FakePaymentServer
 from .samples import webhook_payload
-from .stub import StubServer
-from .wire import aes_encrypt, js_stringify
+from .wire import IV, KEY, aes_encrypt, js_stringify
 
 README = Path(payment_service.client.__file__).with_name("README.md")
 README_HOST = "http://127.0.0.1:37821"
@@ -32,17 +34,46 @@ def python_blocks() -> list[str]:
     return re.findall(r"^```python\n(.*?)^```$", README.read_text("utf-8"), re.M | re.S)
 
 
+# The ids the guide makes up, and the orders and amounts it uses them for.
+ORDER = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"
+DEPOSIT_ORDER = "0b8e1f3a-7c55-4a43-9d1e-6f2a0c9b8d7e"
+CUSTOMER = "5d6e7f80-1a2b-4c3d-8e9f-a0b1c2d3e4f5"
+
+
+@pytest.fixture(scope="module")
+def backend() -> Iterator[PaymentBackend]:
+    with PaymentBackend() as backend:
+        assert (backend.key, backend.iv) == (KEY, IV), "the guide uses the local default keys"
+        yield backend
+
+
+@pytest.fixture(scope="module")
+def _guide(backend: PaymentBackend) -> Iterator[dict[str, Any]]:
+    """The namespace after running every block of the guide, once for the module."""
+    customer = backend.customer
+    made_up = {
+        "imp_123456789012": customer.pay_iamport_card(20000, ORDER),
+        "toss-payment-key": customer.issue_toss_virtual_account(19900, DEPOSIT_ORDER),
+        "toss-billing-key": customer.register_toss_billing(CUSTOMER),
+        README_HOST: backend.url,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PAYMENT_WEBHOOK_SIGNING_SECRET", SECRET)
+        namespace: dict[str, Any] = {"__name__": "readme"}
+        for number, block in enumerate(python_blocks(), 1):
+            assert README_HOST in block or number > 1, "the first block must build the client"
+            for invented, real in made_up.items():
+                block = block.replace(invented, real)
+            exec(compile(block, f"README block {number}", "exec"), namespace)
+        yield namespace
+
+
 @pytest.fixture
-def guide(stub: StubServer, stub_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The namespace after running every block of the guide."""
-    FakePaymentServer(stub)
-    monkeypatch.setenv("PAYMENT_WEBHOOK_SIGNING_SECRET", SECRET)
-    namespace: dict[str, Any] = {"__name__": "readme"}
-    for number, block in enumerate(python_blocks(), 1):
-        assert README_HOST in block or number > 1, "the first block must build the client"
-        code = compile(block.replace(README_HOST, stub_url), f"README block {number}", "exec")
-        exec(code, namespace)
-    return namespace
+def guide(_guide: dict[str, Any]) -> dict[str, Any]:
+    """The guide's namespace, with its receiver's memory emptied for each test."""
+    _guide["processed"].clear()
+    _guide["paid_orders"].clear()
+    return _guide
 
 
 def test_the_guide_has_examples_for_every_part() -> None:
@@ -66,11 +97,23 @@ def test_the_guide_has_examples_for_every_part() -> None:
         assert call in text, call
 
 
-def test_every_block_runs_against_the_stub(guide: dict[str, Any], stub: StubServer) -> None:
-    routes = {(request.method, request.path.rsplit("/", 1)[0]) for request in stub.requests}
-    assert ("PUT", "/payments/histories") in routes
-    assert ("POST", "/payments") in routes
-    assert ("GET", "/monitors") in routes
+def test_every_block_runs_against_the_real_server(
+    guide: dict[str, Any], backend: PaymentBackend
+) -> None:
+    # What the guide did is on the server: read back with a client of our own.
+    with PaymentClient(backend.url, KEY, IV) as client:
+        password = "a-long-random-record-password"
+        card = client.histories.get(source=guide["order"], password=password)
+        deposit = client.histories.get(source=guide["deposit_order"], password=password)
+        saved = client.reservations.get(
+            source=guide["customer"], password="another-record-password"
+        )
+    assert card.id == guide["history"].id and card.vendor_code == "iamport"
+    assert (card.price, card.refund) == (Decimal(20000), Decimal(4000))
+    assert (deposit.vendor_code, deposit.refund) == ("toss.payments", Decimal(19900))
+    assert saved.id == guide["reservation"].id
+    # ... and at the gateways: the refunds reached them.
+    assert backend.iamport.payment(card.vendor.uid)["cancel_amount"] == 4000
 
 
 def deliver(guide: dict[str, Any], body: str, headers: dict[str, str]) -> int:
