@@ -1,4 +1,5 @@
-"""One stub server per test session, reset for every test; a client pointed at it."""
+"""The real server (one `PaymentBackend` per session) for what it can answer; one stub server
+per test session, reset for every test, and a client pointed at it, for the rest."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ import pytest
 
 from fake_servers.common.server import ServerThread
 from payment_service.client import PaymentClient
+from payment_service.testing import PaymentBackend
 
 from .stub import StubServer
 from .wire import IV, KEY
+
+
+@pytest.fixture(scope="session")
+def backend() -> Iterator[PaymentBackend]:
+    with PaymentBackend() as backend:
+        yield backend
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,11 @@
-"""A stand-in for the payment server that speaks the wire of docs/payment-api.md §1-2 and
-records requests.
+"""A recording payment server for what the real one cannot show: the exact bytes the SDK
+sends, answers of the original server, and failures on demand (5xx, delays, broken bodies).
 
 Tests register a handler per (method, path); the stub does what the real server does around
 it: refuse a body whose media type is not ``text/plain`` (400) or that does not decrypt
 (400), answer encrypted bodies for successes and plain JSON for errors, and 404 for unknown
-routes, with the original server's NestJS bodies.
+routes. Error bodies come from the server's own wire conventions (`payment_service.wire`);
+the encryption is this directory's independent transcription of the documented wire.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from payment_service import wire
+from payment_service.transport import DECRYPT_FAILED
+
 from .wire import IV, KEY, aes_decrypt, aes_encrypt, js_stringify
 
-DECRYPT_FAILED = (
-    "Failed to decrypt the request body. Check your body content or encryption password."
-)
+__all__ = ["DECRYPT_FAILED", "Recorded", "Reply", "StubServer"]
 
 
 @dataclass
@@ -58,11 +60,12 @@ class Reply:
 
     @classmethod
     def error(cls, status: int, body: Any) -> Reply:
-        return cls(status, js_stringify(body), "application/json; charset=utf-8")
+        return cls(status, wire.dumps(body), wire.JSON_TYPE)
 
     @classmethod
-    def nest(cls, status: int, message: str, error: str) -> Reply:
-        return cls.error(status, {"message": message, "error": error, "statusCode": status})
+    def nest(cls, status: int, message: str) -> Reply:
+        """The NestJS error body the server answers with."""
+        return cls.error(status, wire.error_body(status, message))
 
 
 Handler = Callable[[Recorded], Reply]
@@ -106,12 +109,12 @@ class StubServer:
         if has_body:
             media = request.headers.get("Content-Type", "").split(";")[0].strip()
             if media != "text/plain":
-                reply = Reply.nest(400, 'Request body type is not "text/plain".', "Bad Request")
+                reply = Reply.nest(400, 'Request body type is not "text/plain".')
             else:
                 try:
                     plaintext = aes_decrypt(body, self.key, self.iv)
                 except Exception:
-                    reply = Reply.nest(400, DECRYPT_FAILED, "Bad Request")
+                    reply = Reply.nest(400, DECRYPT_FAILED)
         recorded = Recorded(
             method=request.method,
             path=raw_path,
@@ -125,7 +128,7 @@ class StubServer:
         if reply is None:
             handler = self.handlers.get((request.method, raw_path))
             if handler is None:
-                reply = Reply.nest(404, f"Cannot {request.method} {raw_path}", "Not Found")
+                reply = Reply.nest(404, f"Cannot {request.method} {raw_path}")
             else:
                 reply = handler(recorded)
         if reply.delay_s:

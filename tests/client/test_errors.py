@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from http import HTTPStatus
+
 import pytest
 
 from payment_service.client import (
@@ -17,10 +20,11 @@ from payment_service.client import (
     ServerError,
     Unprocessable,
 )
+from payment_service.testing import PaymentBackend
 
 from .samples import HISTORY_ID, SOURCE, iamport_history
 from .stub import DECRYPT_FAILED, Reply, StubServer
-from .wire import IV, aes_encrypt
+from .wire import IV, KEY, aes_encrypt
 
 GET = ("PATCH", "/payments/histories/get")
 
@@ -49,7 +53,7 @@ def get(client: PaymentClient) -> None:
 def test_each_status_raises_its_class_with_status_and_message(
     client, stub: StubServer, status: int, cls: type[PaymentError]
 ) -> None:
-    stub.on(*GET, Reply.nest(status, "some message", "Whatever"))
+    stub.on(*GET, Reply.nest(status, "some message"))
 
     with pytest.raises(cls) as caught:
         get(client)
@@ -58,22 +62,40 @@ def test_each_status_raises_its_class_with_status_and_message(
     assert type(error) is cls
     assert error.status == status
     assert error.message == "some message"
-    assert error.body == {"message": "some message", "error": "Whatever", "statusCode": status}
+    assert error.body == {
+        "message": "some message",
+        "error": HTTPStatus(status).phrase,
+        "statusCode": status,
+    }
     assert (error.method, error.path) == GET
     assert error.headers["content-type"] == "application/json; charset=utf-8"
 
 
 def test_gateway_errors_are_server_errors_too(client, stub: StubServer) -> None:
-    stub.on(*GET, Reply.nest(503, "gateway down", "Service Unavailable"))
+    stub.on(*GET, Reply.nest(503, "gateway down"))
     with pytest.raises(ServerError):
         get(client)
 
 
-def test_wrong_password_is_forbidden(client, stub: StubServer) -> None:
-    stub.on(*GET, Reply.nest(403, "Wrong password.", "Forbidden"))
+def test_wrong_password_is_forbidden(backend: PaymentBackend) -> None:
+    order = {**SOURCE, "id": str(uuid.uuid4())}
+    uid = backend.customer.pay_iamport_card(20000, order["id"])
+    with PaymentClient(backend.url, KEY, IV) as client:
+        client.histories.create(
+            vendor={"code": "iamport", "uid": uid, "store_id": "store"},
+            source=order,
+            price=20000,
+            password="the-password",
+            webhook_url="http://127.0.0.1:9/hook",
+        )
+        with pytest.raises(Forbidden) as caught:
+            client.histories.get(source=order, password="another-password")
 
-    with pytest.raises(Forbidden, match="Wrong password"):
-        get(client)
+    assert caught.value.body == {
+        "message": "Wrong password.",
+        "error": "Forbidden",
+        "statusCode": 403,
+    }
 
 
 def test_a_gateway_pass_through_error_keeps_path_and_raw_message(client, stub: StubServer) -> None:
@@ -143,9 +165,9 @@ def test_an_unknown_route_is_not_found(client, stub: StubServer) -> None:
         get(client)
 
 
-def test_a_client_with_the_wrong_key_gets_bad_request(stub: StubServer, stub_url: str) -> None:
+def test_a_client_with_the_wrong_key_gets_bad_request(backend: PaymentBackend) -> None:
     with (
-        PaymentClient(stub_url, "0123456789abcdef", IV) as client,
+        PaymentClient(backend.url, "0123456789abcdef", IV) as client,
         pytest.raises(BadRequest) as caught,
     ):
         get(client)
@@ -186,6 +208,6 @@ def test_a_redirect_is_not_followed(client, stub: StubServer) -> None:
 
 
 def test_every_sdk_error_shares_one_base(client, stub: StubServer) -> None:
-    stub.on(*GET, Reply.nest(409, "dup", "Conflict"))
+    stub.on(*GET, Reply.nest(409, "dup"))
     with pytest.raises(PaymentSDKError):
         get(client)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from payment_service.client import PaymentClient, ServerError
+from payment_service.testing import PaymentBackend
 
 from .stub import Reply, StubServer
 from .test_transport import closed_port
@@ -36,7 +37,7 @@ def test_health_is_a_get_without_body_or_content_type(client, stub: StubServer) 
 
 
 def test_health_raises_when_the_server_is_not_ready(client, stub: StubServer) -> None:
-    stub.on("GET", "/monitors/health", Reply.nest(500, "database down", "Internal Server Error"))
+    stub.on("GET", "/monitors/health", Reply.nest(500, "database down"))
 
     with pytest.raises(ServerError):
         client.monitors.health()
@@ -48,9 +49,15 @@ def test_is_healthy_is_false_when_nothing_listens() -> None:
         assert client.monitors.is_healthy() is False
 
 
-def test_is_healthy_is_true_on_200(client, stub: StubServer) -> None:
-    stub.on("GET", "/monitors/health", Reply(200))
-    assert client.monitors.is_healthy() is True
+def test_the_real_servers_monitors_parse(backend: PaymentBackend) -> None:
+    with PaymentClient(backend.url, KEY, IV) as client:
+        assert client.monitors.is_healthy() is True
+        system = client.monitors.system()
+        performance = client.monitors.performance()
+
+    assert system.package["name"] == "payment-service"
+    assert system.created_at.tzinfo is not None
+    assert performance.memory["rss"] > 0
 
 
 def test_system_decrypts_and_parses(client, stub: StubServer) -> None:

@@ -41,15 +41,9 @@ CUSTOMER = "5d6e7f80-1a2b-4c3d-8e9f-a0b1c2d3e4f5"
 
 
 @pytest.fixture(scope="module")
-def backend() -> Iterator[PaymentBackend]:
-    with PaymentBackend() as backend:
-        assert (backend.key, backend.iv) == (KEY, IV), "the guide uses the local default keys"
-        yield backend
-
-
-@pytest.fixture(scope="module")
 def _guide(backend: PaymentBackend) -> Iterator[dict[str, Any]]:
     """The namespace after running every block of the guide, once for the module."""
+    assert (backend.key, backend.iv) == (KEY, IV), "the guide uses the local default keys"
     customer = backend.customer
     made_up = {
         "imp_123456789012": customer.pay_iamport_card(20000, ORDER),
