@@ -4,7 +4,7 @@ a payment that does not match its order is a `PaymentMismatch`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +13,15 @@ from .errors import GatewayError, PaymentMismatch
 
 # What reading a malformed record raises: a missing key, a wrong type, a bad number.
 READ_ERRORS = (KeyError, TypeError, ValueError, ArithmeticError)
+
+
+def text(record: Mapping[str, Any], key: str) -> str:
+    """The string at `key` of a gateway record; a missing key or another type is one of the
+    `READ_ERRORS` (within `reading_payment`, a 502)."""
+    value = record[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is not a string")
+    return value
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from payment_service.vendors import CancelRecord, PaymentSummary, decimal
+from payment_service.vendors.replies import text
 
 from .options import REPLIES
 
@@ -18,9 +19,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
     with REPLIES.reading_payment():
-        currency = payment["currency"]
-        if not isinstance(currency, str):
-            raise TypeError("currency is not a string")
+        currency = text(payment, "currency")
         status = payment.get("status")
         return PaymentSummary(
             currency=currency,

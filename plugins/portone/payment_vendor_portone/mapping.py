@@ -7,15 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from payment_service.vendors import CancelRecord, PaymentSummary, decimal
+from payment_service.vendors.replies import text
 
 from .options import REPLIES
 
 
 def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
     with REPLIES.reading_payment():
-        currency = payment["currency"]
-        if not isinstance(currency, str):
-            raise TypeError("currency is not a string")
+        currency = text(payment, "currency")
         paid_at = payment.get("paidAt")
         return PaymentSummary(
             currency=currency,

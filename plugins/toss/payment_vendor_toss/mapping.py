@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from payment_service.vendors import CancelRecord, PaymentSummary, decimal
+from payment_service.vendors.replies import text
 
 from .options import REPLIES
 
@@ -21,9 +22,7 @@ KST = timezone(timedelta(hours=9), "KST")
 
 def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
     with REPLIES.reading_payment():
-        currency = payment["currency"]
-        if not isinstance(currency, str):
-            raise TypeError("currency is not a string")
+        currency = text(payment, "currency")
         approved_at = payment.get("approvedAt")
         paid = payment["status"] in PAID_STATUSES and approved_at is not None
         return PaymentSummary(
