@@ -13,8 +13,17 @@ from payment_service import wire
 from payment_service.wire import JSON_TYPE, dumps, web
 from payment_service.wire.web import json_response
 
-# Re-exported: the fakes' routes take them from here.
-__all__ = ["JSON_TYPE", "dumps", "json_response"]
+# JSON_TYPE, dumps and json_response are re-exported: the fakes' routes take them from here.
+__all__ = [
+    "JSON_TYPE",
+    "HttpError",
+    "RawError",
+    "dumps",
+    "empty_response",
+    "install_conventions",
+    "json_response",
+    "read_json_body",
+]
 
 
 class HttpError(Exception):
