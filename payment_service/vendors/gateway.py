@@ -15,9 +15,10 @@ from urllib.parse import quote
 
 import requests
 
-from ..crypto import dumps, loads
+from ..crypto import loads
 from ..deadlines import DeadlineSession
 from ..observability.metrics import observe_gateway
+from ..wire import dumps
 from .errors import (
     GatewayAnswer,
     GatewayError,

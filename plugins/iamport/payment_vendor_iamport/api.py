@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from payment_service.crypto import dumps
 from payment_service.vendors import (
     GatewayAnswer,
     GatewayClient,
@@ -19,6 +18,7 @@ from payment_service.vendors import (
     VendorOptions,
     decimal,
 )
+from payment_service.wire import dumps
 
 from .options import CODE, REPLIES
 from .tokens import IssuedToken, TokenCache
