@@ -49,9 +49,8 @@ def metadata(wheel) -> dict[str, list[str]]:
 def test_every_wheel_has_publishable_metadata(installed: Installed):
     for wheel in sorted(installed.dist.glob("*.whl")):
         fields = metadata(wheel)
-        # The vendor plugins are at 0.2 since `cancel` takes a `Refund`.
-        version = "0.1.0" if wheel.name.startswith("payment_service-") else "0.2.0"
-        assert fields["Version"] == [version], wheel.name
+        # 0.2: `Vendor.cancel` takes a `Refund`, so the plugins need a core that has it.
+        assert fields["Version"] == ["0.2.0"], wheel.name
         assert fields["License"] == ["MIT"], wheel.name
         assert fields["License-File"] == ["LICENSE"], wheel.name
         assert fields["Requires-Python"] == [">=3.11"], wheel.name
@@ -61,7 +60,7 @@ def test_every_wheel_has_publishable_metadata(installed: Installed):
             url.startswith("Original (TypeScript), https://") for url in fields["Project-URL"]
         )
     (plugin,) = installed.dist.glob("payment_vendor_toss-*.whl")
-    assert metadata(plugin)["Requires-Dist"] == ["payment-service>=0.1"]
+    assert metadata(plugin)["Requires-Dist"] == ["payment-service>=0.2"]
 
 
 def test_every_sdist_carries_its_licence_and_readme(installed: Installed):

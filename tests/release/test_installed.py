@@ -84,7 +84,7 @@ def test_serve_with_fakes_creates_reads_and_cancels_a_payment_and_webhooks_work(
         report = json.loads(smoke.stdout)
         # The code that ran is the installed one, at the wheel's version.
         assert "/site-packages/payment_service/" in report["module"]
-        assert report["version"] == "0.1.0"
+        assert report["version"] == "0.2.0"
         assert report["created"]["price"] == "20000"
         assert report["read"] == {"id": report["created"]["id"], "toss_status": "DONE"}
         assert report["cancelled"] == {"price": "20000", "refund": "5000"}
@@ -142,7 +142,7 @@ def test_openapi_documents_the_routes_of_the_installed_plugins(installed: Instal
     result = installed.run("openapi", env=installed.environment())
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert document["info"]["version"] == "0.1.0"
+    assert document["info"]["version"] == "0.2.0"
     assert {"/payments/histories", "/payments/webhooks/iamport", "/payments/webhooks/toss"} <= set(
         document["paths"]
     )
