@@ -25,6 +25,7 @@ from .errors import (
     VendorConfigError,
     WebhookUnauthorized,
 )
+from .fakes import FakeGateway, FakeServer
 from .gateway import GatewayClient, decimal, segment
 from .interface import (
     CancelRecord,
@@ -43,6 +44,8 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "CancelRecord",
     "DuplicateVendor",
+    "FakeGateway",
+    "FakeServer",
     "GatewayClient",
     "GatewayError",
     "GatewayRejected",

@@ -34,9 +34,13 @@ def test_fakes_serve_every_gateway_on_its_port(tmp_path):
         text=True,
     )
     try:
-        lines = [process.stdout.readline() for _ in range(4)]
-        assert lines[2].strip() == f"fake PortOne V2 listening on http://127.0.0.1:{portone}"
-        assert lines[3].strip() == "webhooks go to http://127.0.0.1:9"
+        lines = [process.stdout.readline().strip() for _ in range(4)]
+        assert sorted(lines[:3]) == [
+            f"fake PortOne V2 listening on http://127.0.0.1:{portone}",
+            f"fake Toss Payments listening on http://127.0.0.1:{toss}",
+            f"fake iamport listening on http://127.0.0.1:{iamport}",
+        ]
+        assert lines[3] == "webhooks go to http://127.0.0.1:9"
         deadline = time.monotonic() + 20
         while True:
             try:
