@@ -40,6 +40,6 @@ class Customer:
         fakes: GatewayFakes | None = self.__dict__.get("fakes")
         for gateway in fakes.gateways.values() if fakes is not None else ():
             if name in gateway.customer_actions:
-                action: Callable[..., Any] = getattr(gateway, name)
+                action: Callable[..., Any] = getattr(gateway, gateway.customer_actions[name])
                 return action
         raise AttributeError(f"no installed fake offers the customer action {name!r}")

@@ -29,7 +29,7 @@ def vendor_options(urls: Mapping[str, str], plugins: Iterable[Any] = ()) -> dict
     """`PAYMENT_VENDORS` that points the plugins at their fakes, by fake name → URL (fakes
     without a URL are left out), with the fakes' test credentials."""
     return {
-        kind.vendor_code: kind.vendor_options(urls[kind.name])
+        kind.vendor.code: kind.vendor_options(urls[kind.name])
         for kind in contributed_fakes(plugins)
         if kind.name in urls
     }
@@ -67,7 +67,7 @@ class GatewayFakes(Lifecycle):
     def by_code(self, vendor_code: str) -> FakeGateway:
         """The fake standing in for the vendor `vendor_code`."""
         for gateway in self.gateways.values():
-            if gateway.vendor_code == vendor_code:
+            if gateway.vendor.code == vendor_code:
                 return gateway
         raise LookupError(f"no installed plugin contributes a fake for vendor {vendor_code!r}")
 
@@ -76,7 +76,7 @@ class GatewayFakes(Lifecycle):
             gateway.webhook_url = api_url.rstrip("/") + gateway.webhook_path()
 
     def vendor_options(self) -> dict[str, Any]:
-        return {g.vendor_code: g.vendor_options(g.url) for g in self.gateways.values()}
+        return {g.vendor.code: g.vendor_options(g.url) for g in self.gateways.values()}
 
     def start(self) -> GatewayFakes:
         started: list[FakeGateway] = []

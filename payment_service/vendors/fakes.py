@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
+from .interface import Vendor
 from .plugins import build_manager
 
 FAKES_ENTRY_POINT_GROUP = "payment_service.fakes"
@@ -46,29 +47,27 @@ class FakeGateway(ABC):
     """One plugin's fake gateway: its server, how the plugin is pointed at it, and the
     customer's side of the checkout popup.
 
-    A subclass sets the class attributes and implements `create_server` and `credentials`;
-    the customer actions it does not support raise `NotImplementedError`.
+    A subclass sets the class attributes and implements `credentials` and the customer actions
+    its gateway has (the others raise `NotImplementedError`).
     """
 
     name: ClassVar[str]
     """Short identifier: `payment-service fakes --<name>-port`, `GatewayFakes.<name>`."""
     title: ClassVar[str]
     """For messages, e.g. "fake Example Pay"."""
-    vendor_code: ClassVar[str]
-    """The code of the vendor this fake stands in for (its `PAYMENT_VENDORS` key)."""
-    webhook_name: ClassVar[str]
-    """The vendor's inbound webhook name: the fake posts to `/payments/webhooks/<it>`."""
+    vendor: ClassVar[type[Vendor]]
+    """The vendor this fake stands in for: its code keys `PAYMENT_VENDORS`, and the fake posts
+    its webhooks to `/payments/webhooks/<its webhook_name>`."""
     default_port: ClassVar[int]
-    customer_actions: ClassVar[tuple[str, ...]] = ()
-    """Names of this class's own customer methods that `Customer` offers too (for instance
-    `pay_example_card`), for callers written against one gateway."""
+    server_class: ClassVar[Callable[..., FakeServer]]
+    """Makes the fake (not started) from `host` and `port` (0: a free one) keywords."""
+    customer_actions: ClassVar[Mapping[str, str]] = {}
+    """More names under which `Customer` offers this fake's actions, for callers written
+    against one gateway: e.g. {"pay_example_card": "pay_by_card"}."""
 
     def __init__(self, host: str = "127.0.0.1", port: int | None = None):
-        self.server = self.create_server(host, self.default_port if port is None else port)
-
-    @abstractmethod
-    def create_server(self, host: str, port: int) -> FakeServer:
-        """The fake, not started; port 0 means a free one."""
+        port = self.default_port if port is None else port
+        self.server: FakeServer = self.server_class(host=host, port=port)
 
     @classmethod
     @abstractmethod
@@ -82,7 +81,12 @@ class FakeGateway(ABC):
 
     @classmethod
     def webhook_path(cls) -> str:
-        return f"/payments/webhooks/{cls.webhook_name}"
+        return f"/payments/webhooks/{cls.vendor.webhook_name}"
+
+    @staticmethod
+    def number(amount: int | Decimal) -> int | float:
+        """An amount as a JSON number for the fakes: an int stays one."""
+        return float(amount) if isinstance(amount, Decimal) else amount
 
     # -- the server --------------------------------------------------------------------------
 

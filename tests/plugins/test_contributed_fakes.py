@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import requests
@@ -40,17 +41,21 @@ class PaySimServer:
         self._server.stop()
 
 
+class PaySimVendor:
+    """Only what a fake needs of its vendor (a real plugin names its `Vendor` class)."""
+
+    code = "pay.sim"
+    webhook_name = "paysim"
+
+
 class PaySimFake(FakeGateway):
     name = "paysim"
     title = "fake PaySim"
-    vendor_code = "pay.sim"
-    webhook_name = "paysim"
+    vendor = PaySimVendor
     default_port = 0
-    customer_actions = ("pay_paysim_card",)
+    server_class = PaySimServer
     server: PaySimServer
-
-    def create_server(self, host: str, port: int) -> PaySimServer:
-        return PaySimServer(host, port)
+    customer_actions: ClassVar[Mapping[str, str]] = {"pay_paysim_card": "pay_by_card"}
 
     @classmethod
     def credentials(cls) -> dict[str, Any]:
@@ -60,8 +65,6 @@ class PaySimFake(FakeGateway):
         uid = f"sim_{uuid.uuid4().hex}"
         self.server.payments[uid] = {"order": order_id, "amount": int(amount)}
         return uid
-
-    pay_paysim_card = pay_by_card
 
 
 class PaySimPlugin:
@@ -73,7 +76,7 @@ class PaySimPlugin:
 def test_the_installed_plugins_contribute_their_fakes():
     kinds = {kind.name: kind for kind in contributed_fakes()}
     assert sorted(kinds) == ["iamport", "portone", "toss"]
-    assert {kind.vendor_code for kind in kinds.values()} == {"iamport", "portone", "toss.payments"}
+    assert {kind.vendor.code for kind in kinds.values()} == {"iamport", "portone", "toss.payments"}
     assert kinds["toss"].default_port == 30771
     assert kinds["toss"].webhook_path() == "/payments/webhooks/toss"
     assert contributed_fakes(load_entry_points=False) == []

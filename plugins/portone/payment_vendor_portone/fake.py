@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from fake_servers.portone import (
     DEFAULT_API_SECRET,
@@ -22,7 +23,6 @@ from fake_servers.portone import (
 )
 from payment_service.vendors import FakeGateway, hookimpl
 
-from .options import CODE
 from .vendor import PortOneVendor
 
 
@@ -33,19 +33,17 @@ def _order_data(order_id: str | None) -> str | None:
 class PortOneFake(FakeGateway):
     name = "portone"
     title = "fake PortOne V2"
-    vendor_code = CODE
-    webhook_name = PortOneVendor.webhook_name
+    vendor = PortOneVendor
     default_port = DEFAULT_PORT
-    customer_actions = (
-        "pay_portone_card",
-        "issue_portone_virtual_account",
-        "deposit_portone_virtual_account",
-        "register_portone_billing",
-    )
+    server_class = FakePortOne
     server: FakePortOne
-
-    def create_server(self, host: str, port: int) -> FakePortOne:
-        return FakePortOne(host=host, port=port)
+    # The names the test kit offered before fakes came from plugins.
+    customer_actions: ClassVar[Mapping[str, str]] = {
+        "pay_portone_card": "pay_portone_card",
+        "issue_portone_virtual_account": "issue_portone_virtual_account",
+        "deposit_portone_virtual_account": "deposit",
+        "register_portone_billing": "register_card",
+    }
 
     @classmethod
     def credentials(cls) -> dict[str, Any]:
@@ -85,9 +83,6 @@ class PortOneFake(FakeGateway):
         """A virtual account for `payment_id`; returns it (waiting for the deposit)."""
         self.server.issue_virtual_account(payment_id, amount, custom_data=_order_data(order_id))
         return payment_id
-
-    deposit_portone_virtual_account = deposit
-    register_portone_billing = register_card
 
 
 @hookimpl

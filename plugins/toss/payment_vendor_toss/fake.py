@@ -1,39 +1,32 @@
-"""The fake Toss Payments server (`fake_servers.toss`) as this plugin contributes it, through
-the entry point `toss` of the group `payment_service.fakes`: its port, the `PAYMENT_VENDORS`
-entry that points the plugin at it, and the customer's side of its checkout popup."""
+"""This plugin's fake (`fake_servers.toss`), contributed through the entry point `toss` of the
+group `payment_service.fakes`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from fake_servers.toss import DEFAULT_PORT, DEFAULT_SECRET_KEY, FakeToss
 from payment_service.vendors import FakeGateway, hookimpl
 
-from .options import CODE
 from .vendor import TossVendor
-
-
-def _number(amount: int | Decimal) -> float | int:
-    return float(amount) if isinstance(amount, Decimal) else amount
 
 
 class TossFake(FakeGateway):
     name = "toss"
     title = "fake Toss Payments"
-    vendor_code = CODE
-    webhook_name = TossVendor.webhook_name
+    vendor = TossVendor
     default_port = DEFAULT_PORT
-    customer_actions = (
-        "pay_toss_card",
-        "issue_toss_virtual_account",
-        "deposit_toss_virtual_account",
-        "register_toss_billing",
-    )
+    server_class = FakeToss
     server: FakeToss
-
-    def create_server(self, host: str, port: int) -> FakeToss:
-        return FakeToss(host=host, port=port)
+    # The names the test kit offered before fakes came from plugins.
+    customer_actions: ClassVar[Mapping[str, str]] = {
+        "pay_toss_card": "pay_by_card",
+        "issue_toss_virtual_account": "issue_virtual_account",
+        "deposit_toss_virtual_account": "deposit",
+        "register_toss_billing": "register_card",
+    }
 
     @classmethod
     def credentials(cls) -> dict[str, Any]:
@@ -41,12 +34,13 @@ class TossFake(FakeGateway):
 
     def pay_by_card(self, amount: int | Decimal, order_id: str) -> str:
         """The `paymentKey`, awaiting the server's approval."""
-        paid = self.server.pay_by_card(_number(amount), order_id, approved=False)
+        paid = self.server.pay_by_card(self.number(amount), order_id, approved=False)
         return str(paid["paymentKey"])
 
     def issue_virtual_account(self, amount: int | Decimal, order_id: str) -> str:
         """The `paymentKey` of a virtual account waiting for its deposit."""
-        return str(self.server.issue_virtual_account(_number(amount), order_id)["paymentKey"])
+        issued = self.server.issue_virtual_account(self.number(amount), order_id)
+        return str(issued["paymentKey"])
 
     def deposit(self, uid: str) -> None:
         self.server.deposit(uid)
@@ -54,12 +48,6 @@ class TossFake(FakeGateway):
     def register_card(self, customer_id: str) -> str:
         """The `billingKey` of a card registered under the customer key `customer_id`."""
         return str(self.server.register_billing(customer_id)["billingKey"])
-
-    # The names the test kit offered before fakes came from plugins.
-    pay_toss_card = pay_by_card
-    issue_toss_virtual_account = issue_virtual_account
-    deposit_toss_virtual_account = deposit
-    register_toss_billing = register_card
 
 
 @hookimpl
