@@ -19,7 +19,7 @@ from payment_service.vendors import FakeGateway, hookimpl
 from payment_service.vendors.fakes import contributed_fakes
 
 
-class PaySimServer:
+class PaySimServer(ServerThread):
     """The smallest fake gateway: remembers card payments and serves them back."""
 
     def __init__(self, host: str, port: int):
@@ -27,18 +27,7 @@ class PaySimServer:
         self.webhook_url: str | None = None
         app = Flask(__name__)
         app.add_url_rule("/payments/<uid>", "payment", lambda uid: self.payments[uid])
-        self._server = ServerThread(app, host, port, quiet=True)
-
-    @property
-    def url(self) -> str:
-        return self._server.url
-
-    def start(self) -> PaySimServer:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
+        super().__init__(app, host, port, quiet=True)
 
 
 class PaySimVendor:

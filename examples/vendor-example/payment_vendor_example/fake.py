@@ -28,7 +28,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-class ExampleGateway:
+class ExampleGateway(ServerThread):
     """The gateway, in memory, served on `host:port` (0: a free one) once started. It sends no
     webhooks; `webhook_url` is kept for the test kit, which sets it."""
 
@@ -36,26 +36,8 @@ class ExampleGateway:
         self.payments: dict[str, dict[str, Any]] = {}
         self.cards: dict[tuple[str, str], dict[str, Any]] = {}
         self.lock = threading.Lock()
-        self.app = self._build()
         self.webhook_url: str | None = None
-        self._server = ServerThread(self.app, host, port)
-
-    @property
-    def url(self) -> str:
-        return self._server.url
-
-    def start(self) -> ExampleGateway:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> ExampleGateway:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().__init__(self._build(), host, port)
 
     # What a customer does in the gateway's checkout, before the service registers it.
     def authorize(self, order_id: str, amount: int, currency: str = "KRW") -> dict[str, Any]:
