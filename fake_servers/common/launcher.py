@@ -37,8 +37,27 @@ def parser(gateway: str, title: str, default_port: int) -> argparse.ArgumentPars
     return parser
 
 
-def expiration(args: argparse.Namespace) -> Expiration:
-    return Expiration(seconds=args.expiration, capacity=args.capacity)
+def accepted(parser: argparse.ArgumentParser, flag: str, dest: str, default: str) -> None:
+    """A repeatable option for the credentials the fake accepts (`--secret-key KEY ...`, into
+    `dest`); None when not given, for the fake's default."""
+    what = flag.removeprefix("--").replace("-", " ")
+    parser.add_argument(
+        flag,
+        action="append",
+        dest=dest,
+        metavar=dest.removesuffix("s").upper(),
+        help=f"accepted {what}, repeatable (default: {default})",
+    )
+
+
+def common(args: argparse.Namespace) -> dict[str, Any]:
+    """The constructor arguments every fake takes, from the common options."""
+    return {
+        "host": args.host,
+        "port": args.port,
+        "webhook_url": args.webhook_url,
+        "expiration": Expiration(seconds=args.expiration, capacity=args.capacity),
+    }
 
 
 def serve(fake: Any, title: str) -> int:

@@ -14,13 +14,7 @@ TITLE = "fake iamport"
 def main(argv: list[str] | None = None) -> int:
     # Webhooks go to a payment's notice_url when it has one, else to --webhook-url.
     args = launcher.parser("iamport", TITLE, DEFAULT_PORT).parse_args(argv)
-    fake = FakeIamport(
-        host=args.host,
-        port=args.port,
-        webhook_url=args.webhook_url,
-        expiration=launcher.expiration(args),
-    )
-    return launcher.serve(fake, TITLE)
+    return launcher.serve(FakeIamport(**launcher.common(args)), TITLE)
 
 
 if __name__ == "__main__":

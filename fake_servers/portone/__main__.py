@@ -15,12 +15,7 @@ TITLE = "Fake PortOne V2"
 
 def main(argv: list[str] | None = None) -> int:
     parser = launcher.parser("portone", TITLE, DEFAULT_PORT)
-    parser.add_argument(
-        "--api-secret",
-        action="append",
-        dest="api_secrets",
-        help=f"accepted API secret, repeatable (default: {DEFAULT_API_SECRET})",
-    )
+    launcher.accepted(parser, "--api-secret", "api_secrets", DEFAULT_API_SECRET)
     parser.add_argument("--store-id", default=DEFAULT_STORE_ID, help="default store id")
     parser.add_argument(
         "--webhook-secret",
@@ -30,10 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         fake = FakePortOne(
-            host=args.host,
-            port=args.port,
-            webhook_url=args.webhook_url,
-            expiration=launcher.expiration(args),
+            **launcher.common(args),
             api_secrets=args.api_secrets,
             store_id=args.store_id,
             webhook_secret=args.webhook_secret,

@@ -15,25 +15,13 @@ TITLE = "Fake Toss Payments"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = launcher.parser("toss", TITLE, DEFAULT_PORT)
-    parser.add_argument(
-        "--secret-key",
-        action="append",
-        dest="secret_keys",
-        help=f"accepted secret key, repeatable (default: {DEFAULT_SECRET_KEY})",
-    )
+    launcher.accepted(parser, "--secret-key", "secret_keys", DEFAULT_SECRET_KEY)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    fake = FakeToss(
-        host=args.host,
-        port=args.port,
-        webhook_url=args.webhook_url,
-        expiration=launcher.expiration(args),
-        secret_keys=args.secret_keys,
-    )
-    return launcher.serve(fake, TITLE)
+    return launcher.serve(FakeToss(**launcher.common(args), secret_keys=args.secret_keys), TITLE)
 
 
 if __name__ == "__main__":
