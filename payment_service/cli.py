@@ -63,21 +63,24 @@ class WithFakePorts(click.Command):
     contribute (`--<name>-port`). The options are made when the command is parsed, so the
     plugins' fakes are imported only by the commands that run them."""
 
+    _fake_ports: list[click.Parameter] | None = None
+
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         from .vendors.fakes import contributed_fakes
 
+        if self._fake_ports is None:  # click asks several times per invocation
+            self._fake_ports = [
+                click.Option(
+                    [f"--{kind.name}-port", f"{kind.name}_port"],
+                    type=int,
+                    default=kind.default_port,
+                    show_default=True,
+                    help=f"Port of the {kind.title}.",
+                )
+                for kind in contributed_fakes()
+            ]
         params = super().get_params(ctx)
-        fakes = [
-            click.Option(
-                [f"--{kind.name}-port", f"{kind.name}_port"],
-                type=int,
-                default=kind.default_port,
-                show_default=True,
-                help=f"Port of the {kind.title}.",
-            )
-            for kind in contributed_fakes()
-        ]
-        return [*params[:-1], *fakes, *params[-1:]]  # --help stays last
+        return [*params[:-1], *self._fake_ports, *params[-1:]]  # --help stays last
 
 
 def fake_ports(options: dict[str, int]) -> dict[str, int]:

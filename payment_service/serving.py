@@ -57,6 +57,7 @@ def serve(
     fakes_process: subprocess.Popen[bytes] | None = None
     if fakes is not None:
         from .testing.fakes import vendor_options
+        from .vendors.fakes import contributed_fakes
 
         local = "127.0.0.1" if host in ("0.0.0.0", "") else host
         fakes_process = start_fakes_process(local, f"http://{local}:{port}", fakes)
@@ -68,7 +69,8 @@ def serve(
         urls = {name: f"http://{local}:{fake_port}" for name, fake_port in fakes.items()}
         options = vendor_options(urls)
         settings = dataclasses.replace(settings, vendors={**settings.vendors, **options})
-        listed = ", ".join(f"fake {name} on {url}" for name, url in urls.items())
+        titles = {kind.name: kind.title for kind in contributed_fakes()}
+        listed = ", ".join(f"{titles[name]} on {url}" for name, url in urls.items())
         click.echo(f"{listed}; their webhooks go to this server")
     from .observability.logs import gunicorn_config
 
