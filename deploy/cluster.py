@@ -174,9 +174,8 @@ class Cluster:
     def _vendor_options(self) -> dict[str, object]:
         from payment_service.testing.fakes import vendor_options
 
-        return vendor_options(
-            f"http://127.0.0.1:{self.ports.iamport}", f"http://127.0.0.1:{self.ports.toss}"
-        )
+        ports = {"iamport": self.ports.iamport, "toss": self.ports.toss}
+        return vendor_options({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
 
     def _nginx_config(self, runtime: Path) -> Path:
         servers = "\n    ".join(

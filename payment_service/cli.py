@@ -58,12 +58,42 @@ def prepare_database(settings: Settings) -> str:
         database.dispose()
 
 
+class WithFakePorts(click.Command):
+    """A command with a `--<name>-port` option for each fake gateway the installed plugins
+    contribute (`--<name>-port`). The options are made when the command is parsed, so the
+    plugins' fakes are imported only by the commands that run them."""
+
+    _fake_ports: list[click.Parameter] | None = None
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        from .vendors.fakes import contributed_fakes
+
+        if self._fake_ports is None:  # click asks several times per invocation
+            self._fake_ports = [
+                click.Option(
+                    [f"--{kind.name}-port", f"{kind.name}_port"],
+                    type=int,
+                    default=kind.default_port,
+                    show_default=True,
+                    help=f"Port of the {kind.title}.",
+                )
+                for kind in contributed_fakes()
+            ]
+        params = super().get_params(ctx)
+        return [*params[:-1], *self._fake_ports, *params[-1:]]  # --help stays last
+
+
+def fake_ports(options: dict[str, int]) -> dict[str, int]:
+    """The `--<name>-port` values by fake name."""
+    return {key.removesuffix("_port"): port for key, port in options.items()}
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Unified payment server: approve, store, cancel and watch gateway payments."""
 
 
-@main.command()
+@main.command(cls=WithFakePorts)
 @click.option("--host", default=None, help="Interface to listen on [default: 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="Port to listen on [default: 37821].")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Gunicorn workers.")
@@ -72,20 +102,10 @@ def main() -> None:
     is_flag=True,
     help="Also start the fake gateways and point the vendor plugins at them.",
 )
-@click.option("--iamport-port", type=int, default=10851, show_default=True, help="With fakes.")
-@click.option("--toss-port", type=int, default=30771, show_default=True, help="With fakes.")
-@click.option("--portone-port", type=int, default=20851, show_default=True, help="With fakes.")
 def serve(
-    host: str | None,
-    port: int | None,
-    workers: int | None,
-    with_fakes: bool,
-    iamport_port: int,
-    toss_port: int,
-    portone_port: int,
+    host: str | None, port: int | None, workers: int | None, with_fakes: bool, **ports: int
 ) -> None:
-    """Run the API under gunicorn until SIGINT or SIGTERM."""
-    from .serving import FakePorts
+    """Run the API under gunicorn until SIGINT or SIGTERM (the fakes' ports: with fakes)."""
     from .serving import serve as run
 
     settings = load_settings()
@@ -94,33 +114,29 @@ def serve(
     problem = port_problem(host, port)
     if problem:
         fail(problem)
-    fakes = FakePorts(iamport_port, toss_port, portone_port) if with_fakes else None
+    fakes = fake_ports(ports) if with_fakes else None
     run(settings, host=host, port=port, workers=workers or settings.workers, fakes=fakes)
 
 
-@main.command()
+@main.command(cls=WithFakePorts)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--iamport-port", type=int, default=10851, show_default=True)
-@click.option("--toss-port", type=int, default=30771, show_default=True)
-@click.option("--portone-port", type=int, default=20851, show_default=True)
 @click.option(
     "--webhook-base",
     default=None,
     metavar="URL",
-    help="Post webhooks to URL/payments/webhooks/{iamport,toss,portone} (a payment server) "
+    help="Post webhooks to URL/payments/webhooks/<vendor> (a payment server) "
     "instead of the fakes' own receivers.",
 )
-def fakes(
-    host: str, iamport_port: int, toss_port: int, portone_port: int, webhook_base: str | None
-) -> None:
-    """Run the fake iamport, Toss Payments and PortOne V2 servers until SIGINT or SIGTERM."""
+def fakes(host: str, webhook_base: str | None, **ports: int) -> None:
+    """Run the fake gateways of the installed vendor plugins until SIGINT or SIGTERM."""
     from .serving import run_fakes
 
-    for port in (iamport_port, toss_port, portone_port):
+    by_name = fake_ports(ports)
+    for port in by_name.values():
         problem = port_problem(host, port)
         if problem:
             fail(problem)
-    run_fakes(host, iamport_port, toss_port, webhook_base, portone_port)
+    run_fakes(host, by_name, webhook_base)
 
 
 @main.group()
@@ -200,7 +216,7 @@ def webhooks_deliver(until_idle: bool, metrics_port: int | None, metrics_host: s
 
 
 @main.command()
-@click.option("--vendor", "vendor_code", required=True, metavar="CODE", help="e.g. iamport")
+@click.option("--vendor", "vendor_code", required=True, metavar="CODE", help="A vendor code.")
 @click.option("--store", "store_id", default=None, metavar="ID", help="Only this store.")
 @click.option("--since", required=True, metavar="ISO8601", help="Window start (inclusive).")
 @click.option("--until", required=True, metavar="ISO8601", help="Window end (exclusive).")

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -42,13 +43,9 @@ class GunicornServer(BaseApplication):
         return create_app(self.settings)
 
 
-@dataclasses.dataclass(frozen=True)
-class FakePorts:
-    """Where `serve --with-fakes` starts the fake gateways (the original's ports by default)."""
-
-    iamport: int = 10851
-    toss: int = 30771
-    portone: int = 20851
+FakePorts = Mapping[str, int]
+"""Where `serve --with-fakes` starts the fake gateways: a port by fake name (each plugin's
+fake has its fixed default, the original's ports for the shipped ones)."""
 
 
 def serve(
@@ -60,23 +57,21 @@ def serve(
     fakes_process: subprocess.Popen[bytes] | None = None
     if fakes is not None:
         from .testing.fakes import vendor_options
+        from .vendors.fakes import contributed_fakes
 
         local = "127.0.0.1" if host in ("0.0.0.0", "") else host
         fakes_process = start_fakes_process(local, f"http://{local}:{port}", fakes)
         if fakes_process is None:
             fail(
-                f"cannot start the fake gateways on ports {fakes.iamport}, {fakes.toss} and "
-                f"{fakes.portone} (is another `payment-service fakes` running?)"
+                f"cannot start the fake gateways on ports {', '.join(map(str, fakes.values()))} "
+                "(is another `payment-service fakes` running?)"
             )
-        iamport_url, toss_url = f"http://{local}:{fakes.iamport}", f"http://{local}:{fakes.toss}"
-        portone_url = f"http://{local}:{fakes.portone}"
-        options = vendor_options(iamport_url, toss_url, portone_url)
+        urls = {name: f"http://{local}:{fake_port}" for name, fake_port in fakes.items()}
+        options = vendor_options(urls)
         settings = dataclasses.replace(settings, vendors={**settings.vendors, **options})
-        click.echo(
-            f"fake iamport on {iamport_url}, fake Toss Payments on {toss_url}, "
-            f"fake PortOne V2 on {portone_url}; "
-            "their webhooks go to this server"
-        )
+        titles = {kind.name: kind.title for kind in contributed_fakes()}
+        listed = ", ".join(f"{titles[name]} on {url}" for name, url in urls.items())
+        click.echo(f"{listed}; their webhooks go to this server")
     from .observability.logs import gunicorn_config
 
     options: dict[str, Any] = {
@@ -155,14 +150,14 @@ def start_fakes_process(
     """Start `payment-service fakes` as a child process (never threads beside gunicorn's
     forking master) and wait until their ports answer; None if it could not start."""
     command = [sys.executable, "-m", "payment_service.cli", "fakes", "--host", host]
-    command += ["--iamport-port", str(ports.iamport), "--toss-port", str(ports.toss)]
-    command += ["--portone-port", str(ports.portone)]
+    for name, port in ports.items():
+        command += [f"--{name}-port", str(port)]
     process = subprocess.Popen([*command, "--webhook-base", webhook_base])
     deadline = time.monotonic() + FAKES_START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return None
-        if all(_listening(host, port) for port in (ports.iamport, ports.toss, ports.portone)):
+        if all(_listening(host, port) for port in ports.values()):
             return process
         time.sleep(0.1)
     process.kill()
@@ -177,25 +172,16 @@ def _listening(host: str, port: int) -> bool:
         return False
 
 
-def run_fakes(
-    host: str,
-    iamport_port: int,
-    toss_port: int,
-    webhook_base: str | None,
-    portone_port: int = 20851,
-) -> None:
+def run_fakes(host: str, ports: FakePorts, webhook_base: str | None) -> None:
+    """Serve the contributed fakes (on `ports` by name, else their defaults) until a signal."""
     from .testing.fakes import GatewayFakes
 
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
-    fakes = GatewayFakes(
-        host, iamport_port, toss_port, api_url=webhook_base, portone_port=portone_port
-    )
-    with fakes:
-        click.echo(f"fake iamport listening on {fakes.iamport.url}")
-        click.echo(f"fake Toss Payments listening on {fakes.toss.url}")
-        click.echo(f"fake PortOne V2 listening on {fakes.portone.url}")
+    with GatewayFakes(host, ports, api_url=webhook_base) as fakes:
+        for gateway in fakes.gateways.values():
+            click.echo(f"{gateway.title} listening on {gateway.url}")
         target = webhook_base or "their own /internal/webhook receivers"
         click.echo(f"webhooks go to {target}")
         stopped.wait()

@@ -7,6 +7,9 @@ from typing import Any, Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from .store import Expiration
+from .webhooks import WebhookSender
+
 
 class Lifecycle:
     """Something started and stopped, and usable as a context manager that does both."""
@@ -81,18 +84,41 @@ class ServerThread(Lifecycle):
 
 class ServedFake(Lifecycle):
     """What the Toss and PortOne fakes share: a Flask `app` served on `host:port` (port 0 picks
-    a free one at `start()`), and webhooks that go to `webhook_url`, or while it is None to the
-    fake's own receiver, `<url>/internal/webhook`. Subclasses set `app` and `_sender` (their
-    `WebhookSender`) in `__init__` after calling this one."""
+    a free one at `start()`), webhooks that go to `webhook_url`, or while it is None to the
+    fake's own receiver, `<url>/internal/webhook`, and stores that share `expiration`.
+    Subclasses set `app` and `state` (with `sent_webhooks` and `received_webhooks` stores) in
+    `__init__` after calling this one."""
 
     app: Any
-    _sender: Any
+    state: Any
 
-    def __init__(self, host: str, port: int, webhook_url: str | None):
+    def __init__(
+        self, host: str, port: int, webhook_url: str | None, expiration: Expiration | None
+    ):
         self.host = host
         self.port = port
         self.webhook_url = webhook_url
+        self.expiration = expiration if expiration is not None else Expiration()
+        self._sender = WebhookSender()
         self._server: ServerThread | None = None
+
+    # ---- test hooks ------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget every record and webhook."""
+        self.state.clear()
+
+    def drain_webhooks(self, timeout: float = 5) -> bool:
+        """Wait until every webhook sent so far was attempted; False on timeout."""
+        return bool(self._sender.drain(timeout))
+
+    def last_webhook(self, key: str) -> Any:
+        """The last webhook sent about `key` (a payment, or a billing key), whatever its target."""
+        return self.state.sent_webhooks.find(key)
+
+    def received_webhook(self, key: str) -> Any:
+        """The last webhook the built-in receiver `/internal/webhook` accepted about `key`."""
+        return self.state.received_webhooks.find(key)
 
     def start(self) -> Self:
         """Listen (idempotent). Raises OSError when the address cannot be bound."""

@@ -99,7 +99,7 @@ class FakeIamport(Lifecycle):
 
     def reset(self) -> None:
         """Forget every token, payment, card, certification, receipt and webhook."""
-        self.state.reset()
+        self.state.clear()
 
     def set_expiration(self, seconds: float | None = None, capacity: int | None = None) -> None:
         """Change how long records live and how many each collection keeps (3 min, 1000).

@@ -13,16 +13,20 @@ from . import generators
 from .generators import RECEIPT_URL, new_id
 
 
+class Record:
+    """A record printed as its dataclass fields (subclasses that print otherwise override)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]  # every subclass is a dataclass
+
+
 @dataclass(kw_only=True)
-class User:
+class User(Record):
     """An issued access token (`IIamportUser`)."""
 
     now: float
     expired_at: float
     access_token: str = field(default_factory=new_id)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(kw_only=True)
@@ -122,7 +126,7 @@ class VBankPayment(Payment):
 
 
 @dataclass(kw_only=True)
-class Subscription:
+class Subscription(Record):
     """A card saved for later charges (`IIamportSubscription`); customer data is made up."""
 
     pg_provider: str = "pg-of-somewhere"
@@ -139,9 +143,6 @@ class Subscription:
     inserted: int = 1
     updated: int = 0
     customer_uid: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(kw_only=True)
@@ -173,7 +174,7 @@ class Certification:
 
 
 @dataclass(kw_only=True)
-class Receipt:
+class Receipt(Record):
     """A cash receipt issued for a payment (`IIamportReceipt`)."""
 
     imp_uid: str
@@ -186,17 +187,11 @@ class Receipt:
     applied_at: float
     cancelled_at: float = 0
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(kw_only=True)
-class Webhook:
+class Webhook(Record):
     """The body iamport posts when a payment changes (`IIamportPayment.IWebhook`)."""
 
     imp_uid: str
     merchant_uid: str
     status: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)

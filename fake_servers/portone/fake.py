@@ -12,7 +12,6 @@ from flask import Flask
 from fake_servers.common.http import dumps
 from fake_servers.common.server import ServedFake
 from fake_servers.common.store import Expiration
-from fake_servers.common.webhooks import WebhookSender
 
 from . import billing, payments, signing
 from .app import create_app
@@ -56,14 +55,12 @@ class FakePortOne(ServedFake):
         webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
     ):
         signing.secret_bytes(webhook_secret)  # refuse an unusable secret at once
-        super().__init__(host, port, webhook_url)
-        self.expiration = expiration if expiration is not None else Expiration()
+        super().__init__(host, port, webhook_url, expiration)
         self.auth = Authenticator(
             set(api_secrets) if api_secrets is not None else {DEFAULT_API_SECRET}
         )
         self.store_id = store_id
         self.webhook_secret = webhook_secret
-        self._sender = WebhookSender()
         self.state = PortOneState(self.expiration, self._deliver)
         self.app: Flask = create_app(self)
 
@@ -85,20 +82,6 @@ class FakePortOne(ServedFake):
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
         return signing.verify(self.webhook_secret, headers, body)
-
-    def drain_webhooks(self, timeout: float = 5) -> bool:
-        return self._sender.drain(timeout)
-
-    def last_webhook(self, key: str) -> Json | None:
-        """The last webhook sent about a payment id or billing key."""
-        return self.state.sent_webhooks.find(key)
-
-    def received_webhook(self, key: str) -> Json | None:
-        """The last webhook the built-in receiver accepted about a payment id or billing key."""
-        return self.state.received_webhooks.find(key)
-
-    def reset(self) -> None:
-        self.state.clear()
 
     # ---- the customer's side, in process --------------------------------------------------
 

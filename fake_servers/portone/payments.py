@@ -7,6 +7,7 @@ announces the change as a webhook, and returns a private copy of what it answers
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from . import records, validation
@@ -40,59 +41,54 @@ def _store(state: PortOneState, payment: Json, skip_webhook: bool = False) -> Js
     return records.snapshot(payment)
 
 
-def _common(input: Json, default_store: str) -> tuple[str, int, str, str, Json, str | None]:
-    """storeId, amount, orderName, currency, customer and customData of a new payment."""
-    store_id = validation.string(input, "storeId", required=False) or default_store
-    total = validation.integer(input, "amount", minimum=1)
-    order_name = validation.string(input, "orderName", required=False) or "test"
-    currency = validation.string(input, "currency", required=False) or "KRW"
-    customer = validation.child(input, "customer", required=False)
-    custom_data = validation.string(input, "customData", required=False)
-    assert total is not None
-    return store_id, total, order_name, currency, records.customer(customer), custom_data
+def _checkout(
+    state: PortOneState,
+    payment_id: str,
+    input: Json,
+    default_store: str,
+    status: str,
+    method: Callable[[Json], Json],
+) -> Json:
+    """Store a payment made in the checkout window: the fields every method shares are checked
+    first (storeId, amount, orderName, currency, customer, customData), then `method(input)`."""
+    fields = {
+        "store_id": validation.string(input, "storeId", required=False) or default_store,
+        "total": validation.integer(input, "amount", minimum=1),
+        "order_name": validation.string(input, "orderName", required=False) or "test",
+        "currency": validation.string(input, "currency", required=False) or "KRW",
+        "customer": records.customer(validation.child(input, "customer", required=False)),
+        "custom_data": validation.string(input, "customData", required=False),
+    }
+    payment = records.payment(payment_id=payment_id, status=status, method=method(input), **fields)
+    with state.lock:
+        return _store(state, payment)
 
 
 def pay_by_card(state: PortOneState, payment_id: str, input: Json, default_store: str) -> Json:
     """The customer pays by card in the checkout window for the merchant's `paymentId`."""
-    store_id, total, order_name, currency, customer, custom_data = _common(input, default_store)
+    return _checkout(state, payment_id, input, default_store, "PAID", _card)
+
+
+def _card(input: Json) -> Json:
     number = validation.string(input, "cardNumber", required=False) or DEFAULT_CARD_NUMBER
     months = validation.integer(input, "installmentMonth", required=False, minimum=0) or 0
-    payment = records.payment(
-        payment_id=payment_id,
-        store_id=store_id,
-        status="PAID",
-        order_name=order_name,
-        total=total,
-        currency=currency,
-        method=records.card_method(number, months),
-        customer=customer,
-        custom_data=custom_data,
-    )
-    with state.lock:
-        return _store(state, payment)
+    return records.card_method(number, months)
 
 
 def issue_virtual_account(
     state: PortOneState, payment_id: str, input: Json, default_store: str
 ) -> Json:
     """The customer chooses a bank transfer: an account is issued and waits for the deposit."""
-    store_id, total, order_name, currency, customer, custom_data = _common(input, default_store)
+    return _checkout(
+        state, payment_id, input, default_store, "VIRTUAL_ACCOUNT_ISSUED", _virtual_account
+    )
+
+
+def _virtual_account(input: Json) -> Json:
     bank = validation.string(input, "bank", required=False) or "SHINHAN"
     remittee = validation.string(input, "remitteeName", required=False) or "포트원"
     due = (datetime.now(UTC) + timedelta(days=3)).isoformat(timespec="seconds")
-    payment = records.payment(
-        payment_id=payment_id,
-        store_id=store_id,
-        status="VIRTUAL_ACCOUNT_ISSUED",
-        order_name=order_name,
-        total=total,
-        currency=currency,
-        method=records.virtual_account_method(bank, remittee, due.replace("+00:00", "Z")),
-        customer=customer,
-        custom_data=custom_data,
-    )
-    with state.lock:
-        return _store(state, payment)
+    return records.virtual_account_method(bank, remittee, due.replace("+00:00", "Z"))
 
 
 def deposit(state: PortOneState, payment_id: str) -> Json:

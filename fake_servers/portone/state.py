@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
+from fake_servers.common.state import FakeState
 from fake_servers.common.store import Expiration, VolatileStore
 
 from .errors import billing_key_not_found, payment_not_found
 from .records import Json, now_iso
 
 
-class PortOneState:
+class PortOneState(FakeState):
     """The stores and the lock every route holds while it reads or changes them.
 
     `deliver(body)` receives each webhook body right after the change it reports, with the lock
@@ -19,12 +19,12 @@ class PortOneState:
     """
 
     def __init__(self, expiration: Expiration, deliver: Callable[[Json], None]):
-        self.lock = threading.RLock()
-        self.payments: VolatileStore[Json] = VolatileStore(expiration)
-        self.billing_keys: VolatileStore[Json] = VolatileStore(expiration)
+        super().__init__(expiration)
+        self.payments: VolatileStore[Json] = self.store()
+        self.billing_keys: VolatileStore[Json] = self.store()
         # The last webhook sent and received (by the built-in receiver), per payment or key.
-        self.sent_webhooks: VolatileStore[Json] = VolatileStore(expiration)
-        self.received_webhooks: VolatileStore[Json] = VolatileStore(expiration)
+        self.sent_webhooks: VolatileStore[Json] = self.store()
+        self.received_webhooks: VolatileStore[Json] = self.store()
         self._deliver = deliver
 
     def payment(self, payment_id: str, store_id: str | None = None) -> Json:
@@ -48,13 +48,3 @@ class PortOneState:
         key = data.get("paymentId") or data.get("billingKey")
         self.sent_webhooks.set(key, body)
         self._deliver(body)
-
-    def clear(self) -> None:
-        with self.lock:
-            for store in (
-                self.payments,
-                self.billing_keys,
-                self.sent_webhooks,
-                self.received_webhooks,
-            ):
-                store.clear()

@@ -6,6 +6,7 @@ authentication (403), then the behaviour (404, 422, 403).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
@@ -50,60 +51,31 @@ def create_app(fake: FakeToss) -> Flask:
         authorize()
         return json_response(transactions.list_transactions(state, request.args.to_dict()))
 
-    @app.post("/v1/payments/key-in")
-    def payment_key_in() -> Response:
-        input = body(schemas.CARD_PAYMENT_CREATE)
-        authorize()
-        return json_response(payments.key_in(state, input), 201)
+    def created(rule: str, schema: Schema, action: Callable[..., Any]) -> None:
+        """A POST route of the common shape: validate the body, authenticate, then answer 201
+        with `action(state, *path parameters, input)`."""
 
-    @app.post("/v1/payments/<payment_key>")
-    def payment_approve(payment_key: str) -> Response:
-        input = body(schemas.APPROVAL)
-        authorize()
-        return json_response(payments.approve(state, payment_key, input), 201)
+        def view(**path: str) -> Response:
+            input = body(schema)
+            authorize()
+            return json_response(action(state, *path.values(), input), 201)
 
-    @app.post("/v1/payments/<payment_key>/cancel")
-    def payment_cancel(payment_key: str) -> Response:
-        input = body(schemas.PAYMENT_CANCEL_CREATE)
-        authorize()
-        return json_response(payments.cancel(state, payment_key, input), 201)
+        app.add_url_rule(rule, f"POST {rule}", view, methods=["POST"])
 
-    @app.post("/v1/virtual-accounts")
-    def virtual_account_create() -> Response:
-        input = body(schemas.VIRTUAL_ACCOUNT_CREATE)
-        authorize()
-        return json_response(payments.create_virtual_account(state, input), 201)
-
-    @app.post("/v1/billing/authorizations/card")
-    def billing_register() -> Response:
-        input = body(schemas.BILLING_CREATE)
-        authorize()
-        return json_response(billing.register(state, input), 201)
-
-    @app.post("/v1/billing/authorizations/<billing_key>")
-    def billing_at(billing_key: str) -> Response:
-        input = body(schemas.BILLING_CUSTOMER_KEY)
-        authorize()
-        return json_response(billing.at(state, billing_key, input), 201)
-
-    @app.post("/v1/billing/<billing_key>")
-    def billing_pay(billing_key: str) -> Response:
-        input = body(schemas.BILLING_PAYMENT_STORE)
-        authorize()
-        return json_response(billing.pay(state, billing_key, input), 201)
-
-    @app.post("/v1/cash-receipts")
-    def cash_receipt_issue() -> Response:
-        input = body(schemas.CASH_RECEIPT_CREATE)
-        authorize()
-        return json_response(cash_receipts.issue(state, input), 201)
-
-    @app.post("/v1/cash-receipts/<receipt_key>/cancel")
-    def cash_receipt_cancel(receipt_key: str) -> Response:
-        # The body is required and validated, but its amount changes nothing (as in the original).
-        body(schemas.CASH_RECEIPT_CANCEL)
-        authorize()
-        return json_response(cash_receipts.cancel(state, receipt_key), 201)
+    created("/v1/payments/key-in", schemas.CARD_PAYMENT_CREATE, payments.key_in)
+    created("/v1/payments/<payment_key>", schemas.APPROVAL, payments.approve)
+    created("/v1/payments/<payment_key>/cancel", schemas.PAYMENT_CANCEL_CREATE, payments.cancel)
+    created("/v1/virtual-accounts", schemas.VIRTUAL_ACCOUNT_CREATE, payments.create_virtual_account)
+    created("/v1/billing/authorizations/card", schemas.BILLING_CREATE, billing.register)
+    created("/v1/billing/authorizations/<billing_key>", schemas.BILLING_CUSTOMER_KEY, billing.at)
+    created("/v1/billing/<billing_key>", schemas.BILLING_PAYMENT_STORE, billing.pay)
+    created("/v1/cash-receipts", schemas.CASH_RECEIPT_CREATE, cash_receipts.issue)
+    # The body is required and validated, but its amount changes nothing (as in the original).
+    created(
+        "/v1/cash-receipts/<receipt_key>/cancel",
+        schemas.CASH_RECEIPT_CANCEL,
+        lambda state, receipt_key, _input: cash_receipts.cancel(state, receipt_key),
+    )
 
     @app.put("/internal/<payment_key>/deposit")
     def internal_deposit(payment_key: str) -> Response:

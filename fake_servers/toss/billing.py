@@ -44,12 +44,5 @@ def pay(state: TossState, billing_key: str, input: Json) -> Json:
             type="BILLING",
         )
         state.payments.set(payment["paymentKey"], payment)
-        transactions.record(
-            state,
-            payment,
-            "DONE",
-            payment["totalAmount"],
-            payment["approvedAt"],
-            key=payment["transactionKey"],
-        )
+        transactions.record_approval(state, payment)
         return records.snapshot(payment)

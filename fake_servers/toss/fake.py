@@ -9,7 +9,6 @@ from flask import Flask
 from fake_servers.common.server import ServedFake
 from fake_servers.common.store import Expiration
 from fake_servers.common.validation import require
-from fake_servers.common.webhooks import WebhookSender
 
 from . import billing, cash_receipts, payments, records, schemas, transactions
 from .app import create_app
@@ -41,12 +40,10 @@ class FakeToss(ServedFake):
         expiration: Expiration | None = None,
         secret_keys: Iterable[str] | None = None,
     ):
-        super().__init__(host, port, webhook_url)
-        self.expiration = expiration if expiration is not None else Expiration()
+        super().__init__(host, port, webhook_url, expiration)
         self.secret_keys: set[str] = (
             set(secret_keys) if secret_keys is not None else {DEFAULT_SECRET_KEY}
         )
-        self._sender = WebhookSender()
         self.state = TossState(self.expiration, self._deliver)
         self.app: Flask = create_app(self)
 
@@ -55,10 +52,6 @@ class FakeToss(ServedFake):
         return secret_key in self.secret_keys
 
     # ---- test hooks ------------------------------------------------------------------------
-
-    def reset(self) -> None:
-        """Forget every payment, billing, cash receipt and webhook."""
-        self.state.clear()
 
     def set_expiration(self, seconds: float | None = None, capacity: int | None = None) -> None:
         """Change the records' lifetime and the stores' capacity (None keeps a value).
@@ -69,18 +62,6 @@ class FakeToss(ServedFake):
             self.expiration.seconds = seconds
         if capacity is not None:
             self.expiration.capacity = capacity
-
-    def last_webhook(self, payment_key: str) -> Json | None:
-        """The last webhook sent for the payment, recorded when sent, whatever its target."""
-        return self.state.sent_webhooks.find(payment_key)
-
-    def received_webhook(self, payment_key: str) -> Json | None:
-        """The last webhook the built-in receiver `/internal/webhook` got for the payment."""
-        return self.state.received_webhooks.find(payment_key)
-
-    def drain_webhooks(self, timeout: float = 5) -> bool:
-        """Wait until every webhook sent so far was attempted; False on timeout."""
-        return self._sender.drain(timeout)
 
     def set_list_limit(self, limit: int) -> None:
         """Cap the page size of `GET /v1/transactions` (10000, as Toss) to test paging."""

@@ -34,20 +34,8 @@ def key_in(state: TossState, input: Json) -> Json:
     with state.lock:
         state.payments.set(payment["paymentKey"], payment)
         if payment["status"] == "DONE":
-            _approved(state, payment)
+            transactions.record_approval(state, payment)
         return records.snapshot(payment)
-
-
-def _approved(state: TossState, payment: Json) -> None:
-    """The approval's transaction, under the payment's own transactionKey."""
-    transactions.record(
-        state,
-        payment,
-        "DONE",
-        payment["totalAmount"],
-        payment["approvedAt"],
-        key=payment["transactionKey"],
-    )
 
 
 def approve(state: TossState, payment_key: str, input: Json) -> Json:
@@ -67,7 +55,7 @@ def approve(state: TossState, payment_key: str, input: Json) -> Json:
         payment["approvedAt"] = records.now_iso()
         if payment["method"] not in (VIRTUAL_ACCOUNT, TRANSFER):
             payment["status"] = "DONE"
-            _approved(state, payment)
+            transactions.record_approval(state, payment)
         return records.snapshot(payment)
 
 

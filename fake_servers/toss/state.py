@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fake_servers.common.state import FakeState
 from fake_servers.common.store import Expiration, VolatileStore
 
 from .records import Json
@@ -30,7 +30,7 @@ class CashReceipt:
     payment_key: str
 
 
-class TossState:
+class TossState(FakeState):
     """The fake's stores and the lock under which every route reads and changes them.
 
     One lock for all stores, because several operations touch two stores at once (a cash
@@ -39,15 +39,15 @@ class TossState:
     """
 
     def __init__(self, expiration: Expiration, deliver: Callable[[Json], None]):
-        self.lock = threading.RLock()
-        self.payments: VolatileStore[Json] = VolatileStore(expiration)
-        self.billings: VolatileStore[Billing] = VolatileStore(expiration)
-        self.cash_receipts: VolatileStore[CashReceipt] = VolatileStore(expiration)
+        super().__init__(expiration)
+        self.payments: VolatileStore[Json] = self.store()
+        self.billings: VolatileStore[Billing] = self.store()
+        self.cash_receipts: VolatileStore[CashReceipt] = self.store()
         # What the built-in receiver (/internal/webhook) got, and what the fake sent, per payment.
-        self.received_webhooks: VolatileStore[Json] = VolatileStore(expiration)
-        self.sent_webhooks: VolatileStore[Json] = VolatileStore(expiration)
+        self.received_webhooks: VolatileStore[Json] = self.store()
+        self.sent_webhooks: VolatileStore[Json] = self.store()
         # Every approval, deposit and refund, by transactionKey (GET /v1/transactions).
-        self.transactions: VolatileStore[Json] = VolatileStore(expiration)
+        self.transactions: VolatileStore[Json] = self.store()
         # Most transactions one page of GET /v1/transactions holds (tests lower it).
         self.list_limit = 10000
         self._deliver = deliver
@@ -60,15 +60,3 @@ class TossState:
         """
         self.sent_webhooks.set(webhook["data"]["paymentKey"], webhook)
         self._deliver(webhook)
-
-    def clear(self) -> None:
-        with self.lock:
-            for store in (
-                self.payments,
-                self.billings,
-                self.cash_receipts,
-                self.received_webhooks,
-                self.sent_webhooks,
-                self.transactions,
-            ):
-                store.clear()

@@ -54,6 +54,18 @@ def record(
     )
 
 
+def record_approval(state: TossState, payment: Json) -> None:
+    """The approval's transaction, under the payment's own transactionKey."""
+    record(
+        state,
+        payment,
+        "DONE",
+        payment["totalAmount"],
+        payment["approvedAt"],
+        key=payment["transactionKey"],
+    )
+
+
 def parse_date(name: str, text: Any) -> datetime:
     if not isinstance(text, str):
         raise HttpError(400, f"{name} is required.")

@@ -35,7 +35,7 @@ class Reservations(MethodView):
     @blp.encrypted_response(201, ReservationSchema)
     @blp.alt_response(409, description="The source or the vendor uid is already registered.")
     def post(self, new: NewReservation) -> dict[str, Any]:
-        """Register a saved card (iamport customer) or billing key (Toss) (R10)."""
+        """Register a card saved at the gateway (a customer or billing key) (R10)."""
         return reservations.create(runtime(), new)
 
 

@@ -144,7 +144,7 @@ class VendorSchema(Strict):
 
     code = text(
         bounds.VENDOR_CODE_MAX,
-        metadata={"description": 'vendor code, e.g. "iamport" or "toss.payments"'},
+        metadata={"description": "code of an installed vendor (GET /monitors/plugins lists them)"},
     )
     store_id = text(
         bounds.VENDOR_TEXT_MAX, metadata={"description": "the store (merchant) id at the gateway"}

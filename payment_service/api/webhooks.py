@@ -1,7 +1,7 @@
 """R11/R12: webhooks posted by the gateways (plain JSON, as they send them).
 
-One route per installed vendor, at /payments/webhooks/<its webhook name> (iamport → `iamport`,
-Toss Payments → `toss`), so a third-party vendor plugin gets its own without touching this.
+One route per installed vendor, at /payments/webhooks/<its `webhook_name`>, so a third-party
+vendor plugin gets its own without touching this.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """The payment server and the fake gateways, in this process, on free ports, wired together.
 
     with PaymentBackend() as backend:
-        imp_uid = backend.customer.pay_iamport_card(20000, order_id)
+        uid = backend.customer.pay_by_card("some.vendor", 20000, order_id)
         ...  # call backend.url with the connection key (backend.key, backend.iv)
 
 The database is a temporary SQLite file unless `database_url` is given (it is then upgraded to
-the current schema, and left in place).
+the current schema, and left in place). The fakes are those the installed vendor plugins (and
+`plugins`) contribute, on free ports unless `fake_ports` says otherwise; `backend.<name>` is
+the server of the fake of that name.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ..db.migrate import upgrade
 from ..runtime import Runtime
 from ..settings import Settings
 from .customer import Customer
-from .fakes import GatewayFakes
+from .fakes import GatewayFakes, Ports
 from .receiver import WebhookReceiver
 
 
@@ -38,18 +40,16 @@ class PaymentBackend(Lifecycle):
         environ: Mapping[str, str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-        iamport_port: int = 0,
-        toss_port: int = 0,
         plugins: Iterable[Any] = (),
-        portone_port: int = 0,
+        fake_ports: Ports = 0,
     ):
         self.database_url = database_url
         self.environ = dict(environ or {})
         self.host = host
         self.port = port
         self.plugins = tuple(plugins)
-        self.fakes = GatewayFakes(host, iamport_port, toss_port, portone_port=portone_port)
-        self.customer = Customer(self.fakes.iamport, self.fakes.toss, self.fakes.portone)
+        self.fakes = GatewayFakes(host, fake_ports, plugins=self.plugins)
+        self.customer = Customer(self.fakes)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._server: ServerThread | None = None
         self._receivers: list[WebhookReceiver] = []
@@ -141,17 +141,12 @@ class PaymentBackend(Lifecycle):
         """The previous connection pairs the server still accepts (during a rotation)."""
         return [(c.key, c.iv) for c in self.settings.keys.connection.previous]
 
-    @property
-    def iamport(self) -> Any:
-        return self.fakes.iamport
-
-    @property
-    def toss(self) -> Any:
-        return self.fakes.toss
-
-    @property
-    def portone(self) -> Any:
-        return self.fakes.portone
+    def __getattr__(self, name: str) -> Any:
+        """A fake gateway's server by its name (`backend.<name>`), as `fakes.<name>`."""
+        fakes: GatewayFakes | None = self.__dict__.get("fakes")
+        if fakes is None or name not in fakes.gateways:
+            raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
+        return fakes.gateways[name].server
 
     def webhook_receiver(self) -> WebhookReceiver:
         """A started receiver of this backend's webhooks, stopped with the backend."""

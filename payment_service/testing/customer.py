@@ -1,92 +1,45 @@
 """What the customer does in a gateway's checkout popup, simulated at the fakes.
 
-Each method returns the identifier the popup would hand to the integrator's frontend — the
-`vendor.uid` to register with the payment server — so a test needs no knowledge of the
-gateways' APIs.
+Each action takes the vendor code and returns the identifier the popup would hand to the
+integrator's frontend — the `vendor.uid` to register with the payment server — so a test needs
+no knowledge of the gateways' APIs. The plugin that contributes a fake implements its actions
+(`payment_service.vendors.FakeGateway`); the names a plugin declares in `customer_actions`
+(its own, e.g. `pay_<name>_card`) are offered here too.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
-from fake_servers.iamport import FakeIamport
-from fake_servers.portone import FakePortOne
-from fake_servers.toss import FakeToss
-
-
-def _number(amount: int | Decimal | float) -> float:
-    return float(amount) if isinstance(amount, Decimal) else amount
+from .fakes import GatewayFakes
 
 
 class Customer:
-    def __init__(self, iamport: FakeIamport, toss: FakeToss, portone: FakePortOne):
-        self.iamport = iamport
-        self.toss = toss
-        self.portone = portone
+    def __init__(self, fakes: GatewayFakes):
+        self.fakes = fakes
 
-    # -- iamport --------------------------------------------------------------------------
+    def pay_by_card(self, vendor_code: str, amount: int | Decimal, order_id: str) -> str:
+        """Pay by card for order `order_id`; the uid, as the popup leaves the payment."""
+        return self.fakes.by_code(vendor_code).pay_by_card(amount, order_id)
 
-    def pay_iamport_card(self, amount: int | Decimal, order_id: str) -> str:
-        """Pay by card at iamport for order `order_id`; returns the `imp_uid` (paid)."""
-        return self.iamport.pay_by_card(_number(amount), order_id)["imp_uid"]
+    def issue_virtual_account(self, vendor_code: str, amount: int | Decimal, order_id: str) -> str:
+        """Ask for a virtual account to pay into; the uid of the payment awaiting `deposit`."""
+        return self.fakes.by_code(vendor_code).issue_virtual_account(amount, order_id)
 
-    def issue_iamport_vbank(self, amount: int | Decimal, order_id: str) -> str:
-        """Ask iamport for a virtual account to pay into; returns the `imp_uid` (ready)."""
-        return self.iamport.issue_vbank(_number(amount), order_id)["imp_uid"]
+    def deposit(self, vendor_code: str, uid: str) -> None:
+        """Transfer the money into the virtual account (the gateway then sends a webhook)."""
+        self.fakes.by_code(vendor_code).deposit(uid)
 
-    def deposit_iamport_vbank(self, imp_uid: str) -> None:
-        """Transfer the money into the virtual account (iamport then sends a webhook)."""
-        self.iamport.deposit(imp_uid)
+    def register_card(self, vendor_code: str, customer_id: str) -> str:
+        """Save a card for later charges; the uid of the reservation to register."""
+        return self.fakes.by_code(vendor_code).register_card(customer_id)
 
-    def register_iamport_card(self, customer_uid: str) -> str:
-        """Save a card for subscription payments; returns the `customer_uid`."""
-        return self.iamport.register_card(customer_uid)["customer_uid"]
-
-    # -- Toss Payments ---------------------------------------------------------------------
-
-    def pay_toss_card(self, amount: int | Decimal, order_id: str) -> str:
-        """Pay by card at Toss; returns the `paymentKey`, awaiting the server's approval."""
-        return self.toss.pay_by_card(_number(amount), order_id, approved=False)["paymentKey"]
-
-    def issue_toss_virtual_account(self, amount: int | Decimal, order_id: str) -> str:
-        """Ask Toss for a virtual account; returns the `paymentKey` (waiting for deposit)."""
-        return self.toss.issue_virtual_account(_number(amount), order_id)["paymentKey"]
-
-    def deposit_toss_virtual_account(self, payment_key: str) -> None:
-        """Transfer the money into the virtual account (Toss then sends a webhook)."""
-        self.toss.deposit(payment_key)
-
-    def register_toss_billing(self, customer_key: str) -> str:
-        """Register a card for billing under `customer_key`; returns the `billingKey`."""
-        return self.toss.register_billing(customer_key)["billingKey"]
-
-    # -- PortOne V2 ------------------------------------------------------------------------
-    # The merchant chooses the paymentId before the checkout window opens; it is the uid.
-    # `order_id`, when given, is put in customData as {"orderId": ...}, which the plugin checks.
-
-    def pay_portone_card(
-        self, amount: int | Decimal, payment_id: str, order_id: str | None = None
-    ) -> str:
-        """Pay by card at PortOne for `payment_id`; returns it (PAID, Transaction.Paid sent)."""
-        self.portone.pay_by_card(payment_id, amount, custom_data=_order_data(order_id))
-        return payment_id
-
-    def issue_portone_virtual_account(
-        self, amount: int | Decimal, payment_id: str, order_id: str | None = None
-    ) -> str:
-        """Ask PortOne for a virtual account for `payment_id`; returns it (waiting)."""
-        self.portone.issue_virtual_account(payment_id, amount, custom_data=_order_data(order_id))
-        return payment_id
-
-    def deposit_portone_virtual_account(self, payment_id: str) -> None:
-        """Transfer the money into the virtual account (PortOne then sends Transaction.Paid)."""
-        self.portone.deposit(payment_id)
-
-    def register_portone_billing(self, customer_id: str) -> str:
-        """Issue a billing key for a card, for customer `customer_id`; returns the billing key."""
-        return self.portone.issue_billing_key(customer_id)["billingKey"]
-
-
-def _order_data(order_id: str | None) -> str | None:
-    return None if order_id is None else json.dumps({"orderId": order_id})
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        fakes: GatewayFakes | None = self.__dict__.get("fakes")
+        for gateway in fakes.gateways.values() if fakes is not None else ():
+            if name in gateway.customer_actions:
+                action: Callable[..., Any] = getattr(gateway, gateway.customer_actions[name])
+                return action
+        raise AttributeError(f"no installed fake offers the customer action {name!r}")

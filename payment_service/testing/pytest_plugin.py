@@ -32,7 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def payment_backend(request: pytest.FixtureRequest) -> Iterator[PaymentBackend]:
-    """The payment server and the fake iamport, Toss and PortOne V2 servers, wired together."""
+    """The payment server and the installed plugins' fake gateways, wired together."""
     database_url = request.config.getoption("--payment-database-url")
     with PaymentBackend(database_url) as backend:
         yield backend

@@ -26,6 +26,7 @@ from .errors import (
     VendorConfigError,
     WebhookUnauthorized,
 )
+from .fakes import FakeGateway, FakeServer
 from .gateway import GatewayClient, decimal, segment
 from .interface import (
     CancelRecord,
@@ -46,6 +47,8 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "CancelRecord",
     "DuplicateVendor",
+    "FakeGateway",
+    "FakeServer",
     "GatewayAnswer",
     "GatewayClient",
     "GatewayError",

@@ -13,6 +13,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from ..settings import Settings
+    from .fakes import FakeGateway
     from .interface import Vendor
 
 hookspec = pluggy.HookspecMarker("payment_service")
@@ -28,4 +29,14 @@ def register_vendors(settings: Settings) -> list[Vendor]:
     Optional capabilities are methods a vendor may override; the core checks for them:
     `list_payments` (its `can_list` is then true) makes the vendor reconcilable by
     `payment-service reconcile`.
+    """
+
+
+@hookspec
+def register_fakes() -> list[type[FakeGateway]]:
+    """Return the fakes of this plugin's gateways (`FakeGateway` subclasses), for tests and
+    local runs: `GatewayFakes`, `payment-service fakes`, `serve --with-fakes`.
+
+    Published under the entry-point group `payment_service.fakes` (see `vendors/fakes.py`), so
+    that a server in production never imports a fake.
     """

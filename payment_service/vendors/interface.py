@@ -91,7 +91,7 @@ class Vendor(ABC):
     """
 
     code: ClassVar[str]
-    """The vendor code on the wire (`vendor.code`), e.g. "iamport"."""
+    """The vendor code on the wire (`vendor.code`), unique among plugins."""
 
     webhook_name: ClassVar[str]
     """Path segment of the inbound webhook route: POST /payments/webhooks/<webhook_name>."""

@@ -2,9 +2,9 @@
 
 Read from `PAYMENT_VENDORS` (JSON), e.g.
 
-    {"iamport": {"base_url": "https://api.iamport.kr",
-                 "default": {"imp_key": "...", "imp_secret": "..."},
-                 "stores": {"store-a": {"imp_key": "...", "imp_secret": "..."}}}}
+    {"example": {"base_url": "https://api.example.com",
+                 "default": {"api_key": "..."},
+                 "stores": {"store-a": {"api_key": "..."}}}}
 
 Which credential keys exist is the plugin's business; this only checks they are all there.
 """

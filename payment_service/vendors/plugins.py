@@ -31,12 +31,15 @@ hook_log = logging.getLogger("payment_service.hooks")
 
 
 def build_manager(
-    *, load_entry_points: bool = True, plugins: Iterable[Any] = ()
+    *,
+    load_entry_points: bool = True,
+    plugins: Iterable[Any] = (),
+    group: str = ENTRY_POINT_GROUP,
 ) -> pluggy.PluginManager:
     manager = pluggy.PluginManager("payment_service")
     manager.add_hookspecs(hookspecs)
     if load_entry_points:
-        manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        manager.load_setuptools_entrypoints(group)
     for plugin in plugins:
         if not manager.is_registered(plugin):
             manager.register(plugin)

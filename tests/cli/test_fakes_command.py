@@ -1,7 +1,9 @@
-"""`payment-service fakes`: the three fake gateways on the given ports, until SIGTERM."""
+"""`payment-service fakes`: the fakes the installed plugins contribute, each on its port
+(`--<name>-port`), until SIGTERM."""
 
 from __future__ import annotations
 
+import base64
 import signal
 import subprocess
 import time
@@ -9,6 +11,7 @@ import time
 import requests
 
 from fake_servers.portone import DEFAULT_API_SECRET
+from fake_servers.toss import DEFAULT_SECRET_KEY
 
 from .test_cli import COMMAND, environment, free_port
 
@@ -34,23 +37,42 @@ def test_fakes_serve_every_gateway_on_its_port(tmp_path):
         text=True,
     )
     try:
-        lines = [process.stdout.readline() for _ in range(4)]
-        assert lines[2].strip() == f"fake PortOne V2 listening on http://127.0.0.1:{portone}"
-        assert lines[3].strip() == "webhooks go to http://127.0.0.1:9"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                answer = requests.get(
-                    f"http://127.0.0.1:{portone}/payments/none",
-                    headers={"Authorization": f"PortOne {DEFAULT_API_SECRET}"},
-                    timeout=5,
-                )
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
-        assert (answer.status_code, answer.json()["type"]) == (404, "PAYMENT_NOT_FOUND")
+        lines = [process.stdout.readline().strip() for _ in range(4)]
+        assert sorted(lines[:3]) == [
+            f"fake PortOne V2 listening on http://127.0.0.1:{portone}",
+            f"fake Toss Payments listening on http://127.0.0.1:{toss}",
+            f"fake iamport listening on http://127.0.0.1:{iamport}",
+        ]
+        assert lines[3] == "webhooks go to http://127.0.0.1:9"
+        portone_answer = answer_when_up(
+            f"http://127.0.0.1:{portone}/payments/none",
+            {"Authorization": f"PortOne {DEFAULT_API_SECRET}"},
+        )
+        assert (portone_answer.status_code, portone_answer.json()["type"]) == (
+            404,
+            "PAYMENT_NOT_FOUND",
+        )
+        toss_answer = answer_when_up(
+            f"http://127.0.0.1:{toss}/v1/payments/none", basic_auth(DEFAULT_SECRET_KEY)
+        )
+        assert (toss_answer.status_code, toss_answer.json()["error"]) == (404, "Not Found")
+        iamport_answer = answer_when_up(f"http://127.0.0.1:{iamport}/payments/none", {})
+        assert iamport_answer.status_code == 403  # no token
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
     finally:
         process.kill()
+
+
+def basic_auth(secret_key: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{secret_key}:".encode()).decode()}
+
+
+def answer_when_up(url: str, headers: dict[str, str]) -> requests.Response:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            return requests.get(url, headers=headers, timeout=5)
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)

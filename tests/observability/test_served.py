@@ -90,7 +90,7 @@ def source() -> dict[str, str]:
 
 
 def run_flow(served: Served) -> None:
-    customer = Customer(served.fakes.iamport, served.fakes.toss, served.fakes.portone)
+    customer = Customer(served.fakes)
     webhook_url = served.receiver.url
     # Two Toss card payments, one refunded in part.
     orders = [source(), source()]
@@ -161,7 +161,7 @@ def served(
     (metrics_dir / STALE_FILE).write_bytes(b"left by an earlier run")
     port = free_port()
     with (
-        GatewayFakes("127.0.0.1", 0, 0, portone_port=0) as fakes,
+        GatewayFakes("127.0.0.1", ports=0) as fakes,
         WebhookReceiver(KEY, IV) as receiver,
     ):
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}

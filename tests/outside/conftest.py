@@ -41,7 +41,7 @@ def gateway() -> Iterator[GatewayStandIn]:
 
 
 def open_backend(database_url: str, gateway: GatewayStandIn, **environ: str) -> PaymentBackend:
-    options = vendor_options("http://127.0.0.1:9/iamport-unused", gateway.url)
+    options = vendor_options({"iamport": "http://127.0.0.1:9/iamport-unused", "toss": gateway.url})
     settings = {
         "PAYMENT_VENDOR_TIMEOUT_S": str(DEADLINE_S),
         "PAYMENT_WEBHOOK_POLL_S": "0.2",

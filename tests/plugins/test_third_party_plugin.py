@@ -13,13 +13,15 @@ import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from payment_service.app import create_app
+from payment_service.client import PaymentClient
 from payment_service.settings import Settings
+from payment_service.testing import PaymentBackend
 from payment_service.vendors import (
     DuplicateVendor,
     Refund,
@@ -30,8 +32,10 @@ from payment_service.vendors import (
 )
 from tests.conftest import make_settings
 
-from .example_gateway import API_KEY, ExampleGateway
-from .support import serve, vendor_settings
+from .support import vendor_settings
+
+if TYPE_CHECKING:
+    from payment_vendor_example.fake import ExampleGateway
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vendor-example"
 
@@ -59,14 +63,18 @@ def example_installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
 
 
 @pytest.fixture
-def gateway() -> Iterator[tuple[ExampleGateway, str]]:
-    example = ExampleGateway()
-    with serve(example.app) as url:
-        yield example, url
+def gateway(example_installed: Path) -> Iterator[tuple[ExampleGateway, str]]:
+    """The example's own fake (the plugin ships it), on a free port."""
+    from payment_vendor_example.fake import ExampleGateway
+
+    with ExampleGateway() as example:
+        yield example, example.url
 
 
 def example_options(url: str) -> dict[str, Any]:
-    return {"example": {"base_url": url, "default": {"api_key": API_KEY}}}
+    from payment_vendor_example.fake import ExampleFake
+
+    return {"example": ExampleFake.vendor_options(url)}
 
 
 @pytest.fixture
@@ -196,3 +204,33 @@ def test_example_vendor_payment_created_and_cancelled_through_the_http_api(
         assert "X-Webhook-Outcome" not in response.headers
     finally:
         app.extensions["payment_service"].close()
+
+
+# ---- its fake, through the test kit -------------------------------------------------------------
+
+
+def test_the_installed_plugin_contributes_its_fake_to_the_test_kit(example_installed: Path):
+    """The example's fake is found through its entry point, started on a free port, and the
+    example vendor is pointed at it: a payment made at the fake is registered and captured."""
+    with (
+        PaymentBackend() as backend,
+        PaymentClient(backend.url, backend.key, backend.iv) as client,
+    ):
+        assert backend.fakes.vendor_options()["example"] == {
+            "base_url": backend.example.url,
+            "default": {"api_key": "ex_test_key"},
+        }
+        order = {"schema": "shop", "table": "orders", "id": str(uuid.uuid4())}
+        uid = backend.customer.pay_by_card("example", 20000, order["id"])
+        assert backend.example.payments[uid]["status"] == "authorized"
+        history = client.histories.create(
+            vendor={"code": "example", "store_id": "store", "uid": uid},
+            source=order,
+            price=20000,
+            password="pw",
+            webhook_url="http://127.0.0.1:9/hook",
+        )
+        assert (history.vendor_code, history.paid_at is not None) == ("example", True)
+        assert backend.example.payments[uid]["status"] == "captured"
+        with pytest.raises(NotImplementedError, match="fake example gateway has no virtual"):
+            backend.customer.issue_virtual_account("example", 1000, order["id"])

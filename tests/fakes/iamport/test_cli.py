@@ -84,4 +84,4 @@ def test_defaults_are_the_original_port_on_the_loopback_address() -> None:
     )
     assert done.returncode == 0
     assert "address to bind (127.0.0.1)" in done.stdout
-    assert "port (10851)" in done.stdout
+    assert "port (10851), 0 for any free one" in done.stdout

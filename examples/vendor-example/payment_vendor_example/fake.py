@@ -1,27 +1,43 @@
-"""The imaginary gateway of `examples/vendor-example`, in memory: what its plugin talks to."""
+"""The example gateway's fake, which this plugin contributes to the test kit and to
+`payment-service fakes` (entry point `example` of the group `payment_service.fakes`): the
+imaginary gateway in memory, served on a port, and how the plugin is pointed at it.
+
+A real plugin's fake is usually bigger; what the core needs of it is `ExampleFake` below.
+"""
 
 from __future__ import annotations
 
 import threading
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, request
 
+from fake_servers.common.server import ServerThread
+from payment_service.vendors import FakeGateway, hookimpl
+
+from .vendor import ExampleVendor
+
 API_KEY = "ex_test_key"
+DEFAULT_PORT = 40851
 
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-class ExampleGateway:
-    def __init__(self) -> None:
+class ExampleGateway(ServerThread):
+    """The gateway, in memory, served on `host:port` (0: a free one) once started. It sends no
+    webhooks; `webhook_url` is kept for the test kit, which sets it."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.payments: dict[str, dict[str, Any]] = {}
         self.cards: dict[tuple[str, str], dict[str, Any]] = {}
         self.lock = threading.Lock()
-        self.app = self._build()
+        self.webhook_url: str | None = None
+        super().__init__(self._build(), host, port)
 
     # What a customer does in the gateway's checkout, before the service registers it.
     def authorize(self, order_id: str, amount: int, currency: str = "KRW") -> dict[str, Any]:
@@ -92,3 +108,28 @@ class ExampleGateway:
             return found if found is not None else ({"message": "No such card."}, 404)
 
         return app
+
+
+class ExampleFake(FakeGateway):
+    name = "example"
+    title = "fake example gateway"
+    vendor = ExampleVendor
+    default_port = DEFAULT_PORT
+    server_class = ExampleGateway
+    server: ExampleGateway
+
+    @classmethod
+    def credentials(cls) -> dict[str, Any]:
+        return {"api_key": API_KEY}
+
+    def pay_by_card(self, amount: int | Decimal, order_id: str) -> str:
+        """An authorized payment, which the server captures when it is registered."""
+        return str(self.server.authorize(order_id, int(amount))["id"])
+
+    def register_card(self, customer_id: str) -> str:
+        return str(self.server.save_card(customer_id)["id"])
+
+
+@hookimpl
+def register_fakes() -> list[type[FakeGateway]]:
+    return [ExampleFake]
