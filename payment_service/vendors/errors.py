@@ -57,16 +57,16 @@ class GatewayAnswer:
     message: str | None = None
 
     @classmethod
-    def read(cls, status: int, body: str) -> GatewayAnswer:
-        """The answer with its code (`code`, or PortOne's `type`) and message read from a
-        JSON body; a body that is not JSON is its own message."""
+    def read(cls, status: int, body: str, code_field: str = "code") -> GatewayAnswer:
+        """The answer with its code (in `code_field`, which the gateway's plugin names) and
+        message read from a JSON body; a body that is not JSON is its own message."""
         try:
             parsed = json.loads(body)
         except ValueError:
             return cls(status, body, message=body.strip()[:500] or None)
         if not isinstance(parsed, dict):
             return cls(status, body)
-        code = parsed.get("code", parsed.get("type"))
+        code = parsed.get(code_field)
         message = parsed.get("message")
         return cls(
             status,

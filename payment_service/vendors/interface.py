@@ -100,7 +100,7 @@ class Vendor(ABC):
     """JSON Schema of the gateway's webhook body, shown in the OpenAPI document (optional)."""
 
     distribution: ClassVar[str | None] = None
-    """The distribution that provides this vendor (e.g. "payment-vendor-iamport"), whose
+    """The distribution that provides this vendor (e.g. "payment-vendor-acme"), whose
     installed version `version` reports."""
 
     @property

@@ -107,17 +107,20 @@ def test_toss_store_with_its_own_secret_key(toss: FakeToss):
 
 
 @pytest.mark.parametrize(
-    ("body", "code", "message"),
+    ("body", "field", "code", "message"),
     [
-        ('{"code":"FORBIDDEN_REQUEST","message":"no"}', "FORBIDDEN_REQUEST", "no"),
-        ('{"type":"PAYMENT_NOT_FOUND","message":"gone"}', "PAYMENT_NOT_FOUND", "gone"),
-        ('{"code":-1,"message":null}', "-1", None),
-        ("  upstream broke  ", None, "upstream broke"),
-        ("[1]", None, None),
+        ('{"code":"FORBIDDEN_REQUEST","message":"no"}', "code", "FORBIDDEN_REQUEST", "no"),
+        ('{"type":"PAYMENT_NOT_FOUND","message":"gone"}', "type", "PAYMENT_NOT_FOUND", "gone"),
+        ('{"type":"PAYMENT_NOT_FOUND","message":"gone"}', "code", None, "gone"),
+        ('{"code":-1,"message":null}', "code", "-1", None),
+        ("  upstream broke  ", "code", None, "upstream broke"),
+        ("[1]", "code", None, None),
     ],
 )
-def test_a_gateway_answer_is_read_into_typed_fields(body: str, code: str | None, message: str):
-    answer = GatewayAnswer.read(418, body)
+def test_a_gateway_answer_is_read_into_typed_fields(
+    body: str, field: str, code: str | None, message: str
+):
+    answer = GatewayAnswer.read(418, body, field)
     assert (answer.status, answer.body, answer.code, answer.message) == (418, body, code, message)
 
 

@@ -69,7 +69,10 @@ class PortOneVendor(Vendor):
 
     def __init__(self, options: VendorOptions):
         self.options = options
-        self.client = GatewayClient(CODE, options.base_url, options.timeout_s)
+        # PortOne names its error codes `type` ({"type": "PAYMENT_NOT_FOUND", "message": ...}).
+        self.client = GatewayClient(
+            CODE, options.base_url, options.timeout_s, error_code_field="type"
+        )
         self.webhook_secrets = webhook_secrets(options)
 
     @classmethod
