@@ -26,6 +26,7 @@ from .db import (
     IdempotencyKey,
     PaymentHistory,
     PaymentHistoryCancel,
+    PaymentHistoryClaim,
     PaymentHistoryWebhook,
     PaymentReservation,
 )
@@ -47,6 +48,7 @@ class EncryptedTable:
 
 ENCRYPTED_TABLES = (
     EncryptedTable(PaymentHistory.__table__, ("data",), "history"),  # type: ignore[arg-type]
+    EncryptedTable(PaymentHistoryClaim.__table__, ("data",), "history"),  # type: ignore[arg-type]
     EncryptedTable(PaymentReservation.__table__, ("data",), "reservation"),  # type: ignore[arg-type]
     EncryptedTable(PaymentHistoryCancel.__table__, ("data",), "cancel_history"),  # type: ignore[arg-type]
     EncryptedTable(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..crypto import hash_password
 from ..db import PaymentReservation
+from ..db.queries import records
 from ..errors import Conflict
 from ..runtime import Runtime
 from . import access
@@ -51,7 +52,7 @@ def create(runtime: Runtime, new: NewReservation) -> dict[str, Any]:
 
 
 def _refuse_duplicate(session: Session, new: NewReservation) -> None:
-    existing = access.conflicting(
+    existing = records.conflicting(
         session, PaymentReservation, new.source, new.vendor.code, new.vendor.uid
     )
     if not existing:
@@ -63,13 +64,13 @@ def _refuse_duplicate(session: Session, new: NewReservation) -> None:
 
 def get_by_source(runtime: Runtime, source: Source, password: str) -> dict[str, Any]:
     with runtime.database.reading() as session:
-        found = _seen(runtime, access.by_source(session, PaymentReservation, source))
+        found = _seen(runtime, records.by_source(session, PaymentReservation, source))
     return access.opened(found, password, WHAT)
 
 
 def get_by_id(runtime: Runtime, id: str, password: str) -> dict[str, Any]:
     with runtime.database.reading() as session:
-        found = _seen(runtime, access.by_id(session, PaymentReservation, id))
+        found = _seen(runtime, records.by_id(session, PaymentReservation, id))
     return access.opened(found, password, WHAT)
 
 

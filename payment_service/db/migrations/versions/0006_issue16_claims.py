@@ -1,0 +1,65 @@
+"""Claims (registrations in flight) move out of payment_histories into a table of their own.
+
+Until now a claim was a history row with `confirmed_at` NULL, which every query of payments had
+to filter out. Upgrading moves those rows, keeping their ids; downgrading moves them back.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from payment_service.db.types import Money, UTCDateTime
+
+revision = "0006_issue16"
+down_revision = "0005_issue15"
+branch_labels = None
+depends_on = None
+
+CLAIMS = "payment_history_claims"
+# What a claim and a history share; a claim's other history columns were placeholders.
+SHARED = (
+    "id, source_schema, source_table, source_id, vendor_code, vendor_uid, vendor_store_id, "
+    "password, created_at, price, webhook_url, data"
+)
+
+
+def upgrade() -> None:
+    op.create_table(
+        CLAIMS,
+        sa.Column("price", Money(precision=20, scale=4), nullable=False),
+        sa.Column("webhook_url", sa.String(length=1024), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("source_schema", sa.String(length=255), nullable=False),
+        sa.Column("source_table", sa.String(length=255), nullable=False),
+        sa.Column("source_id", sa.String(length=255), nullable=False),
+        sa.Column("vendor_code", sa.String(length=64), nullable=False),
+        sa.Column("vendor_uid", sa.String(length=255), nullable=False),
+        sa.Column("vendor_store_id", sa.String(length=255), nullable=False),
+        sa.Column("password", sa.String(length=255), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"{CLAIMS}_pkey")),
+        sa.UniqueConstraint(
+            "source_schema",
+            "source_table",
+            "source_id",
+            name=op.f(f"{CLAIMS}_source_schema_source_table_source_id_key"),
+        ),
+        sa.UniqueConstraint(
+            "vendor_code", "vendor_uid", name=op.f(f"{CLAIMS}_vendor_code_vendor_uid_key")
+        ),
+    )
+    op.create_index(op.f(f"{CLAIMS}_created_at_idx"), CLAIMS, ["created_at"], unique=False)
+    op.execute(
+        f"INSERT INTO {CLAIMS} ({SHARED}) "
+        f"SELECT {SHARED} FROM payment_histories WHERE confirmed_at IS NULL"
+    )
+    op.execute("DELETE FROM payment_histories WHERE confirmed_at IS NULL")
+
+
+def downgrade() -> None:
+    op.execute(
+        f"INSERT INTO payment_histories ({SHARED}, currency, refund) "
+        f"SELECT {SHARED}, '', 0 FROM {CLAIMS}"
+    )
+    op.drop_index(op.f(f"{CLAIMS}_created_at_idx"), table_name=CLAIMS)
+    op.drop_table(CLAIMS)
