@@ -11,32 +11,30 @@ from payment_service.db.types import Money, UTCDateTime
 
 revision = "0006_issue16"
 down_revision = "0005_issue15"
-branch_labels = None
-depends_on = None
 
 CLAIMS = "payment_history_claims"
-# What a claim and a history share; a claim's other history columns were placeholders.
-SHARED = (
-    "id, source_schema, source_table, source_id, vendor_code, vendor_uid, vendor_store_id, "
-    "password, created_at, price, webhook_url, data"
+# A claim's columns (db.models.PaymentHistoryClaim), each also a column of payment_histories.
+COLUMNS = (
+    ("id", sa.String(length=36)),
+    ("source_schema", sa.String(length=255)),
+    ("source_table", sa.String(length=255)),
+    ("source_id", sa.String(length=255)),
+    ("vendor_code", sa.String(length=64)),
+    ("vendor_uid", sa.String(length=255)),
+    ("vendor_store_id", sa.String(length=255)),
+    ("password", sa.String(length=255)),
+    ("created_at", UTCDateTime(timezone=True)),
+    ("price", Money(precision=20, scale=4)),
+    ("webhook_url", sa.String(length=1024)),
+    ("data", sa.Text()),
 )
+SHARED = ", ".join(name for name, _ in COLUMNS)
 
 
 def upgrade() -> None:
     op.create_table(
         CLAIMS,
-        sa.Column("price", Money(precision=20, scale=4), nullable=False),
-        sa.Column("webhook_url", sa.String(length=1024), nullable=False),
-        sa.Column("data", sa.Text(), nullable=False),
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("source_schema", sa.String(length=255), nullable=False),
-        sa.Column("source_table", sa.String(length=255), nullable=False),
-        sa.Column("source_id", sa.String(length=255), nullable=False),
-        sa.Column("vendor_code", sa.String(length=64), nullable=False),
-        sa.Column("vendor_uid", sa.String(length=255), nullable=False),
-        sa.Column("vendor_store_id", sa.String(length=255), nullable=False),
-        sa.Column("password", sa.String(length=255), nullable=False),
-        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        *(sa.Column(name, kind, nullable=False) for name, kind in COLUMNS),
         sa.PrimaryKeyConstraint("id", name=op.f(f"{CLAIMS}_pkey")),
         sa.UniqueConstraint(
             "source_schema",
