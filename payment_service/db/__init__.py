@@ -1,4 +1,10 @@
-"""Storage: models, sessions and migrations. Only this package writes SQL."""
+"""Storage: models, sessions, migrations, and the queries (`db.queries`).
+
+Only this package builds SQL: every statement the service runs is a named function of
+`db.queries`, which callers run in the session of their unit of work (`Database.transaction()`
+or `reading()`). Outside it, code changes rows those functions returned and adds new model
+objects to the session; SQLAlchemy writes both at commit.
+"""
 
 from .models import (
     AuthFailure,

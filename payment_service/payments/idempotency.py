@@ -93,8 +93,7 @@ class Keys:
         with self.database.transaction() as session:
             row = keys.locked(session, route, key)
             if row is not None and row.expires_at <= now:
-                session.delete(row)
-                session.flush()
+                keys.forget(session, row)
                 row = None
             if row is None:
                 row = IdempotencyKey(

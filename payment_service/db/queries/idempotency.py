@@ -16,6 +16,12 @@ def locked(session: Session, route: str, key: str) -> IdempotencyKey | None:
     return session.scalars(query.with_for_update()).first()
 
 
+def forget(session: Session, row: IdempotencyKey) -> None:
+    """Delete the (locked) key now, so that a new row may take its route and key."""
+    session.delete(row)
+    session.flush()
+
+
 def locked_by_id(session: Session, key_id: str) -> IdempotencyKey | None:
     return session.get(IdempotencyKey, key_id, with_for_update=True)
 
