@@ -8,8 +8,9 @@ TypeScript type name the original reports as `expected`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from flask import current_app, has_app_context
@@ -27,6 +28,16 @@ UUID_PATTERN = re.compile(
 class Strict(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
+
+
+class Builds(Strict):
+    """A part of a request that loads into `builds` (a dataclass), field for field."""
+
+    builds: ClassVar[Callable[..., Any]]
+
+    @ma.post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        return self.builds(**data)
 
 
 class Money(ma.fields.Field):
@@ -98,8 +109,9 @@ def _webhook_url(value: str) -> None:
         raise ma.ValidationError(problem)
 
 
-class SourceSchema(Strict):
+class SourceSchema(Builds):
     typia_name = "IPaymentSource"
+    builds = Source
 
     schema = text(
         bounds.SOURCE_TEXT_MAX, metadata={"description": "DB schema of the service's source record"}
@@ -113,13 +125,10 @@ class SourceSchema(Strict):
         metadata={"expected": 'string & Format<"uuid">', "format": "uuid"},
     )
 
-    @ma.post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> Source:
-        return Source(**data)
 
-
-class PasswordSchema(Strict):
+class PasswordSchema(Builds):
     typia_name = "IPaymentSource.IPassword"
+    builds = VendorRef
 
     password = text(bounds.PASSWORD_MAX, metadata={"description": "the record's password"})
 
@@ -157,13 +166,10 @@ class VendorSchema(Strict):
         metadata={"description": "the gateway's id of the payment or billing key"},
     )
 
-    @ma.post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> VendorRef:
-        return VendorRef(**data)
 
-
-class HistoryCreateSchema(Strict):
+class HistoryCreateSchema(Builds):
     typia_name = "IPaymentHistory.ICreate"
+    builds = NewHistory
 
     vendor = ma.fields.Nested(VendorSchema, required=True)
     source = ma.fields.Nested(SourceSchema, required=True)
@@ -181,26 +187,20 @@ class HistoryCreateSchema(Strict):
         },
     )
 
-    @ma.post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> NewHistory:
-        return NewHistory(**data)
 
-
-class BankAccountSchema(Strict):
+class BankAccountSchema(Builds):
     typia_name = "IPaymentCancelHistory.IBankAccount"
+    builds = RefundAccount
 
     bank = text(bounds.VENDOR_TEXT_MAX)
     account = text(bounds.VENDOR_TEXT_MAX)
     holder = text(bounds.VENDOR_TEXT_MAX)
     mobile = text(bounds.VENDOR_TEXT_MAX)
 
-    @ma.post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> RefundAccount:
-        return RefundAccount(**data)
 
-
-class CancelCreateSchema(Strict):
+class CancelCreateSchema(Builds):
     typia_name = "IPaymentCancelHistory.ICreate"
+    builds = NewCancel
 
     source = ma.fields.Nested(SourceSchema, required=True)
     password = text(bounds.PASSWORD_MAX)
@@ -213,22 +213,15 @@ class CancelCreateSchema(Strict):
         metadata={"description": "refund account (virtual-account payments), else null"},
     )
 
-    @ma.post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> NewCancel:
-        return NewCancel(**data)
 
-
-class ReservationCreateSchema(Strict):
+class ReservationCreateSchema(Builds):
     typia_name = "IPaymentReservation.ICreate"
+    builds = NewReservation
 
     vendor = ma.fields.Nested(VendorSchema, required=True)
     source = ma.fields.Nested(SourceSchema, required=True)
     title = text(bounds.FREE_TEXT_MAX, multiline=True)
     password = text(bounds.PASSWORD_MAX)
-
-    @ma.post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> NewReservation:
-        return NewReservation(**data)
 
 
 # -- responses -------------------------------------------------------------------------------

@@ -11,12 +11,19 @@ more than they do).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
+from ..crypto import Cipher
 from ..db import PaymentHistory, PaymentHistoryClaim, PaymentReservation
+from ..db.queries import records
 from ..errors import NotFound, WrongPassword
+from ..runtime import Runtime
 from ..security import passwords
 from .inputs import Source
+
+Record = TypeVar("Record", PaymentHistory, PaymentReservation)
 
 
 def same_source(
@@ -40,9 +47,34 @@ def verify(password: str, hashed: str | None, what: str, *, record_id: str) -> N
         raise WrongPassword()
 
 
-def opened(found: tuple[str, dict[str, Any]] | None, password: str, what: str) -> dict[str, Any]:
-    """A record's view read earlier with its password hash, if `password` opens it (checked
-    after the reading transaction ended): 404 when there was none, 403 when wrong."""
-    verify(password, found[0] if found else None, what, record_id=found[1]["id"] if found else "")
-    assert found is not None
-    return found[1]
+@dataclass(frozen=True)
+class LookUps(Generic[Record]):
+    """Reading one kind of record by its password: by source or by id, each read in a short
+    transaction and checked after it ended (404 when there is none, 403 when wrong)."""
+
+    model: type[Record]
+    what: str
+    view: Callable[[Record, Cipher], dict[str, Any]]
+    keyring: str
+    """The attribute of `Keys` that opens the record's `data`."""
+
+    def by_source(self, runtime: Runtime, source: Source, password: str) -> dict[str, Any]:
+        with runtime.database.reading() as session:
+            found = self._seen(runtime, records.by_source(session, self.model, source))
+        return self._opened(found, password)
+
+    def by_id(self, runtime: Runtime, id: str, password: str) -> dict[str, Any]:
+        with runtime.database.reading() as session:
+            found = self._seen(runtime, records.by_id(session, self.model, id))
+        return self._opened(found, password)
+
+    def _seen(self, runtime: Runtime, row: Record | None) -> tuple[str, dict[str, Any]] | None:
+        if row is None:
+            return None
+        return row.password, self.view(row, getattr(runtime.settings.keys, self.keyring))
+
+    def _opened(self, found: tuple[str, dict[str, Any]] | None, password: str) -> dict[str, Any]:
+        hashed, record_id = (found[0], found[1]["id"]) if found else (None, "")
+        verify(password, hashed, self.what, record_id=record_id)
+        assert found is not None
+        return found[1]

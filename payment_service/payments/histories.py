@@ -35,7 +35,7 @@ from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Vendor
 from . import access, refunds
 from .idempotency import Attempt
-from .inputs import NewCancel, NewHistory, Source
+from .inputs import NewCancel, NewHistory
 from .sync import apply_summary
 from .views import history_view
 
@@ -224,22 +224,9 @@ def _compensate(
     )
 
 
-def get_by_source(runtime: Runtime, source: Source, password: str) -> dict[str, Any]:
-    with runtime.database.reading() as session:
-        found = _seen(runtime, records.by_source(session, PaymentHistory, source))
-    return access.opened(found, password, WHAT)
-
-
-def get_by_id(runtime: Runtime, id: str, password: str) -> dict[str, Any]:
-    with runtime.database.reading() as session:
-        found = _seen(runtime, records.by_id(session, PaymentHistory, id))
-    return access.opened(found, password, WHAT)
-
-
-def _seen(runtime: Runtime, row: PaymentHistory | None) -> tuple[str, dict[str, Any]] | None:
-    if row is None:
-        return None
-    return row.password, history_view(row, runtime.settings.keys.history)
+_LOOK_UPS = access.LookUps(PaymentHistory, WHAT, history_view, "history")
+get_by_source = _LOOK_UPS.by_source
+get_by_id = _LOOK_UPS.by_id
 
 
 def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from ..db.queries import records
 from ..errors import Conflict
 from ..runtime import Runtime
 from . import access
-from .inputs import NewReservation, Source
+from .inputs import NewReservation
 from .views import reservation_view
 
 WHAT = "payment reservation"
@@ -62,19 +62,6 @@ def _refuse_duplicate(session: Session, new: NewReservation) -> None:
     raise Conflict("A payment reservation already exists for this vendor uid.")
 
 
-def get_by_source(runtime: Runtime, source: Source, password: str) -> dict[str, Any]:
-    with runtime.database.reading() as session:
-        found = _seen(runtime, records.by_source(session, PaymentReservation, source))
-    return access.opened(found, password, WHAT)
-
-
-def get_by_id(runtime: Runtime, id: str, password: str) -> dict[str, Any]:
-    with runtime.database.reading() as session:
-        found = _seen(runtime, records.by_id(session, PaymentReservation, id))
-    return access.opened(found, password, WHAT)
-
-
-def _seen(runtime: Runtime, row: PaymentReservation | None) -> tuple[str, dict[str, Any]] | None:
-    if row is None:
-        return None
-    return row.password, reservation_view(row, runtime.settings.keys.reservation)
+_LOOK_UPS = access.LookUps(PaymentReservation, WHAT, reservation_view, "reservation")
+get_by_source = _LOOK_UPS.by_source
+get_by_id = _LOOK_UPS.by_id
