@@ -16,7 +16,6 @@ refunds can never add up to more than the price.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -229,29 +228,7 @@ def settle_all(runtime: Runtime) -> int:
     return done
 
 
-class Settler:
-    """A background thread that, every `interval_s`, settles refunds of unknown outcome and
-    re-fetches payments whose gateway events were left for later, so both happen even if
-    nothing else touches the payment again."""
-
-    def __init__(self, runtime: Runtime, interval_s: float):
-        self.runtime = runtime
-        self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="refund-settler", daemon=True)
-
-    def start(self) -> Settler:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                settle_all(self.runtime)
-                webhooks.resume_requested(self.runtime)
-            except Exception:
-                log.exception("settling refunds failed; trying again later")
+# Run every few poll intervals by a `Housekeeper` of their own (see `app.py`), so that refunds
+# of unknown outcome and gateway events left for later are settled even if nothing else touches
+# the payment again.
+SETTLING_JOBS = (settle_all, webhooks.resume_requested)
