@@ -44,13 +44,20 @@ def age_the_claim(backend) -> None:
         claim.created_at -= timedelta(hours=1)
 
 
-def test_only_the_owner_resumes_a_claim_kept_after_a_timeout(backend, gateway):
+def timed_out_registration(backend, gateway) -> tuple[str, dict[str, str]]:
+    """The owner's registration of a new Toss payment, timed out at the gateway: its claim is
+    kept. Returns the payment's key and source."""
     order = str(uuid.uuid4())
     key = backend.customer.pay_toss_card(20000, order)
     source = {"schema": "shop", "table": "orders", "id": order}
     gateway.mode = "hang"
     assert register(backend, key, source, PASSWORD, "http://owner.example/hook") == 504
     gateway.mode = "pass"
+    return key, source
+
+
+def test_only_the_owner_resumes_a_claim_kept_after_a_timeout(backend, gateway):
+    key, source = timed_out_registration(backend, gateway)
     age_the_claim(backend)
     before = stored_claim(backend)
 
@@ -78,12 +85,7 @@ def test_only_the_owner_resumes_a_claim_kept_after_a_timeout(backend, gateway):
 
 
 def test_a_fresh_claim_is_not_resumed_even_by_its_owner(backend, gateway):
-    order = str(uuid.uuid4())
-    key = backend.customer.pay_toss_card(20000, order)
-    source = {"schema": "shop", "table": "orders", "id": order}
-    gateway.mode = "hang"
-    assert register(backend, key, source, PASSWORD, "http://owner.example/hook") == 504
-    gateway.mode = "pass"
+    key, source = timed_out_registration(backend, gateway)
     # Within the claim window the first request may still be running: in progress, 409.
     assert register(backend, key, source, PASSWORD, "http://owner.example/hook") == 409
     assert stored_claim(backend).webhook_url == "http://owner.example/hook"
