@@ -126,9 +126,8 @@ class SourceSchema(Builds):
     )
 
 
-class PasswordSchema(Builds):
+class PasswordSchema(Strict):
     typia_name = "IPaymentSource.IPassword"
-    builds = VendorRef
 
     password = text(bounds.PASSWORD_MAX, metadata={"description": "the record's password"})
 
@@ -151,8 +150,9 @@ class AccessorSchema(Strict):
         return Source(**data), password
 
 
-class VendorSchema(Strict):
+class VendorSchema(Builds):
     typia_name = "IPaymentVendor"
+    builds = VendorRef
 
     code = text(
         bounds.VENDOR_CODE_MAX,
