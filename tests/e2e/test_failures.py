@@ -162,6 +162,7 @@ def test_duplicate_source_is_409_before_the_gateway_is_asked(backend, client, re
     # The second payment was never approved: the duplicate was refused before Toss saw it.
     assert backend.toss.payment(other)["status"] == "IN_PROGRESS"
     assert count(backend, PaymentHistory) == 1
+    assert count(backend, PaymentHistoryClaim) == 0  # the duplicate's claim was rolled back
 
 
 def test_duplicate_vendor_uid_is_409(backend, client, receiver, paid):

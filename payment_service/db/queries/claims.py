@@ -12,6 +12,7 @@ from ..models import PaymentHistory, PaymentHistoryClaim
 
 # Uids per `IN (…)` list (SQLite allows 32766 bound parameters, PostgreSQL 65535).
 CHUNK = 500
+CLAIM_COLUMNS = PaymentHistoryClaim.__table__.columns
 
 
 def held(session: Session, code: str, uid: str) -> bool:
@@ -34,23 +35,9 @@ def release(session: Session, claim_id: str) -> None:
 def confirm(session: Session, claim: PaymentHistoryClaim, confirmed_at: datetime) -> PaymentHistory:
     """Replace the (locked) claim by the payment it registered, under the same id; the caller
     fills in what the gateway reported."""
-    history = PaymentHistory(
-        id=claim.id,
-        source_schema=claim.source_schema,
-        source_table=claim.source_table,
-        source_id=claim.source_id,
-        vendor_code=claim.vendor_code,
-        vendor_uid=claim.vendor_uid,
-        vendor_store_id=claim.vendor_store_id,
-        password=claim.password,
-        created_at=claim.created_at,
-        price=claim.price,
-        refund=0,
-        webhook_url=claim.webhook_url,
-        data=claim.data,
-        currency="",
-        confirmed_at=confirmed_at,
-    )
+    # Every column of a claim is a column of payments (migration 0006 relies on it too).
+    shared = {column.key: getattr(claim, column.key) for column in CLAIM_COLUMNS}
+    history = PaymentHistory(**shared, currency="", refund=0, confirmed_at=confirmed_at)
     session.delete(claim)
     session.add(history)
     return history
