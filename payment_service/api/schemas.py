@@ -167,12 +167,17 @@ class VendorSchema(Builds):
     )
 
 
-class HistoryCreateSchema(Builds):
-    typia_name = "IPaymentHistory.ICreate"
-    builds = NewHistory
+class Registration(Builds):
+    """What a registration names first: the record at the gateway, and the service's source."""
 
     vendor = ma.fields.Nested(VendorSchema, required=True)
     source = ma.fields.Nested(SourceSchema, required=True)
+
+
+class HistoryCreateSchema(Registration):
+    typia_name = "IPaymentHistory.ICreate"
+    builds = NewHistory
+
     price = Money(
         bounded=True, required=True, metadata={"description": "the amount the order expects"}
     )
@@ -214,12 +219,10 @@ class CancelCreateSchema(Builds):
     )
 
 
-class ReservationCreateSchema(Builds):
+class ReservationCreateSchema(Registration):
     typia_name = "IPaymentReservation.ICreate"
     builds = NewReservation
 
-    vendor = ma.fields.Nested(VendorSchema, required=True)
-    source = ma.fields.Nested(SourceSchema, required=True)
     title = text(bounds.FREE_TEXT_MAX, multiline=True)
     password = text(bounds.PASSWORD_MAX)
 
