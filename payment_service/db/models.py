@@ -85,7 +85,8 @@ class PaymentHistoryClaim(SourcedRecord, Base):
 
 
 class PaymentHistory(SourcedRecord, Base):
-    """One payment, recorded once the gateway approved it (`confirmed_at`)."""
+    """One payment, recorded once the gateway approved it: `confirmed_at` is when (nullable only
+    because claims, before migration 0006, were rows of this table without it)."""
 
     __tablename__ = "payment_histories"
 
