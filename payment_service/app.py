@@ -74,10 +74,11 @@ def create_app(
         runtime.outbox_written = dispatcher.wake
         runtime.closers.append(dispatcher.stop)
         # Refunds whose gateway call timed out are settled from the gateway's truth.
-        from .payments.refunds import Settler
+        from .payments.refunds import SETTLING_JOBS
 
-        settler = Settler(runtime, interval_s=5 * settings.webhooks.poll_s).start()
-        runtime.closers.append(settler.stop)
+        interval_s = 5 * settings.webhooks.poll_s
+        settler = Housekeeper(runtime, interval_s, SETTLING_JOBS, name="refund-settler")
+        runtime.closers.append(settler.start().stop)
     return app
 
 

@@ -88,6 +88,8 @@ def _watch(sock: Any) -> None:
 
 
 class _WatchedHTTPConnection(HTTPConnection):
+    """A connection whose socket the current call's deadline may shut down."""
+
     def connect(self) -> None:
         super().connect()
         _watch(self.sock)
@@ -98,14 +100,8 @@ class _WatchedHTTPConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _watch(self.sock)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _watch(self.sock)
-        super().request(*args, **kwargs)
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    """The same for TLS: the MRO runs HTTPSConnection's connect() inside the watching one."""
 
 
 class _HTTPPool(HTTPConnectionPool):

@@ -1,7 +1,9 @@
-"""Periodic clean-up that no request should wait for (expired idempotency keys, …).
+"""Periodic work that no request should wait for (expired idempotency keys, …).
 
-One daemon thread per server process runs every job at a fixed interval. Jobs are idempotent
-deletes guarded by the database, so several processes running them at once is harmless.
+A `Housekeeper` is one daemon thread running its jobs at a fixed interval: every server process
+has one for the clean-up `JOBS`, and one for `payments.refunds.SETTLING_JOBS` when it delivers
+webhooks. Jobs are guarded by the database, so several processes running them at once is
+harmless.
 """
 
 from __future__ import annotations
@@ -31,12 +33,21 @@ JOBS: tuple[Job, ...] = (purge_idempotency_keys,)
 
 
 class Housekeeper:
-    def __init__(self, runtime: Runtime, interval_s: float = 60.0, jobs: tuple[Job, ...] = JOBS):
+    """A daemon thread running `jobs` every `interval_s`, each on its own: one failing does not
+    keep the others from running."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        interval_s: float = 60.0,
+        jobs: tuple[Job, ...] = JOBS,
+        name: str = "housekeeper",
+    ):
         self.runtime = runtime
         self.interval_s = interval_s
         self.jobs = jobs
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="housekeeper", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
     def start(self) -> Housekeeper:
         self._thread.start()

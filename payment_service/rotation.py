@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Table, func, select, update
+from sqlalchemy import Table
 
 from .crypto import DecryptionError
 from .db import (
@@ -26,9 +26,11 @@ from .db import (
     IdempotencyKey,
     PaymentHistory,
     PaymentHistoryCancel,
+    PaymentHistoryClaim,
     PaymentHistoryWebhook,
     PaymentReservation,
 )
+from .db.queries import ciphertexts
 from .keyrings import AtRestKeyring
 from .settings import Keys
 
@@ -47,6 +49,7 @@ class EncryptedTable:
 
 ENCRYPTED_TABLES = (
     EncryptedTable(PaymentHistory.__table__, ("data",), "history"),  # type: ignore[arg-type]
+    EncryptedTable(PaymentHistoryClaim.__table__, ("data",), "history"),  # type: ignore[arg-type]
     EncryptedTable(PaymentReservation.__table__, ("data",), "reservation"),  # type: ignore[arg-type]
     EncryptedTable(PaymentHistoryCancel.__table__, ("data",), "cancel_history"),  # type: ignore[arg-type]
     EncryptedTable(
@@ -84,10 +87,7 @@ class _Row:
 def count_rows(database: Database) -> int:
     """All rows the command will look at (for a progress bar)."""
     with database.transaction() as session:
-        return sum(
-            session.scalar(select(func.count()).select_from(target.table)) or 0
-            for target in ENCRYPTED_TABLES
-        )
+        return sum(ciphertexts.count(session, target.table) for target in ENCRYPTED_TABLES)
 
 
 def rotate_keys(
@@ -128,31 +128,17 @@ def rotate_keys(
 def _read(
     database: Database, target: EncryptedTable, keyring: AtRestKeyring, after: str, limit: int
 ) -> list[_Row]:
-    table = target.table
-    return _select(database, target, keyring, table.c.id > after, limit)
+    with database.transaction() as session:
+        found = ciphertexts.after(session, target.table, target.columns, after, limit)
+    return [_plan(row_id, values, keyring) for row_id, values in found]
 
 
 def _reread(
     database: Database, target: EncryptedTable, keyring: AtRestKeyring, ids: Sequence[str]
 ) -> list[_Row]:
-    return _select(database, target, keyring, target.table.c.id.in_(ids), None)
-
-
-def _select(
-    database: Database,
-    target: EncryptedTable,
-    keyring: AtRestKeyring,
-    where: ColumnElement[bool],
-    limit: int | None,
-) -> list[_Row]:
-    table = target.table
-    query = select(table.c.id, *(table.c[name] for name in target.columns)).where(where)
     with database.transaction() as session:
-        found = session.execute(query.order_by(table.c.id).limit(limit)).all()
-    plans = []
-    for row in found:
-        plans.append(_plan(row.id, dict(zip(target.columns, row[1:], strict=True)), keyring))
-    return plans
+        found = ciphertexts.of_ids(session, target.table, target.columns, ids)
+    return [_plan(row_id, values, keyring) for row_id, values in found]
 
 
 def _plan(row_id: str, values: dict[str, str | None], keyring: AtRestKeyring) -> _Row:
@@ -196,16 +182,11 @@ def _write(
     rows: list[_Row],
     report: TableReport,
 ) -> None:
-    table = target.table
     for attempt in range(MAX_RETRIES + 1):
         conflicts: list[str] = []
         with database.transaction() as session:
             for row in rows:
-                unchanged = [table.c[name] == row.old[name] for name in target.columns]
-                result = session.execute(
-                    update(table).where(table.c.id == row.id, *unchanged).values(**row.new)
-                )
-                if result.rowcount:
+                if ciphertexts.rewrite(session, target.table, row.id, row.old, row.new):
                     report.rewritten += 1
                 else:
                     conflicts.append(row.id)

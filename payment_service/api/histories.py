@@ -11,7 +11,7 @@ from ..payments.inputs import NewCancel, NewHistory, Source
 from ..transport import Blueprint
 from .context import runtime
 from .idempotency import current_attempt, idempotent, resumed
-from .passwords import THROTTLED, password_checked
+from .passwords import THROTTLED, looked_up, password_checked
 from .schemas import (
     AccessorSchema,
     CancelCreateSchema,
@@ -47,12 +47,7 @@ class Histories(MethodView):
 
 @blp.route("/get")
 class HistoryBySource(MethodView):
-    @blp.encrypted_arguments(AccessorSchema)
-    @blp.encrypted_response(200, HistorySchema)
-    @blp.alt_response(403, description="Wrong password.")
-    @blp.alt_response(404, description="No such payment.")
-    @blp.alt_response(429, description=THROTTLED)
-    @password_checked
+    @looked_up(blp, AccessorSchema, HistorySchema, "payment")
     def patch(self, accessor: tuple[Source, str]) -> dict[str, Any]:
         """Look up a payment by its source and password (R4)."""
         source, password = accessor
@@ -74,12 +69,7 @@ class HistoryCancel(MethodView):
 
 @blp.route("/<id>")
 class HistoryById(MethodView):
-    @blp.encrypted_arguments(PasswordSchema)
-    @blp.encrypted_response(200, HistorySchema)
-    @blp.alt_response(403, description="Wrong password.")
-    @blp.alt_response(404, description="No such payment.")
-    @blp.alt_response(429, description=THROTTLED)
-    @password_checked
+    @looked_up(blp, PasswordSchema, HistorySchema, "payment")
     def patch(self, body: dict[str, str], id: str) -> dict[str, Any]:
         """Look up a payment by its id and password (R5)."""
         return histories.get_by_id(runtime(), require_uuid(id), body["password"])

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import request
+from marshmallow import Schema
 
 from ..security.clients import client_address
+from ..transport import Blueprint
 from .context import runtime
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -34,3 +36,20 @@ def password_checked(view: View) -> View:
             return view(*args, **kwargs)
 
     return checked  # type: ignore[return-value]
+
+
+def looked_up(
+    blp: Blueprint, arguments: type[Schema], response: type[Schema], what: str
+) -> Callable[[View], View]:
+    """A look-up of a record by its password: `arguments` in, the record as `response` out,
+    403/404/429 documented, the check counted for the throttle (`password_checked`)."""
+
+    def decorate(view: View) -> View:
+        view = password_checked(view)
+        view = blp.alt_response(429, description=THROTTLED)(view)
+        view = blp.alt_response(404, description=f"No such {what}.")(view)
+        view = blp.alt_response(403, description="Wrong password.")(view)
+        view = blp.encrypted_response(200, response)(view)
+        return blp.encrypted_arguments(arguments)(view)  # type: ignore[no-any-return]
+
+    return decorate

@@ -11,7 +11,7 @@ from ..payments.inputs import NewReservation, Source
 from ..transport import Blueprint
 from .context import runtime
 from .idempotency import idempotent
-from .passwords import THROTTLED, password_checked
+from .passwords import looked_up
 from .schemas import (
     AccessorSchema,
     PasswordSchema,
@@ -41,12 +41,7 @@ class Reservations(MethodView):
 
 @blp.route("/get")
 class ReservationBySource(MethodView):
-    @blp.encrypted_arguments(AccessorSchema)
-    @blp.encrypted_response(200, ReservationSchema)
-    @blp.alt_response(403, description="Wrong password.")
-    @blp.alt_response(404, description="No such reservation.")
-    @blp.alt_response(429, description=THROTTLED)
-    @password_checked
+    @looked_up(blp, AccessorSchema, ReservationSchema, "reservation")
     def patch(self, accessor: tuple[Source, str]) -> dict[str, Any]:
         """Look up a reservation by its source and password (R8)."""
         source, password = accessor
@@ -55,12 +50,7 @@ class ReservationBySource(MethodView):
 
 @blp.route("/<id>")
 class ReservationById(MethodView):
-    @blp.encrypted_arguments(PasswordSchema)
-    @blp.encrypted_response(200, ReservationSchema)
-    @blp.alt_response(403, description="Wrong password.")
-    @blp.alt_response(404, description="No such reservation.")
-    @blp.alt_response(429, description=THROTTLED)
-    @password_checked
+    @looked_up(blp, PasswordSchema, ReservationSchema, "reservation")
     def patch(self, body: dict[str, str], id: str) -> dict[str, Any]:
         """Look up a reservation by its id and password (R9)."""
         return reservations.get_by_id(runtime(), require_uuid(id), body["password"])

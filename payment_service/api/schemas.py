@@ -7,8 +7,9 @@ TypeScript type name the original reports as `expected`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from flask import current_app, has_app_context
@@ -24,6 +25,16 @@ from ..wire import UUID_PATTERN, invalid_uuid_parameter
 class Strict(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
+
+
+class Builds(Strict):
+    """A part of a request that loads into `builds` (a dataclass), field for field."""
+
+    builds: ClassVar[Callable[..., Any]]
+
+    @ma.post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        return self.builds(**data)
 
 
 class Money(ma.fields.Field):
@@ -95,8 +106,9 @@ def _webhook_url(value: str) -> None:
         raise ma.ValidationError(problem)
 
 
-class SourceSchema(Strict):
+class SourceSchema(Builds):
     typia_name = "IPaymentSource"
+    builds = Source
 
     schema = text(
         bounds.SOURCE_TEXT_MAX, metadata={"description": "DB schema of the service's source record"}
@@ -109,10 +121,6 @@ class SourceSchema(Strict):
         validate=ma.validate.Regexp(UUID_PATTERN),
         metadata={"expected": 'string & Format<"uuid">', "format": "uuid"},
     )
-
-    @ma.post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> Source:
-        return Source(**data)
 
 
 class PasswordSchema(Strict):
@@ -139,8 +147,9 @@ class AccessorSchema(Strict):
         return Source(**data), password
 
 
-class VendorSchema(Strict):
+class VendorSchema(Builds):
     typia_name = "IPaymentVendor"
+    builds = VendorRef
 
     code = text(
         bounds.VENDOR_CODE_MAX,
@@ -154,16 +163,18 @@ class VendorSchema(Strict):
         metadata={"description": "the gateway's id of the payment or billing key"},
     )
 
-    @ma.post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> VendorRef:
-        return VendorRef(**data)
 
-
-class HistoryCreateSchema(Strict):
-    typia_name = "IPaymentHistory.ICreate"
+class Registration(Builds):
+    """What a registration names first: the record at the gateway, and the service's source."""
 
     vendor = ma.fields.Nested(VendorSchema, required=True)
     source = ma.fields.Nested(SourceSchema, required=True)
+
+
+class HistoryCreateSchema(Registration):
+    typia_name = "IPaymentHistory.ICreate"
+    builds = NewHistory
+
     price = Money(
         bounded=True, required=True, metadata={"description": "the amount the order expects"}
     )
@@ -178,26 +189,20 @@ class HistoryCreateSchema(Strict):
         },
     )
 
-    @ma.post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> NewHistory:
-        return NewHistory(**data)
 
-
-class BankAccountSchema(Strict):
+class BankAccountSchema(Builds):
     typia_name = "IPaymentCancelHistory.IBankAccount"
+    builds = RefundAccount
 
     bank = text(bounds.VENDOR_TEXT_MAX)
     account = text(bounds.VENDOR_TEXT_MAX)
     holder = text(bounds.VENDOR_TEXT_MAX)
     mobile = text(bounds.VENDOR_TEXT_MAX)
 
-    @ma.post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> RefundAccount:
-        return RefundAccount(**data)
 
-
-class CancelCreateSchema(Strict):
+class CancelCreateSchema(Builds):
     typia_name = "IPaymentCancelHistory.ICreate"
+    builds = NewCancel
 
     source = ma.fields.Nested(SourceSchema, required=True)
     password = text(bounds.PASSWORD_MAX)
@@ -210,22 +215,13 @@ class CancelCreateSchema(Strict):
         metadata={"description": "refund account (virtual-account payments), else null"},
     )
 
-    @ma.post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> NewCancel:
-        return NewCancel(**data)
 
-
-class ReservationCreateSchema(Strict):
+class ReservationCreateSchema(Registration):
     typia_name = "IPaymentReservation.ICreate"
+    builds = NewReservation
 
-    vendor = ma.fields.Nested(VendorSchema, required=True)
-    source = ma.fields.Nested(SourceSchema, required=True)
     title = text(bounds.FREE_TEXT_MAX, multiline=True)
     password = text(bounds.PASSWORD_MAX)
-
-    @ma.post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> NewReservation:
-        return NewReservation(**data)
 
 
 # -- responses -------------------------------------------------------------------------------

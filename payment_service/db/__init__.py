@@ -1,4 +1,10 @@
-"""Storage: models, sessions and migrations. Only this package writes SQL."""
+"""Storage: models, sessions, migrations, and the queries (`db.queries`).
+
+Only this package builds SQL: every statement the service runs is a named function of
+`db.queries`, which callers run in the session of their unit of work (`Database.transaction()`
+or `reading()`). Outside it, code changes rows those functions returned and adds new model
+objects to the session; SQLAlchemy writes both at commit.
+"""
 
 from .models import (
     AuthFailure,
@@ -6,6 +12,7 @@ from .models import (
     IdempotencyKey,
     PaymentHistory,
     PaymentHistoryCancel,
+    PaymentHistoryClaim,
     PaymentHistoryPendingRefund,
     PaymentHistoryWebhook,
     PaymentHistoryWebhookResponse,
@@ -21,6 +28,7 @@ __all__ = [
     "IdempotencyKey",
     "PaymentHistory",
     "PaymentHistoryCancel",
+    "PaymentHistoryClaim",
     "PaymentHistoryPendingRefund",
     "PaymentHistoryWebhook",
     "PaymentHistoryWebhookResponse",

@@ -69,9 +69,24 @@ class PaymentReservation(SourcedRecord, Base):
     data: Mapped[str] = mapped_column(Text)
 
 
+class PaymentHistoryClaim(SourcedRecord, Base):
+    """A registration in flight: it holds the source and the vendor uid from before the gateway
+    approves until the payment is recorded (then this row becomes a `PaymentHistory` with the
+    same id), so that a duplicate is refused before the gateway acts. Kept in a table of its
+    own so that no query of payments has to tell claims apart."""
+
+    __tablename__ = "payment_history_claims"
+
+    price: Mapped[Decimal] = mapped_column(Money)
+    webhook_url: Mapped[str] = mapped_column(String(1024))
+    data: Mapped[str] = mapped_column(Text)
+    """The history key's ciphertext of null, as claims always had: at rest every `data` is
+    ciphertext, and a downgrade can put the claim back among the histories as it was."""
+
+
 class PaymentHistory(SourcedRecord, Base):
-    """One payment. `confirmed_at` is NULL while the gateway confirmation is in flight: the row
-    then only reserves its unique keys so that duplicates are refused before the gateway acts."""
+    """One payment, recorded once the gateway approved it: `confirmed_at` is when (nullable only
+    because claims, before migration 0006, were rows of this table without it)."""
 
     __tablename__ = "payment_histories"
 

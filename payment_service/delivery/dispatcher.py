@@ -29,10 +29,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, tuple_, update
-from sqlalchemy.orm import aliased
-
 from ..db import PaymentHistory, PaymentHistoryWebhook, PaymentHistoryWebhookResponse
+from ..db.queries import outbox
 from ..observability import request_ids
 from ..observability.metrics import count_delivery
 from ..runtime import Runtime
@@ -66,13 +64,6 @@ def receiver_key(url: str) -> str:
     except ValueError:
         return url
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _of_receiver(key: str) -> ColumnElement[bool]:
-    """SQL: the row's webhook_url belongs to receiver `key` (`key`, then end, `/`, `?` or `#`)."""
-    url = PaymentHistory.webhook_url
-    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return or_(url == key, *(url.like(f"{escaped}{end}%", escape="\\") for end in ("/", "?", "#")))
 
 
 def backoff(attempts: int, base_s: float, max_s: float, rng: random.Random) -> float:
@@ -203,51 +194,16 @@ class Dispatcher:
         return kept
 
     def _unclaim(self, webhook_id: str) -> None:
-        row = PaymentHistoryWebhook
         with self.runtime.database.transaction() as session:
-            session.execute(
-                update(row)
-                .where(row.id == webhook_id, row.claimed_by == self.name)
-                .values(claimed_until=None, claimed_by=None)
-            )
+            outbox.unlease(session, webhook_id, self.name)
 
     def _claim(self, limit: int, skip_receivers: list[str] | None = None) -> list[Prepared]:
         """Lease due webhooks and build their requests, in one short transaction."""
         now = self.runtime.clock()
-        row = PaymentHistoryWebhook
-        older = aliased(PaymentHistoryWebhook)
-        blocked = exists().where(
-            older.payment_history_id == row.payment_history_id,
-            older.status == "pending",
-            tuple_(older.created_at, older.id) < tuple_(row.created_at, row.id),
-        )
-        query = (
-            select(row, PaymentHistory)
-            .join(PaymentHistory, PaymentHistory.id == row.payment_history_id)
-            .where(
-                row.status == "pending",
-                row.next_attempt_at <= now,
-                or_(row.claimed_until.is_(None), row.claimed_until < now),
-                ~blocked,
-                ~or_(false(), *(_of_receiver(key) for key in skip_receivers or ())),
-            )
-            .order_by(row.next_attempt_at, row.created_at)
-            .limit(limit)
-        )
-        database = self.runtime.database
-        if database.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=row)
-        with database.transaction() as session:
-            found = session.execute(query).all()
-            if not found:
-                return []
-            session.execute(
-                update(row)
-                .where(row.id.in_([webhook.id for webhook, _ in found]))
-                .values(
-                    claimed_until=now + timedelta(seconds=self.config.lease_s),
-                    claimed_by=self.name,
-                )
+        lease_until = now + timedelta(seconds=self.config.lease_s)
+        with self.runtime.database.transaction() as session:
+            found = outbox.lease_due(
+                session, now, limit, skip_receivers or (), lease_until, self.name
             )
             return [self._prepare(webhook, history) for webhook, history in found]
 
@@ -266,11 +222,10 @@ class Dispatcher:
     def deliver(self, webhook_id: str) -> Attempt:
         """Send one webhook now, whatever its lease (tests, replays)."""
         with self.runtime.database.transaction() as session:
-            webhook = session.get(PaymentHistoryWebhook, webhook_id)
-            history = session.get(PaymentHistory, webhook.payment_history_id) if webhook else None
-            if webhook is None or history is None:
+            found = outbox.with_payment(session, webhook_id)
+            if found is None:
                 raise LookupError(f"webhook {webhook_id} vanished")
-            prepared = self._prepare(webhook, history)
+            prepared = self._prepare(*found)
         return self._send(prepared)
 
     def _send(self, prepared: Prepared) -> Attempt:
@@ -300,9 +255,8 @@ class Dispatcher:
         """
         now = self.runtime.clock()
         attempts = prepared.attempts + 1
-        row = PaymentHistoryWebhook
         changes: dict[str, Any] = {
-            "attempts": row.attempts + 1,
+            "attempts": PaymentHistoryWebhook.attempts + 1,
             "claimed_until": None,
             "claimed_by": None,
             "last_error": attempt.error,
@@ -326,38 +280,25 @@ class Dispatcher:
             else:
                 changes["next_attempt_at"] = upcoming
         with self.runtime.database.transaction() as session:
-            session.add(
-                PaymentHistoryWebhookResponse(
-                    payment_history_webhook_id=prepared.webhook_id,
-                    status=attempt.status,
-                    body=attempt.body,
-                    error=attempt.error,
-                    duration_ms=attempt.duration_ms,
-                    created_at=now,
-                )
+            response = PaymentHistoryWebhookResponse(
+                payment_history_webhook_id=prepared.webhook_id,
+                status=attempt.status,
+                body=attempt.body,
+                error=attempt.error,
+                duration_ms=attempt.duration_ms,
+                created_at=now,
             )
-            session.execute(
-                update(row)
-                .where(row.id == prepared.webhook_id, row.status == "pending")
-                .values(**changes)
-            )
+            outbox.record_attempt(session, prepared.webhook_id, response, changes)
         return outcome
 
 
 def counts(runtime: Runtime) -> dict[str, Any]:
     """How many outgoing webhooks are in each state, and the oldest one still pending."""
-    from sqlalchemy import func
-
-    row = PaymentHistoryWebhook
-    with runtime.database.reading() as session:
-        by_status = dict(
-            session.execute(select(row.status, func.count()).group_by(row.status)).all()
-        )
-        oldest: datetime | None = session.scalar(
-            select(func.min(row.created_at)).where(row.status == "pending")
-        )
     from ..payments.views import iso
 
+    with runtime.database.reading() as session:
+        by_status = outbox.by_status(session)
+        oldest = outbox.oldest_pending(session)
     return {
         "pending": by_status.get("pending", 0),
         "delivered": by_status.get("delivered", 0),

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db import PaymentHistory, PaymentHistoryWebhook
+from ..db.queries import outbox
 from ..observability import request_ids
 from ..settings import Settings
 
@@ -32,11 +32,7 @@ def enqueue(
     is kept strictly after the payment's previous webhook even if the clock stands still or
     steps back (two hosts, an NTP correction).
     """
-    latest = session.scalar(
-        select(func.max(PaymentHistoryWebhook.created_at)).where(
-            PaymentHistoryWebhook.payment_history_id == history.id
-        )
-    )
+    latest = outbox.latest_of_payment(session, history.id)
     if latest is not None and now <= latest:
         now = latest + timedelta(microseconds=1)
     cipher = settings.keys.webhook

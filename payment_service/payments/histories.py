@@ -5,10 +5,10 @@ The flows of docs/payment-api.md §4.2-4.5.
 Creating a history is a three-step saga, so that no gateway payment is ever left without a
 record and no duplicate reaches the gateway:
 
-1. *claim*: a row with `confirmed_at` NULL reserves the source and the vendor uid; a
-   duplicate fails here with 409, before the gateway is asked anything;
+1. *claim*: a row of the claims table reserves the source and the vendor uid; a duplicate
+   fails here with 409, before the gateway is asked anything;
 2. *approve* at the gateway (outside any transaction);
-3. *confirm*: store the gateway's record in the claimed row.
+3. *confirm*: replace the claim by the payment history, with the gateway's record.
 
 If step 2 fails, the claim is released. If its outcome is unknown (a timeout), the claim stays
 so that the same request can be retried and finish the job — by its owner only: taking over a
@@ -25,17 +25,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from ..crypto import check_password, hash_password
-from ..db import PaymentHistory
+from ..db import PaymentHistory, PaymentHistoryClaim
+from ..db.queries import claims, records
 from ..errors import Conflict, ServiceError
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Refund, Vendor
 from . import access, refunds
 from .idempotency import Attempt
-from .inputs import NewCancel, NewHistory, Source
+from .inputs import NewCancel, NewHistory
 from .sync import apply_summary
 from .views import history_view
 
@@ -67,11 +67,11 @@ def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[s
         raise
     try:
         with runtime.database.transaction() as session:
-            row = session.get(PaymentHistory, claim_id, with_for_update=True)
-            if row is None:
+            claim = claims.locked(session, claim_id)
+            if claim is None:
                 raise ServiceError("the claimed payment history disappeared")
+            row = claims.confirm(session, claim, runtime.clock())
             apply_summary(row, summary, payment, runtime.settings.keys)
-            row.confirmed_at = runtime.clock()
             session.flush()
             return history_view(row, runtime.settings.keys.history)
     except Exception as error:
@@ -96,10 +96,9 @@ def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
     if not check_password(new.password, claimed.password):
         raise Conflict(IN_PROGRESS)
     with runtime.database.transaction() as session:
-        row = session.get(PaymentHistory, claimed.id, with_for_update=True, populate_existing=True)
+        row = claims.locked(session, claimed.id)
         unchanged = (
             row is not None
-            and row.confirmed_at is None
             and row.password == claimed.password
             and row.created_at == claimed.created_at
         )
@@ -117,31 +116,28 @@ def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str, resume: bool) 
     """Claim the source and vendor uid (the new row's id), or find an abandoned claim of the
     same request to resume; 409 for any other holder."""
     now = runtime.clock()
+    code, uid = new.vendor.code, new.vendor.uid
     with runtime.database.transaction() as session:
-        existing = access.conflicting(
-            session, PaymentHistory, new.source, new.vendor.code, new.vendor.uid
-        )
-        for row in existing:
-            if _is_abandoned_claim_of(row, new, now, resume):
-                return _KeptClaim(row.id, row.password, row.created_at)
-        if existing:
-            raise _duplicate(existing[0], new)
-        row = PaymentHistory(
+        held = records.conflicting(session, PaymentHistoryClaim, new.source, code, uid)
+        for claim in held:
+            if _is_abandoned_claim_of(claim, new, now, resume):
+                return _KeptClaim(claim.id, claim.password, claim.created_at)
+        if held:
+            raise Conflict(IN_PROGRESS)
+        claim = PaymentHistoryClaim(
             source_schema=new.source.schema,
             source_table=new.source.table,
             source_id=new.source.id,
-            vendor_code=new.vendor.code,
-            vendor_uid=new.vendor.uid,
+            vendor_code=code,
+            vendor_uid=uid,
             vendor_store_id=new.vendor.store_id,
-            currency="",
             price=new.price,
-            refund=0,
             webhook_url=new.webhook_url,
             data=runtime.settings.keys.history.encrypt_json(None),
             password=hashed,
             created_at=now,
         )
-        session.add(row)
+        session.add(claim)
         try:
             session.flush()
         except IntegrityError:
@@ -149,21 +145,27 @@ def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str, resume: bool) 
             raise Conflict(
                 "A payment history with the same source or vendor uid already exists."
             ) from None
-        return row.id
+        # Looked for only now that the claim is in: a request recording these keys right now
+        # (deleting its claim) has committed once our insert got past its claim, so its
+        # history is visible here (READ COMMITTED reads afresh per statement; SQLite's write
+        # transactions run one at a time anyway).
+        recorded = records.conflicting(session, PaymentHistory, new.source, code, uid)
+        if recorded:
+            raise _duplicate(recorded[0], new)  # rolls the claim back
+        return claim.id
 
 
-def _is_abandoned_claim_of(row: PaymentHistory, new: NewHistory, now: Any, resume: bool) -> bool:
-    same_request = access.same_source(row, new.source) and (row.vendor_code, row.vendor_uid) == (
-        new.vendor.code,
-        new.vendor.uid,
-    )
-    abandoned = resume or row.created_at <= now - CLAIM_TIMEOUT
-    return same_request and row.confirmed_at is None and abandoned
+def _is_abandoned_claim_of(
+    claim: PaymentHistoryClaim, new: NewHistory, now: Any, resume: bool
+) -> bool:
+    same_request = access.same_source(claim, new.source) and (
+        claim.vendor_code,
+        claim.vendor_uid,
+    ) == (new.vendor.code, new.vendor.uid)
+    return same_request and (resume or claim.created_at <= now - CLAIM_TIMEOUT)
 
 
 def _duplicate(row: PaymentHistory, new: NewHistory) -> Conflict:
-    if row.confirmed_at is None:
-        return Conflict(IN_PROGRESS)
     if access.same_source(row, new.source):
         return Conflict("A payment history already exists for this source (schema, table, id).")
     return Conflict("A payment history already exists for this vendor uid.")
@@ -171,11 +173,7 @@ def _duplicate(row: PaymentHistory, new: NewHistory) -> Conflict:
 
 def _release(runtime: Runtime, claim_id: str) -> None:
     with runtime.database.transaction() as session:
-        session.execute(
-            delete(PaymentHistory).where(
-                PaymentHistory.id == claim_id, PaymentHistory.confirmed_at.is_(None)
-            )
-        )
+        claims.release(session, claim_id)
 
 
 def _release_quietly(runtime: Runtime, claim_id: str) -> None:
@@ -220,22 +218,9 @@ def _compensate(
     )
 
 
-def get_by_source(runtime: Runtime, source: Source, password: str) -> dict[str, Any]:
-    with runtime.database.reading() as session:
-        found = _seen(runtime, access.by_source(session, PaymentHistory, source))
-    return access.opened(found, password, WHAT)
-
-
-def get_by_id(runtime: Runtime, id: str, password: str) -> dict[str, Any]:
-    with runtime.database.reading() as session:
-        found = _seen(runtime, access.by_id(session, PaymentHistory, id))
-    return access.opened(found, password, WHAT)
-
-
-def _seen(runtime: Runtime, row: PaymentHistory | None) -> tuple[str, dict[str, Any]] | None:
-    if row is None:
-        return None
-    return row.password, history_view(row, runtime.settings.keys.history)
+_LOOK_UPS = access.LookUps(PaymentHistory, WHAT, history_view, "history")
+get_by_source = _LOOK_UPS.by_source
+get_by_id = _LOOK_UPS.by_id
 
 
 def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None) -> dict[str, Any]:

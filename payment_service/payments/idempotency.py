@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..crypto import Cipher
 from ..db import Database, IdempotencyKey
+from ..db.queries import idempotency as keys
 from ..errors import Conflict, ServiceError, Unprocessable
 
 # What a key may be: the draft leaves it to the server; Stripe allows 255 characters.
@@ -91,14 +91,9 @@ class Keys:
         """
         owner = str(uuid.uuid4())
         with self.database.transaction() as session:
-            row = session.scalars(
-                select(IdempotencyKey)
-                .where(IdempotencyKey.route == route, IdempotencyKey.key == key)
-                .with_for_update()
-            ).first()
+            row = keys.locked(session, route, key)
             if row is not None and row.expires_at <= now:
-                session.delete(row)
-                session.flush()
+                keys.forget(session, row)
                 row = None
             if row is None:
                 row = IdempotencyKey(
@@ -135,7 +130,7 @@ class Keys:
         """Keep what a retry of this attempt needs to find out what it did (e.g. which refund
         it reserved). Raises if the note cannot be kept: the caller must not go on then."""
         with self.database.transaction() as session:
-            row = session.get(IdempotencyKey, attempt.id, with_for_update=True)
+            row = keys.locked_by_id(session, attempt.id)
             if row is None or row.owner != attempt.owner:
                 raise Conflict(IN_PROGRESS)
             row.context = self.cipher.encrypt(json.dumps(context))
@@ -146,7 +141,7 @@ class Keys:
             {"content_type": answer.content_type, "body": answer.body.decode("utf-8")}
         )
         with self.database.transaction() as session:
-            row = session.get(IdempotencyKey, attempt.id, with_for_update=True)
+            row = keys.locked_by_id(session, attempt.id)
             if row is None or row.owner != attempt.owner:
                 return
             row.status = answer.status
@@ -157,7 +152,7 @@ class Keys:
     def release(self, attempt: Attempt, now: datetime) -> None:
         """The outcome is unknown: let the next request with this key take over at once."""
         with self.database.transaction() as session:
-            row = session.get(IdempotencyKey, attempt.id, with_for_update=True)
+            row = keys.locked_by_id(session, attempt.id)
             if row is None or row.owner != attempt.owner or row.status is not None:
                 return
             row.unknown = True
@@ -166,17 +161,7 @@ class Keys:
     def purge(self, now: datetime, batch: int = 1000) -> int:
         """Delete up to `batch` expired keys; returns how many went."""
         with self.database.transaction() as session:
-            ids = list(
-                session.scalars(
-                    select(IdempotencyKey.id)
-                    .where(IdempotencyKey.expires_at <= now)
-                    .order_by(IdempotencyKey.expires_at)
-                    .limit(batch)
-                )
-            )
-            if ids:
-                session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(ids)))
-        return len(ids)
+            return keys.purge(session, now, batch)
 
     def _stored(self, row: IdempotencyKey) -> Stored:
         if row.response is None or row.status is None:

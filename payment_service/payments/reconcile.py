@@ -29,11 +29,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
-
 from ..crypto import dumps
-from ..db import PaymentHistory
+from ..db.queries import claims, histories
 from ..errors import BadRequest, ServiceError
 from ..runtime import Runtime
 from ..vendors import (
@@ -51,8 +48,6 @@ from .views import iso
 from .webhooks import synchronize
 
 ORPHAN_CANCEL_REASON = "결제 기록이 없는 결제 취소 (reconciliation)"  # shown in the console
-# Bound the size of one `IN (...)` list (SQLite allows 32766 parameters, PostgreSQL 65535).
-CHUNK = 500
 # The compared fields, in the order a report lists them.
 FIELDS = ("status", "price", "refund", "cancels", "paid_at")
 
@@ -174,7 +169,7 @@ def reconcile(
     progress(0.8)
 
     # 2. Our side: histories of the window, and any history or claim of a listed uid.
-    recorded, claims = _load(runtime, vendor, store_id, since, until, set(listed))
+    recorded, in_flight = _load(runtime, vendor, store_id, since, until, set(listed))
 
     # 3. Compare; histories the list did not name are looked up one by one.
     gateway: dict[str, PaymentSummary] = {
@@ -211,7 +206,7 @@ def reconcile(
     if repair:
         _repair(runtime, vendor, report)
     if cancel_older_than is not None:
-        _cancel_orphans(runtime, vendor, report, store_id or "", cancel_older_than, claims)
+        _cancel_orphans(runtime, vendor, report, store_id or "", cancel_older_than, in_flight)
     progress(1.0)
     return report
 
@@ -227,46 +222,25 @@ def _load(
     """Confirmed histories (by uid) of the window or of a listed uid, and the time each listed
     uid without a history was claimed by a registration still in flight."""
     recorded: dict[str, Recorded] = {}
-    claims: dict[str, datetime] = {}
     cipher = runtime.settings.keys.history
-    uids = sorted(listed)
     with runtime.database.transaction() as session:
-        conditions: list[Any] = [
-            PaymentHistory.created_at >= since,
-            PaymentHistory.created_at < until,
-        ]
-        if store_id is not None:
-            conditions.append(PaymentHistory.vendor_store_id == store_id)
-        queries = [
-            select(PaymentHistory).where(PaymentHistory.vendor_code == vendor.code, *conditions)
-        ]
-        for start in range(0, len(uids), CHUNK):
-            queries.append(
-                select(PaymentHistory).where(
-                    PaymentHistory.vendor_code == vendor.code,
-                    PaymentHistory.vendor_uid.in_(uids[start : start + CHUNK]),
-                )
+        rows = histories.of_window_or_listed(session, vendor.code, store_id, since, until, listed)
+        for row in rows:
+            stored = vendor.summarize(cipher.decrypt_json(row.data))
+            recorded[row.vendor_uid] = Recorded(
+                row.id,
+                row.vendor_uid,
+                row.vendor_store_id,
+                {
+                    "status": stored.status,
+                    "price": row.price,
+                    "refund": row.refund or Decimal(0),
+                    "cancels": [c.amount for c in sorted(row.cancels, key=_sequence)],
+                    "paid_at": iso(row.paid_at),
+                },
             )
-        for query in queries:
-            rows = session.scalars(query.options(selectinload(PaymentHistory.cancels)))
-            for row in rows:
-                if row.confirmed_at is None:
-                    claims[row.vendor_uid] = row.created_at
-                    continue
-                stored = vendor.summarize(cipher.decrypt_json(row.data))
-                recorded[row.vendor_uid] = Recorded(
-                    row.id,
-                    row.vendor_uid,
-                    row.vendor_store_id,
-                    {
-                        "status": stored.status,
-                        "price": row.price,
-                        "refund": row.refund or Decimal(0),
-                        "cancels": [c.amount for c in sorted(row.cancels, key=_sequence)],
-                        "paid_at": iso(row.paid_at),
-                    },
-                )
-    return recorded, claims
+        claimed = claims.since(session, vendor.code, listed - recorded.keys())
+    return recorded, claimed
 
 
 def _sequence(cancel: Any) -> int:
@@ -315,13 +289,13 @@ def _cancel_orphans(
     report: Report,
     store_id: str,
     older_than: timedelta,
-    claims: dict[str, datetime],
+    in_flight: dict[str, datetime],
 ) -> None:
     now = runtime.clock()
     for orphan in report.orphans:
         if orphan.paid_at is None or now - orphan.paid_at < older_than:
             continue
-        claimed = claims.get(orphan.uid)
+        claimed = in_flight.get(orphan.uid)
         if claimed is not None and now - claimed < older_than:
             continue  # a registration may still finish it
         # Looked again just before the refund: a service may have registered it meanwhile.
@@ -340,14 +314,7 @@ def _cancel_orphans(
 def _registered_since(runtime: Runtime, vendor: Vendor, uid: str, limit: datetime) -> bool:
     """Whether the uid now has a history, or a registration younger than `limit`."""
     with runtime.database.transaction() as session:
-        row = session.scalars(
-            select(PaymentHistory).where(
-                PaymentHistory.vendor_code == vendor.code,
-                PaymentHistory.vendor_uid == uid,
-                or_(PaymentHistory.confirmed_at.is_not(None), PaymentHistory.created_at > limit),
-            )
-        ).first()
-        return row is not None
+        return claims.registered_since(session, vendor.code, uid, limit)
 
 
 # -- what the command line reads and prints ---------------------------------------------------

@@ -16,15 +16,13 @@ refunds can never add up to more than the price.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select, update
-
-from ..db import PaymentHistory, PaymentHistoryCancel, PaymentHistoryPendingRefund
+from ..db import PaymentHistory, PaymentHistoryPendingRefund
+from ..db.queries import histories, pending_refunds, records
 from ..errors import Conflict, InvalidInput, Unprocessable
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Refund
@@ -61,7 +59,7 @@ def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None)
     """Refund `request.price`. With an idempotency `attempt` that resumes an earlier one of
     unknown outcome, first find out from the gateway whether that one refunded already."""
     with runtime.database.reading() as session:
-        row = access.by_source(session, PaymentHistory, request.source)
+        row = records.by_source(session, PaymentHistory, request.source)
         found = (row.id, row.password) if row is not None else None
     access.verify(
         request.password, found[1] if found else None, WHAT, record_id=found[0] if found else ""
@@ -114,9 +112,8 @@ def _reserve(
     runtime: Runtime, history_id: str, hashed: str, amount: Decimal, *, settled: bool = False
 ) -> Reservation:
     now = runtime.clock()
-    pending = PaymentHistoryPendingRefund
     with runtime.database.transaction() as session:
-        row = session.get(PaymentHistory, history_id, with_for_update=True, populate_existing=True)
+        row = histories.locked(session, history_id)
         if row is None or row.password != hashed:
             # Gone, or re-keyed since the password was checked: check it again.
             raise Conflict("The payment changed while the request was checked; send it again.")
@@ -126,11 +123,7 @@ def _reserve(
             # before anything is reserved or asked of the gateway.
             expected = f"(number & MultipleOf<{Decimal(1).scaleb(-places)}>)"
             raise InvalidInput("$input.price", expected, amount)
-        others = session.execute(
-            select(pending.amount, pending.expires_at).where(
-                pending.payment_history_id == history_id
-            )
-        ).all()
+        others = pending_refunds.of_payment(session, history_id)
         # Summed here, exactly: SQLite keeps amounts as text, and its SUM() is a float.
         reserved = sum((amount for amount, _ in others), Decimal(0))
         if any(expires_at <= now for _, expires_at in others):
@@ -146,7 +139,7 @@ def _reserve(
                 f"this payment{in_flight}."
             )
         deadline = timedelta(seconds=2 * runtime.settings.vendor_timeout_s) + IN_FLIGHT_MARGIN
-        reservation = pending(
+        reservation = PaymentHistoryPendingRefund(
             payment_history_id=history_id, amount=amount, created_at=now, expires_at=now + deadline
         )
         session.add(reservation)
@@ -172,12 +165,7 @@ def _refunded_by_earlier_attempt(
     view = settle(runtime, history_id)
     amount = Decimal(context["amount"])
     with runtime.database.reading() as session:
-        later = session.scalars(
-            select(PaymentHistoryCancel.amount).where(
-                PaymentHistoryCancel.payment_history_id == history_id,
-                PaymentHistoryCancel.sequence >= context["baseline"],
-            )
-        ).all()
+        later = histories.cancel_amounts_since(session, history_id, context["baseline"])
     return view if amount in later else None
 
 
@@ -185,11 +173,7 @@ def _release(runtime: Runtime, reservation: Reservation) -> None:
     """The gateway refused or failed before acting: the amount is refundable again."""
     try:
         with runtime.database.transaction() as session:
-            session.execute(
-                delete(PaymentHistoryPendingRefund).where(
-                    PaymentHistoryPendingRefund.id == reservation.id
-                )
-            )
+            pending_refunds.release(session, reservation.id)
     except Exception:
         # It expires and is settled from the gateway's truth instead.
         log.exception("could not release pending refund %s", reservation.id)
@@ -199,11 +183,7 @@ def _mark_unknown(runtime: Runtime, reservation: Reservation) -> None:
     """The outcome is unknown: make the reservation due for settlement now."""
     try:
         with runtime.database.transaction() as session:
-            session.execute(
-                update(PaymentHistoryPendingRefund)
-                .where(PaymentHistoryPendingRefund.id == reservation.id)
-                .values(expires_at=runtime.clock())
-            )
+            pending_refunds.mark_unknown(session, reservation.id, runtime.clock())
     except Exception:
         log.exception("could not mark pending refund %s as unknown", reservation.id)
 
@@ -212,7 +192,7 @@ def settle(runtime: Runtime, history_id: str) -> dict[str, Any]:
     """Re-fetch a payment from the gateway and record it, settling every refund whose outcome
     was unknown when the fetch began."""
     with runtime.database.reading() as session:
-        row = session.get(PaymentHistory, history_id)
+        row = histories.get(session, history_id)
         if row is None:
             raise Conflict("The payment disappeared; send the request again.")
         vendor_code, store_id, uid = row.vendor_code, row.vendor_store_id, row.vendor_uid
@@ -226,15 +206,8 @@ def settle(runtime: Runtime, history_id: str) -> dict[str, Any]:
 
 def unsettled(runtime: Runtime, limit: int = 100) -> list[str]:
     """Payments that have refunds of unknown outcome."""
-    pending = PaymentHistoryPendingRefund
     with runtime.database.reading() as session:
-        query = (
-            select(pending.payment_history_id)
-            .where(pending.expires_at <= runtime.clock())
-            .group_by(pending.payment_history_id)
-            .limit(limit)
-        )
-        return list(session.scalars(query).all())
+        return pending_refunds.unsettled(session, runtime.clock(), limit)
 
 
 def settle_all(runtime: Runtime) -> int:
@@ -249,29 +222,7 @@ def settle_all(runtime: Runtime) -> int:
     return done
 
 
-class Settler:
-    """A background thread that, every `interval_s`, settles refunds of unknown outcome and
-    re-fetches payments whose gateway events were left for later, so both happen even if
-    nothing else touches the payment again."""
-
-    def __init__(self, runtime: Runtime, interval_s: float):
-        self.runtime = runtime
-        self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="refund-settler", daemon=True)
-
-    def start(self) -> Settler:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                settle_all(self.runtime)
-                webhooks.resume_requested(self.runtime)
-            except Exception:
-                log.exception("settling refunds failed; trying again later")
+# Run every few poll intervals by a `Housekeeper` of their own (see `app.py`), so that refunds
+# of unknown outcome and gateway events left for later are settled even if nothing else touches
+# the payment again.
+SETTLING_JOBS = (settle_all, webhooks.resume_requested)

@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from ..crypto import hash_password
 from ..db import PaymentReservation
+from ..db.queries import records
 from ..errors import Conflict
 from ..runtime import Runtime
 from . import access
-from .inputs import NewReservation, Source
+from .inputs import NewReservation
 from .views import reservation_view
 
 WHAT = "payment reservation"
@@ -51,7 +52,7 @@ def create(runtime: Runtime, new: NewReservation) -> dict[str, Any]:
 
 
 def _refuse_duplicate(session: Session, new: NewReservation) -> None:
-    existing = access.conflicting(
+    existing = records.conflicting(
         session, PaymentReservation, new.source, new.vendor.code, new.vendor.uid
     )
     if not existing:
@@ -61,19 +62,6 @@ def _refuse_duplicate(session: Session, new: NewReservation) -> None:
     raise Conflict("A payment reservation already exists for this vendor uid.")
 
 
-def get_by_source(runtime: Runtime, source: Source, password: str) -> dict[str, Any]:
-    with runtime.database.reading() as session:
-        found = _seen(runtime, access.by_source(session, PaymentReservation, source))
-    return access.opened(found, password, WHAT)
-
-
-def get_by_id(runtime: Runtime, id: str, password: str) -> dict[str, Any]:
-    with runtime.database.reading() as session:
-        found = _seen(runtime, access.by_id(session, PaymentReservation, id))
-    return access.opened(found, password, WHAT)
-
-
-def _seen(runtime: Runtime, row: PaymentReservation | None) -> tuple[str, dict[str, Any]] | None:
-    if row is None:
-        return None
-    return row.password, reservation_view(row, runtime.settings.keys.reservation)
+_LOOK_UPS = access.LookUps(PaymentReservation, WHAT, reservation_view, "reservation")
+get_by_source = _LOOK_UPS.by_source
+get_by_id = _LOOK_UPS.by_id

@@ -16,9 +16,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, or_
-
-from ..db import PaymentHistory, PaymentHistoryCancel, PaymentHistoryPendingRefund
+from ..db import PaymentHistory, PaymentHistoryCancel
+from ..db.queries import histories, pending_refunds
 from ..errors import NotFound
 from ..runtime import Runtime
 from ..settings import Keys
@@ -95,17 +94,13 @@ def record(
     keys = runtime.settings.keys
     summary = vendor.summarize(payment)
     with runtime.database.transaction() as session:
-        row = session.get(PaymentHistory, history_id, with_for_update=True, populate_existing=True)
+        row = histories.locked(session, history_id)
         if row is None:
             raise NotFound("No payment history found.")
         previous = history_view(row, keys.history)
         if not is_stale(row, summary):
             apply_summary(row, summary, payment, keys)
-        pending = PaymentHistoryPendingRefund
-        settled = pending.id == reservation_id
-        if fetched_at is not None:
-            settled = or_(settled, pending.expires_at <= fetched_at)
-        session.execute(delete(pending).where(pending.payment_history_id == history_id, settled))
+        pending_refunds.settle(session, history_id, reservation_id, fetched_at)
         session.flush()
         current = history_view(row, keys.history)
         webhook_id = None

@@ -23,13 +23,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
-
 from ..db import PaymentHistory
+from ..db.queries import claims, histories, records
 from ..errors import Conflict, NotFound, Unavailable
 from ..runtime import Runtime
 from ..vendors import Vendor, WebhookNotice
-from . import access
 from .sync import record
 
 log = logging.getLogger(__name__)
@@ -102,9 +100,9 @@ class _Lease:
 
 def _take_lease(runtime: Runtime, code: str, uid: str) -> _Lease | Outcome:
     with runtime.database.transaction() as session:
-        row = access.by_vendor(session, PaymentHistory, code, uid, lock=True)
+        row = records.by_vendor(session, PaymentHistory, code, uid, lock=True)
         if row is None:
-            if access.claimed(session, PaymentHistory, code, uid):
+            if claims.held(session, code, uid):
                 # Being registered right now: what the event reports might land between the
                 # approval and the record. Refuse, so that the gateway sends it again later.
                 raise Conflict("This payment is being registered; send the webhook again later.")
@@ -130,24 +128,13 @@ def resume_requested(runtime: Runtime, limit: int = 100) -> int:
     died, or the events kept coming beyond its rounds); return how many were re-fetched."""
     now = runtime.clock()
     with runtime.database.reading() as session:
-        query = (
-            select(PaymentHistory.id, PaymentHistory.vendor_code)
-            .where(
-                PaymentHistory.sync_requested_at.is_not(None),
-                or_(
-                    PaymentHistory.sync_lease_until.is_(None),
-                    PaymentHistory.sync_lease_until <= now,
-                ),
-            )
-            .limit(limit)
-        )
-        found = session.execute(query).all()
+        found = histories.sync_requested(session, now, limit)
     done = 0
     for history_id, code in found:
         try:
             vendor = runtime.vendors.get(code)
             with runtime.database.transaction() as session:
-                row = session.get(PaymentHistory, history_id, with_for_update=True)
+                row = histories.locked(session, history_id)
                 lease = _lease_row(runtime, row) if row is not None else None
             if isinstance(lease, _Lease):
                 _synchronize(runtime, vendor, lease, {"type": "sync"})
@@ -183,7 +170,7 @@ def _let_go_unless_requested(runtime: Runtime, lease: _Lease) -> bool:
     clear the note and say so (True), so that the holder fetches again."""
     now = runtime.clock()
     with runtime.database.transaction() as session:
-        row = session.get(PaymentHistory, lease.history_id, with_for_update=True)
+        row = histories.locked(session, lease.history_id)
         if row is None:
             return False
         if row.sync_requested_at is not None:
@@ -197,12 +184,7 @@ def _let_go_unless_requested(runtime: Runtime, lease: _Lease) -> bool:
 def _let_go(runtime: Runtime, lease: _Lease, *, requested: bool) -> None:
     try:
         with runtime.database.transaction() as session:
-            values: dict[str, Any] = {"sync_lease_until": None}
-            if requested:
-                values["sync_requested_at"] = runtime.clock()
-            session.execute(
-                update(PaymentHistory).where(PaymentHistory.id == lease.history_id).values(**values)
-            )
+            histories.let_go(session, lease.history_id, runtime.clock() if requested else None)
     except Exception:
         # The lease runs out by itself.
         log.exception("could not release the sync lease of payment %s", lease.history_id)

@@ -19,9 +19,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, insert, select
-
-from ..db import AuthFailure, Database
+from ..db import Database
+from ..db.queries import auth_failures
 
 CLEAN_RECHECK_S = 1.0
 # Clean clients remembered per process (the oldest are forgotten first, and simply re-read).
@@ -36,18 +35,6 @@ class FailureThrottle:
         self.limit = limit
         self.window = timedelta(seconds=window_s)
         self._clock = clock
-        # Built once, as it runs before every password check. The client's most recent failures
-        # in the window, at most `limit`: that many means throttled until the oldest of them
-        # ages out; none means a clean client.
-        self._recent_failures = (
-            select(AuthFailure.failed_at)
-            .where(
-                AuthFailure.client == bindparam("client"),
-                AuthFailure.failed_at > bindparam("since", type_=AuthFailure.failed_at.type),
-            )
-            .order_by(AuthFailure.failed_at.desc())
-            .limit(max(limit, 1))
-        )
         self._clean_until: OrderedDict[str, datetime] = OrderedDict()
         self._clean_lock = threading.Lock()
         self._purged_at: datetime | None = None
@@ -67,11 +54,10 @@ class FailureThrottle:
         if until is not None and now < until:
             return None
         # A read-only unit of work (SQLite: deferred BEGIN, so it never waits on a writer).
+        # The client's most recent failures in the window, at most `limit`: that many means
+        # throttled until the oldest of them ages out; none means a clean client.
         with self.database.reading() as session:
-            since = now - self.window
-            recent = list(
-                session.scalars(self._recent_failures, {"client": client, "since": since})
-            )
+            recent = auth_failures.recent(session, client, now - self.window, max(self.limit, 1))
         if not recent:
             self._remember_clean(client, now + timedelta(seconds=CLEAN_RECHECK_S))
         if len(recent) < self.limit:
@@ -84,10 +70,9 @@ class FailureThrottle:
             return
         now = self._clock()
         with self.database.transaction() as session:
-            session.execute(insert(AuthFailure), [{"client": client, "failed_at": now}] * count)
+            auth_failures.add(session, client, now, count)
             if self._purge_due(now):
-                cutoff = now - self.window
-                session.execute(delete(AuthFailure).where(AuthFailure.failed_at <= cutoff))
+                auth_failures.purge(session, now - self.window)
         with self._clean_lock:  # no longer clean: read its count again from the next request on
             self._clean_until.pop(client, None)
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
+from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
-from payment_service.db import Database, PaymentHistory
-from payment_service.db.migrate import MIGRATIONS, current_revision, upgrade
+from payment_service.db import Database, PaymentHistory, PaymentHistoryClaim
+from payment_service.db.migrate import MIGRATIONS, alembic_config, current_revision, upgrade
 
 TABLES = {
     "payment_reservations",
     "payment_histories",
+    "payment_history_claims",
     "payment_history_cancels",
     "payment_history_webhooks",
     "payment_history_webhook_responses",
@@ -125,3 +129,59 @@ def test_an_installation_without_migrations_is_an_error_not_revision_none(tmp_pa
         upgrade(database, migrations=incomplete)
     assert current_revision(database) is None
     database.dispose()
+
+
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """A database of its own, without tables: a new SQLite file, or a new PostgreSQL schema."""
+    if database_url.startswith("sqlite"):
+        database = Database(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+        yield database
+        database.dispose()
+        return
+    schema = f"migration_{uuid.uuid4().hex[:12]}"
+    database = Database(database_url, schema=schema)
+    yield database
+    database.dispose()
+    admin = Database(database_url)
+    with admin.engine.begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
+
+
+def test_claims_move_to_their_own_table_and_back(empty_database):
+    """0006: a history row without `confirmed_at` was a claim; upgrading moves it (same id and
+    columns) to payment_history_claims, leaving the payments; downgrading moves it back."""
+    database = empty_database
+    upgrade(database, "0005_issue15")
+    rows = {
+        "claim": history(id=str(uuid.uuid4()), source_id="c", vendor_uid="c", data="null-cipher"),
+        "paid": history(id=str(uuid.uuid4()), confirmed_at=datetime(2024, 5, 1, tzinfo=UTC)),
+    }
+    with database.transaction() as session:
+        session.add_all(rows.values())
+    claim_id, paid_id = rows["claim"].id, rows["paid"].id
+
+    upgrade(database)
+    with database.reading() as session:
+        [claim] = session.scalars(select(PaymentHistoryClaim)).all()
+        assert session.scalars(select(PaymentHistory.id)).all() == [paid_id]
+    assert claim.id == claim_id
+    assert (claim.source_id, claim.vendor_uid, claim.data) == ("c", "c", "null-cipher")
+    assert (claim.price, claim.webhook_url) == (Decimal("19.99"), "http://x")
+    assert claim.password == "hash"
+    assert claim.created_at == datetime(2024, 5, 1, 3, 0, 0, 123000, tzinfo=UTC)
+
+    alembic = alembic_config(database)
+    command.downgrade(alembic, "0005_issue15")
+    assert "payment_history_claims" not in inspect(database.engine).get_table_names()
+    with database.engine.connect() as connection:
+        back = connection.exec_driver_sql(
+            "SELECT id, source_id, currency, refund, data, confirmed_at FROM payment_histories "
+            "ORDER BY source_id"
+        ).all()
+    assert [(r[0], r[1], r[2], Decimal(r[3]), r[4], r[5]) for r in back] == [
+        (claim_id, "c", "", Decimal(0), "null-cipher", None),
+        (paid_id, "i", "KRW", Decimal(0), "cipher", back[1][5]),
+    ]
+    assert back[1][5] is not None

@@ -27,6 +27,7 @@ from payment_service.crypto import Cipher, DecryptionError
 from payment_service.db import (
     PaymentHistory,
     PaymentHistoryCancel,
+    PaymentHistoryClaim,
     PaymentHistoryWebhook,
     PaymentReservation,
 )
@@ -43,7 +44,12 @@ def count(backend, model) -> int:
 def nothing_written(backend) -> bool:
     return all(
         count(backend, model) == 0
-        for model in (PaymentHistory, PaymentHistoryCancel, PaymentHistoryWebhook)
+        for model in (
+            PaymentHistory,
+            PaymentHistoryClaim,
+            PaymentHistoryCancel,
+            PaymentHistoryWebhook,
+        )
     )
 
 
@@ -156,6 +162,7 @@ def test_duplicate_source_is_409_before_the_gateway_is_asked(backend, client, re
     # The second payment was never approved: the duplicate was refused before Toss saw it.
     assert backend.toss.payment(other)["status"] == "IN_PROGRESS"
     assert count(backend, PaymentHistory) == 1
+    assert count(backend, PaymentHistoryClaim) == 0  # the duplicate's claim was rolled back
 
 
 def test_duplicate_vendor_uid_is_409(backend, client, receiver, paid):
@@ -257,12 +264,13 @@ def test_timeout_keeps_the_claim_so_the_same_request_can_finish(backend, client,
         toss_create(client, receiver, uid, source)
     # …and once the claim is old, the same request takes it over and records the payment.
     with backend.runtime.database.transaction() as session:
-        claim = session.scalars(select(PaymentHistory)).one()
-        assert claim.confirmed_at is None
+        claim = session.scalars(select(PaymentHistoryClaim)).one()
+        assert session.scalars(select(PaymentHistory)).all() == []
         claim.created_at = claim.created_at.replace(year=claim.created_at.year - 1)
     history = toss_create(client, receiver, uid, source)
     assert history.data["status"] == "DONE"
     assert count(backend, PaymentHistory) == 1
+    assert count(backend, PaymentHistoryClaim) == 0
 
 
 def test_failure_to_record_an_approved_payment_cancels_it(backend, client, receiver, monkeypatch):

@@ -208,14 +208,14 @@ def test_orphans_older_than_the_duration_are_cancelled_at_the_gateway(
 
 
 def test_an_orphan_whose_registration_is_in_flight_is_not_cancelled(gateways: Gateways) -> None:
-    from payment_service.db import PaymentHistory
+    from payment_service.db import PaymentHistoryClaim
 
     uid = gateways.pay("iamport", 30000)
     gateways.backend.iamport.backdate(uid, 2 * 3600)
     # A registration claimed the uid moments ago and is approving it right now.
     with gateways.backend.runtime.database.transaction() as session:
         session.add(
-            PaymentHistory(
+            PaymentHistoryClaim(
                 source_schema="shop",
                 source_table="orders",
                 source_id="in-flight",
@@ -224,7 +224,6 @@ def test_an_orphan_whose_registration_is_in_flight_is_not_cancelled(gateways: Ga
                 vendor_store_id="s",
                 password="x",
                 created_at=datetime.now().astimezone(),
-                currency="KRW",
                 price=Decimal(30000),
                 webhook_url="http://127.0.0.1:9/",
                 data="",

@@ -1,9 +1,4 @@
-"""initial schema
-
-Revision ID: 0001
-Revises: 
-Create Date: 2026-11-26 03:44:05.745887
-"""
+"""Initial schema."""
 
 from alembic import op
 import sqlalchemy as sa
@@ -12,8 +7,6 @@ import payment_service.db.types
 
 revision = '0001'
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

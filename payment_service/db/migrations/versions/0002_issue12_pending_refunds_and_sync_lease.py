@@ -1,9 +1,4 @@
-"""pending refunds (reserved before the gateway is called) and the inbound-sync lease
-
-Revision ID: 0002_issue12
-Revises: 0001
-Create Date: 2026-11-30 11:20:00
-"""
+"""Pending refunds (reserved before the gateway is called) and the inbound-sync lease."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -12,8 +7,6 @@ import payment_service.db.types
 
 revision = "0002_issue12"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,4 @@
-"""idempotency keys of the write routes
-
-Revision ID: 0003_issue14
-Revises: 0002_issue12
-Create Date: 2026-11-30 11:40:00
-"""
+"""Idempotency keys of the write routes."""
 
 from alembic import op
 import sqlalchemy as sa
@@ -12,8 +7,6 @@ import payment_service.db.types
 
 revision = '0003_issue14'
 down_revision = '0002_issue12'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,17 +1,10 @@
-"""outgoing webhooks remember the request id that caused them
-
-Revision ID: 0004_issue17
-Revises: 0003_issue14
-Create Date: 2026-11-30 11:40:00
-"""
+"""Outgoing webhooks remember the request id that caused them."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_issue17"
 down_revision = "0003_issue14"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

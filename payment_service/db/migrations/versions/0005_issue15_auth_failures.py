@@ -1,9 +1,4 @@
-"""failed password checks, counted per client to throttle guessers
-
-Revision ID: 0005_issue15
-Revises: 0004_issue17
-Create Date: 2026-11-30 11:30:00.000000
-"""
+"""Failed password checks, counted per client to throttle guessers."""
 
 from alembic import op
 import sqlalchemy as sa
@@ -12,8 +7,6 @@ import payment_service.db.types
 
 revision = '0005_issue15'
 down_revision = '0004_issue17'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,0 +1,149 @@
+"""The outbox: outgoing webhooks (`PaymentHistoryWebhook`) and their delivery attempts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, false, func, or_, select, tuple_, update
+from sqlalchemy.orm import Session, aliased
+
+from ..models import PaymentHistory, PaymentHistoryWebhook, PaymentHistoryWebhookResponse
+
+Row = PaymentHistoryWebhook
+
+
+def latest_of_payment(session: Session, history_id: str) -> datetime | None:
+    """When the payment's newest webhook was created."""
+    query = select(func.max(Row.created_at)).where(Row.payment_history_id == history_id)
+    return session.scalar(query)
+
+
+def lease_due(
+    session: Session,
+    now: datetime,
+    limit: int,
+    skip_receivers: Iterable[str],
+    lease_until: datetime,
+    holder: str,
+) -> list[tuple[PaymentHistoryWebhook, PaymentHistory]]:
+    """Lease up to `limit` due webhooks to `holder`, with their payments: the oldest first,
+    none for a receiver of `skip_receivers` (`delivery.dispatcher.receiver_key`), and for each
+    payment only its oldest pending one (a payment's webhooks are delivered in order).
+
+    On PostgreSQL, rows another dispatcher is leasing right now are skipped (SKIP LOCKED)
+    rather than waited for; SQLite runs one writing transaction at a time anyway."""
+    older = aliased(PaymentHistoryWebhook)
+    blocked = exists().where(
+        older.payment_history_id == Row.payment_history_id,
+        older.status == "pending",
+        tuple_(older.created_at, older.id) < tuple_(Row.created_at, Row.id),
+    )
+    query = (
+        select(Row, PaymentHistory)
+        .join(PaymentHistory, PaymentHistory.id == Row.payment_history_id)
+        .where(
+            Row.status == "pending",
+            Row.next_attempt_at <= now,
+            or_(Row.claimed_until.is_(None), Row.claimed_until < now),
+            ~blocked,
+            ~or_(false(), *(_of_receiver(key) for key in skip_receivers)),
+        )
+        .order_by(Row.next_attempt_at, Row.created_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Row)
+    found = [(webhook, history) for webhook, history in session.execute(query)]
+    if found:
+        session.execute(
+            update(Row)
+            .where(Row.id.in_([webhook.id for webhook, _ in found]))
+            .values(claimed_until=lease_until, claimed_by=holder)
+        )
+    return found
+
+
+def _of_receiver(key: str) -> ColumnElement[bool]:
+    """The payment's webhook_url belongs to receiver `key` (`key`, then end, `/`, `?` or `#`)."""
+    url = PaymentHistory.webhook_url
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(url == key, *(url.like(f"{escaped}{end}%", escape="\\") for end in ("/", "?", "#")))
+
+
+def unlease(session: Session, webhook_id: str, holder: str) -> None:
+    """Give back a lease `holder` took but will not use."""
+    session.execute(
+        update(Row)
+        .where(Row.id == webhook_id, Row.claimed_by == holder)
+        .values(claimed_until=None, claimed_by=None)
+    )
+
+
+def with_payment(
+    session: Session, webhook_id: str
+) -> tuple[PaymentHistoryWebhook, PaymentHistory] | None:
+    webhook = session.get(Row, webhook_id)
+    history = session.get(PaymentHistory, webhook.payment_history_id) if webhook else None
+    return (webhook, history) if webhook is not None and history is not None else None
+
+
+def record_attempt(
+    session: Session,
+    webhook_id: str,
+    response: PaymentHistoryWebhookResponse,
+    changes: dict[str, Any],
+) -> None:
+    """Keep the attempt and apply `changes` to the webhook, if it is still pending (another
+    dispatcher may have settled it after our lease ran out: its verdict stands)."""
+    session.add(response)
+    session.execute(
+        update(Row).where(Row.id == webhook_id, Row.status == "pending").values(**changes)
+    )
+
+
+def newest(session: Session, status: str | None, limit: int) -> list[PaymentHistoryWebhook]:
+    """The newest webhooks first, optionally only those in `status`."""
+    query = select(Row).order_by(Row.created_at.desc(), Row.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(Row.status == status)
+    return list(session.scalars(query))
+
+
+def existing_ids(session: Session, ids: list[str]) -> set[str]:
+    return set(session.scalars(select(Row.id).where(Row.id.in_(ids))))
+
+
+def requeue(session: Session, ids: list[str] | None, now: datetime, deadline_at: datetime) -> int:
+    """Make the given webhooks (any status), or every failed one when `ids` is None, due now
+    with a fresh deadline; return how many."""
+    condition = Row.status == "failed" if ids is None else Row.id.in_(ids)
+    result = session.execute(
+        update(Row)
+        .where(condition)
+        .values(
+            status="pending",
+            next_attempt_at=now,
+            deadline_at=deadline_at,
+            claimed_until=None,
+            claimed_by=None,
+        )
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def has_pending(session: Session) -> bool:
+    return session.scalar(select(Row.id).where(Row.status == "pending").limit(1)) is not None
+
+
+def by_status(session: Session, statuses: Iterable[str] | None = None) -> dict[str, int]:
+    """How many webhooks are in each status (only `statuses`, through the status index)."""
+    query = select(Row.status, func.count()).group_by(Row.status)
+    if statuses is not None:
+        query = query.where(Row.status.in_(tuple(statuses)))
+    return {status: count for status, count in session.execute(query)}
+
+
+def oldest_pending(session: Session) -> datetime | None:
+    return session.scalar(select(func.min(Row.created_at)).where(Row.status == "pending"))
