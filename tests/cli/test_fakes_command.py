@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
-
-import requests
 
 from fake_servers.portone import DEFAULT_API_SECRET
+from tests.support.servers import free_port, wait_answering
 
-from .test_cli import COMMAND, environment, free_port
+from .test_cli import COMMAND, environment
 
 
 def test_fakes_serve_every_gateway_on_its_port(tmp_path):
@@ -37,18 +35,10 @@ def test_fakes_serve_every_gateway_on_its_port(tmp_path):
         lines = [process.stdout.readline() for _ in range(4)]
         assert lines[2].strip() == f"fake PortOne V2 listening on http://127.0.0.1:{portone}"
         assert lines[3].strip() == "webhooks go to http://127.0.0.1:9"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                answer = requests.get(
-                    f"http://127.0.0.1:{portone}/payments/none",
-                    headers={"Authorization": f"PortOne {DEFAULT_API_SECRET}"},
-                    timeout=5,
-                )
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
+        answer = wait_answering(
+            f"http://127.0.0.1:{portone}/payments/none",
+            headers={"Authorization": f"PortOne {DEFAULT_API_SECRET}"},
+        )
         assert (answer.status_code, answer.json()["type"]) == (404, "PAYMENT_NOT_FOUND")
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0

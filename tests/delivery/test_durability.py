@@ -18,7 +18,7 @@ from payment_service.app import create_runtime
 from payment_service.cli import port_problem
 from payment_service.db import PaymentHistoryWebhook
 from payment_service.testing import WebhookReceiver
-from tests.cli.test_cli import free_port, wait_for_health
+from tests.support.servers import free_port, wait_for_health
 
 from .conftest import FAST, delivery_settings, seed
 

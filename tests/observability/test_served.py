@@ -31,8 +31,8 @@ from payment_service.settings import PUBLISHED_VALUES
 from payment_service.testing import WebhookReceiver
 from payment_service.testing.customer import Customer
 from payment_service.testing.fakes import GatewayFakes
-from tests.cli.test_cli import free_port, wait_for_health
 from tests.conftest import truncate_all
+from tests.support.servers import free_port, wait_for_health
 
 KEY, IV = "MCKOxv9B23r7EatArCFcBP03nfaS03T8", "9haeYD1tIf4v8xs7"
 PASSWORD = "pw-Observability-7f3a9c"
