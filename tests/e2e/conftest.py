@@ -1,18 +1,19 @@
-"""End-to-end fixtures: the payment server and both fakes on free ports, a real HTTP webhook
-receiver, and the SDK — on SQLite and on PostgreSQL (through `database_url`)."""
+"""End-to-end fixtures: the payment server and the fakes on free ports, a real HTTP webhook
+receiver, and the SDK — on SQLite and on PostgreSQL (one shared backend per database, emptied
+before each test: tests/support/backends.py)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
 from payment_service.client import PaymentClient, PaymentHistory, PaymentWebhook
 from payment_service.testing import PaymentBackend, WebhookReceiver
+from tests.support.backends import backend, client, receiver, shared_backends
+
+__all__ = ["backend", "client", "receiver", "shared_backends"]  # fixtures of this package
 
 PASSWORD = "some-password"
 IAMPORT_STORE = "test-iamport-create-id"
@@ -29,24 +30,6 @@ TOSS_ACCOUNT = {
     "holder": "홍길동",
     "mobile": "01012345678",
 }
-
-
-@pytest.fixture
-def backend(database_url: str) -> Iterator[PaymentBackend]:
-    environ = {"PAYMENT_WEBHOOK_RETRY_BASE_S": "0.2", "PAYMENT_WEBHOOK_POLL_S": "0.2"}
-    with PaymentBackend(database_url, environ=environ) as backend:
-        yield backend
-
-
-@pytest.fixture
-def client(backend: PaymentBackend) -> Iterator[PaymentClient]:
-    with PaymentClient(backend.url, backend.key, backend.iv) as client:
-        yield client
-
-
-@pytest.fixture
-def receiver(backend: PaymentBackend) -> WebhookReceiver:
-    return backend.webhook_receiver()
 
 
 def new_source() -> dict[str, str]:

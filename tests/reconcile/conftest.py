@@ -20,6 +20,9 @@ import pytest
 
 from payment_service.client import PaymentClient, PaymentHistory
 from payment_service.testing import PaymentBackend, WebhookReceiver
+from tests.support.backends import ENVIRON, client, receiver
+
+__all__ = ["client", "receiver"]  # fixtures of this package
 
 PASSWORD = "some-password"
 STORES = {"iamport": "test-iamport-store", "toss.payments": "test-toss-store"}
@@ -28,20 +31,10 @@ VENDORS = ["iamport", "toss.payments"]
 
 @pytest.fixture
 def backend(database_url: str) -> Iterator[PaymentBackend]:
-    environ = {"PAYMENT_WEBHOOK_RETRY_BASE_S": "0.2", "PAYMENT_WEBHOOK_POLL_S": "0.2"}
-    with PaymentBackend(database_url, environ=environ) as backend:
+    """A backend of this test only: reconciliation lists everything the fakes hold, so these
+    tests cannot share the fakes as the end-to-end tests do."""
+    with PaymentBackend(database_url, environ=ENVIRON) as backend:
         yield backend
-
-
-@pytest.fixture
-def client(backend: PaymentBackend) -> Iterator[PaymentClient]:
-    with PaymentClient(backend.url, backend.key, backend.iv) as client:
-        yield client
-
-
-@pytest.fixture
-def receiver(backend: PaymentBackend) -> WebhookReceiver:
-    return backend.webhook_receiver()
 
 
 @dataclass
