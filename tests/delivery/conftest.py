@@ -3,15 +3,12 @@ real HTTP receiver. Schedules are shortened through settings, as operators can."
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 
 from payment_service.app import create_runtime
-from payment_service.crypto import hash_password
 from payment_service.db import PaymentHistory
 from payment_service.delivery.outbox import enqueue
 from payment_service.payments.views import history_view
@@ -19,6 +16,7 @@ from payment_service.runtime import Runtime
 from payment_service.settings import Settings
 from payment_service.testing import WebhookReceiver
 from tests.conftest import make_settings
+from tests.support.rows import confirmed_history
 
 FAST = {
     "PAYMENT_WEBHOOK_RETRY_BASE_S": "0.05",
@@ -58,22 +56,7 @@ def seed(runtime: Runtime, webhook_url: str, payments: int = 1, events: int = 1)
     ids: list[list[str]] = []
     for _ in range(payments):
         with runtime.database.transaction() as session:
-            history = PaymentHistory(
-                source_schema="s",
-                source_table="t",
-                source_id=str(uuid.uuid4()),
-                vendor_code="example",
-                vendor_uid=str(uuid.uuid4()),
-                vendor_store_id="store",
-                currency="KRW",
-                price=Decimal(1000),
-                refund=Decimal(0),
-                webhook_url=webhook_url,
-                data=runtime.settings.keys.history.encrypt_json({}),
-                password=PASSWORD_HASH,
-                created_at=datetime.now(UTC),
-                confirmed_at=datetime.now(UTC),
-            )
+            history = confirmed_history(runtime.settings.keys.history, webhook_url, price=1000)
             session.add(history)
             session.flush()
             history_id = history.id
@@ -94,6 +77,3 @@ def seed(runtime: Runtime, webhook_url: str, payments: int = 1, events: int = 1)
                 webhook_ids.append(webhook.id)
         ids.append(webhook_ids)
     return ids
-
-
-PASSWORD_HASH = hash_password("pw")

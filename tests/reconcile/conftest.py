@@ -1,13 +1,15 @@
 """Reconciliation end to end: the payment server and both fakes on free ports (SQLite and
-PostgreSQL), a webhook receiver, and `payment-service reconcile` run as a subprocess against
-the same database and fakes."""
+PostgreSQL), a webhook receiver, and `payment-service reconcile` run against the same
+database and fakes (in this process; one test runs it as a subprocess)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import traceback
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from payment_service import cli
 from payment_service.client import PaymentClient, PaymentHistory
 from payment_service.testing import PaymentBackend, WebhookReceiver
 from tests.support.backends import ENVIRON, client, receiver
@@ -99,24 +103,53 @@ class Gateways:
         payment: dict[str, Any] = fake.payment(uid)
         return payment
 
-    def reconcile(self, code: str, *args: str, window: timedelta = timedelta(hours=6)) -> Result:
+    def reconcile(
+        self,
+        code: str,
+        *args: str,
+        window: timedelta = timedelta(hours=6),
+        in_subprocess: bool = False,
+    ) -> Result:
         now = datetime.now(UTC)
         since, until = (now - window).isoformat(), (now + timedelta(minutes=5)).isoformat()
-        return self.run("--vendor", code, "--since", since, "--until", until, *args)
+        arguments = ("--vendor", code, "--since", since, "--until", until, *args)
+        return self.run(*arguments, in_subprocess=in_subprocess)
 
     def run(
-        self, *args: str, vendors: dict[str, Any] | None = None, database_url: str | None = None
+        self,
+        *args: str,
+        vendors: dict[str, Any] | None = None,
+        database_url: str | None = None,
+        in_subprocess: bool = False,
     ) -> Result:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
+        """`payment-service reconcile ARGS` with the backend's database and fakes.
+
+        In this process by default (the command's own code, through click's runner, in a
+        working directory without a `.env`): a subprocess would spend most of each test on
+        starting Python. `in_subprocess` runs the installed entry point instead."""
+        env = {k: None for k in os.environ if k.startswith("PAYMENT_")}
         env.update(
             PAYMENT_MODE="local",
             PAYMENT_DATABASE_URL=database_url or self.backend.database_url or "",
             PAYMENT_VENDORS=json.dumps(vendors or self.backend.fakes.vendor_options()),
         )
+        if in_subprocess:
+            return self._run_subprocess(args, env)
+        with contextlib.chdir(self.workdir):
+            done = CliRunner().invoke(cli.main, ["reconcile", *args], env=env)
+        stderr = done.stderr
+        if done.exception is not None and not isinstance(done.exception, SystemExit):
+            # What a subprocess would have printed for an unexpected error.
+            stderr += "".join(traceback.format_exception(done.exception))
+        return Result(done.exit_code, done.stdout, stderr)
+
+    def _run_subprocess(self, args: tuple[str, ...], env: dict[str, str | None]) -> Result:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
+        environ.update({k: v for k, v in env.items() if v is not None})
         done = subprocess.run(
             [sys.executable, "-m", "payment_service.cli", "reconcile", *args],
             cwd=self.workdir,
-            env=env,
+            env=environ,
             capture_output=True,
             text=True,
             timeout=120,
