@@ -4,12 +4,10 @@ database and fakes (in this process; one test runs it as a subprocess)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
 import sys
-import traceback
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from payment_service import cli
 from payment_service.client import PaymentClient, PaymentHistory
 from payment_service.testing import PaymentBackend, WebhookReceiver
 from tests.support.backends import ENVIRON, client, receiver
+from tests.support.cli import Result, run_cli
 
 __all__ = ["client", "receiver"]  # fixtures of this package
 
@@ -39,18 +36,6 @@ def backend(database_url: str) -> Iterator[PaymentBackend]:
     tests cannot share the fakes as the end-to-end tests do."""
     with PaymentBackend(database_url, environ=ENVIRON) as backend:
         yield backend
-
-
-@dataclass
-class Result:
-    status: int
-    stdout: str
-    stderr: str
-
-    @property
-    def report(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = json.loads(self.stdout)
-        return parsed
 
 
 @dataclass
@@ -127,25 +112,18 @@ class Gateways:
         In this process by default (the command's own code, through click's runner, in a
         working directory without a `.env`): a subprocess would spend most of each test on
         starting Python. `in_subprocess` runs the installed entry point instead."""
-        env = {k: None for k in os.environ if k.startswith("PAYMENT_")}
-        env.update(
-            PAYMENT_MODE="local",
-            PAYMENT_DATABASE_URL=database_url or self.backend.database_url or "",
-            PAYMENT_VENDORS=json.dumps(vendors or self.backend.fakes.vendor_options()),
-        )
+        env = {
+            "PAYMENT_MODE": "local",
+            "PAYMENT_DATABASE_URL": database_url or self.backend.database_url or "",
+            "PAYMENT_VENDORS": json.dumps(vendors or self.backend.fakes.vendor_options()),
+        }
         if in_subprocess:
             return self._run_subprocess(args, env)
-        with contextlib.chdir(self.workdir):
-            done = CliRunner().invoke(cli.main, ["reconcile", *args], env=env)
-        stderr = done.stderr
-        if done.exception is not None and not isinstance(done.exception, SystemExit):
-            # What a subprocess would have printed for an unexpected error.
-            stderr += "".join(traceback.format_exception(done.exception))
-        return Result(done.exit_code, done.stdout, stderr)
+        return run_cli("reconcile", *args, env=env, cwd=self.workdir)
 
-    def _run_subprocess(self, args: tuple[str, ...], env: dict[str, str | None]) -> Result:
+    def _run_subprocess(self, args: tuple[str, ...], env: dict[str, str]) -> Result:
         environ = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
-        environ.update({k: v for k, v in env.items() if v is not None})
+        environ.update(env)
         done = subprocess.run(
             [sys.executable, "-m", "payment_service.cli", "reconcile", *args],
             cwd=self.workdir,
