@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import requests
+from sqlalchemy import func, select
+
 from payment_service.client import PaymentClient, PaymentHistory, PaymentWebhook
+from payment_service.crypto import Cipher
+from payment_service.db import PaymentHistory as StoredHistory
+from payment_service.db import PaymentHistoryCancel, PaymentHistoryWebhook, PaymentReservation
 from payment_service.testing import PaymentBackend, WebhookReceiver
 from tests.support.backends import backend, client, receiver, shared_backends
 
@@ -34,6 +40,65 @@ TOSS_ACCOUNT = {
 
 def new_source() -> dict[str, str]:
     return {"schema": "some-schema", "table": "some-table", "id": str(uuid.uuid4())}
+
+
+def count(backend: PaymentBackend, model: Any, *where: Any) -> int:
+    with backend.runtime.database.transaction() as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)))
+
+
+def nothing_written(backend: PaymentBackend) -> bool:
+    """No payment, refund, saved card or outgoing webhook is stored."""
+    models = (StoredHistory, PaymentHistoryCancel, PaymentReservation, PaymentHistoryWebhook)
+    return all(count(backend, model) == 0 for model in models)
+
+
+def send_text(
+    backend: PaymentBackend,
+    method: str,
+    path: str,
+    body: str,
+    content_type: str = "text/plain",
+) -> requests.Response:
+    """`body` exactly as given (already encrypted, or deliberately not), past the SDK."""
+    headers = {"Content-Type": content_type}
+    return requests.request(method, backend.url + path, data=body, headers=headers, timeout=30)
+
+
+def send_encrypted(backend: PaymentBackend, method: str, path: str, text: str) -> requests.Response:
+    """`text` encrypted with the connection key, past the SDK (so it may be any JSON)."""
+    return send_text(backend, method, path, Cipher(backend.key, backend.iv).encrypt(text))
+
+
+def toss_create(
+    client: PaymentClient, receiver: WebhookReceiver, uid: str, source: dict, price: int = 20000
+) -> PaymentHistory:
+    return register(client, receiver, "toss.payments", TOSS_STORE, uid, source, price)
+
+
+def iamport_create(
+    client: PaymentClient, receiver: WebhookReceiver, uid: str, source: dict, price: int = 20000
+) -> PaymentHistory:
+    return register(client, receiver, "iamport", IAMPORT_STORE, uid, source, price)
+
+
+def register(
+    client: PaymentClient,
+    receiver: WebhookReceiver,
+    code: str,
+    store_id: str,
+    uid: str,
+    source: dict,
+    price: int,
+) -> PaymentHistory:
+    """A payment made at the gateway, registered through the SDK with PASSWORD."""
+    return client.histories.create(
+        vendor={"code": code, "store_id": store_id, "uid": uid},
+        source=source,
+        price=price,
+        password=PASSWORD,
+        webhook_url=receiver.url,
+    )
 
 
 @dataclass

@@ -17,6 +17,8 @@ from payment_service.testing import PaymentBackend, WebhookReceiver
 from payment_service.transport import DECRYPT_FAILED
 from tests.client.samples import WEBHOOK_ID, webhook_payload
 
+from .conftest import send_text
+
 OLD = ("MCKOxv9B23r7EatArCFcBP03nfaS03T8", "9haeYD1tIf4v8xs7")  # what clients hold today
 NEW = ("Xq8vT2mR6kP0wZ4nB7cY1hL5sJ9dF3gA", "u7Hc2Kp9Wm4Rz6Tb")
 STRANGER = ("0123456789abcdef0123456789abcdef", "fedcba9876543210")
@@ -122,12 +124,7 @@ def test_the_answer_is_encrypted_with_the_pair_of_the_request(backend):
     ids=["unknown-pair", "mixed-pair", "new-not-json", "old-not-json", "not-base64"],
 )
 def test_a_body_no_pair_decrypts_gets_the_one_uniform_400(backend, body):
-    response = requests.patch(
-        f"{backend.url}/payments/histories/{uuid.uuid4()}",
-        data=body,
-        headers={"Content-Type": "text/plain"},
-        timeout=10,
-    )
+    response = send_text(backend, "PATCH", f"/payments/histories/{uuid.uuid4()}", body)
     assert response.status_code == 400
     assert response.json() == {"statusCode": 400, "message": DECRYPT_FAILED, "error": "Bad Request"}
 

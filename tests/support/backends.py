@@ -121,8 +121,6 @@ def client(backend: PaymentBackend) -> Iterator[PaymentClient]:
 def receiver(backend: PaymentBackend) -> Iterator[WebhookReceiver]:
     """A receiver of this test only (on its own port: late deliveries for a previous test
     find nobody listening)."""
-    receiver = WebhookReceiver(
-        backend.key, backend.iv, host=backend.host, previous_keys=backend.previous_keys
-    )
-    with receiver:
-        yield receiver
+    receiver = backend.webhook_receiver()
+    yield receiver
+    receiver.stop()

@@ -1,9 +1,8 @@
-"""Clocks that tests move by hand, so that expiry and backoff are tested without sleeping."""
+"""A clock that tests move by hand, so that expiry is tested without sleeping."""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
 
 
 class SteppedClock:
@@ -20,19 +19,3 @@ class SteppedClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._now += seconds
-
-
-class SteppedDateClock:
-    """A wall clock (aware `datetime`, like `Runtime.clock`) that moves only on `advance`."""
-
-    def __init__(self, start: datetime | None = None):
-        self._now = start or datetime.now(UTC)
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += timedelta(seconds=seconds)

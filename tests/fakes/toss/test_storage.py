@@ -12,13 +12,18 @@ from tests.support.clock import SteppedClock
 
 from .support import TossClient, not_found
 
+LIFETIME_S = 20
+
 
 @pytest.fixture
 def clock(fake: FakeToss) -> Iterator[SteppedClock]:
-    """The fake's stores read this clock: tests advance time instead of sleeping."""
-    real, fake.expiration.clock = fake.expiration.clock, SteppedClock()
-    yield fake.expiration.clock
-    fake.expiration.clock = real
+    """The fake's stores read this clock, and keep records LIFETIME_S: tests advance time
+    instead of sleeping."""
+    expiration = fake.expiration
+    fake.set_expiration(seconds=LIFETIME_S)
+    real, expiration.clock = expiration.clock, SteppedClock()
+    yield expiration.clock
+    expiration.clock = real
 
 
 def status(client: TossClient, payment_key: str) -> int:
@@ -37,9 +42,8 @@ def test_capacity_evicts_the_oldest(client: TossClient, fake: FakeToss) -> None:
 def test_expired_record_stays_readable_until_the_next_insert(
     client: TossClient, fake: FakeToss, clock: SteppedClock
 ) -> None:
-    fake.set_expiration(seconds=20)
     payment = client.key_in(1000)
-    clock.advance(20)
+    clock.advance(LIFETIME_S)
 
     assert status(client, payment["paymentKey"]) == 200
     client.register_billing()  # another store: the payments store is not purged
@@ -51,7 +55,6 @@ def test_expired_record_stays_readable_until_the_next_insert(
 def test_changes_do_not_renew_a_record(
     client: TossClient, fake: FakeToss, clock: SteppedClock
 ) -> None:
-    fake.set_expiration(seconds=20)
     payment = client.key_in(1000)
     clock.advance(12)
     client.expect(client.cancel(payment["paymentKey"], cancelAmount=100), 201)
