@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from flask import Response, request
 
 from payment_service.app import create_runtime
 from payment_service.db import PaymentHistory
@@ -44,6 +45,19 @@ def receiver(runtime: Runtime) -> Iterator[WebhookReceiver]:
     keys = runtime.settings.keys.connection
     with WebhookReceiver(keys.key, keys.iv) as receiver:
         yield receiver
+
+
+def keep_bodies(receiver: WebhookReceiver) -> list[str]:
+    """The raw bodies `receiver` gets from now on, as sent (before it decrypts them)."""
+    bodies: list[str] = []
+    receive = receiver._receive
+
+    def capture() -> Response:
+        bodies.append(request.get_data(as_text=True))
+        return receive()
+
+    receiver.app.view_functions["webhook"] = capture
+    return bodies
 
 
 def numbered_view(history: PaymentHistory, cipher, sequence: int) -> dict:

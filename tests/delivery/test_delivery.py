@@ -17,7 +17,7 @@ from payment_service.testing import WebhookReceiver
 from tests.support.cli import run_cli
 from tests.support.servers import wait_until
 
-from .conftest import delivery_settings, seed
+from .conftest import delivery_settings, keep_bodies, seed
 
 
 def webhook_row(runtime, webhook_id: str) -> PaymentHistoryWebhook:
@@ -166,18 +166,9 @@ def test_signed_webhooks_verify_with_the_sdk(database_url):
     secret = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtb25seQ=="
     runtime = create_runtime(delivery_settings(database_url, PAYMENT_WEBHOOK_SIGNING_SECRET=secret))
     keys = runtime.settings.keys.connection
-    bodies: list[str] = []
     try:
         with WebhookReceiver(keys.key, keys.iv) as receiver:
-            original = receiver._receive
-
-            def capture():
-                from flask import request
-
-                bodies.append(request.get_data(as_text=True))
-                return original()
-
-            receiver.app.view_functions["webhook"] = capture
+            bodies = keep_bodies(receiver)
             [[webhook_id]] = seed(runtime, receiver.url)
             Dispatcher(runtime).run_once()
             (headers,) = receiver.headers

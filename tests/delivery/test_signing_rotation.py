@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from flask import request
 
 from payment_service.app import create_runtime
 from payment_service.client import WebhookSignatureError, verify_webhook_signature
 from payment_service.delivery.dispatcher import Dispatcher
 from payment_service.testing import WebhookReceiver
 
-from .conftest import delivery_settings, seed
+from .conftest import delivery_settings, keep_bodies, seed
 
 NEW_SECRET = "whsec_bmV3LXNpZ25pbmctc2VjcmV0LTU2Nzg5MA=="
 OLD_SECRET = "old-secret-as-plain-text"  # not whsec_: its UTF-8 bytes are the HMAC key
@@ -22,16 +21,9 @@ def test_each_delivery_carries_a_signature_per_secret(database_url):
     )
     runtime = create_runtime(settings)
     keys = runtime.settings.keys.connection
-    bodies: list[str] = []
     try:
         with WebhookReceiver(keys.key, keys.iv) as receiver:
-            original = receiver._receive
-
-            def capture():
-                bodies.append(request.get_data(as_text=True))
-                return original()
-
-            receiver.app.view_functions["webhook"] = capture
+            bodies = keep_bodies(receiver)
             [[webhook_id]] = seed(runtime, receiver.url)
             Dispatcher(runtime).run_once()
             (headers,) = receiver.headers
