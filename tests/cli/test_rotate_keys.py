@@ -41,6 +41,7 @@ from payment_service.rotation import ENCRYPTED_TABLES
 from payment_service.settings import PUBLISHED_KEYS
 from payment_service.testing import PaymentBackend
 from tests.support.cli import Result, run_cli
+from tests.support.payments import register
 
 COMMAND = [sys.executable, "-m", "payment_service.cli", "rotate-keys"]
 AT_REST = ("HISTORY", "RESERVATION", "CANCEL_HISTORY", "WEBHOOK", "IDEMPOTENCY")
@@ -157,13 +158,8 @@ class Orders:
     def pay(self, backend: PaymentBackend, client: PaymentClient, webhook_url: str) -> None:
         source = {"schema": "shop", "table": "orders", "id": str(uuid.uuid4())}
         key = backend.customer.pay_toss_card(20000, source["id"])
-        client.histories.create(
-            vendor={"code": "toss.payments", "store_id": "store", "uid": key},
-            source=source,
-            price=20000,
-            password=PASSWORD,
-            webhook_url=webhook_url,
-        )
+        vendor = ("toss.payments", "store", key)
+        register(client, vendor, source, password=PASSWORD, webhook_url=webhook_url)
         client.histories.cancel(source=source, password=PASSWORD, price=3000, reason="stock")
         self.payments[source["id"]] = {"paymentKey": key, "refund": Decimal(3000)}
 

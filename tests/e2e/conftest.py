@@ -18,6 +18,7 @@ from payment_service.db import PaymentHistory as StoredHistory
 from payment_service.db import PaymentHistoryCancel, PaymentHistoryWebhook, PaymentReservation
 from payment_service.testing import PaymentBackend, WebhookReceiver
 from tests.support.backends import backend, client, receiver, shared_backends
+from tests.support.payments import register as registered
 
 __all__ = ["backend", "client", "receiver", "shared_backends"]  # fixtures of this package
 
@@ -92,12 +93,9 @@ def register(
     price: int,
 ) -> PaymentHistory:
     """A payment made at the gateway, registered through the SDK with PASSWORD."""
-    return client.histories.create(
-        vendor={"code": code, "store_id": store_id, "uid": uid},
-        source=source,
-        price=price,
-        password=PASSWORD,
-        webhook_url=receiver.url,
+    vendor = (code, store_id, uid)
+    return registered(
+        client, vendor, source, password=PASSWORD, webhook_url=receiver.url, price=price
     )
 
 

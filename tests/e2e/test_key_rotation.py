@@ -16,6 +16,7 @@ from payment_service.crypto import Cipher, DecryptionError
 from payment_service.testing import PaymentBackend, WebhookReceiver
 from payment_service.transport import DECRYPT_FAILED
 from tests.client.samples import WEBHOOK_ID, webhook_payload
+from tests.support.payments import register
 
 from .conftest import send_text
 
@@ -45,12 +46,8 @@ def backend(database_url: str) -> Iterator[PaymentBackend]:
 def pay(backend: PaymentBackend, client: PaymentClient, webhook_url: str) -> dict[str, str]:
     source = {"schema": "shop", "table": "orders", "id": str(uuid.uuid4())}
     key = backend.customer.pay_toss_card(20000, source["id"])
-    client.histories.create(
-        vendor={"code": "toss.payments", "store_id": "store", "uid": key},
-        source=source,
-        price=20000,
-        password=PASSWORD,
-        webhook_url=webhook_url,
+    register(
+        client, ("toss.payments", "store", key), source, password=PASSWORD, webhook_url=webhook_url
     )
     return source
 
