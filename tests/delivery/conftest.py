@@ -4,13 +4,16 @@ real HTTP receiver. Schedules are shortened through settings, as operators can."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 from flask import Response, request
 
 from payment_service.app import create_runtime
+from payment_service.client import PaymentWebhook
 from payment_service.db import PaymentHistory
+from payment_service.delivery.dispatcher import Dispatcher
 from payment_service.delivery.outbox import enqueue
 from payment_service.payments.views import history_view
 from payment_service.runtime import Runtime
@@ -58,6 +61,34 @@ def keep_bodies(receiver: WebhookReceiver) -> list[str]:
 
     receiver.app.view_functions["webhook"] = capture
     return bodies
+
+
+@dataclass
+class Delivered:
+    """One seeded webhook as its receiver got it: id, request headers and raw body."""
+
+    webhook_id: str
+    headers: dict[str, str]
+    body: str
+    received: PaymentWebhook
+    key: str
+    iv: str
+
+
+def deliver_one(database_url: str, **environ: str) -> Delivered:
+    """Seed one webhook under these settings and deliver it once to a fresh receiver."""
+    runtime = create_runtime(delivery_settings(database_url, **environ))
+    keys = runtime.settings.keys.connection
+    try:
+        with WebhookReceiver(keys.key, keys.iv) as receiver:
+            bodies = keep_bodies(receiver)
+            [[webhook_id]] = seed(runtime, receiver.url)
+            Dispatcher(runtime).run_once()
+            (headers,) = receiver.headers
+            (received,) = receiver.received
+    finally:
+        runtime.close()
+    return Delivered(webhook_id, headers, bodies[0], received, keys.key, keys.iv)
 
 
 def numbered_view(history: PaymentHistory, cipher, sequence: int) -> dict:

@@ -17,7 +17,7 @@ from payment_service.testing import WebhookReceiver
 from tests.support.cli import run_cli
 from tests.support.servers import wait_until
 
-from .conftest import delivery_settings, keep_bodies, seed
+from .conftest import deliver_one, delivery_settings, seed
 
 
 def webhook_row(runtime, webhook_id: str) -> PaymentHistoryWebhook:
@@ -161,24 +161,14 @@ def test_the_body_is_the_original_s_encrypted_payload(runtime, receiver):
 
 
 def test_signed_webhooks_verify_with_the_sdk(database_url):
-    from payment_service.app import create_runtime
-
     secret = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtb25seQ=="
-    runtime = create_runtime(delivery_settings(database_url, PAYMENT_WEBHOOK_SIGNING_SECRET=secret))
-    keys = runtime.settings.keys.connection
-    try:
-        with WebhookReceiver(keys.key, keys.iv) as receiver:
-            bodies = keep_bodies(receiver)
-            [[webhook_id]] = seed(runtime, receiver.url)
-            Dispatcher(runtime).run_once()
-            (headers,) = receiver.headers
-            assert headers["Webhook-Id"] == webhook_id
-            verify_webhook_signature(secret, headers, bodies[0])
-            assert decode_webhook(bodies[0], keys.key, keys.iv).id == webhook_id
-            with pytest.raises(Exception, match="signature"):
-                verify_webhook_signature("whsec_b3RoZXI=", headers, bodies[0])
-    finally:
-        runtime.close()
+    delivered = deliver_one(database_url, PAYMENT_WEBHOOK_SIGNING_SECRET=secret)
+    headers, body = delivered.headers, delivered.body
+    assert headers["Webhook-Id"] == delivered.webhook_id
+    verify_webhook_signature(secret, headers, body)
+    assert decode_webhook(body, delivered.key, delivered.iv).id == delivered.webhook_id
+    with pytest.raises(Exception, match="signature"):
+        verify_webhook_signature("whsec_b3RoZXI=", headers, body)
 
 
 def test_backoff_grows_exponentially_with_jitter_and_a_cap():
