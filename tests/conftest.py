@@ -69,10 +69,12 @@ def postgres_url() -> Iterator[str | None]:
 
 
 def truncate_all(url: str) -> None:
+    """Empty every table. DELETE, children first, rather than TRUNCATE: a test leaves a handful
+    of rows, and TRUNCATE's new files per table cost about 0.3 s on PostgreSQL, every test."""
     engine = create_engine(url)
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
     engine.dispose()
 
 
