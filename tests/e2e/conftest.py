@@ -71,6 +71,24 @@ def send_encrypted(backend: PaymentBackend, method: str, path: str, text: str) -
     return send_text(backend, method, path, Cipher(backend.key, backend.iv).encrypt(text))
 
 
+def create_body(uid: str, source: dict, **changes: Any) -> dict:
+    """The JSON of a Toss registration; `changes` set fields by path (`source__schema=...`)."""
+    body = {
+        "vendor": {"code": "toss.payments", "store_id": TOSS_STORE, "uid": uid},
+        "source": source,
+        "price": 20000,
+        "password": PASSWORD,
+        "webhook_url": "http://127.0.0.1:9/webhook",
+    }
+    for dotted, value in changes.items():
+        target = body
+        *parents, leaf = dotted.split("__")
+        for parent in parents:
+            target = target[parent]
+        target[leaf] = value
+    return body
+
+
 def toss_create(
     client: PaymentClient, receiver: WebhookReceiver, uid: str, source: dict, price: int = 20000
 ) -> PaymentHistory:

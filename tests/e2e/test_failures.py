@@ -37,6 +37,7 @@ from .conftest import (
     PASSWORD,
     TOSS_STORE,
     count,
+    create_body,
     iamport_create,
     new_source,
     nothing_written,
@@ -278,14 +279,7 @@ def test_malformed_create_is_400_naming_the_field_and_writes_nothing(
     backend, paid_uid_and_source, body, path
 ):
     uid, source = paid_uid_and_source
-    valid = {
-        "vendor": {"code": "toss.payments", "store_id": TOSS_STORE, "uid": uid},
-        "source": source,
-        "price": 20000,
-        "password": PASSWORD,
-        "webhook_url": "http://127.0.0.1:1/webhook",
-    }
-    response = post_encrypted(backend, "/payments/histories", {**valid, **body})
+    response = post_encrypted(backend, "/payments/histories", {**create_body(uid, source), **body})
     assert response.status_code == 400
     assert response.json()["path"] == path
     assert response.json()["message"] == "Request body data is not following the promised type."

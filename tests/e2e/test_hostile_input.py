@@ -16,6 +16,7 @@ from .conftest import (
     PASSWORD,
     TOSS_STORE,
     count,
+    create_body,
     new_source,
     nothing_written,
     send_encrypted,
@@ -41,23 +42,6 @@ def with_raw(body: dict, raw: str) -> str:
 def paid(backend):
     source = new_source()
     return backend.customer.pay_toss_card(20000, source["id"]), source
-
-
-def create_body(uid: str, source: dict, **changes) -> dict:
-    body = {
-        "vendor": {"code": "toss.payments", "store_id": TOSS_STORE, "uid": uid},
-        "source": source,
-        "price": 20000,
-        "password": PASSWORD,
-        "webhook_url": "http://127.0.0.1:9/webhook",
-    }
-    for dotted, value in changes.items():
-        target = body
-        *parents, leaf = dotted.split("__")
-        for parent in parents:
-            target = target[parent]
-        target[leaf] = value
-    return body
 
 
 def assert_refused(response: requests.Response, path: str) -> dict:
