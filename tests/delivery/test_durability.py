@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import defaultdict
 
 from flask import request
@@ -18,7 +17,7 @@ from payment_service.app import create_runtime
 from payment_service.cli import port_problem
 from payment_service.db import PaymentHistoryWebhook
 from payment_service.testing import WebhookReceiver
-from tests.support.servers import free_port, wait_for_health
+from tests.support.servers import free_port, wait_for_health, wait_until
 
 from .conftest import FAST, delivery_settings, seed
 
@@ -38,14 +37,6 @@ def statuses(runtime) -> dict[str, int]:
     with runtime.database.transaction() as session:
         grouped = session.execute(select(row.status, func.count()).group_by(row.status))
         return dict(grouped.all())
-
-
-def wait_until(condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        time.sleep(0.1)
 
 
 def test_pending_webhooks_are_delivered_after_the_server_is_killed(database_url):
