@@ -16,6 +16,7 @@ from payment_service.crypto import Cipher, DecryptionError
 from payment_service.testing import PaymentBackend, WebhookReceiver
 from payment_service.transport import DECRYPT_FAILED
 from tests.client.samples import WEBHOOK_ID, webhook_payload
+from tests.support.backends import KINDS, SharedBackends, opened
 from tests.support.payments import register
 
 from .conftest import send_text
@@ -37,10 +38,15 @@ def rotation_environ() -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def backend(database_url: str) -> Iterator[PaymentBackend]:
-    with PaymentBackend(database_url, environ=rotation_environ()) as backend:
-        yield backend
+@pytest.fixture(scope="module")
+def rotating_backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedBackends]:
+    yield from opened(tmp_path_factory, rotation_environ())
+
+
+@pytest.fixture(params=KINDS)
+def backend(request: pytest.FixtureRequest, rotating_backends: SharedBackends) -> PaymentBackend:
+    """A server mid-rotation on this database kind, shared by the module, empty."""
+    return rotating_backends.empty(request.param)
 
 
 def pay(backend: PaymentBackend, client: PaymentClient, webhook_url: str) -> dict[str, str]:

@@ -46,6 +46,12 @@ class SharedBackends:
             self._backends[kind] = backend.open()
         return self._backends[kind]
 
+    def empty(self, kind: str) -> PaymentBackend:
+        """The backend on this database kind, emptied for the next test."""
+        backend = self.get(kind)
+        empty(backend)
+        return backend
+
     def _database(self, kind: str) -> str:
         if kind == "sqlite":
             return f"sqlite:///{self.directory / 'shared-backend.sqlite3'}"
@@ -90,21 +96,26 @@ def empty(backend: PaymentBackend) -> None:
             session.execute(delete(table))
 
 
-@pytest.fixture(scope="package")
-def shared_backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedBackends]:
-    backends = SharedBackends(tmp_path_factory.mktemp("backends"), ENVIRON)
+def opened(
+    tmp_path_factory: pytest.TempPathFactory, environ: dict[str, str]
+) -> Iterator[SharedBackends]:
+    """Backends with these settings, for a fixture of a wider scope to yield from."""
+    backends = SharedBackends(tmp_path_factory.mktemp("backends"), environ)
     try:
         yield backends
     finally:
         backends.close()
 
 
+@pytest.fixture(scope="package")
+def shared_backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedBackends]:
+    yield from opened(tmp_path_factory, ENVIRON)
+
+
 @pytest.fixture(params=KINDS)
 def backend(request: pytest.FixtureRequest, shared_backends: SharedBackends) -> PaymentBackend:
     """The package's backend on this database kind, empty."""
-    shared = shared_backends.get(request.param)
-    empty(shared)
-    return shared
+    return shared_backends.empty(request.param)
 
 
 @pytest.fixture
