@@ -19,10 +19,8 @@ import logging
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import requests
@@ -39,6 +37,7 @@ from payment_service.delivery.payload import build_request
 from payment_service.payments.views import history_view
 from payment_service.settings import Settings
 from payment_service.testing import WebhookReceiver
+from tests.support.rows import confirmed_history
 
 TARGETS = {0.02: 2.0, 0.0: 6.0}  # receiver latency (s) -> largest acceptable ratio
 WORKERS = 4
@@ -49,21 +48,12 @@ def seed(runtime, url: str, count: int) -> list[str]:
     ids = []
     with runtime.database.transaction() as session:
         for _ in range(count):  # one webhook per payment: no ordering waits
-            history = PaymentHistory(
-                source_schema="s",
-                source_table="t",
-                source_id=str(uuid.uuid4()),
+            history = confirmed_history(
+                runtime.settings.keys.history,
+                url,
                 vendor_code="bench",
-                vendor_uid=str(uuid.uuid4()),
-                vendor_store_id="store",
-                currency="KRW",
-                price=Decimal(20000),
-                refund=Decimal(0),
-                webhook_url=url,
-                data=runtime.settings.keys.history.encrypt_json({"status": "DONE"}),
-                password="x",
-                created_at=now,
-                confirmed_at=now,
+                data={"status": "DONE"},
+                now=now,
             )
             session.add(history)
             session.flush()

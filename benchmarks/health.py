@@ -31,9 +31,11 @@ import textwrap
 import time
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.servers import free_port, wait_for_health  # noqa: E402
+
 BIN = Path(sys.executable).parent
 TARGET = 0.8
 WORKERS = 2
@@ -57,26 +59,6 @@ def health():
 """
 
 REQUEST = b"GET /monitors/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server on port {port} exited with {process.returncode}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/monitors/health", timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"server on port {port} did not become healthy")
 
 
 def _read_response(sock: socket.socket, pending: bytes) -> bytes:
@@ -213,8 +195,8 @@ def main() -> int:
             Path(tmp, "baseline.log"),
         )
         try:
-            wait_healthy(ours, subject)
-            wait_healthy(theirs, baseline)
+            wait_for_health(f"http://127.0.0.1:{ours}", subject)
+            wait_for_health(f"http://127.0.0.1:{theirs}", baseline)
             throughput(ours, 1.0)  # warm up both
             throughput(theirs, 1.0)
             figures: dict[str, list[float]] = {"baseline": [], "subject": []}

@@ -22,10 +22,8 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import delete
@@ -37,6 +35,7 @@ from payment_service.crypto import hash_password
 from payment_service.db import AuthFailure, Database, PaymentHistory
 from payment_service.db.migrate import upgrade
 from payment_service.settings import Settings
+from tests.support.rows import confirmed_history
 
 REPEATED_TARGET = 10.0
 FIRST_TARGET = 0.9
@@ -55,21 +54,13 @@ def seed(url: str, rows: int) -> list[str]:
     database = Database(url)
     with database.transaction() as session:
         histories = [
-            PaymentHistory(
-                source_schema="benchmark",
-                source_table="orders",
-                source_id=str(uuid.uuid4()),
-                vendor_code="toss.payments",
-                vendor_uid=str(uuid.uuid4()),
-                vendor_store_id="store",
-                currency="KRW",
-                price=Decimal(20000),
-                refund=Decimal(0),
-                webhook_url="http://127.0.0.1:9/webhook",
-                data=keys.history.encrypt_json({"status": "DONE", "method": "카드"}),
+            confirmed_history(
+                keys.history,
+                "http://127.0.0.1:9/webhook",
                 password=hashed,
-                created_at=now,
-                confirmed_at=now,
+                vendor_code="toss.payments",
+                data={"status": "DONE", "method": "카드"},
+                now=now,
             )
             for _ in range(rows)
         ]

@@ -36,17 +36,26 @@ def build(outdir: Path, python: str = sys.executable) -> list[Path]:
     return sorted(outdir.glob("*.whl"))
 
 
-def install(wheels: list[Path], target: Path) -> Path:
+def install(wheels: list[Path], target: Path, with_pip: bool = True) -> Path:
     """Install `wheels` (non-editable) into the venv `target`, creating it when missing, and
-    return its bin directory. Dependencies come from the configured index (cached by pip)."""
-    if not (target / "bin" / "python").exists():
-        venv.EnvBuilder(with_pip=True, clear=True).create(target)
-    pip = [str(target / "bin" / "python"), "-m", "pip", "--quiet", "--disable-pip-version-check"]
-    pip_install = [*pip, "install", "--no-compile"]  # Python compiles what it imports anyway
+    return its bin directory. Dependencies come from the configured index (cached by pip).
+
+    The pip of the interpreter running this installs into `target` (`--python`), so a venv
+    created `with_pip=False` (the tests' throw-away one) skips bootstrapping a pip of its own.
+    """
+    python = target / "bin" / "python"
+    fresh = not python.exists()
+    if fresh:
+        venv.EnvBuilder(with_pip=with_pip, clear=True).create(target)
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "--quiet"]
+    # --no-compile: Python compiles what it imports anyway.
+    pip_install = [*pip, "--disable-pip-version-check", "install", "--no-compile"]
     paths = [str(wheel) for wheel in wheels]
-    # Our wheels by path: a same-named project on an index can never be picked instead. First
-    # replace them (a rebuilt 0.1.0 is still 0.1.0 to pip), then add whatever they depend on.
-    subprocess.run([*pip_install, "--force-reinstall", "--no-deps", *paths], check=True)
+    # Our wheels by path: a same-named project on an index can never be picked instead. In a
+    # venv that had them, first replace them (a rebuilt 0.1.0 is still 0.1.0 to pip); then
+    # add whatever they depend on.
+    if not fresh:
+        subprocess.run([*pip_install, "--force-reinstall", "--no-deps", *paths], check=True)
     subprocess.run([*pip_install, *paths], check=True)
     return target / "bin"
 

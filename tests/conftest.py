@@ -8,6 +8,7 @@ unless PAYMENT_TEST_POSTGRES_URL is set (as CI does): then it must answer, or th
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,21 +69,32 @@ def postgres_url() -> Iterator[str | None]:
 
 
 def truncate_all(url: str) -> None:
+    """Empty every table. DELETE, children first, rather than TRUNCATE: a test leaves a handful
+    of rows, and TRUNCATE's new files per table cost about 0.3 s on PostgreSQL, every test."""
     engine = create_engine(url)
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file at head revision; each test gets a copy (a file copy costs far less
+    than running every migration again)."""
+    path = tmp_path_factory.mktemp("template") / "payment-service.sqlite3"
+    database = Database(f"sqlite:///{path}")
+    upgrade(database)
+    database.dispose()  # the last connection checkpoints the WAL: the file alone is complete
+    return path
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'payment-service.sqlite3'}"
-        database = Database(url)
-        upgrade(database)
-        database.dispose()
-        return url
+        path = tmp_path / "payment-service.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
     if url is None:
         pytest.skip(f"no PostgreSQL server answers (set {POSTGRES_ENV} to require one)")

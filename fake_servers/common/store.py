@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from .http import HttpError
@@ -17,12 +17,14 @@ V = TypeVar("V")
 class Expiration:
     """Lifetime (seconds since insertion) and capacity shared by the stores of one fake.
 
-    Mutable at run time: tests shorten the lifetime or shrink the capacity in place, and every
-    store holding this object sees the change at its next insert.
+    Mutable at run time: tests shorten the lifetime, shrink the capacity or swap the clock in
+    place (to advance time instead of sleeping), and every store holding this object sees the
+    change at its next insert.
     """
 
     seconds: float = 180.0
     capacity: int = 1000
+    clock: Callable[[], float] = field(default=time.monotonic)
 
 
 class VolatileStore(Generic[V]):
@@ -34,15 +36,14 @@ class VolatileStore(Generic[V]):
     object in place does not renew it.
     """
 
-    def __init__(self, expiration: Expiration, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, expiration: Expiration):
         self.expiration = expiration
-        self._clock = clock
         self._lock = threading.RLock()
         self._items: dict[str, tuple[float, V]] = {}
 
     def set(self, key: str, value: V) -> V:
         with self._lock:
-            now = self._clock()
+            now = self.expiration.clock()
             limit = now - self.expiration.seconds
             for stale in [k for k, (born, _) in self._items.items() if born <= limit]:
                 del self._items[stale]

@@ -7,21 +7,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.db.test_migrations import HEAD
+from tests.support.servers import free_port, wait_for_health
 
 COMMAND = [sys.executable, "-m", "payment_service.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -29,20 +22,6 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     env["PAYMENT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     env.update(extra)
     return env
-
-
-def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited early: {process.stdout.read()}")
-        try:
-            if requests.get(f"{url}/monitors/health", timeout=5).status_code == 200:
-                return
-        except (requests.ConnectionError, requests.Timeout):
-            pass  # not listening yet, or the worker is still booting (slow on a busy machine)
-        time.sleep(0.2)
-    raise AssertionError("server did not become healthy")
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])

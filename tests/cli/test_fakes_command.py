@@ -6,14 +6,12 @@ from __future__ import annotations
 import base64
 import signal
 import subprocess
-import time
-
-import requests
 
 from fake_servers.portone import DEFAULT_API_SECRET
 from fake_servers.toss import DEFAULT_SECRET_KEY
+from tests.support.servers import free_port, wait_answering
 
-from .test_cli import COMMAND, environment, free_port
+from .test_cli import COMMAND, environment
 
 
 def test_fakes_serve_every_gateway_on_its_port(tmp_path):
@@ -44,19 +42,19 @@ def test_fakes_serve_every_gateway_on_its_port(tmp_path):
             f"fake iamport listening on http://127.0.0.1:{iamport}",
         ]
         assert lines[3] == "webhooks go to http://127.0.0.1:9"
-        portone_answer = answer_when_up(
+        portone_answer = wait_answering(
             f"http://127.0.0.1:{portone}/payments/none",
-            {"Authorization": f"PortOne {DEFAULT_API_SECRET}"},
+            headers={"Authorization": f"PortOne {DEFAULT_API_SECRET}"},
         )
         assert (portone_answer.status_code, portone_answer.json()["type"]) == (
             404,
             "PAYMENT_NOT_FOUND",
         )
-        toss_answer = answer_when_up(
-            f"http://127.0.0.1:{toss}/v1/payments/none", basic_auth(DEFAULT_SECRET_KEY)
+        toss_answer = wait_answering(
+            f"http://127.0.0.1:{toss}/v1/payments/none", headers=basic_auth(DEFAULT_SECRET_KEY)
         )
         assert (toss_answer.status_code, toss_answer.json()["error"]) == (404, "Not Found")
-        iamport_answer = answer_when_up(f"http://127.0.0.1:{iamport}/payments/none", {})
+        iamport_answer = wait_answering(f"http://127.0.0.1:{iamport}/payments/none")
         assert iamport_answer.status_code == 403  # no token
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
@@ -66,13 +64,3 @@ def test_fakes_serve_every_gateway_on_its_port(tmp_path):
 
 def basic_auth(secret_key: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{secret_key}:".encode()).decode()}
-
-
-def answer_when_up(url: str, headers: dict[str, str]) -> requests.Response:
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            return requests.get(url, headers=headers, timeout=5)
-        except requests.ConnectionError:
-            assert time.monotonic() < deadline
-            time.sleep(0.2)

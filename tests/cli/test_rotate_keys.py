@@ -40,6 +40,8 @@ from payment_service.keyrings import AtRestKeyring
 from payment_service.rotation import ENCRYPTED_TABLES
 from payment_service.settings import PUBLISHED_KEYS
 from payment_service.testing import PaymentBackend
+from tests.support.cli import Result, run_cli
+from tests.support.payments import register
 
 COMMAND = [sys.executable, "-m", "payment_service.cli", "rotate-keys"]
 AT_REST = ("HISTORY", "RESERVATION", "CANCEL_HISTORY", "WEBHOOK", "IDEMPOTENCY")
@@ -79,14 +81,9 @@ def cli_environ(database_url: str, keys: dict[str, str]) -> dict[str, str]:
     return {**env, "PAYMENT_DATABASE_URL": database_url, **keys}
 
 
-def run_rotate(database_url: str, keys: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*COMMAND, *args],
-        env=cli_environ(database_url, keys),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def run_rotate(database_url: str, keys: dict[str, str], *args: str) -> Result:
+    """The command in this process (the test killed half-way runs a real process)."""
+    return run_cli("rotate-keys", *args, env={"PAYMENT_DATABASE_URL": database_url, **keys})
 
 
 def keyrings(pairs: dict[str, tuple[str, str]]) -> dict[str, AtRestKeyring]:
@@ -161,13 +158,8 @@ class Orders:
     def pay(self, backend: PaymentBackend, client: PaymentClient, webhook_url: str) -> None:
         source = {"schema": "shop", "table": "orders", "id": str(uuid.uuid4())}
         key = backend.customer.pay_toss_card(20000, source["id"])
-        client.histories.create(
-            vendor={"code": "toss.payments", "store_id": "store", "uid": key},
-            source=source,
-            price=20000,
-            password=PASSWORD,
-            webhook_url=webhook_url,
-        )
+        vendor = ("toss.payments", "store", key)
+        register(client, vendor, source, password=PASSWORD, webhook_url=webhook_url)
         client.histories.cancel(source=source, password=PASSWORD, price=3000, reason="stock")
         self.payments[source["id"]] = {"paymentKey": key, "refund": Decimal(3000)}
 
@@ -282,7 +274,7 @@ def test_rotate_keys_under_traffic_killed_and_resumed_then_old_keys_dropped(
 
             # 2. Run again: it finishes the job, skipping what the killed run did.
             second = run_rotate(database_url, during, "--batch-size", "4")
-            assert second.returncode == 0, second.stderr
+            assert second.status == 0, second.stderr
             rewritten, _ = final_count(second.stdout)
             assert 1 <= rewritten <= len(old_rows) - done
             assert rotated(database_url, old_rows, new_rings) == len(old_rows)
@@ -314,7 +306,7 @@ def test_dry_run_counts_and_changes_nothing(database_url, old_orders):
 
     result = run_rotate(database_url, at_rest_environ(NEW, previous=OLD), "--dry-run")
 
-    assert result.returncode == 0, result.stderr
+    assert result.status == 0, result.stderr
     assert final_count(result.stdout) == (OLD_TOTAL, OLD_TOTAL)
     assert "payment_histories: 5 record(s), would re-encrypt 5, 0 already current" in (
         result.stdout
@@ -326,7 +318,7 @@ def test_records_no_key_opens_are_named_and_fail_the_command(database_url, old_o
     # The operator forgot the previous keys: nothing can be re-encrypted, and it says so.
     result = run_rotate(database_url, at_rest_environ(NEW))
 
-    assert result.returncode == 1
+    assert result.status == 1
     assert "payment_reservations: 2 record(s), re-encrypted 0, 0 already current, " in (
         result.stdout
     )

@@ -3,22 +3,24 @@ real HTTP receiver. Schedules are shortened through settings, as operators can."
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
+from flask import Response, request
 
 from payment_service.app import create_runtime
-from payment_service.crypto import hash_password
+from payment_service.client import PaymentWebhook
 from payment_service.db import PaymentHistory
+from payment_service.delivery.dispatcher import Dispatcher
 from payment_service.delivery.outbox import enqueue
 from payment_service.payments.views import history_view
 from payment_service.runtime import Runtime
 from payment_service.settings import Settings
 from payment_service.testing import WebhookReceiver
 from tests.conftest import make_settings
+from tests.support.rows import confirmed_history
 
 FAST = {
     "PAYMENT_WEBHOOK_RETRY_BASE_S": "0.05",
@@ -48,6 +50,47 @@ def receiver(runtime: Runtime) -> Iterator[WebhookReceiver]:
         yield receiver
 
 
+def keep_bodies(receiver: WebhookReceiver) -> list[str]:
+    """The raw bodies `receiver` gets from now on, as sent (before it decrypts them)."""
+    bodies: list[str] = []
+    receive = receiver._receive
+
+    def capture() -> Response:
+        bodies.append(request.get_data(as_text=True))
+        return receive()
+
+    receiver.app.view_functions["webhook"] = capture
+    return bodies
+
+
+@dataclass
+class Delivered:
+    """One seeded webhook as its receiver got it: id, request headers and raw body."""
+
+    webhook_id: str
+    headers: dict[str, str]
+    body: str
+    received: PaymentWebhook
+    key: str
+    iv: str
+
+
+def deliver_one(database_url: str, **environ: str) -> Delivered:
+    """Seed one webhook under these settings and deliver it once to a fresh receiver."""
+    runtime = create_runtime(delivery_settings(database_url, **environ))
+    keys = runtime.settings.keys.connection
+    try:
+        with WebhookReceiver(keys.key, keys.iv) as receiver:
+            bodies = keep_bodies(receiver)
+            [[webhook_id]] = seed(runtime, receiver.url)
+            Dispatcher(runtime).run_once()
+            (headers,) = receiver.headers
+            (received,) = receiver.received
+    finally:
+        runtime.close()
+    return Delivered(webhook_id, headers, bodies[0], received, keys.key, keys.iv)
+
+
 def numbered_view(history: PaymentHistory, cipher, sequence: int) -> dict:
     """The history's `IPaymentHistory`, its `refund` numbering the change."""
     return {**history_view(history, cipher), "refund": sequence}
@@ -58,22 +101,7 @@ def seed(runtime: Runtime, webhook_url: str, payments: int = 1, events: int = 1)
     ids: list[list[str]] = []
     for _ in range(payments):
         with runtime.database.transaction() as session:
-            history = PaymentHistory(
-                source_schema="s",
-                source_table="t",
-                source_id=str(uuid.uuid4()),
-                vendor_code="example",
-                vendor_uid=str(uuid.uuid4()),
-                vendor_store_id="store",
-                currency="KRW",
-                price=Decimal(1000),
-                refund=Decimal(0),
-                webhook_url=webhook_url,
-                data=runtime.settings.keys.history.encrypt_json({}),
-                password=PASSWORD_HASH,
-                created_at=datetime.now(UTC),
-                confirmed_at=datetime.now(UTC),
-            )
+            history = confirmed_history(runtime.settings.keys.history, webhook_url, price=1000)
             session.add(history)
             session.flush()
             history_id = history.id
@@ -94,6 +122,3 @@ def seed(runtime: Runtime, webhook_url: str, payments: int = 1, events: int = 1)
                 webhook_ids.append(webhook.id)
         ids.append(webhook_ids)
     return ids
-
-
-PASSWORD_HASH = hash_password("pw")

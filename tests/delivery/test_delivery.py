@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -17,8 +14,10 @@ from payment_service.client import decode_webhook, verify_webhook_signature
 from payment_service.db import PaymentHistoryWebhook, PaymentHistoryWebhookResponse
 from payment_service.delivery.dispatcher import Dispatcher, backoff
 from payment_service.testing import WebhookReceiver
+from tests.support.cli import run_cli
+from tests.support.servers import wait_until
 
-from .conftest import delivery_settings, seed
+from .conftest import deliver_one, delivery_settings, seed
 
 
 def webhook_row(runtime, webhook_id: str) -> PaymentHistoryWebhook:
@@ -34,14 +33,6 @@ def responses(runtime, webhook_id: str) -> list[PaymentHistoryWebhookResponse]:
             .order_by(PaymentHistoryWebhookResponse.created_at)
         )
         return list(session.scalars(query))
-
-
-def wait_until(condition, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -91,15 +82,9 @@ def test_a_receiver_down_past_the_deadline_leaves_a_failed_row_that_retry_delive
         assert len(responses(runtime, webhook_id)) == len(attempts)  # failed rows rest
 
         with WebhookReceiver(receiver.key, receiver.iv, port=int(port)) as back:
-            env = {**os.environ, "PAYMENT_DATABASE_URL": database_url}
-            result = subprocess.run(
-                [sys.executable, "-m", "payment_service.cli", "webhooks", "retry", "--failed"],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            assert result.returncode == 0, result.stderr
+            env = {"PAYMENT_DATABASE_URL": database_url}
+            result = run_cli("webhooks", "retry", "--failed", env=env)
+            assert result.status == 0, result.stderr
             assert result.stdout.strip() == "requeued 1 webhook(s)"
             dispatcher.wake()
             back.wait_for(lambda w: w.id == webhook_id)
@@ -112,12 +97,10 @@ def test_a_receiver_down_past_the_deadline_leaves_a_failed_row_that_retry_delive
 def test_webhooks_list_shows_rows_by_status(database_url, runtime, receiver):
     [[first], [second]] = seed(runtime, receiver.url, payments=2)
     Dispatcher(runtime).deliver(first)
-    env = {**os.environ, "PAYMENT_DATABASE_URL": database_url}
 
     def listing(*args: str) -> str:
-        command = [sys.executable, "-m", "payment_service.cli", "webhooks", "list", *args]
-        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
+        result = run_cli("webhooks", "list", *args, env={"PAYMENT_DATABASE_URL": database_url})
+        assert result.status == 0, result.stderr
         return result.stdout
 
     assert first in listing("--status", "delivered")
@@ -127,10 +110,8 @@ def test_webhooks_list_shows_rows_by_status(database_url, runtime, receiver):
 
 
 def test_retry_of_an_unknown_id_fails_clearly(database_url, runtime):
-    env = {**os.environ, "PAYMENT_DATABASE_URL": database_url}
-    command = [sys.executable, "-m", "payment_service.cli", "webhooks", "retry", "nope"]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1
+    result = run_cli("webhooks", "retry", "nope", env={"PAYMENT_DATABASE_URL": database_url})
+    assert result.status == 1
     assert result.stderr.strip() == "payment-service: No webhook nope."
 
 
@@ -176,37 +157,18 @@ def test_the_body_is_the_original_s_encrypted_payload(runtime, receiver):
     webhook = receiver.received[0]
     assert list(webhook.raw) == ["id", "source", "previous", "current"]
     assert webhook.id == webhook_id
-    assert webhook.source.schema == "s"
+    assert (webhook.source.schema, webhook.source.table) == ("shop", "orders")  # as seeded
 
 
 def test_signed_webhooks_verify_with_the_sdk(database_url):
-    from payment_service.app import create_runtime
-
     secret = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtb25seQ=="
-    runtime = create_runtime(delivery_settings(database_url, PAYMENT_WEBHOOK_SIGNING_SECRET=secret))
-    keys = runtime.settings.keys.connection
-    bodies: list[str] = []
-    try:
-        with WebhookReceiver(keys.key, keys.iv) as receiver:
-            original = receiver._receive
-
-            def capture():
-                from flask import request
-
-                bodies.append(request.get_data(as_text=True))
-                return original()
-
-            receiver.app.view_functions["webhook"] = capture
-            [[webhook_id]] = seed(runtime, receiver.url)
-            Dispatcher(runtime).run_once()
-            (headers,) = receiver.headers
-            assert headers["Webhook-Id"] == webhook_id
-            verify_webhook_signature(secret, headers, bodies[0])
-            assert decode_webhook(bodies[0], keys.key, keys.iv).id == webhook_id
-            with pytest.raises(Exception, match="signature"):
-                verify_webhook_signature("whsec_b3RoZXI=", headers, bodies[0])
-    finally:
-        runtime.close()
+    delivered = deliver_one(database_url, PAYMENT_WEBHOOK_SIGNING_SECRET=secret)
+    headers, body = delivered.headers, delivered.body
+    assert headers["Webhook-Id"] == delivered.webhook_id
+    verify_webhook_signature(secret, headers, body)
+    assert decode_webhook(body, delivered.key, delivered.iv).id == delivered.webhook_id
+    with pytest.raises(Exception, match="signature"):
+        verify_webhook_signature("whsec_b3RoZXI=", headers, body)
 
 
 def test_backoff_grows_exponentially_with_jitter_and_a_cap():

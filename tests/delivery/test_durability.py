@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import defaultdict
 
 from flask import request
@@ -18,7 +17,7 @@ from payment_service.app import create_runtime
 from payment_service.cli import port_problem
 from payment_service.db import PaymentHistoryWebhook
 from payment_service.testing import WebhookReceiver
-from tests.cli.test_cli import free_port, wait_for_health
+from tests.support.servers import free_port, wait_for_health, wait_until
 
 from .conftest import FAST, delivery_settings, seed
 
@@ -38,14 +37,6 @@ def statuses(runtime) -> dict[str, int]:
     with runtime.database.transaction() as session:
         grouped = session.execute(select(row.status, func.count()).group_by(row.status))
         return dict(grouped.all())
-
-
-def wait_until(condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        time.sleep(0.1)
 
 
 def test_pending_webhooks_are_delivered_after_the_server_is_killed(database_url):
@@ -110,14 +101,20 @@ class ConcurrencyReceiver(WebhookReceiver):
         self.app.view_functions["webhook"] = tracked
 
 
-def test_two_delivery_processes_share_1000_webhooks_without_overlap_or_loss(database_url):
+# 30 payments of 10 changes each: enough that both processes claim rows of the same payments
+# side by side on 2 cores, while the whole run stays a few seconds.
+PAYMENTS, EVENTS = 30, 10
+WEBHOOKS = PAYMENTS * EVENTS
+
+
+def test_two_delivery_processes_share_300_webhooks_without_overlap_or_loss(database_url):
     secret = "two-process-test-secret"  # signed, so the receiver sees each webhook's id
     runtime = create_runtime(delivery_settings(database_url, PAYMENT_WEBHOOK_SIGNING_SECRET=secret))
     keys = runtime.settings.keys.connection
     receiver = ConcurrencyReceiver(keys.key, keys.iv).start()
     receiver.delay_s = 0.002
     try:
-        ids = seed(runtime, receiver.url, payments=100, events=10)
+        ids = seed(runtime, receiver.url, payments=PAYMENTS, events=EVENTS)
         env = environment(
             database_url,
             PAYMENT_WEBHOOK_SIGNING_SECRET=secret,
@@ -136,18 +133,18 @@ def test_two_delivery_processes_share_1000_webhooks_without_overlap_or_loss(data
             output, errors = process.communicate(timeout=240)
             assert process.returncode == 0, errors
             shares.append(int(output.split("attempted ")[1].split()[0]))
-        assert statuses(runtime) == {"delivered": 1000}
+        assert statuses(runtime) == {"delivered": WEBHOOKS}
         assert receiver.overlaps == []
         received = [w.id for w in receiver.received]
-        assert len(received) == 1000 and set(received) == {i for row in ids for i in row}
+        assert len(received) == WEBHOOKS and set(received) == {i for row in ids for i in row}
         # Each payment's changes arrived in the order they happened.
         by_history: dict[str, list[int]] = defaultdict(list)
         for webhook in receiver.received:
             by_history[webhook.current.id].append(webhook.current.refund)
-        assert all(order == list(range(1, 11)) for order in by_history.values())
+        assert all(order == list(range(1, EVENTS + 1)) for order in by_history.values())
         # Both processes took part, and no delivery was attempted twice.
         assert all(share > 0 for share in shares)
-        assert sum(shares) == 1000
+        assert sum(shares) == WEBHOOKS
     finally:
         receiver.stop()
         runtime.close()

@@ -3,42 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from flask import request
 
-from payment_service.app import create_runtime
 from payment_service.client import WebhookSignatureError, verify_webhook_signature
-from payment_service.delivery.dispatcher import Dispatcher
-from payment_service.testing import WebhookReceiver
 
-from .conftest import delivery_settings, seed
+from .conftest import deliver_one
 
 NEW_SECRET = "whsec_bmV3LXNpZ25pbmctc2VjcmV0LTU2Nzg5MA=="
 OLD_SECRET = "old-secret-as-plain-text"  # not whsec_: its UTF-8 bytes are the HMAC key
 
 
 def test_each_delivery_carries_a_signature_per_secret(database_url):
-    settings = delivery_settings(
-        database_url, PAYMENT_WEBHOOK_SIGNING_SECRET=f"{NEW_SECRET} {OLD_SECRET}"
-    )
-    runtime = create_runtime(settings)
-    keys = runtime.settings.keys.connection
-    bodies: list[str] = []
-    try:
-        with WebhookReceiver(keys.key, keys.iv) as receiver:
-            original = receiver._receive
+    both = f"{NEW_SECRET} {OLD_SECRET}"
+    delivered = deliver_one(database_url, PAYMENT_WEBHOOK_SIGNING_SECRET=both)
+    headers, bodies = delivered.headers, [delivered.body]
 
-            def capture():
-                bodies.append(request.get_data(as_text=True))
-                return original()
-
-            receiver.app.view_functions["webhook"] = capture
-            [[webhook_id]] = seed(runtime, receiver.url)
-            Dispatcher(runtime).run_once()
-            (headers,) = receiver.headers
-    finally:
-        runtime.close()
-
-    assert receiver.received[0].id == webhook_id
+    assert delivered.received.id == delivered.webhook_id
     entries = headers["Webhook-Signature"].split(" ")
     assert [entry.split(",")[0] for entry in entries] == ["v1", "v1"]
     # A receiver still on the old secret, one already on the new, one knowing both: all accept.

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from payment_service.api.internal import received
 from payment_service.client import (
@@ -33,44 +33,19 @@ from payment_service.db import (
 )
 from payment_service.vendors import GatewayTimeout
 
-from .conftest import IAMPORT_STORE, PASSWORD, TOSS_STORE, new_source
-
-
-def count(backend, model) -> int:
-    with backend.runtime.database.transaction() as session:
-        return session.scalar(select(func.count()).select_from(model))
-
-
-def nothing_written(backend) -> bool:
-    return all(
-        count(backend, model) == 0
-        for model in (
-            PaymentHistory,
-            PaymentHistoryClaim,
-            PaymentHistoryCancel,
-            PaymentHistoryWebhook,
-        )
-    )
-
-
-def toss_create(client, receiver, uid: str, source: dict, price=20000):
-    return client.histories.create(
-        vendor={"code": "toss.payments", "store_id": TOSS_STORE, "uid": uid},
-        source=source,
-        price=price,
-        password=PASSWORD,
-        webhook_url=receiver.url,
-    )
-
-
-def iamport_create(client, receiver, uid: str, source: dict, price=20000):
-    return client.histories.create(
-        vendor={"code": "iamport", "store_id": IAMPORT_STORE, "uid": uid},
-        source=source,
-        price=price,
-        password=PASSWORD,
-        webhook_url=receiver.url,
-    )
+from .conftest import (
+    IAMPORT_STORE,
+    PASSWORD,
+    TOSS_STORE,
+    count,
+    create_body,
+    iamport_create,
+    new_source,
+    nothing_written,
+    send_encrypted,
+    send_text,
+    toss_create,
+)
 
 
 @pytest.fixture
@@ -138,12 +113,8 @@ def test_reservation_wrong_password_is_403(backend, client):
 
 
 def test_id_that_is_not_a_uuid_is_the_originals_400(backend):
-    body = Cipher(backend.key, backend.iv).encrypt('{"password":"x"}')
-    response = requests.patch(
-        f"{backend.url}/payments/histories/not-a-uuid",
-        data=body,
-        headers={"Content-Type": "text/plain"},
-        timeout=10,
+    response = send_encrypted(
+        backend, "PATCH", "/payments/histories/not-a-uuid", '{"password":"x"}'
     )
     assert response.status_code == 400
     assert response.json()["message"] == 'Invalid URL parameter value on "id".'
@@ -311,14 +282,7 @@ def test_malformed_create_is_400_naming_the_field_and_writes_nothing(
     backend, paid_uid_and_source, body, path
 ):
     uid, source = paid_uid_and_source
-    valid = {
-        "vendor": {"code": "toss.payments", "store_id": TOSS_STORE, "uid": uid},
-        "source": source,
-        "price": 20000,
-        "password": PASSWORD,
-        "webhook_url": "http://127.0.0.1:1/webhook",
-    }
-    response = post_encrypted(backend, "/payments/histories", {**valid, **body})
+    response = post_encrypted(backend, "/payments/histories", {**create_body(uid, source), **body})
     assert response.status_code == 400
     assert response.json()["path"] == path
     assert response.json()["message"] == "Request body data is not following the promised type."
@@ -333,10 +297,7 @@ def paid_uid_and_source(backend):
 
 
 def post_encrypted(backend, path: str, body: dict, method: str = "POST") -> requests.Response:
-    text = Cipher(backend.key, backend.iv).encrypt(json.dumps(body, ensure_ascii=False))
-    return requests.request(
-        method, backend.url + path, data=text, headers={"Content-Type": "text/plain"}, timeout=10
-    )
+    return send_encrypted(backend, method, path, json.dumps(body, ensure_ascii=False))
 
 
 @pytest.mark.parametrize(
@@ -348,12 +309,7 @@ def test_undecryptable_body_is_the_same_400_and_writes_nothing(backend, body):
         body = Cipher("0123456789abcdef", backend.iv).encrypt('{"price": 1}')
     elif body == "not-json":
         body = Cipher(backend.key, backend.iv).encrypt("price=1")
-    response = requests.post(
-        f"{backend.url}/payments/histories",
-        data=body,
-        headers={"Content-Type": "text/plain"},
-        timeout=10,
-    )
+    response = send_text(backend, "POST", "/payments/histories", body)
     assert response.status_code == 400
     assert response.json() == {
         "message": "Failed to decrypt the request body. "

@@ -10,32 +10,27 @@ import uuid
 import pytest
 import requests
 
-from payment_service.crypto import Cipher
-from payment_service.db import PaymentHistory, PaymentHistoryWebhook, PaymentReservation
+from payment_service.db import PaymentHistoryWebhook
 
-from .conftest import PASSWORD, TOSS_STORE, new_source
-
-VALIDATION_MESSAGE = "Request body data is not following the promised type."
-PLACEHOLDER = "__RAW__"
-
-
-def count(backend, model) -> int:
-    with backend.runtime.database.transaction() as session:
-        return session.query(model).count()
-
-
-def nothing_written(backend) -> bool:
-    return all(
-        count(backend, model) == 0
-        for model in (PaymentHistory, PaymentReservation, PaymentHistoryWebhook)
-    )
+from .conftest import (
+    PASSWORD,
+    TOSS_STORE,
+    count,
+    create_body,
+    new_source,
+    nothing_written,
+    send_encrypted,
+    send_text,
+    toss_create,
+)
 
 
 def post_raw(backend, path: str, text: str, method: str = "POST") -> requests.Response:
-    body = Cipher(backend.key, backend.iv).encrypt(text)
-    return requests.request(
-        method, backend.url + path, data=body, headers={"Content-Type": "text/plain"}, timeout=60
-    )
+    return send_encrypted(backend, method, path, text)
+
+
+VALIDATION_MESSAGE = "Request body data is not following the promised type."
+PLACEHOLDER = "__RAW__"
 
 
 def with_raw(body: dict, raw: str) -> str:
@@ -47,23 +42,6 @@ def with_raw(body: dict, raw: str) -> str:
 def paid(backend):
     source = new_source()
     return backend.customer.pay_toss_card(20000, source["id"]), source
-
-
-def create_body(uid: str, source: dict, **changes) -> dict:
-    body = {
-        "vendor": {"code": "toss.payments", "store_id": TOSS_STORE, "uid": uid},
-        "source": source,
-        "price": 20000,
-        "password": PASSWORD,
-        "webhook_url": "http://127.0.0.1:9/webhook",
-    }
-    for dotted, value in changes.items():
-        target = body
-        *parents, leaf = dotted.split("__")
-        for parent in parents:
-            target = target[parent]
-        target[leaf] = value
-    return body
 
 
 def assert_refused(response: requests.Response, path: str) -> dict:
@@ -130,13 +108,7 @@ def test_a_refund_with_more_decimals_than_the_currency_is_400_and_refunds_nothin
     backend, client, receiver, paid
 ):
     uid, source = paid
-    client.histories.create(
-        vendor={"code": "toss.payments", "store_id": TOSS_STORE, "uid": uid},
-        source=source,
-        price=20000,
-        password=PASSWORD,
-        webhook_url=receiver.url,
-    )
+    toss_create(client, receiver, uid, source)
     body = {"source": source, "password": PASSWORD, "price": PLACEHOLDER, "reason": "r"}
     body["account"] = None
     response = post_raw(backend, "/payments/histories/cancel", with_raw(body, "100.5"), "PUT")
@@ -222,11 +194,6 @@ def test_nesting_within_the_bound_is_still_read(backend, paid):
 @pytest.mark.parametrize("route", ["toss", "iamport"])
 def test_deeply_nested_gateway_webhook_is_400(backend, route):
     body = '{"data": ' + "{" * 5000 + "}" * 5000 + "}"
-    response = requests.post(
-        f"{backend.url}/payments/webhooks/{route}",
-        data=body,
-        headers={"Content-Type": "application/json"},
-        timeout=30,
-    )
+    response = send_text(backend, "POST", f"/payments/webhooks/{route}", body, "application/json")
     assert response.status_code == 400
     assert nothing_written(backend)

@@ -12,21 +12,15 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import func, select
 
 from payment_service.client import GatewayError, PaymentClient
 from payment_service.db import IdempotencyKey, PaymentHistory, PaymentHistoryCancel
 from payment_service.observability.metrics import REGISTRY
 from payment_service.vendors import GatewayTimeout
 
-from .conftest import PASSWORD, TOSS_STORE, new_source
+from .conftest import PASSWORD, TOSS_STORE, count, new_source
 
 HEADER = "Idempotency-Key"
-
-
-def count(backend, model, *where) -> int:
-    with backend.runtime.database.transaction() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 class Raw:

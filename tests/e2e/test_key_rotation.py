@@ -16,6 +16,10 @@ from payment_service.crypto import Cipher, DecryptionError
 from payment_service.testing import PaymentBackend, WebhookReceiver
 from payment_service.transport import DECRYPT_FAILED
 from tests.client.samples import WEBHOOK_ID, webhook_payload
+from tests.support.backends import KINDS, SharedBackends, opened
+from tests.support.payments import register
+
+from .conftest import send_text
 
 OLD = ("MCKOxv9B23r7EatArCFcBP03nfaS03T8", "9haeYD1tIf4v8xs7")  # what clients hold today
 NEW = ("Xq8vT2mR6kP0wZ4nB7cY1hL5sJ9dF3gA", "u7Hc2Kp9Wm4Rz6Tb")
@@ -34,21 +38,22 @@ def rotation_environ() -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def backend(database_url: str) -> Iterator[PaymentBackend]:
-    with PaymentBackend(database_url, environ=rotation_environ()) as backend:
-        yield backend
+@pytest.fixture(scope="module")
+def rotating_backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedBackends]:
+    yield from opened(tmp_path_factory, rotation_environ())
+
+
+@pytest.fixture(params=KINDS)
+def backend(request: pytest.FixtureRequest, rotating_backends: SharedBackends) -> PaymentBackend:
+    """A server mid-rotation on this database kind, shared by the module, empty."""
+    return rotating_backends.empty(request.param)
 
 
 def pay(backend: PaymentBackend, client: PaymentClient, webhook_url: str) -> dict[str, str]:
     source = {"schema": "shop", "table": "orders", "id": str(uuid.uuid4())}
     key = backend.customer.pay_toss_card(20000, source["id"])
-    client.histories.create(
-        vendor={"code": "toss.payments", "store_id": "store", "uid": key},
-        source=source,
-        price=20000,
-        password=PASSWORD,
-        webhook_url=webhook_url,
+    register(
+        client, ("toss.payments", "store", key), source, password=PASSWORD, webhook_url=webhook_url
     )
     return source
 
@@ -122,12 +127,7 @@ def test_the_answer_is_encrypted_with_the_pair_of_the_request(backend):
     ids=["unknown-pair", "mixed-pair", "new-not-json", "old-not-json", "not-base64"],
 )
 def test_a_body_no_pair_decrypts_gets_the_one_uniform_400(backend, body):
-    response = requests.patch(
-        f"{backend.url}/payments/histories/{uuid.uuid4()}",
-        data=body,
-        headers={"Content-Type": "text/plain"},
-        timeout=10,
-    )
+    response = send_text(backend, "PATCH", f"/payments/histories/{uuid.uuid4()}", body)
     assert response.status_code == 400
     assert response.json() == {"statusCode": 400, "message": DECRYPT_FAILED, "error": "Bad Request"}
 

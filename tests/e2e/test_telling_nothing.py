@@ -17,8 +17,8 @@ from payment_service.testing import PaymentBackend
 from tests.conftest import make_settings
 from tests.secret_keys import secret_keys_env
 
-from .conftest import PASSWORD, TOSS_STORE, new_source
-from .test_hostile_input import assert_refused, nothing_written
+from .conftest import PASSWORD, TOSS_STORE, new_source, nothing_written, toss_create
+from .test_hostile_input import assert_refused
 
 
 @pytest.fixture
@@ -107,13 +107,7 @@ def visible(response: requests.Response) -> tuple:
 def test_known_and_unknown_uids_get_the_same_answer(backend, client, receiver):
     source = new_source()
     uid = backend.customer.pay_toss_card(20000, source["id"])
-    client.histories.create(
-        vendor={"code": "toss.payments", "store_id": TOSS_STORE, "uid": uid},
-        source=source,
-        price=20000,
-        password=PASSWORD,
-        webhook_url=receiver.url,
-    )
+    toss_create(client, receiver, uid, source)
     url = f"{backend.url}/payments/webhooks/toss"
     known = requests.post(url, json=toss_event(uid, source["id"]), timeout=30)
     unknown = requests.post(url, json=toss_event("tgen_unknown", source["id"]), timeout=30)

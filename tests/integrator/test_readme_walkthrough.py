@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from payment_service.cli import port_problem
-from tests.cli.test_cli import free_port, wait_for_health
+from tests.support.servers import free_port, wait_for_health
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 MARKER = "<!-- tested: tests/integrator/test_readme_walkthrough.py -->"

@@ -31,8 +31,9 @@ from payment_service.settings import PUBLISHED_VALUES
 from payment_service.testing import WebhookReceiver
 from payment_service.testing.customer import Customer
 from payment_service.testing.fakes import GatewayFakes
-from tests.cli.test_cli import free_port, wait_for_health
 from tests.conftest import truncate_all
+from tests.support.payments import register
+from tests.support.servers import free_port, wait_for_health
 
 KEY, IV = "MCKOxv9B23r7EatArCFcBP03nfaS03T8", "9haeYD1tIf4v8xs7"
 PASSWORD = "pw-Observability-7f3a9c"
@@ -97,25 +98,17 @@ def run_flow(served: Served) -> None:
     for number, order in enumerate(orders, 1):
         key = customer.pay_toss_card(20000, order["id"])
         with served.client(f"flow-create-{number}") as client:
-            client.histories.create(
-                vendor={"code": "toss.payments", "store_id": "my-store", "uid": key},
-                source=order,
-                price=20000,
-                password=PASSWORD,
-                webhook_url=webhook_url,
-            )
+            vendor = ("toss.payments", "my-store", key)
+            register(client, vendor, order, password=PASSWORD, webhook_url=webhook_url)
     with served.client("flow-cancel-1") as client:
         client.histories.cancel(source=orders[0], password=PASSWORD, price=5000, reason="stock")
     # An iamport virtual account, paid later: the gateway's webhook reports the deposit.
     vbank_order = source()
     imp_uid = customer.issue_iamport_vbank(19900, vbank_order["id"])
     with served.client("flow-create-vbank") as client:
-        client.histories.create(
-            vendor={"code": "iamport", "store_id": "my-store", "uid": imp_uid},
-            source=vbank_order,
-            price=19900,
-            password=PASSWORD,
-            webhook_url=webhook_url,
+        vendor = ("iamport", "my-store", imp_uid)
+        register(
+            client, vendor, vbank_order, password=PASSWORD, webhook_url=webhook_url, price=19900
         )
     customer.deposit_iamport_vbank(imp_uid)
     # Answers of every kind echo the id: an error, an unknown path, an insane id.

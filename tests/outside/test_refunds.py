@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import requests
 
+from tests.support.servers import wait_until
+
 from .conftest import (
     DEADLINE_S,
     PASSWORD,
@@ -35,13 +37,6 @@ def refund(backend, paid, amount) -> tuple[int, float]:
             )
         )
     return status, time.monotonic() - started
-
-
-def wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.2)
 
 
 def test_a_trickling_gateway_ends_refunds_at_the_deadline_and_they_are_settled_later(
@@ -79,16 +74,18 @@ def test_a_trickling_gateway_ends_refunds_at_the_deadline_and_they_are_settled_l
     gateway.mode = "pass"
     with client_of(backend) as client:
         for paid in (first, second):
-            wait_for(
+            wait_until(
                 lambda paid=paid: (
                     client.histories.get(source=paid.source, password=PASSWORD).refund
                     == Decimal(10000)
-                )
+                ),
+                timeout=30,
+                interval=0.2,
             )
             history = client.histories.get(source=paid.source, password=PASSWORD)
             assert [c.price for c in history.cancels] == [Decimal(5000), Decimal(5000)]
             assert refunded_at_gateway(backend, paid.key) == Decimal(10000)
-    wait_for(lambda: pending_refunds(backend) == 0)
+    wait_until(lambda: pending_refunds(backend) == 0, timeout=30, interval=0.2)
     # The rest is refundable exactly once more.
     assert refund(backend, first, 10000)[0] == 200
     assert refund(backend, first, 1)[0] == 422

@@ -31,24 +31,19 @@ def test_fetch_payment_returns_the_gateway_record(
     assert payment["status"] == "paid"
 
 
-def test_approve_card_payment_of_the_order(iamport: FakeIamport, iamport_vendor: IamportVendor):
+@pytest.mark.parametrize(("method", "status"), [("card", "paid"), ("vbank", "ready")])
+def test_approve_the_payment_of_the_order(
+    iamport: FakeIamport, iamport_vendor: IamportVendor, method: str, status: str
+):
+    """A card payment is paid at once; a virtual account is ready until the deposit."""
     order_id = order()
-    paid = iamport.pay_by_card(20000, order_id)
+    made = (iamport.pay_by_card if method == "card" else iamport.issue_vbank)(20000, order_id)
     payment = iamport_vendor.approve(
-        "store", paid["imp_uid"], order_id=order_id, amount=Decimal(20000)
+        "store", made["imp_uid"], order_id=order_id, amount=Decimal(20000)
     )
-    assert payment["imp_uid"] == paid["imp_uid"]
-    assert payment["status"] == "paid"
-
-
-def test_approve_ready_virtual_account(iamport: FakeIamport, iamport_vendor: IamportVendor):
-    order_id = order()
-    issued = iamport.issue_vbank(19900, order_id)
-    payment = iamport_vendor.approve(
-        "store", issued["imp_uid"], order_id=order_id, amount=Decimal(19900)
-    )
-    assert payment["status"] == "ready"
-    assert iamport_vendor.summarize(payment).paid_at is None
+    assert payment["imp_uid"] == made["imp_uid"]
+    assert payment["status"] == status
+    assert (iamport_vendor.summarize(payment).paid_at is None) == (method == "vbank")
 
 
 def test_approving_again_returns_the_same_payment(

@@ -13,18 +13,14 @@ from payment_service.vendors import VendorConfigError
 from .support import vendor_settings
 
 
-def test_iamport_defaults_to_the_production_host_and_the_servers_timeout():
+@pytest.mark.parametrize(
+    ("vendor", "host"),
+    [(IamportVendor, "https://api.iamport.kr"), (TossVendor, "https://api.tosspayments.com")],
+)
+def test_defaults_are_the_production_host_and_the_servers_timeout(vendor, host):
     settings = vendor_settings(environ={"PAYMENT_VENDOR_TIMEOUT_S": "7"})
-    options = IamportVendor.from_settings(settings).options
-    assert options.base_url == "https://api.iamport.kr"
-    assert options.timeout_s == 7.0
-    assert options.default is None
-
-
-def test_toss_defaults_to_the_production_host_and_the_servers_timeout():
-    settings = vendor_settings(environ={"PAYMENT_VENDOR_TIMEOUT_S": "7"})
-    options = TossVendor.from_settings(settings).options
-    assert options.base_url == "https://api.tosspayments.com"
+    options = vendor.from_settings(settings).options
+    assert options.base_url == host
     assert options.timeout_s == 7.0
     assert options.default is None
 

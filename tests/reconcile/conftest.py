@@ -1,6 +1,6 @@
 """Reconciliation end to end: the payment server and both fakes on free ports (SQLite and
-PostgreSQL), a webhook receiver, and `payment-service reconcile` run as a subprocess against
-the same database and fakes."""
+PostgreSQL), a webhook receiver, and `payment-service reconcile` run against the same
+database and fakes (in this process; one test runs it as a subprocess)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ import pytest
 
 from payment_service.client import PaymentClient, PaymentHistory
 from payment_service.testing import PaymentBackend, WebhookReceiver
+from tests.support.backends import ENVIRON, client, receiver
+from tests.support.cli import Result, run_cli
+
+__all__ = ["client", "receiver"]  # fixtures of this package
 
 PASSWORD = "some-password"
 STORES = {"iamport": "test-iamport-store", "toss.payments": "test-toss-store"}
@@ -28,32 +32,10 @@ VENDORS = ["iamport", "toss.payments"]
 
 @pytest.fixture
 def backend(database_url: str) -> Iterator[PaymentBackend]:
-    environ = {"PAYMENT_WEBHOOK_RETRY_BASE_S": "0.2", "PAYMENT_WEBHOOK_POLL_S": "0.2"}
-    with PaymentBackend(database_url, environ=environ) as backend:
+    """A backend of this test only: reconciliation lists everything the fakes hold, so these
+    tests cannot share the fakes as the end-to-end tests do."""
+    with PaymentBackend(database_url, environ=ENVIRON) as backend:
         yield backend
-
-
-@pytest.fixture
-def client(backend: PaymentBackend) -> Iterator[PaymentClient]:
-    with PaymentClient(backend.url, backend.key, backend.iv) as client:
-        yield client
-
-
-@pytest.fixture
-def receiver(backend: PaymentBackend) -> WebhookReceiver:
-    return backend.webhook_receiver()
-
-
-@dataclass
-class Result:
-    status: int
-    stdout: str
-    stderr: str
-
-    @property
-    def report(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = json.loads(self.stdout)
-        return parsed
 
 
 @dataclass
@@ -106,24 +88,46 @@ class Gateways:
         payment: dict[str, Any] = fake.payment(uid)
         return payment
 
-    def reconcile(self, code: str, *args: str, window: timedelta = timedelta(hours=6)) -> Result:
+    def reconcile(
+        self,
+        code: str,
+        *args: str,
+        window: timedelta = timedelta(hours=6),
+        in_subprocess: bool = False,
+    ) -> Result:
         now = datetime.now(UTC)
         since, until = (now - window).isoformat(), (now + timedelta(minutes=5)).isoformat()
-        return self.run("--vendor", code, "--since", since, "--until", until, *args)
+        arguments = ("--vendor", code, "--since", since, "--until", until, *args)
+        return self.run(*arguments, in_subprocess=in_subprocess)
 
     def run(
-        self, *args: str, vendors: dict[str, Any] | None = None, database_url: str | None = None
+        self,
+        *args: str,
+        vendors: dict[str, Any] | None = None,
+        database_url: str | None = None,
+        in_subprocess: bool = False,
     ) -> Result:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
-        env.update(
-            PAYMENT_MODE="local",
-            PAYMENT_DATABASE_URL=database_url or self.backend.database_url or "",
-            PAYMENT_VENDORS=json.dumps(vendors or self.backend.fakes.vendor_options()),
-        )
+        """`payment-service reconcile ARGS` with the backend's database and fakes.
+
+        In this process by default (the command's own code, through click's runner, in a
+        working directory without a `.env`): a subprocess would spend most of each test on
+        starting Python. `in_subprocess` runs the installed entry point instead."""
+        env = {
+            "PAYMENT_MODE": "local",
+            "PAYMENT_DATABASE_URL": database_url or self.backend.database_url or "",
+            "PAYMENT_VENDORS": json.dumps(vendors or self.backend.fakes.vendor_options()),
+        }
+        if in_subprocess:
+            return self._run_subprocess(args, env)
+        return run_cli("reconcile", *args, env=env, cwd=self.workdir)
+
+    def _run_subprocess(self, args: tuple[str, ...], env: dict[str, str]) -> Result:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
+        environ.update(env)
         done = subprocess.run(
             [sys.executable, "-m", "payment_service.cli", "reconcile", *args],
             cwd=self.workdir,
-            env=env,
+            env=environ,
             capture_output=True,
             text=True,
             timeout=120,

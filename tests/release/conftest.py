@@ -66,4 +66,5 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     ]
     workdir = root / "work"
     workdir.mkdir()
-    return Installed(dist=root / "dist", bin=install(wheels, root / "venv"), workdir=workdir)
+    venv = install(wheels, root / "venv", with_pip=False)  # nothing here runs pip in it
+    return Installed(dist=root / "dist", bin=venv, workdir=workdir)

@@ -32,9 +32,9 @@ from payment_service.client import PaymentClient
 from payment_service.crypto import Cipher
 from payment_service.settings import PUBLISHED_KEYS
 from payment_service.testing import WebhookReceiver
-from tests.cli.test_cli import free_port
 from tests.conftest import POSTGRES_ENV, _postgres_server
 from tests.release.conftest import Installed
+from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY, IV = PUBLISHED_KEYS["CONNECTION"]

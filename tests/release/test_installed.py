@@ -12,8 +12,8 @@ from pathlib import Path
 import requests
 
 from payment_service.db.migrate import head_revision
-from tests.cli.test_cli import free_port, wait_for_health
 from tests.release.conftest import Installed
+from tests.support.servers import free_port, wait_for_health
 
 SMOKE = Path(__file__).with_name("smoke_payment.py")
 

@@ -15,14 +15,13 @@ import random
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from payment_service.crypto import Cipher
-from payment_service.db import Base, PaymentHistory
-from tests.delivery.conftest import PASSWORD_HASH
+from payment_service.db import Base
+from tests.support.rows import confirmed_history
 
 BODIES = 10_000
 # The bodies never reach a database unless validation lets one through (the bug this hunts), so
@@ -268,25 +267,9 @@ def snapshot(runtime) -> dict[str, list[tuple]]:
 
 def seed_payment(runtime) -> str:
     """One stored payment, so that 'nothing changed' is checked against a non-empty database."""
-    from datetime import UTC, datetime
-
+    keyring = runtime.settings.keys.history
     with runtime.database.transaction() as session:
-        row = PaymentHistory(
-            source_schema="shop",
-            source_table="orders",
-            source_id=str(uuid.uuid4()),
-            vendor_code="toss.payments",
-            vendor_uid="seeded",
-            vendor_store_id="store",
-            currency="KRW",
-            price=Decimal(20000),
-            refund=Decimal(0),
-            webhook_url="http://127.0.0.1:9/hook",
-            data=runtime.settings.keys.history.encrypt_json({}),
-            password=PASSWORD_HASH,
-            created_at=datetime.now(UTC),
-            confirmed_at=datetime.now(UTC),
-        )
+        row = confirmed_history(keyring, "http://127.0.0.1:9/hook", vendor_code="toss.payments")
         session.add(row)
         session.flush()
         return row.id

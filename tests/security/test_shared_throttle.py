@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,28 +13,13 @@ import requests
 from payment_service.app import create_runtime
 from payment_service.crypto import Cipher
 from payment_service.runtime import Runtime
-from tests.cli.test_cli import free_port
 from tests.conftest import make_settings
+from tests.support.servers import free_port, wait_for_health
 
 from .support import PASSWORD, WRONG, seed_reservation
 
 LIMIT = 4
 SERVE = [sys.executable, "-m", "payment_service.cli", "serve"]
-
-
-def wait_until_ready(url: str, process: subprocess.Popen[str], timeout: float = 90) -> None:
-    # Generous: two servers boot at once on a loaded machine, and a slow answer is not a failure.
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited early: {process.communicate()[0]}")
-        try:
-            if requests.get(f"{url}/monitors/health", timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not become healthy")
 
 
 @pytest.fixture
@@ -69,7 +53,8 @@ def servers(database_url: str) -> Iterator[list[str]]:
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for url, process in zip(urls, processes, strict=True):
-            wait_until_ready(url, process)
+            # Generous: two servers boot at once on a loaded machine.
+            wait_for_health(url, process, timeout=90)
         yield urls
     finally:
         for process in processes:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import select
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,14 +11,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from tests.support.servers import free_port
+
 from .helpers import CREDENTIALS
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from fake_servers.iamport import FakeIamport
+from tests.support.clock import SteppedClock
 
 from .helpers import IamportClient, new_uid
 
 MISSING = "Error on std.HashMap.get(): unable to find the matched key -> "
+
+
+LIFETIME_S = 20
+
+
+@pytest.fixture
+def clock(fake: FakeIamport) -> Iterator[SteppedClock]:
+    """The fake's stores read this clock, and keep records LIFETIME_S: tests advance time
+    instead of sleeping."""
+    expiration = fake.state.expiration
+    fake.set_expiration(seconds=LIFETIME_S)
+    real, expiration.clock = expiration.clock, SteppedClock()
+    yield expiration.clock
+    expiration.clock = real
 
 
 def test_capacity_evicts_the_oldest_payment(api: IamportClient, fake: FakeIamport) -> None:
@@ -33,11 +49,10 @@ def test_lowered_capacity_evicts_down_to_it(api: IamportClient, fake: FakeIampor
 
 
 def test_expired_payment_stays_readable_until_the_next_insert(
-    api: IamportClient, fake: FakeIamport
+    api: IamportClient, fake: FakeIamport, clock: SteppedClock
 ) -> None:
-    fake.set_expiration(seconds=0.2)
     old = fake.pay_by_card(1000, new_uid())["imp_uid"]
-    time.sleep(0.3)
+    clock.advance(LIFETIME_S)
     # Eviction is lazy: only an insert into the same collection forgets expired records.
     assert api.ok("GET", f"/payments/{old}")["imp_uid"] == old
 
@@ -47,30 +62,33 @@ def test_expired_payment_stays_readable_until_the_next_insert(
 
 
 def test_token_is_forgotten_once_expired_and_another_is_issued(
-    api: IamportClient, fake: FakeIamport
+    api: IamportClient, fake: FakeIamport, clock: SteppedClock
 ) -> None:
     old = api.token()
-    fake.set_expiration(seconds=0.2)
-    time.sleep(0.3)
+    clock.advance(LIFETIME_S)
     api.token()
     assert api.error(404, "GET", "/payments/x", token=old)["message"] == MISSING + old
 
 
-def test_updates_do_not_renew_a_payment(api: IamportClient, fake: FakeIamport) -> None:
-    fake.set_expiration(seconds=0.3)
+def test_updates_do_not_renew_a_payment(
+    api: IamportClient, fake: FakeIamport, clock: SteppedClock
+) -> None:
     payment = fake.pay_by_card(1000, new_uid())
-    time.sleep(0.2)
+    clock.advance(12)
     fake.cancel(payment["imp_uid"], 100)
-    time.sleep(0.15)
     fake.pay_by_card(1000, new_uid())
-    api.error(404, "GET", f"/payments/{payment['imp_uid']}")
+    api.ok("GET", f"/payments/{payment['imp_uid']}")  # 12 s old: alive
+    clock.advance(8)
+    fake.pay_by_card(1000, new_uid())
+    api.error(404, "GET", f"/payments/{payment['imp_uid']}")  # 20 s since it was first stored
 
 
-def test_collections_expire_separately(api: IamportClient, fake: FakeIamport) -> None:
-    fake.set_expiration(seconds=0.2)
+def test_collections_expire_separately(
+    api: IamportClient, fake: FakeIamport, clock: SteppedClock
+) -> None:
     customer_uid = new_uid()
     fake.register_card(customer_uid)
-    time.sleep(0.3)
+    clock.advance(LIFETIME_S)
     fake.pay_by_card(1000, new_uid())
     # Only the payments collection was written to, so the card is still there.
     assert api.ok("GET", f"/subscribe/customers/{customer_uid}")["customer_uid"] == customer_uid

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Iterator
+
+import pytest
 
 from fake_servers.toss import Expiration, FakeToss
+from tests.support.clock import SteppedClock
 
 from .support import TossClient, not_found
+
+LIFETIME_S = 20
+
+
+@pytest.fixture
+def clock(fake: FakeToss) -> Iterator[SteppedClock]:
+    """The fake's stores read this clock, and keep records LIFETIME_S: tests advance time
+    instead of sleeping."""
+    expiration = fake.expiration
+    fake.set_expiration(seconds=LIFETIME_S)
+    real, expiration.clock = expiration.clock, SteppedClock()
+    yield expiration.clock
+    expiration.clock = real
 
 
 def status(client: TossClient, payment_key: str) -> int:
@@ -24,11 +40,10 @@ def test_capacity_evicts_the_oldest(client: TossClient, fake: FakeToss) -> None:
 
 
 def test_expired_record_stays_readable_until_the_next_insert(
-    client: TossClient, fake: FakeToss
+    client: TossClient, fake: FakeToss, clock: SteppedClock
 ) -> None:
-    fake.set_expiration(seconds=0.05)
     payment = client.key_in(1000)
-    time.sleep(0.1)
+    clock.advance(LIFETIME_S)
 
     assert status(client, payment["paymentKey"]) == 200
     client.register_billing()  # another store: the payments store is not purged
@@ -37,12 +52,15 @@ def test_expired_record_stays_readable_until_the_next_insert(
     assert status(client, payment["paymentKey"]) == 404
 
 
-def test_changes_do_not_renew_a_record(client: TossClient, fake: FakeToss) -> None:
-    fake.set_expiration(seconds=0.2)
+def test_changes_do_not_renew_a_record(
+    client: TossClient, fake: FakeToss, clock: SteppedClock
+) -> None:
     payment = client.key_in(1000)
-    time.sleep(0.12)
+    clock.advance(12)
     client.expect(client.cancel(payment["paymentKey"], cancelAmount=100), 201)
-    time.sleep(0.12)
+    client.key_in(1000)
+    assert status(client, payment["paymentKey"]) == 200  # 12 s old: alive
+    clock.advance(8)
 
     client.key_in(1000)
 
