@@ -10,7 +10,7 @@ from ..payments import histories
 from ..payments.inputs import NewCancel, NewHistory, Source
 from ..transport import Blueprint
 from .context import runtime
-from .idempotency import current_attempt, idempotent, resumed
+from .idempotency import ALREADY_REGISTERED, current_attempt, idempotent_write, resumed
 from .passwords import THROTTLED, looked_up, password_checked
 from .schemas import (
     AccessorSchema,
@@ -31,10 +31,15 @@ blp = Blueprint(
 
 @blp.route("")
 class Histories(MethodView):
-    @idempotent(blp, "POST /payments/histories")
-    @blp.encrypted_arguments(HistoryCreateSchema)
-    @blp.encrypted_response(201, HistorySchema, "The payment, approved and stored.")
-    @blp.alt_response(409, description="The source or the vendor uid is already registered.")
+    @idempotent_write(
+        blp,
+        "POST /payments/histories",
+        HistoryCreateSchema,
+        201,
+        HistorySchema,
+        "The payment, approved and stored.",
+    )
+    @blp.alt_response(409, description=ALREADY_REGISTERED)
     @blp.alt_response(422, description="The gateway payment does not match the order.")
     def post(self, new: NewHistory) -> dict[str, Any]:
         """Register a payment that the gateway's popup returned (R6).
@@ -56,9 +61,14 @@ class HistoryBySource(MethodView):
 
 @blp.route("/cancel")
 class HistoryCancel(MethodView):
-    @idempotent(blp, "PUT /payments/histories/cancel")
-    @blp.encrypted_arguments(CancelCreateSchema)
-    @blp.encrypted_response(200, HistorySchema, "The payment after the refund.")
+    @idempotent_write(
+        blp,
+        "PUT /payments/histories/cancel",
+        CancelCreateSchema,
+        200,
+        HistorySchema,
+        "The payment after the refund.",
+    )
     @blp.alt_response(422, description="More than the refundable remainder, or refused.")
     @blp.alt_response(429, description=THROTTLED)
     @password_checked

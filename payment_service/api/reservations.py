@@ -10,7 +10,7 @@ from ..payments import reservations
 from ..payments.inputs import NewReservation, Source
 from ..transport import Blueprint
 from .context import runtime
-from .idempotency import idempotent
+from .idempotency import ALREADY_REGISTERED, idempotent_write
 from .passwords import looked_up
 from .schemas import (
     AccessorSchema,
@@ -30,10 +30,10 @@ blp = Blueprint(
 
 @blp.route("")
 class Reservations(MethodView):
-    @idempotent(blp, "POST /payments/reservations")
-    @blp.encrypted_arguments(ReservationCreateSchema)
-    @blp.encrypted_response(201, ReservationSchema)
-    @blp.alt_response(409, description="The source or the vendor uid is already registered.")
+    @idempotent_write(
+        blp, "POST /payments/reservations", ReservationCreateSchema, 201, ReservationSchema
+    )
+    @blp.alt_response(409, description=ALREADY_REGISTERED)
     def post(self, new: NewReservation) -> dict[str, Any]:
         """Register a card saved at the gateway (a customer or billing key) (R10)."""
         return reservations.create(runtime(), new)
