@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal, TypedDict, cast
+from typing import Any, Literal, TypedDict
 
 VendorCode = Literal["iamport", "toss.payments"]
 """The vendor codes the server knows. Results type ``vendor_code`` as plain `str` so that a
@@ -287,12 +287,12 @@ class PaymentHistory:
     @property
     def iamport(self) -> IamportPayment | None:
         """``data`` typed as iamport's payment, or None for another vendor."""
-        return cast(IamportPayment, self.data) if self.vendor_code == IAMPORT else None
+        return _data_of(self, IAMPORT)
 
     @property
     def toss(self) -> TossPayment | None:
         """``data`` typed as Toss Payments' payment, or None for another vendor."""
-        return cast(TossPayment, self.data) if self.vendor_code == TOSS else None
+        return _data_of(self, TOSS)
 
     @classmethod
     def from_dict(
@@ -303,11 +303,8 @@ class PaymentHistory:
         `source` is used when the object has no ``source`` key (the declared type of a
         webhook's previous/current omits it, even though the original server sends it).
         """
-        vendor = PaymentVendor.from_dict(_dict(raw, "vendor"))
         return cls(
-            id=_str(raw, "id"),
-            vendor_code=_str(raw, "vendor_code", vendor.code),
-            vendor=vendor,
+            **_record_head(raw),
             source=_source(raw, source),
             cancels=tuple(PaymentCancel.from_dict(item) for item in _list(raw, "cancels")),
             currency=_str(raw, "currency"),
@@ -338,20 +335,17 @@ class PaymentReservation:
     @property
     def iamport(self) -> IamportSubscription | None:
         """``data`` typed as iamport's subscription, or None for another vendor."""
-        return cast(IamportSubscription, self.data) if self.vendor_code == IAMPORT else None
+        return _data_of(self, IAMPORT)
 
     @property
     def toss(self) -> TossBilling | None:
         """``data`` typed as Toss Payments' billing record, or None for another vendor."""
-        return cast(TossBilling, self.data) if self.vendor_code == TOSS else None
+        return _data_of(self, TOSS)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> PaymentReservation:
-        vendor = PaymentVendor.from_dict(_dict(raw, "vendor"))
         return cls(
-            id=_str(raw, "id"),
-            vendor_code=_str(raw, "vendor_code", vendor.code),
-            vendor=vendor,
+            **_record_head(raw),
             source=PaymentSource.from_dict(_dict(raw, "source")),
             title=_str(raw, "title", ""),
             data=_dict(raw, "data", {}),
@@ -500,6 +494,21 @@ def _get(raw: Mapping[str, Any], key: str, default: Any) -> Any:
     if default is _MISSING:
         raise ValueError(f"missing {key!r}")
     return default
+
+
+def _record_head(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The id and vendor fields a history and a reservation both start with."""
+    vendor = PaymentVendor.from_dict(_dict(raw, "vendor"))
+    return {
+        "id": _str(raw, "id"),
+        "vendor_code": _str(raw, "vendor_code", vendor.code),
+        "vendor": vendor,
+    }
+
+
+def _data_of(record: PaymentHistory | PaymentReservation, vendor_code: str) -> Any:
+    """A record's ``data`` when it comes from `vendor_code` (typed by the caller), else None."""
+    return record.data if record.vendor_code == vendor_code else None
 
 
 def _str(raw: Mapping[str, Any], key: str, default: Any = _MISSING) -> str:
