@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal, TypedDict
+from typing import Any, Generic, Literal, TypedDict, TypeVar, cast
 
 VendorCode = Literal["iamport", "toss.payments"]
 """The vendor codes the server knows. Results type ``vendor_code`` as plain `str` so that a
@@ -260,8 +260,29 @@ class PaymentCancel:
         )
 
 
+IamportData = TypeVar("IamportData")
+TossData = TypeVar("TossData")
+
+
+class _VendorData(Generic[IamportData, TossData]):
+    """``data`` typed by the gateway a record comes from (for histories and reservations)."""
+
+    vendor_code: str
+    data: dict[str, Any]
+
+    @property
+    def iamport(self) -> IamportData | None:
+        """``data`` typed as iamport's record, or None for another vendor."""
+        return cast(IamportData, self.data) if self.vendor_code == IAMPORT else None
+
+    @property
+    def toss(self) -> TossData | None:
+        """``data`` typed as Toss Payments' record, or None for another vendor."""
+        return cast(TossData, self.data) if self.vendor_code == TOSS else None
+
+
 @dataclass(frozen=True)
-class PaymentHistory:
+class PaymentHistory(_VendorData[IamportPayment, TossPayment]):
     """A payment as the server records it (``IPaymentHistory``, docs/payment-api.md §2.4).
 
     ``refund`` is the cumulative refunded amount, None when nothing was refunded.
@@ -283,16 +304,6 @@ class PaymentHistory:
     paid_at: datetime | None
     cancelled_at: datetime | None
     raw: dict[str, Any] = field(repr=False, compare=False)
-
-    @property
-    def iamport(self) -> IamportPayment | None:
-        """``data`` typed as iamport's payment, or None for another vendor."""
-        return _data_of(self, IAMPORT)
-
-    @property
-    def toss(self) -> TossPayment | None:
-        """``data`` typed as Toss Payments' payment, or None for another vendor."""
-        return _data_of(self, TOSS)
 
     @classmethod
     def from_dict(
@@ -320,7 +331,7 @@ class PaymentHistory:
 
 
 @dataclass(frozen=True)
-class PaymentReservation:
+class PaymentReservation(_VendorData[IamportSubscription, TossBilling]):
     """A saved card / billing key (``IPaymentReservation``, docs/payment-api.md §2.4)."""
 
     id: str
@@ -331,16 +342,6 @@ class PaymentReservation:
     data: dict[str, Any]
     created_at: datetime
     raw: dict[str, Any] = field(repr=False, compare=False)
-
-    @property
-    def iamport(self) -> IamportSubscription | None:
-        """``data`` typed as iamport's subscription, or None for another vendor."""
-        return _data_of(self, IAMPORT)
-
-    @property
-    def toss(self) -> TossBilling | None:
-        """``data`` typed as Toss Payments' billing record, or None for another vendor."""
-        return _data_of(self, TOSS)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> PaymentReservation:
@@ -504,11 +505,6 @@ def _record_head(raw: Mapping[str, Any]) -> dict[str, Any]:
         "vendor_code": _str(raw, "vendor_code", vendor.code),
         "vendor": vendor,
     }
-
-
-def _data_of(record: PaymentHistory | PaymentReservation, vendor_code: str) -> Any:
-    """A record's ``data`` when it comes from `vendor_code` (typed by the caller), else None."""
-    return record.data if record.vendor_code == vendor_code else None
 
 
 def _str(raw: Mapping[str, Any], key: str, default: Any = _MISSING) -> str:
