@@ -14,7 +14,6 @@ from .models import (
     account_input,
     amount_input,
     source_input,
-    vendor_input,
 )
 from .records import RecordRoutes
 
@@ -50,14 +49,14 @@ class Histories(RecordRoutes[PaymentHistory]):
         never registers twice. If it still fails with a `TransportError` or `ServerError`,
         call it again with the same `idempotency_key` to finish the job safely.
         """
-        body = {
-            "vendor": vendor_input(vendor),
-            "source": source_input(source),
-            "price": amount_input(price),
-            "password": password,
-            "webhook_url": webhook_url,
-        }
-        return self._write("POST", "", 201, body, idempotency_key)
+        return self._register(
+            vendor,
+            source,
+            idempotency_key,
+            price=amount_input(price),
+            password=password,
+            webhook_url=webhook_url,
+        )
 
     def get(self, *, source: SourceInput, password: str) -> PaymentHistory:
         """Read the payment of `source` (R4, ``PATCH /payments/histories/get``).

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from .connection import Connection, new_idempotency_key, path_id
-from .models import SourceInput, source_input
+from .models import SourceInput, VendorInput, source_input, vendor_input
 
 R = TypeVar("R")
 
@@ -34,6 +34,13 @@ class RecordRoutes(Generic[R]):
             body=body,
             idempotency_key=key or new_idempotency_key(),
         )
+
+    def _register(
+        self, vendor: VendorInput, source: SourceInput, key: str | None, **fields: Any
+    ) -> R:
+        """``POST`` a new record: its vendor and source, then the kind's own `fields`."""
+        body = {"vendor": vendor_input(vendor), "source": source_input(source), **fields}
+        return self._write("POST", "", 201, body, key)
 
     def _read(self, path: str, body: dict[str, Any]) -> R:
         return self._connection.call(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from .connection import Connection
-from .models import PaymentReservation, SourceInput, VendorInput, source_input, vendor_input
+from .models import PaymentReservation, SourceInput, VendorInput
 from .records import RecordRoutes
 
 
@@ -33,13 +33,7 @@ class Reservations(RecordRoutes[PaymentReservation]):
         Raises `Conflict` when `source` or the gateway uid is already registered. Sent with an
         ``Idempotency-Key`` and retried safely, like `Histories.create`.
         """
-        body = {
-            "vendor": vendor_input(vendor),
-            "source": source_input(source),
-            "title": title,
-            "password": password,
-        }
-        return self._write("POST", "", 201, body, idempotency_key)
+        return self._register(vendor, source, idempotency_key, title=title, password=password)
 
     def get(self, *, source: SourceInput, password: str) -> PaymentReservation:
         """Read the reservation of `source` (R8, ``PATCH /payments/reservations/get``).
