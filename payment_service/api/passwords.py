@@ -11,6 +11,7 @@ from flask.views import MethodView
 from marshmallow import Schema
 
 from ..payments.inputs import Source
+from ..runtime import Runtime
 from ..security.clients import client_address
 from ..transport import Blueprint
 from .context import runtime
@@ -63,8 +64,8 @@ def look_up_routes(
     response: type[Schema],
     what: str,
     kind: str,
-    by_source: Callable[[Any, Source, str], dict[str, Any]],
-    by_id: Callable[[Any, str, str], dict[str, Any]],
+    by_source: Callable[[Runtime, Source, str], dict[str, Any]],
+    by_id: Callable[[Runtime, str, str], dict[str, Any]],
     requirements: tuple[str, str],
 ) -> None:
     """Add the two look-ups every kind of record has to `blp`: ``PATCH /get`` by source and
