@@ -4,6 +4,7 @@ forgetting everything at once."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from .store import Expiration, VolatileStore
@@ -28,3 +29,23 @@ class FakeState:
         with self.lock:
             for store in self._stores:
                 store.clear()
+
+
+class WebhookState(FakeState):
+    """The state of a fake that sends JSON webhooks: the last one sent and the last one its
+    built-in receiver got, per record, and `deliver`, which each body is handed to once it is
+    recorded as sent."""
+
+    def __init__(self, expiration: Expiration, deliver: Callable[[dict[str, Any]], None]):
+        super().__init__(expiration)
+        self.sent_webhooks: VolatileStore[dict[str, Any]] = self.store()
+        self.received_webhooks: VolatileStore[dict[str, Any]] = self.store()
+        self._deliver = deliver
+
+    def send(self, key: str, body: dict[str, Any]) -> None:
+        """Record `body` as the last webhook about `key` and hand it over for delivery.
+
+        Call with the lock held, right after the change it reports, so that concurrent changes
+        of one record are announced in the order they happened."""
+        self.sent_webhooks.set(key, body)
+        self._deliver(body)

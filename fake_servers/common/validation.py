@@ -114,36 +114,41 @@ class Literal(Schema):
         return Violation(path, self.expected, value)
 
 
-class Optional(Schema):
-    """A key that may be absent; present, it must not be null (unless the inner type allows)."""
+class _Wrapper(Schema):
+    """The inner type, or what the wrapper adds (`alternative`); a value the inner type refuses
+    as a whole is reported against the wrapper's expectation."""
 
-    def __init__(self, inner: Schema):
+    def __init__(self, inner: Schema, alternative: str):
         self.inner = inner
-        self.expected = f"({_bare(inner.expected)} | undefined)"
+        self.expected = f"({_bare(inner.expected)} | {alternative})"
 
-    def violation(self, value: Any, path: str) -> Violation | None:
-        if value is _MISSING:
-            return None
+    def _inner_violation(self, value: Any, path: str) -> Violation | None:
         found = self.inner.violation(value, path)
         if found is not None and found.path == path:
             return Violation(path, self.expected, value)
         return found
 
 
-class Nullable(Schema):
+class Optional(_Wrapper):
+    """A key that may be absent; present, it must not be null (unless the inner type allows)."""
+
     def __init__(self, inner: Schema):
-        self.inner = inner
-        self.expected = f"({_bare(inner.expected)} | null)"
+        super().__init__(inner, "undefined")
+
+    def violation(self, value: Any, path: str) -> Violation | None:
+        return None if value is _MISSING else self._inner_violation(value, path)
+
+
+class Nullable(_Wrapper):
+    def __init__(self, inner: Schema):
+        super().__init__(inner, "null")
 
     def violation(self, value: Any, path: str) -> Violation | None:
         if value is None:
             return None
         if value is _MISSING:
             return Violation(path, self.expected)
-        found = self.inner.violation(value, path)
-        if found is not None and found.path == path:
-            return Violation(path, self.expected, value)
-        return found
+        return self._inner_violation(value, path)
 
 
 class Array(Schema):

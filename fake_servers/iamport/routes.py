@@ -6,6 +6,7 @@ validated first (400), then the token (403/404), then the records (404/422).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -33,6 +34,8 @@ from .subscriptions import find_card, register_card, remove_card
 EXTENSION = "fake_iamport"
 
 routes = Blueprint("fake_iamport", __name__)
+# A state operation behind a route: (state, path value?, body?) -> the record to answer.
+Operation = Callable[..., Record]
 
 
 def _state() -> State:
@@ -58,58 +61,43 @@ def _success(record: Record, status: int) -> Response:
     return _envelope(_state().snapshot(record), status)
 
 
+def _record_route(method: str, rule: str, schema: Schema | None, operation: Operation) -> None:
+    """Register a protected route that answers the record `operation` returns: the body is
+    checked against `schema` (when there is one) before the token; `operation` takes the state,
+    then the path's value, then the body. POST answers 201, the other methods 200."""
+    status = 201 if method == "POST" else 200
+
+    def view(**path: str) -> Response:
+        body = () if schema is None else (_body(schema),)
+        _authorize()
+        return _success(operation(_state(), *path.values(), *body), status)
+
+    routes.add_url_rule(rule, operation.__name__, view, methods=[method])
+
+
+for _route in (
+    ("POST", "/subscribe/payments/onetime", schemas.ONETIME, pay_by_card),
+    ("POST", "/subscribe/payments/again", schemas.AGAIN, pay_again),
+    # The path names the customer; the body's customer_uid is required yet ignored.
+    ("POST", "/subscribe/customers/<customer_uid>", schemas.SUBSCRIPTION_CREATE, register_card),
+    ("GET", "/subscribe/customers/<customer_uid>", None, find_card),
+    ("DELETE", "/subscribe/customers/<customer_uid>", None, remove_card),
+    ("POST", "/vbanks", schemas.VBANK_CREATE, issue_vbank),
+    ("PUT", "/vbanks", schemas.VBANK_UPDATE, update_vbank),
+    ("POST", "/payments/cancel", schemas.CANCEL, cancel),
+    ("POST", "/receipts/<imp_uid>", schemas.RECEIPT_CREATE, issue_receipt),
+    ("GET", "/receipts/<imp_uid>", None, find_receipt),
+    ("DELETE", "/receipts/<imp_uid>", None, cancel_receipt),
+    ("GET", "/certifications/<imp_uid>", None, find_certification),
+    ("DELETE", "/certifications/<imp_uid>", None, remove_certification),
+):
+    _record_route(*_route)
+
+
 @routes.post("/users/getToken")
 def get_token() -> Response:
     accessor = _body(schemas.ACCESSOR)
     return _success(issue_token(_state(), accessor), 201)
-
-
-@routes.post("/subscribe/payments/onetime")
-def onetime() -> Response:
-    order = _body(schemas.ONETIME)
-    _authorize()
-    return _success(pay_by_card(_state(), order), 201)
-
-
-@routes.post("/subscribe/payments/again")
-def again() -> Response:
-    order = _body(schemas.AGAIN)
-    _authorize()
-    return _success(pay_again(_state(), order), 201)
-
-
-@routes.post("/subscribe/customers/<customer_uid>")
-def create_customer(customer_uid: str) -> Response:
-    card = _body(schemas.SUBSCRIPTION_CREATE)
-    _authorize()
-    # The path names the customer; the body's customer_uid is required yet ignored.
-    return _success(register_card(_state(), customer_uid, card), 201)
-
-
-@routes.get("/subscribe/customers/<customer_uid>")
-def get_customer(customer_uid: str) -> Response:
-    _authorize()
-    return _success(find_card(_state(), customer_uid), 200)
-
-
-@routes.delete("/subscribe/customers/<customer_uid>")
-def delete_customer(customer_uid: str) -> Response:
-    _authorize()
-    return _success(remove_card(_state(), customer_uid), 200)
-
-
-@routes.post("/vbanks")
-def create_vbank() -> Response:
-    order = _body(schemas.VBANK_CREATE)
-    _authorize()
-    return _success(issue_vbank(_state(), order), 201)
-
-
-@routes.put("/vbanks")
-def edit_vbank() -> Response:
-    change = _body(schemas.VBANK_UPDATE)
-    _authorize()
-    return _success(update_vbank(_state(), change), 200)
 
 
 @routes.get("/payments/status/<payment_status>")
@@ -138,32 +126,6 @@ def _query(numbers: bool = False) -> dict[str, Any]:
     return decoded
 
 
-@routes.post("/payments/cancel")
-def cancel_payment() -> Response:
-    refund = _body(schemas.CANCEL)
-    _authorize()
-    return _success(cancel(_state(), refund), 201)
-
-
-@routes.post("/receipts/<imp_uid>")
-def create_receipt(imp_uid: str) -> Response:
-    details = _body(schemas.RECEIPT_CREATE)
-    _authorize()
-    return _success(issue_receipt(_state(), imp_uid, details), 201)
-
-
-@routes.get("/receipts/<imp_uid>")
-def get_receipt(imp_uid: str) -> Response:
-    _authorize()
-    return _success(find_receipt(_state(), imp_uid), 200)
-
-
-@routes.delete("/receipts/<imp_uid>")
-def delete_receipt(imp_uid: str) -> Response:
-    _authorize()
-    return _success(cancel_receipt(_state(), imp_uid), 200)
-
-
 @routes.post("/certifications/otp/request")
 def request_certification() -> Response:
     person = _body(schemas.CERTIFICATION_CREATE)
@@ -172,23 +134,11 @@ def request_certification() -> Response:
     return _envelope({"imp_uid": certification.imp_uid}, 201)
 
 
-@routes.get("/certifications/<imp_uid>")
-def get_certification(imp_uid: str) -> Response:
-    _authorize()
-    return _success(find_certification(_state(), imp_uid), 200)
-
-
 @routes.post("/certifications/otp/confirm/<imp_uid>")
 def confirm_certification(imp_uid: str) -> Response:
     answer = _body(schemas.CERTIFICATION_CONFIRM)
     _authorize()
     return _success(confirm_otp(_state(), imp_uid, answer["otp"]), 201)
-
-
-@routes.delete("/certifications/<imp_uid>")
-def delete_certification(imp_uid: str) -> Response:
-    _authorize()
-    return _success(remove_certification(_state(), imp_uid), 200)
 
 
 @routes.put("/internal/deposit/<imp_uid>")

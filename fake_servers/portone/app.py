@@ -7,6 +7,7 @@ Every PortOne route authenticates first (401 `UNAUTHORIZED`), then validates (40
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
@@ -16,6 +17,7 @@ from fake_servers.common.http import json_response
 
 from . import billing, listing, payments, validation
 from .errors import PortOneError, invalid_request
+from .records import Json
 
 if TYPE_CHECKING:
     from .fake import FakePortOne
@@ -62,51 +64,40 @@ def create_app(fake: FakePortOne) -> Flask:
         assert secret is not None
         return json_response(fake.auth.login(secret))
 
+    def route(method: str, rule: str, answer: Callable[..., Json]) -> None:
+        """A PortOne route: authenticate, then answer 200 with `answer(*path parameters)`,
+        which reads and validates the body or query itself."""
+
+        def view(**path: str) -> Response:
+            authorize()
+            return json_response(answer(*path.values()))
+
+        app.add_url_rule(rule, f"{method} {rule}", view, methods=[method])
+
+    def query_body() -> Json:
+        return validation.query_body(request.args.get("requestBody"))
+
     # ---- payments ----------------------------------------------------------------------
 
-    @app.get("/payments/<payment_id>")
-    def payment_at(payment_id: str) -> Response:
-        authorize()
-        return json_response(payments.at(state, payment_id, store_query()))
-
-    @app.get("/payments")
-    def payment_search() -> Response:
-        authorize()
-        body = validation.query_body(request.args.get("requestBody"))
-        return json_response(listing.search(state, body))
-
-    @app.get("/payments-by-cursor")
-    def payment_by_cursor() -> Response:
-        authorize()
-        body = validation.query_body(request.args.get("requestBody"))
-        return json_response(listing.by_cursor(state, body))
-
-    @app.post("/payments/<payment_id>/cancel")
-    def payment_cancel(payment_id: str) -> Response:
-        authorize()
-        return json_response(payments.cancel(state, payment_id, _body()))
-
-    @app.post("/payments/<payment_id>/billing-key")
-    def payment_with_billing_key(payment_id: str) -> Response:
-        authorize()
-        return json_response(payments.pay_with_billing_key(state, payment_id, _body()))
+    route("GET", "/payments/<payment_id>", lambda id: payments.at(state, id, store_query()))
+    route("GET", "/payments", lambda: listing.search(state, query_body()))
+    route("GET", "/payments-by-cursor", lambda: listing.by_cursor(state, query_body()))
+    route("POST", "/payments/<payment_id>/cancel", lambda id: payments.cancel(state, id, _body()))
+    route(
+        "POST",
+        "/payments/<payment_id>/billing-key",
+        lambda id: payments.pay_with_billing_key(state, id, _body()),
+    )
 
     # ---- billing keys ------------------------------------------------------------------
 
-    @app.post("/billing-keys")
-    def billing_key_issue() -> Response:
-        authorize()
-        return json_response(billing.issue(state, _body(), fake.store_id))
-
-    @app.get("/billing-keys/<billing_key>")
-    def billing_key_at(billing_key: str) -> Response:
-        authorize()
-        return json_response(billing.at(state, billing_key, store_query()))
-
-    @app.delete("/billing-keys/<billing_key>")
-    def billing_key_delete(billing_key: str) -> Response:
-        authorize()
-        return json_response(billing.delete(state, billing_key, store_query()))
+    route("POST", "/billing-keys", lambda: billing.issue(state, _body(), fake.store_id))
+    route("GET", "/billing-keys/<billing_key>", lambda key: billing.at(state, key, store_query()))
+    route(
+        "DELETE",
+        "/billing-keys/<billing_key>",
+        lambda key: billing.delete(state, key, store_query()),
+    )
 
     # ---- test hooks: the customer's side of the checkout window (not PortOne's API) -----
 

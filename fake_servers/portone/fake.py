@@ -6,6 +6,7 @@ import secrets
 import time
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from flask import Flask
 
@@ -30,6 +31,14 @@ def _number(amount: int | Decimal | float) -> int:
     if value != value.to_integral_value():
         raise ValueError(f"PortOne amounts are integers, not {amount}")
     return int(value)
+
+
+def _order(amount: int | Decimal, order_name: str, custom_data: str | None, **more: Any) -> Json:
+    """A checkout window's input: the amount and order name, `more`, and customData if any."""
+    input: Json = {"amount": _number(amount), "orderName": order_name, **more}
+    if custom_data is not None:
+        input["customData"] = custom_data
+    return input
 
 
 class FakePortOne(ServedFake):
@@ -100,14 +109,7 @@ class FakePortOne(ServedFake):
         card_number: str = DEFAULT_CARD_NUMBER,
     ) -> Json:
         """The customer pays `amount` by card for the merchant's `payment_id` (PAID)."""
-        input: Json = {
-            "amount": _number(amount),
-            "orderName": order_name,
-            "currency": currency,
-            "cardNumber": card_number,
-        }
-        if custom_data is not None:
-            input["customData"] = custom_data
+        input = _order(amount, order_name, custom_data, currency=currency, cardNumber=card_number)
         if customer_id is not None:
             input["customer"] = {"id": customer_id}
         return payments.pay_by_card(self.state, payment_id, input, self.store_id)
@@ -122,9 +124,7 @@ class FakePortOne(ServedFake):
         bank: str = "SHINHAN",
     ) -> Json:
         """A virtual account for `payment_id`, waiting for `deposit` (VIRTUAL_ACCOUNT_ISSUED)."""
-        input: Json = {"amount": _number(amount), "orderName": order_name, "bank": bank}
-        if custom_data is not None:
-            input["customData"] = custom_data
+        input = _order(amount, order_name, custom_data, bank=bank)
         return payments.issue_virtual_account(self.state, payment_id, input, self.store_id)
 
     def deposit(self, payment_id: str) -> Json:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fake_servers.common.state import FakeState
+from fake_servers.common.state import WebhookState
 from fake_servers.common.store import Expiration, VolatileStore
 
 from .errors import billing_key_not_found, payment_not_found
 from .records import Json, now_iso
 
 
-class PortOneState(FakeState):
+class PortOneState(WebhookState):
     """The stores and the lock every route holds while it reads or changes them.
 
     `deliver(body)` receives each webhook body right after the change it reports, with the lock
@@ -19,13 +19,10 @@ class PortOneState(FakeState):
     """
 
     def __init__(self, expiration: Expiration, deliver: Callable[[Json], None]):
-        super().__init__(expiration)
+        # The webhooks sent and received are kept per payment or billing key.
+        super().__init__(expiration, deliver)
         self.payments: VolatileStore[Json] = self.store()
         self.billing_keys: VolatileStore[Json] = self.store()
-        # The last webhook sent and received (by the built-in receiver), per payment or key.
-        self.sent_webhooks: VolatileStore[Json] = self.store()
-        self.received_webhooks: VolatileStore[Json] = self.store()
-        self._deliver = deliver
 
     def payment(self, payment_id: str, store_id: str | None = None) -> Json:
         """The stored payment, PAYMENT_NOT_FOUND when absent or of another store."""
@@ -45,6 +42,4 @@ class PortOneState(FakeState):
         if skip:
             return
         body = {"type": type, "timestamp": now_iso(), "data": data}
-        key = data.get("paymentId") or data.get("billingKey")
-        self.sent_webhooks.set(key, body)
-        self._deliver(body)
+        self.send(data.get("paymentId") or data.get("billingKey"), body)

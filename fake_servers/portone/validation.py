@@ -12,7 +12,6 @@ from typing import Any
 from .errors import invalid_request
 
 Json = dict[str, Any]
-_MISSING = object()
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 INT64_MAX = 2**63 - 1
 
@@ -27,26 +26,27 @@ def obj(value: Any, path: str = "body") -> Json:
     return value
 
 
+def _present(body: Json, key: str, path: str, expected: str, required: bool) -> Any:
+    """The value at `key`; None when it is absent or null, which `required` refuses."""
+    value = body.get(key)
+    if value is None and required:
+        raise _bad(f"{path}{key}", expected)
+    return value
+
+
 def string(body: Json, key: str, path: str = "", *, required: bool = True) -> str | None:
-    value = body.get(key, _MISSING)
-    where = f"{path}{key}"
-    if value is _MISSING or value is None:
-        if required:
-            raise _bad(where, "문자열(string)")
-        return None
-    if not isinstance(value, str):
-        raise _bad(where, "문자열(string)")
+    value = _present(body, key, path, "문자열(string)", required)
+    if value is not None and not isinstance(value, str):
+        raise _bad(f"{path}{key}", "문자열(string)")
     return value
 
 
 def integer(
     body: Json, key: str, path: str = "", *, required: bool = True, minimum: int | None = None
 ) -> int | None:
-    value = body.get(key, _MISSING)
+    value = _present(body, key, path, "정수(integer)", required)
     where = f"{path}{key}"
-    if value is _MISSING or value is None:
-        if required:
-            raise _bad(where, "정수(integer)")
+    if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) > INT64_MAX:
         raise _bad(where, "정수(integer)")
@@ -65,12 +65,8 @@ def boolean(body: Json, key: str, path: str = "") -> bool | None:
 
 
 def child(body: Json, key: str, path: str = "", *, required: bool = True) -> Json | None:
-    value = body.get(key)
-    if value is None:
-        if required:
-            raise _bad(f"{path}{key}", "객체(object)")
-        return None
-    return obj(value, f"{path}{key}")
+    value = _present(body, key, path, "객체(object)", required)
+    return None if value is None else obj(value, f"{path}{key}")
 
 
 def strings(body: Json, key: str, path: str = "") -> list[str] | None:

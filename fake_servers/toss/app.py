@@ -40,10 +40,19 @@ def create_app(fake: FakeToss) -> Flask:
     def authorize() -> None:
         authenticate(request.headers.get("Authorization"), fake.accepts)
 
-    @app.get("/v1/payments/<payment_key>")
-    def payment_at(payment_key: str) -> Response:
-        authorize()
-        return json_response(payments.at(state, payment_key))
+    def answered(method: str, rule: str, action: Callable[..., Any]) -> None:
+        """A route that reads no body: authenticate, then answer 200 with
+        `action(state, *path parameters)`."""
+
+        def view(**path: str) -> Response:
+            authorize()
+            return json_response(action(state, *path.values()))
+
+        app.add_url_rule(rule, f"{method} {rule}", view, methods=[method])
+
+    answered("GET", "/v1/payments/<payment_key>", payments.at)
+    # The SDK sends no body to deposit, and whatever else arrives is irrelevant.
+    answered("PUT", "/internal/<payment_key>/deposit", payments.deposit)
 
     @app.get("/v1/transactions")
     def transactions_list() -> Response:
@@ -76,12 +85,6 @@ def create_app(fake: FakeToss) -> Flask:
         schemas.CASH_RECEIPT_CANCEL,
         lambda state, receipt_key, _input: cash_receipts.cancel(state, receipt_key),
     )
-
-    @app.put("/internal/<payment_key>/deposit")
-    def internal_deposit(payment_key: str) -> Response:
-        # No body is read: the SDK sends none, and whatever else arrives is irrelevant.
-        authorize()
-        return json_response(payments.deposit(state, payment_key))
 
     @app.post("/internal/webhook")
     def internal_webhook() -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fake_servers.common.state import FakeState
+from fake_servers.common.state import WebhookState
 from fake_servers.common.store import Expiration, VolatileStore
 
 from .records import Json
@@ -30,7 +30,7 @@ class CashReceipt:
     payment_key: str
 
 
-class TossState(FakeState):
+class TossState(WebhookState):
     """The fake's stores and the lock under which every route reads and changes them.
 
     One lock for all stores, because several operations touch two stores at once (a cash
@@ -39,24 +39,16 @@ class TossState(FakeState):
     """
 
     def __init__(self, expiration: Expiration, deliver: Callable[[Json], None]):
-        super().__init__(expiration)
+        # The webhooks sent and received (by /internal/webhook) are kept per payment.
+        super().__init__(expiration, deliver)
         self.payments: VolatileStore[Json] = self.store()
         self.billings: VolatileStore[Billing] = self.store()
         self.cash_receipts: VolatileStore[CashReceipt] = self.store()
-        # What the built-in receiver (/internal/webhook) got, and what the fake sent, per payment.
-        self.received_webhooks: VolatileStore[Json] = self.store()
-        self.sent_webhooks: VolatileStore[Json] = self.store()
         # Every approval, deposit and refund, by transactionKey (GET /v1/transactions).
         self.transactions: VolatileStore[Json] = self.store()
         # Most transactions one page of GET /v1/transactions holds (tests lower it).
         self.list_limit = 10000
-        self._deliver = deliver
 
     def emit(self, webhook: Json) -> None:
-        """Record `webhook` as the payment's last one and hand it over for delivery.
-
-        Call with the lock held, right after the change it reports, so that concurrent changes
-        of one payment are announced in the order they happened.
-        """
-        self.sent_webhooks.set(webhook["data"]["paymentKey"], webhook)
-        self._deliver(webhook)
+        """Record `webhook` as the payment's last one and hand it over for delivery (`send`)."""
+        self.send(webhook["data"]["paymentKey"], webhook)

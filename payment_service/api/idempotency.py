@@ -1,7 +1,8 @@
 """The `Idempotency-Key` header on write routes (see `payments/idempotency.py` for semantics).
 
-`@idempotent(blp, "name")` goes above a write view's other decorators, so that everything the
-route answers, validation refusals included, passes through it. Requests without the header
+`@idempotent(blp, "name")` (or `@idempotent_write`, which adds the body and answer schemas)
+goes above a write view's other decorators, so that everything the route answers, validation
+refusals included, passes through it. Requests without the header
 are untouched: the original SDK sends none.
 """
 
@@ -14,6 +15,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Response, make_response, request
+from marshmallow import Schema
 
 from .. import http
 from ..errors import BadRequest, Conflict, ServiceError, is_final_status
@@ -24,6 +26,8 @@ from .context import runtime
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
+# The 409 of a registration route (a payment or a saved card).
+ALREADY_REGISTERED = "The source or the vendor uid is already registered."
 # Seconds a client should wait before retrying a key that is still being processed.
 RETRY_AFTER_S = 1
 
@@ -80,6 +84,24 @@ def idempotent(blp: Blueprint, route: str) -> Callable[[Callable[..., Any]], Cal
         return documented(wrapper)
 
     return decorator
+
+
+def idempotent_write(
+    blp: Blueprint,
+    route: str,
+    arguments: type[Schema],
+    status: int,
+    response: type[Schema],
+    description: str = "",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A write route: `arguments` in, `response` out with `status`, and `Idempotency-Key`
+    honoured (`idempotent`) around all of it. The view's own `alt_response`s go below."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        view = blp.encrypted_response(status, response, description)(view)
+        return idempotent(blp, route)(blp.encrypted_arguments(arguments)(view))
+
+    return decorate
 
 
 def _run(route: str, key: str, print_: str, view: Callable[[], Any]) -> Response:

@@ -7,11 +7,15 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import request
+from flask.views import MethodView
 from marshmallow import Schema
 
+from ..payments.inputs import Source
+from ..runtime import Runtime
 from ..security.clients import client_address
 from ..transport import Blueprint
 from .context import runtime
+from .schemas import AccessorSchema, PasswordSchema, require_uuid
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -53,3 +57,34 @@ def looked_up(
         return blp.encrypted_arguments(arguments)(view)  # type: ignore[no-any-return]
 
     return decorate
+
+
+def look_up_routes(
+    blp: Blueprint,
+    response: type[Schema],
+    what: str,
+    kind: str,
+    by_source: Callable[[Runtime, Source, str], dict[str, Any]],
+    by_id: Callable[[Runtime, str, str], dict[str, Any]],
+    requirements: tuple[str, str],
+) -> None:
+    """Add the two look-ups every kind of record has to `blp`: ``PATCH /get`` by source and
+    ``PATCH /<id>``, both with the password (`looked_up`). `kind` names the views, e.g.
+    ``HistoryBySource``; `requirements` are the spec's numbers of the two routes."""
+
+    def patch_by_source(self: MethodView, accessor: tuple[Source, str]) -> dict[str, Any]:
+        source, password = accessor
+        return by_source(runtime(), source, password)
+
+    def patch_by_id(self: MethodView, body: dict[str, str], id: str) -> dict[str, Any]:
+        return by_id(runtime(), require_uuid(id), body["password"])
+
+    # The docstrings are the routes' summaries in the OpenAPI document.
+    patch_by_source.__doc__ = f"Look up a {what} by its source and password ({requirements[0]})."
+    patch_by_id.__doc__ = f"Look up a {what} by its id and password ({requirements[1]})."
+    for rule, name, view, arguments in (
+        ("/get", "BySource", patch_by_source, AccessorSchema),
+        ("/<id>", "ById", patch_by_id, PasswordSchema),
+    ):
+        patch = looked_up(blp, arguments, response, what)(view)
+        blp.route(rule)(type(kind + name, (MethodView,), {"patch": patch}))

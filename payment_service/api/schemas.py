@@ -246,11 +246,16 @@ class CancelOutSchema(ma.Schema):
     time = ma.fields.String(metadata={"format": "date-time", "description": "= created_at"})
 
 
-class HistorySchema(ma.Schema):
-    typia_name = "IPaymentHistory"
+class _RecordSchema(ma.Schema):
+    """The fields a history and a reservation answer both start with."""
 
     id = ma.fields.String(metadata={"format": "uuid"})
     vendor_code = ma.fields.String()
+
+
+class HistorySchema(_RecordSchema):
+    typia_name = "IPaymentHistory"
+
     vendor = ma.fields.Nested(VendorOutSchema)
     source = ma.fields.Nested(SourceOutSchema)
     cancels = ma.fields.List(ma.fields.Nested(CancelOutSchema))
@@ -273,11 +278,9 @@ class ReservationVendorOutSchema(ma.Schema):
     uid = ma.fields.String()
 
 
-class ReservationSchema(ma.Schema):
+class ReservationSchema(_RecordSchema):
     typia_name = "IPaymentReservation"
 
-    id = ma.fields.String(metadata={"format": "uuid"})
-    vendor_code = ma.fields.String()
     vendor = ma.fields.Nested(ReservationVendorOutSchema)
     source = ma.fields.Nested(SourceOutSchema)
     title = ma.fields.String()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import TracebackType
+from typing import TYPE_CHECKING
 
-import requests
-
-from .connection import Connection, Timeout
+from .connection import Connection, ConnectionOptions
 from .histories import Histories
 from .monitors import Monitors
 from .reservations import Reservations
+
+if TYPE_CHECKING:
+    # typing.Unpack arrived in Python 3.12; only type checkers read it here.
+    from typing_extensions import Unpack
 
 
 class PaymentClient:
@@ -22,7 +23,8 @@ class PaymentClient:
         key: the connection encryption key (``PAYMENT_CONNECTION_ENCRYPTION_KEY`` of the
             server), 16, 24 or 32 ASCII characters.
         iv: the connection IV (``PAYMENT_CONNECTION_ENCRYPTION_IV``), 16 ASCII characters.
-        timeout: seconds allowed for every call, as one number or ``(connect, read)``.
+        timeout: seconds allowed for every call, as one number or ``(connect, read)``
+            (default 10).
         session: a `requests.Session` to use (for proxies, TLS settings, mounted adapters);
             the client then leaves closing it to you. By default the client makes its own
             and reuses its connections across calls.
@@ -31,33 +33,16 @@ class PaymentClient:
         max_retries: how many times a write (create, cancel, reservation) is retried after
             a network error, a 502/503/504, or 409 "still in progress", with exponential
             backoff and jitter. Every write carries an ``Idempotency-Key`` that the retries
-            reuse, so the server performs it at most once. 0 turns retries off.
+            reuse, so the server performs it at most once. 0 turns retries off (default 2).
 
-    Route groups: `histories`, `reservations`, `monitors`. Use the client as a context
-    manager, or call `close` when done. A `requests.Session` is not guaranteed to be
-    thread-safe: prefer one client per thread.
+    The keyword options are typed by `ConnectionOptions`. Route groups: `histories`,
+    `reservations`, `monitors`. Use the client as a context manager, or call `close` when
+    done. A `requests.Session` is not guaranteed to be thread-safe: prefer one client per
+    thread.
     """
 
-    def __init__(
-        self,
-        host: str,
-        key: str,
-        iv: str,
-        *,
-        timeout: Timeout = 10.0,
-        session: requests.Session | None = None,
-        headers: Mapping[str, str] | None = None,
-        max_retries: int = 2,
-    ):
-        self.connection = Connection(
-            host,
-            key,
-            iv,
-            timeout=timeout,
-            session=session,
-            headers=headers,
-            max_retries=max_retries,
-        )
+    def __init__(self, host: str, key: str, iv: str, **options: Unpack[ConnectionOptions]):
+        self.connection = Connection(host, key, iv, **options)
         self.histories = Histories(self.connection)
         self.reservations = Reservations(self.connection)
         self.monitors = Monitors(self.connection)
@@ -73,12 +58,7 @@ class PaymentClient:
     def __enter__(self) -> PaymentClient:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __repr__(self) -> str:

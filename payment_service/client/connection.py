@@ -10,7 +10,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -57,6 +57,15 @@ def is_retryable(error: Exception) -> bool:
     if isinstance(error, Conflict):
         return "retry-after" in error.headers
     return isinstance(error, PaymentError) and error.status in (502, 503, 504)
+
+
+class ConnectionOptions(TypedDict, total=False):
+    """The keyword options of `PaymentClient` (see there), which its `Connection` takes."""
+
+    timeout: Timeout
+    session: requests.Session | None
+    headers: Mapping[str, str] | None
+    max_retries: int
 
 
 class Connection:

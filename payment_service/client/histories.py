@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from .connection import Connection, new_idempotency_key, path_id
+from .connection import Connection
 from .models import (
     AccountInput,
     Amount,
@@ -14,15 +14,15 @@ from .models import (
     account_input,
     amount_input,
     source_input,
-    vendor_input,
 )
+from .records import RecordRoutes
 
 
-class Histories:
+class Histories(RecordRoutes[PaymentHistory]):
     """``client.histories``: the payment-history routes."""
 
     def __init__(self, connection: Connection):
-        self._connection = connection
+        super().__init__(connection, "/payments/histories", PaymentHistory.from_dict)
 
     def create(
         self,
@@ -49,20 +49,13 @@ class Histories:
         never registers twice. If it still fails with a `TransportError` or `ServerError`,
         call it again with the same `idempotency_key` to finish the job safely.
         """
-        body = {
-            "vendor": vendor_input(vendor),
-            "source": source_input(source),
-            "price": amount_input(price),
-            "password": password,
-            "webhook_url": webhook_url,
-        }
-        return self._connection.call(
-            "POST",
-            "/payments/histories",
-            PaymentHistory.from_dict,
-            status=201,
-            body=body,
-            idempotency_key=idempotency_key or new_idempotency_key(),
+        return self._register(
+            vendor,
+            source,
+            idempotency_key,
+            price=amount_input(price),
+            password=password,
+            webhook_url=webhook_url,
         )
 
     def get(self, *, source: SourceInput, password: str) -> PaymentHistory:
@@ -70,23 +63,14 @@ class Histories:
 
         Raises `NotFound` when there is none and `Forbidden` when `password` is wrong.
         """
-        body = {**source_input(source), "password": password}
-        return self._connection.call(
-            "PATCH", "/payments/histories/get", PaymentHistory.from_dict, status=200, body=body
-        )
+        return self._by_source(source, password)
 
     def at(self, id: str | UUID, *, password: str) -> PaymentHistory:
         """Read a payment by its id (R5, ``PATCH /payments/histories/{id}``).
 
         Raises `NotFound`, `Forbidden`, or `BadRequest` when `id` is not a UUID.
         """
-        return self._connection.call(
-            "PATCH",
-            f"/payments/histories/{path_id(id)}",
-            PaymentHistory.from_dict,
-            status=200,
-            body={"password": password},
-        )
+        return self._by_id(id, password)
 
     def cancel(
         self,
@@ -120,11 +104,4 @@ class Histories:
             # A required key on the wire: null when there is no account.
             "account": account_input(account),
         }
-        return self._connection.call(
-            "PUT",
-            "/payments/histories/cancel",
-            PaymentHistory.from_dict,
-            status=200,
-            body=body,
-            idempotency_key=idempotency_key or new_idempotency_key(),
-        )
+        return self._write("PUT", "/cancel", 200, body, idempotency_key)

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal, TypedDict, cast
+from typing import Any, Generic, Literal, TypedDict, TypeVar, cast
 
 VendorCode = Literal["iamport", "toss.payments"]
 """The vendor codes the server knows. Results type ``vendor_code`` as plain `str` so that a
@@ -260,8 +260,29 @@ class PaymentCancel:
         )
 
 
+IamportData = TypeVar("IamportData")
+TossData = TypeVar("TossData")
+
+
+class _VendorData(Generic[IamportData, TossData]):
+    """``data`` typed by the gateway a record comes from (for histories and reservations)."""
+
+    vendor_code: str
+    data: dict[str, Any]
+
+    @property
+    def iamport(self) -> IamportData | None:
+        """``data`` typed as iamport's record, or None for another vendor."""
+        return cast(IamportData, self.data) if self.vendor_code == IAMPORT else None
+
+    @property
+    def toss(self) -> TossData | None:
+        """``data`` typed as Toss Payments' record, or None for another vendor."""
+        return cast(TossData, self.data) if self.vendor_code == TOSS else None
+
+
 @dataclass(frozen=True)
-class PaymentHistory:
+class PaymentHistory(_VendorData[IamportPayment, TossPayment]):
     """A payment as the server records it (``IPaymentHistory``, docs/payment-api.md §2.4).
 
     ``refund`` is the cumulative refunded amount, None when nothing was refunded.
@@ -284,16 +305,6 @@ class PaymentHistory:
     cancelled_at: datetime | None
     raw: dict[str, Any] = field(repr=False, compare=False)
 
-    @property
-    def iamport(self) -> IamportPayment | None:
-        """``data`` typed as iamport's payment, or None for another vendor."""
-        return cast(IamportPayment, self.data) if self.vendor_code == IAMPORT else None
-
-    @property
-    def toss(self) -> TossPayment | None:
-        """``data`` typed as Toss Payments' payment, or None for another vendor."""
-        return cast(TossPayment, self.data) if self.vendor_code == TOSS else None
-
     @classmethod
     def from_dict(
         cls, raw: Mapping[str, Any], *, source: PaymentSource | None = None
@@ -303,11 +314,8 @@ class PaymentHistory:
         `source` is used when the object has no ``source`` key (the declared type of a
         webhook's previous/current omits it, even though the original server sends it).
         """
-        vendor = PaymentVendor.from_dict(_dict(raw, "vendor"))
         return cls(
-            id=_str(raw, "id"),
-            vendor_code=_str(raw, "vendor_code", vendor.code),
-            vendor=vendor,
+            **_record_head(raw),
             source=_source(raw, source),
             cancels=tuple(PaymentCancel.from_dict(item) for item in _list(raw, "cancels")),
             currency=_str(raw, "currency"),
@@ -323,7 +331,7 @@ class PaymentHistory:
 
 
 @dataclass(frozen=True)
-class PaymentReservation:
+class PaymentReservation(_VendorData[IamportSubscription, TossBilling]):
     """A saved card / billing key (``IPaymentReservation``, docs/payment-api.md §2.4)."""
 
     id: str
@@ -335,23 +343,10 @@ class PaymentReservation:
     created_at: datetime
     raw: dict[str, Any] = field(repr=False, compare=False)
 
-    @property
-    def iamport(self) -> IamportSubscription | None:
-        """``data`` typed as iamport's subscription, or None for another vendor."""
-        return cast(IamportSubscription, self.data) if self.vendor_code == IAMPORT else None
-
-    @property
-    def toss(self) -> TossBilling | None:
-        """``data`` typed as Toss Payments' billing record, or None for another vendor."""
-        return cast(TossBilling, self.data) if self.vendor_code == TOSS else None
-
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> PaymentReservation:
-        vendor = PaymentVendor.from_dict(_dict(raw, "vendor"))
         return cls(
-            id=_str(raw, "id"),
-            vendor_code=_str(raw, "vendor_code", vendor.code),
-            vendor=vendor,
+            **_record_head(raw),
             source=PaymentSource.from_dict(_dict(raw, "source")),
             title=_str(raw, "title", ""),
             data=_dict(raw, "data", {}),
@@ -500,6 +495,16 @@ def _get(raw: Mapping[str, Any], key: str, default: Any) -> Any:
     if default is _MISSING:
         raise ValueError(f"missing {key!r}")
     return default
+
+
+def _record_head(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The id and vendor fields a history and a reservation both start with."""
+    vendor = PaymentVendor.from_dict(_dict(raw, "vendor"))
+    return {
+        "id": _str(raw, "id"),
+        "vendor_code": _str(raw, "vendor_code", vendor.code),
+        "vendor": vendor,
+    }
 
 
 def _str(raw: Mapping[str, Any], key: str, default: Any = _MISSING) -> str:

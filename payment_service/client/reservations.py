@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from .connection import Connection, new_idempotency_key, path_id
-from .models import PaymentReservation, SourceInput, VendorInput, source_input, vendor_input
+from .connection import Connection
+from .models import PaymentReservation, SourceInput, VendorInput
+from .records import RecordRoutes
 
 
-class Reservations:
+class Reservations(RecordRoutes[PaymentReservation]):
     """``client.reservations``: the reservation (saved card / billing key) routes."""
 
     def __init__(self, connection: Connection):
-        self._connection = connection
+        super().__init__(connection, "/payments/reservations", PaymentReservation.from_dict)
 
     def create(
         self,
@@ -32,41 +33,15 @@ class Reservations:
         Raises `Conflict` when `source` or the gateway uid is already registered. Sent with an
         ``Idempotency-Key`` and retried safely, like `Histories.create`.
         """
-        body = {
-            "vendor": vendor_input(vendor),
-            "source": source_input(source),
-            "title": title,
-            "password": password,
-        }
-        return self._connection.call(
-            "POST",
-            "/payments/reservations",
-            PaymentReservation.from_dict,
-            status=201,
-            body=body,
-            idempotency_key=idempotency_key or new_idempotency_key(),
-        )
+        return self._register(vendor, source, idempotency_key, title=title, password=password)
 
     def get(self, *, source: SourceInput, password: str) -> PaymentReservation:
         """Read the reservation of `source` (R8, ``PATCH /payments/reservations/get``).
 
         Raises `NotFound` when there is none and `Forbidden` when `password` is wrong.
         """
-        body = {**source_input(source), "password": password}
-        return self._connection.call(
-            "PATCH",
-            "/payments/reservations/get",
-            PaymentReservation.from_dict,
-            status=200,
-            body=body,
-        )
+        return self._by_source(source, password)
 
     def at(self, id: str | UUID, *, password: str) -> PaymentReservation:
         """Read a reservation by its id (R9, ``PATCH /payments/reservations/{id}``)."""
-        return self._connection.call(
-            "PATCH",
-            f"/payments/reservations/{path_id(id)}",
-            PaymentReservation.from_dict,
-            status=200,
-            body={"password": password},
-        )
+        return self._by_id(id, password)

@@ -17,42 +17,28 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from payment_service import vendors
 from payment_service.settings import Settings
-from payment_service.vendors import (
-    CancelRecord,
-    GatewayClient,
-    GatewayRejected,
-    GatewayReplies,
-    InvalidWebhook,
-    PaymentMismatch,
-    PaymentSummary,
-    Refund,
-    Vendor,
-    VendorOptions,
-    WebhookNotice,
-    decimal,
-    segment,
-)
 
 CODE = "example"
-REPLIES = GatewayReplies(CODE, "The example gateway")
+REPLIES = vendors.GatewayReplies(CODE, "The example gateway")
 
 
-class ExampleVendor(Vendor):
+class ExampleVendor(vendors.Vendor):
     code = CODE
     webhook_name = "example"
     # The installed version of this distribution is what /monitors/plugins reports.
     distribution = "payment-vendor-example"
 
-    def __init__(self, options: VendorOptions):
+    def __init__(self, options: vendors.VendorOptions):
         self.options = options
         # One client per vendor: it reuses connections and maps every failure to the
         # GatewayError family, with the timeout of the options.
-        self.client = GatewayClient(CODE, options.base_url, options.timeout_s)
+        self.client = vendors.GatewayClient(CODE, options.base_url, options.timeout_s)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ExampleVendor:
-        options = VendorOptions.from_settings(
+        options = vendors.VendorOptions.from_settings(
             settings, CODE, base_url="https://api.example.com", credential_keys=("api_key",)
         )
         return cls(options)
@@ -66,16 +52,16 @@ class ExampleVendor(Vendor):
         return REPLIES.object(reply, f"{method} {path}")
 
     def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
-        return self._call(store_id, "GET", f"/payments/{segment(uid)}")
+        return self._call(store_id, "GET", f"/payments/{vendors.segment(uid)}")
 
     def approve(self, store_id: str, uid: str, *, order_id: str, amount: Decimal) -> dict[str, Any]:
         payment = self.fetch_payment(store_id, uid)
         if payment["order_id"] != order_id:
-            raise PaymentMismatch(
+            raise vendors.PaymentMismatch(
                 f"The payment {uid} belongs to another order.", vendor=CODE, cancelled=False
             )
-        if decimal(payment["amount"]) != amount:
-            raise PaymentMismatch(
+        if vendors.decimal(payment["amount"]) != amount:
+            raise vendors.PaymentMismatch(
                 f"The payment's amount {payment['amount']} differs from the order's {amount}.",
                 vendor=CODE,
                 cancelled=False,
@@ -83,22 +69,24 @@ class ExampleVendor(Vendor):
         if payment["status"] == "captured":
             return payment  # approved by an earlier attempt: retries are safe
         if payment["status"] != "authorized":
-            raise GatewayRejected(f"The payment is {payment['status']}.", vendor=CODE)
-        return self._call(store_id, "POST", f"/payments/{segment(uid)}/capture", {"amount": amount})
+            raise vendors.GatewayRejected(f"The payment is {payment['status']}.", vendor=CODE)
+        return self._call(
+            store_id, "POST", f"/payments/{vendors.segment(uid)}/capture", {"amount": amount}
+        )
 
-    def cancel(self, store_id: str, uid: str, refund: Refund) -> dict[str, Any]:
+    def cancel(self, store_id: str, uid: str, refund: vendors.Refund) -> dict[str, Any]:
         body = {"amount": refund.amount, "reason": refund.reason}
-        return self._call(store_id, "POST", f"/payments/{segment(uid)}/refunds", body)
+        return self._call(store_id, "POST", f"/payments/{vendors.segment(uid)}/refunds", body)
 
-    def summarize(self, payment: dict[str, Any]) -> PaymentSummary:
+    def summarize(self, payment: dict[str, Any]) -> vendors.PaymentSummary:
         captured_at = payment.get("captured_at")
-        return PaymentSummary(
+        return vendors.PaymentSummary(
             currency=payment["currency"],
-            price=decimal(payment["amount"]),
+            price=vendors.decimal(payment["amount"]),
             paid_at=datetime.fromisoformat(captured_at) if captured_at else None,
             cancels=tuple(
-                CancelRecord(
-                    amount=decimal(refund["amount"]),
+                vendors.CancelRecord(
+                    amount=vendors.decimal(refund["amount"]),
                     reason=refund["reason"],
                     cancelled_at=datetime.fromisoformat(refund["refunded_at"]),
                     data=refund,
@@ -109,10 +97,12 @@ class ExampleVendor(Vendor):
 
     def fetch_reservation(self, store_id: str, uid: str, *, customer_id: str) -> dict[str, Any]:
         return self._call(
-            store_id, "GET", f"/customers/{segment(customer_id)}/cards/{segment(uid)}"
+            store_id,
+            "GET",
+            f"/customers/{vendors.segment(customer_id)}/cards/{vendors.segment(uid)}",
         )
 
-    def read_webhook(self, body: Any) -> WebhookNotice:
+    def read_webhook(self, body: Any) -> vendors.WebhookNotice:
         if not isinstance(body, dict) or not isinstance(body.get("payment_id"), str):
-            raise InvalidWebhook("An example webhook needs a 'payment_id' string.")
-        return WebhookNotice(body["payment_id"])
+            raise vendors.InvalidWebhook("An example webhook needs a 'payment_id' string.")
+        return vendors.WebhookNotice(body["payment_id"])

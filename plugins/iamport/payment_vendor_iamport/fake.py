@@ -41,9 +41,6 @@ class IamportFake(FakeGateway):
         """The `imp_uid` of a virtual account (`ready`) to pay into."""
         return str(self.server.issue_vbank(self.number(amount), order_id)["imp_uid"])
 
-    def deposit(self, uid: str) -> None:
-        self.server.deposit(uid)
-
     def register_card(self, customer_id: str) -> str:
         """The `customer_uid` the card is saved under (`customer_id` itself)."""
         return str(self.server.register_card(customer_id)["customer_uid"])

@@ -8,18 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from payment_service import vendors
 from payment_service.settings import Settings
-from payment_service.vendors import (
-    ListedPayment,
-    PaymentMismatch,
-    PaymentSummary,
-    Refund,
-    Vendor,
-    VendorOptions,
-    WebhookNotice,
-    decimal,
-    segment,
-)
 
 from . import listing, mapping, webhooks
 from .api import IamportApi, unreadable
@@ -30,7 +20,7 @@ WRONG_AMOUNT_REASON = "잘못된 금액을 결제함"
 UNAPPROVABLE = ("failed", "cancelled")
 
 
-class IamportVendor(Vendor):
+class IamportVendor(vendors.Vendor):
     code = CODE
     distribution = "payment-vendor-iamport"
     webhook_name = "iamport"
@@ -45,7 +35,7 @@ class IamportVendor(Vendor):
         },
     }
 
-    def __init__(self, options: VendorOptions, *, clock: Callable[[], float] = time.time):
+    def __init__(self, options: vendors.VendorOptions, *, clock: Callable[[], float] = time.time):
         self.options = options
         self.api = IamportApi(options, clock=clock)
 
@@ -54,7 +44,7 @@ class IamportVendor(Vendor):
         return cls(load_options(settings))
 
     def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
-        path = f"/payments/{segment(uid)}"
+        path = f"/payments/{vendors.segment(uid)}"
         return record(self.api.call(store_id, "GET", path), path)
 
     def approve(self, store_id: str, uid: str, *, order_id: str, amount: Decimal) -> dict[str, Any]:
@@ -71,23 +61,25 @@ class IamportVendor(Vendor):
             raise REPLIES.other_order(uid, order_id)
         status = payment.get("status")
         if status in UNAPPROVABLE:
-            raise PaymentMismatch(
+            raise vendors.PaymentMismatch(
                 f"The iamport payment {uid} is {status}, so it cannot be approved.",
                 vendor=CODE,
                 cancelled=False,
                 mismatch="status",
             )
         try:
-            paid = decimal(payment.get("amount"))
+            paid = vendors.decimal(payment.get("amount"))
         except (ValueError, ArithmeticError):
-            raise unreadable(f"/payments/{segment(uid)}", "amount is not a number") from None
+            raise unreadable(
+                f"/payments/{vendors.segment(uid)}", "amount is not a number"
+            ) from None
         if paid != amount:
             raise self._refuse_amount(store_id, uid, payment, paid, amount)
         return payment
 
     def _refuse_amount(
         self, store_id: str, uid: str, payment: Mapping[str, Any], paid: Decimal, amount: Decimal
-    ) -> PaymentMismatch:
+    ) -> vendors.PaymentMismatch:
         differs = f"The paid amount {paid} differs from the order's {amount}"
         if payment.get("status") != "paid":
             return REPLIES.not_paid(differs, "amount")
@@ -101,7 +93,7 @@ class IamportVendor(Vendor):
             differs, "amount", lambda: self.api.call(store_id, "POST", "/payments/cancel", whole)
         )
 
-    def cancel(self, store_id: str, uid: str, refund: Refund) -> dict[str, Any]:
+    def cancel(self, store_id: str, uid: str, refund: vendors.Refund) -> dict[str, Any]:
         body: dict[str, Any] = {
             "imp_uid": uid,
             "merchant_uid": refund.order_id,
@@ -121,23 +113,23 @@ class IamportVendor(Vendor):
             )
         return record(self.api.call(store_id, "POST", "/payments/cancel", body), "/payments/cancel")
 
-    def summarize(self, payment: dict[str, Any]) -> PaymentSummary:
+    def summarize(self, payment: dict[str, Any]) -> vendors.PaymentSummary:
         return mapping.summarize(payment)
 
     def fetch_reservation(self, store_id: str, uid: str, *, customer_id: str) -> dict[str, Any]:
         """The card saved under `customer_uid` = `uid` (iamport has no separate customer id)."""
-        path = f"/subscribe/customers/{segment(uid)}"
+        path = f"/subscribe/customers/{vendors.segment(uid)}"
         return record(self.api.call(store_id, "GET", path), path)
 
     def list_payments(
         self, store_id: str, since: datetime, until: datetime
-    ) -> Iterator[ListedPayment]:
+    ) -> Iterator[vendors.ListedPayment]:
         """Every payment of the window, from iamport's payments-by-status list (`all`)."""
         return listing.list_payments(
             lambda path: self.api.call(store_id, "GET", path), since, until
         )
 
-    def read_webhook(self, body: Any) -> WebhookNotice:
+    def read_webhook(self, body: Any) -> vendors.WebhookNotice:
         return webhooks.read_webhook(body)
 
 

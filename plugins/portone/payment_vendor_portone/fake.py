@@ -61,9 +61,6 @@ class PortOneFake(FakeGateway):
     def issue_virtual_account(self, amount: int | Decimal, order_id: str) -> str:
         return self.issue_portone_virtual_account(amount, f"payment-{uuid.uuid4()}", order_id)
 
-    def deposit(self, uid: str) -> None:
-        self.server.deposit(uid)
-
     def register_card(self, customer_id: str) -> str:
         """A billing key issued for a card, for customer `customer_id`."""
         return str(self.server.issue_billing_key(customer_id)["billingKey"])

@@ -13,21 +13,9 @@ from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
+from payment_service import vendors
 from payment_service.errors import Unprocessable
 from payment_service.settings import Settings
-from payment_service.vendors import (
-    GatewayError,
-    ListedPayment,
-    PaymentMismatch,
-    PaymentSummary,
-    Refund,
-    Vendor,
-    VendorOptions,
-    WebhookNotice,
-    decimal,
-    segment,
-)
-from payment_service.vendors.gateway import GatewayClient
 
 from . import mapping, webhooks
 from .banks import bank_code
@@ -39,7 +27,7 @@ WRONG_PAYMENT_REASON = "결제 정보가 주문과 다름"  # "the payment does 
 LISTING_PAGE = 100
 
 
-class PortOneVendor(Vendor):
+class PortOneVendor(vendors.Vendor):
     code = CODE
     distribution = "payment-vendor-portone"
     webhook_name = "portone"
@@ -67,10 +55,10 @@ class PortOneVendor(Vendor):
         },
     }
 
-    def __init__(self, options: VendorOptions):
+    def __init__(self, options: vendors.VendorOptions):
         self.options = options
         # PortOne names its error codes `type` ({"type": "PAYMENT_NOT_FOUND", "message": ...}).
-        self.client = GatewayClient(
+        self.client = vendors.GatewayClient(
             CODE, options.base_url, options.timeout_s, error_code_field="type"
         )
         self.webhook_secrets = webhook_secrets(options)
@@ -102,7 +90,7 @@ class PortOneVendor(Vendor):
         return REPLIES.object(reply, f"{method} {path}")
 
     def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
-        return self._call(store_id, "GET", f"/payments/{segment(uid)}")
+        return self._call(store_id, "GET", f"/payments/{vendors.segment(uid)}")
 
     # ---- approval --------------------------------------------------------------------------
 
@@ -118,7 +106,7 @@ class PortOneVendor(Vendor):
         payment = self.fetch_payment(store_id, uid)
         status = payment.get("status")
         if status not in APPROVABLE:
-            raise PaymentMismatch(
+            raise vendors.PaymentMismatch(
                 f"The PortOne payment {uid} is {status}, so it cannot be approved.",
                 vendor=CODE,
                 cancelled=False,
@@ -131,9 +119,9 @@ class PortOneVendor(Vendor):
         if currency != CURRENCY:
             return self._refuse(store_id, uid, payment, f"is in {currency}, not KRW", "currency")
         try:
-            paid = decimal(payment["amount"]["total"])
+            paid = vendors.decimal(payment["amount"]["total"])
         except (KeyError, TypeError, ValueError, ArithmeticError):
-            raise GatewayError(
+            raise vendors.GatewayError(
                 f"PortOne sent payment {uid} without a readable amount.", vendor=CODE, status=502
             ) from None
         if paid != amount:
@@ -150,14 +138,14 @@ class PortOneVendor(Vendor):
             raise REPLIES.not_paid(differs, mismatch)
         # No amount: PortOne cancels all that remains.
         whole = {"reason": WRONG_PAYMENT_REASON}
-        path = f"/payments/{segment(uid)}/cancel"
+        path = f"/payments/{vendors.segment(uid)}/cancel"
         raise REPLIES.cancelled_for(
             differs, mismatch, lambda: self._call(store_id, "POST", path, whole)
         )
 
     # ---- cancel ----------------------------------------------------------------------------
 
-    def cancel(self, store_id: str, uid: str, refund: Refund) -> dict[str, Any]:
+    def cancel(self, store_id: str, uid: str, refund: vendors.Refund) -> dict[str, Any]:
         """Refund the amount (PortOne takes whole KRW), then return the payment as it now is."""
         amount, account = refund.amount, refund.account
         if amount != amount.to_integral_value():
@@ -171,10 +159,10 @@ class PortOneVendor(Vendor):
                 "holderName": account.holder,
                 "holderPhoneNumber": account.mobile,
             }
-        self._call(store_id, "POST", f"/payments/{segment(uid)}/cancel", body)
+        self._call(store_id, "POST", f"/payments/{vendors.segment(uid)}/cancel", body)
         return self.fetch_payment(store_id, uid)
 
-    def summarize(self, payment: dict[str, Any]) -> PaymentSummary:
+    def summarize(self, payment: dict[str, Any]) -> vendors.PaymentSummary:
         return mapping.summarize(payment)
 
     # ---- billing keys ----------------------------------------------------------------------
@@ -182,7 +170,7 @@ class PortOneVendor(Vendor):
     def fetch_reservation(self, store_id: str, uid: str, *, customer_id: str) -> dict[str, Any]:
         """The billing key `uid`, which must be issued (not deleted) and — when PortOne knows
         its customer — belong to `customer_id` (the reservation's source id)."""
-        info = self._call(store_id, "GET", f"/billing-keys/{segment(uid)}")
+        info = self._call(store_id, "GET", f"/billing-keys/{vendors.segment(uid)}")
         if info.get("status") != "ISSUED":
             raise Unprocessable(
                 f"The PortOne billing key is {info.get('status')}, not ISSUED.", vendor=CODE
@@ -202,14 +190,14 @@ class PortOneVendor(Vendor):
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         webhooks.verify(self.webhook_secrets, headers, body)
 
-    def read_webhook(self, body: Any) -> WebhookNotice:
+    def read_webhook(self, body: Any) -> vendors.WebhookNotice:
         return webhooks.read_webhook(body)
 
     # ---- listing (for reconciliation) ------------------------------------------------------
 
     def list_payments(
         self, store_id: str, since: datetime, until: datetime
-    ) -> Iterator[ListedPayment]:
+    ) -> Iterator[vendors.ListedPayment]:
         """Every PortOne payment of the store created in [since, until], oldest first.
 
         Pages through `GET /payments-by-cursor` (the whole period, in order, however many).
@@ -231,7 +219,7 @@ class PortOneVendor(Vendor):
             items = page.get("items") or []
             for item in items:
                 payment = item["payment"]
-                yield ListedPayment(payment["id"], order_of(payment) or "", payment)
+                yield vendors.ListedPayment(payment["id"], order_of(payment) or "", payment)
             if len(items) < LISTING_PAGE:
                 return
             cursor = items[-1]["cursor"]

@@ -42,9 +42,6 @@ class TossFake(FakeGateway):
         issued = self.server.issue_virtual_account(self.number(amount), order_id)
         return str(issued["paymentKey"])
 
-    def deposit(self, uid: str) -> None:
-        self.server.deposit(uid)
-
     def register_card(self, customer_id: str) -> str:
         """The `billingKey` of a card registered under the customer key `customer_id`."""
         return str(self.server.register_billing(customer_id)["billingKey"])

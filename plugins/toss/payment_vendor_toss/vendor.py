@@ -8,20 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from payment_service import vendors
 from payment_service.settings import Settings
-from payment_service.vendors import (
-    GatewayClient,
-    GatewayError,
-    GatewayRejected,
-    ListedPayment,
-    PaymentSummary,
-    Refund,
-    Vendor,
-    VendorOptions,
-    WebhookNotice,
-    decimal,
-    segment,
-)
 
 from . import listing, mapping, webhooks
 from .options import CODE, REPLIES, load_options
@@ -38,7 +26,7 @@ AUTHENTICATION_MESSAGES = (
 )
 
 
-class TossVendor(Vendor):
+class TossVendor(vendors.Vendor):
     code = CODE
     distribution = "payment-vendor-toss"
     webhook_name = "toss"
@@ -60,9 +48,9 @@ class TossVendor(Vendor):
         },
     }
 
-    def __init__(self, options: VendorOptions):
+    def __init__(self, options: vendors.VendorOptions):
         self.options = options
-        self.client = GatewayClient(CODE, options.base_url, options.timeout_s)
+        self.client = vendors.GatewayClient(CODE, options.base_url, options.timeout_s)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TossVendor:
@@ -76,7 +64,7 @@ class TossVendor(Vendor):
             return self.client.call(
                 method, path, body=body, headers={"Authorization": f"Basic {token}"}
             )
-        except GatewayError as error:
+        except vendors.GatewayError as error:
             refused = forbidden_request(error)
             if refused is None:
                 raise
@@ -86,7 +74,7 @@ class TossVendor(Vendor):
         return REPLIES.object(self._send(store_id, method, path, body), f"{method} {path}")
 
     def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
-        return self._call(store_id, "GET", f"/v1/payments/{segment(uid)}")
+        return self._call(store_id, "GET", f"/v1/payments/{vendors.segment(uid)}")
 
     def approve(self, store_id: str, uid: str, *, order_id: str, amount: Decimal) -> dict[str, Any]:
         """Approve at Toss, which itself refuses another orderId or amount; then check again.
@@ -95,15 +83,15 @@ class TossVendor(Vendor):
         fetched: if it is already approved (our earlier attempt whose answer was lost), it is
         accepted provided it matches this order and amount.
         """
-        path = f"/v1/payments/{segment(uid)}"
+        path = f"/v1/payments/{vendors.segment(uid)}"
         try:
             payment = self._call(store_id, "POST", path, {"orderId": order_id, "amount": amount})
-        except GatewayRejected as refusal:
+        except vendors.GatewayRejected as refusal:
             if refusal.gateway_status == 404:
                 raise
             try:
                 payment = self.fetch_payment(store_id, uid)
-            except GatewayError:
+            except vendors.GatewayError:
                 raise refusal from None
             if payment.get("status") not in APPROVED:
                 raise refusal
@@ -115,7 +103,7 @@ class TossVendor(Vendor):
         if payment.get("orderId") != order_id:
             raise REPLIES.other_order(uid, order_id)
         try:
-            total = decimal(payment.get("totalAmount"))
+            total = vendors.decimal(payment.get("totalAmount"))
         except (ValueError, ArithmeticError):
             total = None
         if total == amount:
@@ -123,12 +111,12 @@ class TossVendor(Vendor):
         differs = f"The payment's amount {total} differs from the order's {amount}"
         # No cancelAmount: Toss cancels the whole payment.
         whole = {"paymentKey": uid, "cancelReason": WRONG_PAYMENT_REASON}
-        path = f"/v1/payments/{segment(uid)}/cancel"
+        path = f"/v1/payments/{vendors.segment(uid)}/cancel"
         raise REPLIES.cancelled_for(
             differs, "amount", lambda: self._call(store_id, "POST", path, whole)
         )
 
-    def cancel(self, store_id: str, uid: str, refund: Refund) -> dict[str, Any]:
+    def cancel(self, store_id: str, uid: str, refund: vendors.Refund) -> dict[str, Any]:
         body: dict[str, Any] = {
             "paymentKey": uid,
             "cancelReason": refund.reason,
@@ -144,19 +132,19 @@ class TossVendor(Vendor):
                 "accountNumber": account_digits(account.account),
                 "holderName": account.holder,
             }
-        return self._call(store_id, "POST", f"/v1/payments/{segment(uid)}/cancel", body)
+        return self._call(store_id, "POST", f"/v1/payments/{vendors.segment(uid)}/cancel", body)
 
-    def summarize(self, payment: dict[str, Any]) -> PaymentSummary:
+    def summarize(self, payment: dict[str, Any]) -> vendors.PaymentSummary:
         return mapping.summarize(payment)
 
     def fetch_reservation(self, store_id: str, uid: str, *, customer_id: str) -> dict[str, Any]:
         """The billing key `uid`, which Toss only shows to the customer it was issued for."""
-        path = f"/v1/billing/authorizations/{segment(uid)}"
+        path = f"/v1/billing/authorizations/{vendors.segment(uid)}"
         return self._call(store_id, "POST", path, {"customerKey": customer_id})
 
     def list_payments(
         self, store_id: str, since: datetime, until: datetime
-    ) -> Iterator[ListedPayment]:
+    ) -> Iterator[vendors.ListedPayment]:
         """Every payment with a transaction in the window, from Toss's transactions list."""
         return listing.list_payments(
             lambda path: self._send(store_id, "GET", path),
@@ -165,7 +153,7 @@ class TossVendor(Vendor):
             until,
         )
 
-    def read_webhook(self, body: Any) -> WebhookNotice:
+    def read_webhook(self, body: Any) -> vendors.WebhookNotice:
         return webhooks.read_webhook(body)
 
 
@@ -174,7 +162,7 @@ def account_digits(account: str) -> str:
     return "".join(account.split()).replace("-", "")
 
 
-def forbidden_request(error: GatewayError) -> GatewayRejected | None:
+def forbidden_request(error: vendors.GatewayError) -> vendors.GatewayRejected | None:
     """A 403 that refuses the request rather than our key, as the caller's 403."""
     answer = error.answer
     if answer is None or answer.status != 403:
@@ -182,4 +170,4 @@ def forbidden_request(error: GatewayError) -> GatewayRejected | None:
     message = answer.message
     if message is None or message in AUTHENTICATION_MESSAGES:
         return None
-    return GatewayRejected(message, vendor=CODE, status=403, path=error.path, answer=answer)
+    return vendors.GatewayRejected(message, vendor=CODE, status=403, path=error.path, answer=answer)
