@@ -101,7 +101,9 @@ def catalog(names: Names) -> list[tuple]:
             "SELECT relname, pg_get_userbyid(relowner), relacl::text FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname = 'payments' ORDER BY 1",
             "SELECT defaclrole::regrole::text, defaclacl::text FROM pg_default_acl",
-            "SELECT setrole::regrole::text, setconfig::text FROM pg_db_role_setting ORDER BY 1",
+            # A shared catalog: only this test's roles, since other tests run alongside.
+            "SELECT setrole::regrole::text, setconfig::text FROM pg_db_role_setting "
+            f"WHERE setrole::regrole::text IN ('{names.owner}', '{names.reader}') ORDER BY 1",
             "SELECT version_num FROM payments.alembic_version",
         ):
             rows.append(tuple(connection.execute(query).fetchall()))
