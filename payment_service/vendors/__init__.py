@@ -36,6 +36,7 @@ from .interface import (
     RefundAccount,
     Vendor,
     WebhookNotice,
+    packaged_json,
 )
 from .options import VendorOptions
 from .plugins import ENTRY_POINT_GROUP, VendorRegistry, build_manager
@@ -74,5 +75,6 @@ __all__ = [
     "build_manager",
     "decimal",
     "hookimpl",
+    "packaged_json",
     "segment",
 ]

@@ -3,11 +3,13 @@ up by code and speaks only these verbs and data types."""
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, ClassVar
 
@@ -97,7 +99,8 @@ class Vendor(ABC):
     """Path segment of the inbound webhook route: POST /payments/webhooks/<webhook_name>."""
 
     webhook_schema: ClassVar[dict[str, Any] | None] = None
-    """JSON Schema of the gateway's webhook body, shown in the OpenAPI document (optional)."""
+    """JSON Schema of the gateway's webhook body, shown in the OpenAPI document (optional;
+    `packaged_json` reads one shipped as a file beside the plugin's code)."""
 
     distribution: ClassVar[str | None] = None
     """The distribution that provides this vendor (e.g. "payment-vendor-acme"), whose
@@ -174,3 +177,10 @@ class Vendor(ABC):
         Raise `InvalidWebhook` for a malformed body. The body is never trusted beyond this: the
         core re-fetches the payment from the gateway.
         """
+
+
+def packaged_json(package: str | None, name: str) -> dict[str, Any]:
+    """The JSON file `name` shipped inside `package` (a plugin's `__package__`)."""
+    if package is None:
+        raise ValueError("packaged_json needs the package the file is shipped in")
+    return json.loads(resources.files(package).joinpath(name).read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from payment_service import vendors
 from payment_service.settings import Settings
@@ -24,16 +24,7 @@ class IamportVendor(vendors.Vendor):
     code = CODE
     distribution = "payment-vendor-iamport"
     webhook_name = "iamport"
-    webhook_schema: ClassVar[dict[str, Any] | None] = {
-        "type": "object",
-        "description": "iamport's notification: which payment changed (re-fetched, not trusted)",
-        "required": ["imp_uid", "merchant_uid", "status"],
-        "properties": {
-            "imp_uid": {"type": "string"},
-            "merchant_uid": {"type": "string"},
-            "status": {"type": "string", "enum": ["paid", "ready", "failed", "cancelled"]},
-        },
-    }
+    webhook_schema = vendors.packaged_json(__package__, "webhook.schema.json")
 
     def __init__(self, options: vendors.VendorOptions, *, clock: Callable[[], float] = time.time):
         self.options = options

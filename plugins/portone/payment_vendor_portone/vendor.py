@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlencode
 
 from payment_service import vendors
@@ -31,29 +31,7 @@ class PortOneVendor(vendors.Vendor):
     code = CODE
     distribution = "payment-vendor-portone"
     webhook_name = "portone"
-    webhook_schema: ClassVar[dict[str, Any] | None] = {
-        "type": "object",
-        "description": (
-            "A PortOne V2 webhook, signed per Standard Webhooks (headers webhook-id, "
-            "webhook-timestamp, webhook-signature); unsigned or badly signed requests get 401. "
-            "Transaction events are re-fetched, other events acknowledged."
-        ),
-        "required": ["type", "data"],
-        "properties": {
-            "type": {"type": "string", "example": "Transaction.Paid"},
-            "timestamp": {"type": "string", "format": "date-time"},
-            "data": {
-                "type": "object",
-                "properties": {
-                    "paymentId": {"type": "string"},
-                    "storeId": {"type": "string"},
-                    "transactionId": {"type": "string"},
-                    "cancellationId": {"type": "string"},
-                    "billingKey": {"type": "string"},
-                },
-            },
-        },
-    }
+    webhook_schema = vendors.packaged_json(__package__, "webhook.schema.json")
 
     def __init__(self, options: vendors.VendorOptions):
         self.options = options

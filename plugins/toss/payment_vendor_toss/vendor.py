@@ -6,7 +6,7 @@ import base64
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from payment_service import vendors
 from payment_service.settings import Settings
@@ -30,23 +30,7 @@ class TossVendor(vendors.Vendor):
     code = CODE
     distribution = "payment-vendor-toss"
     webhook_name = "toss"
-    webhook_schema: ClassVar[dict[str, Any] | None] = {
-        "type": "object",
-        "description": "A Toss Payments event; every event type is accepted (re-fetched).",
-        "required": ["eventType"],
-        "properties": {
-            "eventType": {"type": "string", "example": "PAYMENT_STATUS_CHANGED"},
-            "createdAt": {"type": "string"},
-            "data": {
-                "type": "object",
-                "properties": {
-                    "paymentKey": {"type": "string"},
-                    "orderId": {"type": "string"},
-                    "status": {"type": "string", "example": "DONE"},
-                },
-            },
-        },
-    }
+    webhook_schema = vendors.packaged_json(__package__, "webhook.schema.json")
 
     def __init__(self, options: vendors.VendorOptions):
         self.options = options
