@@ -17,14 +17,8 @@ UNREACHABLE = "http://127.0.0.1:9/unreachable"
 
 
 def status_changed(payment: Json, status: str) -> Json:
-    return {
-        "eventType": "PAYMENT_STATUS_CHANGED",
-        "data": {
-            "paymentKey": payment["paymentKey"],
-            "orderId": payment["orderId"],
-            "status": status,
-        },
-    }
+    ids = {key: payment[key] for key in ("paymentKey", "orderId")}
+    return {"eventType": "PAYMENT_STATUS_CHANGED", "data": {**ids, "status": status}}
 
 
 def test_webhooks_reach_a_real_receiver(
