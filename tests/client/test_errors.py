@@ -25,18 +25,12 @@ def get(client: PaymentClient) -> None:
 @pytest.mark.parametrize(
     ("status", "cls"),
     [
-        (400, sdk.BadRequest),
-        (403, sdk.Forbidden),
-        (404, sdk.NotFound),
-        (409, sdk.Conflict),
+        *{400: sdk.BadRequest, 403: sdk.Forbidden, 404: sdk.NotFound, 409: sdk.Conflict}.items(),
         (422, sdk.Unprocessable),
-        (500, sdk.ServerError),
-        (501, sdk.ServerError),
-        (502, sdk.GatewayError),
-        (503, sdk.GatewayError),
-        (504, sdk.GatewayError),
-        (401, sdk.PaymentError),
-        (413, sdk.PaymentError),
+        *[(status, sdk.ServerError) for status in (500, 501)],
+        *[(status, sdk.GatewayError) for status in (502, 503, 504)],
+        # Statuses without a class of their own.
+        *[(status, sdk.PaymentError) for status in (401, 413)],
     ],
 )
 def test_each_status_raises_its_class_with_status_and_message(
