@@ -10,6 +10,7 @@ import pytest
 
 from fake_servers.toss import FakeToss
 
+from ..cors import PREFLIGHT, assert_preflight_allowed
 from .support import (
     CARD_NUMBER,
     ISO_INSTANT,
@@ -319,19 +320,7 @@ def test_every_answer_allows_any_origin(client: TossClient) -> None:
 
 
 def test_preflight(client: TossClient) -> None:
-    response = client.request(
-        "OPTIONS",
-        "/v1/payments/key-in",
-        headers={
-            "Origin": "http://example.com",
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization,content-type",
-        },
-    )
-    assert response.status_code == 204
-    assert response.headers["Access-Control-Allow-Origin"] == "*"
-    assert response.headers["Access-Control-Allow-Methods"] == "GET,HEAD,PUT,PATCH,POST,DELETE"
-    assert response.headers["Access-Control-Allow-Headers"] == "authorization,content-type"
+    assert_preflight_allowed(client.request("OPTIONS", "/v1/payments/key-in", headers=PREFLIGHT))
 
 
 @pytest.mark.parametrize(
