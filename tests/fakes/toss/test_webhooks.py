@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from fake_servers.toss import FakeToss
+from tests.support.threads import on_threads
 
 from .support import Json, Receiver, TossClient, basic
 
@@ -153,11 +154,7 @@ def test_concurrent_cancels_announce_in_order(
     def cancel() -> None:
         TossClient(fake.url).cancel(payment["paymentKey"], cancelAmount=1000)
 
-    threads = [threading.Thread(target=cancel) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    on_threads(10, cancel)
 
     assert receiver.wait_for(10)
     statuses = [body["data"]["status"] for body in receiver.bodies]
