@@ -42,23 +42,12 @@ from payment_service.settings import PUBLISHED_KEYS
 from payment_service.testing import PaymentBackend
 from tests.support.cli import Result, run_cli
 from tests.support.payments import register
+from tests.support.secrets import secret_pairs
 
 COMMAND = [sys.executable, "-m", "payment_service.cli", "rotate-keys"]
 AT_REST = ("HISTORY", "RESERVATION", "CANCEL_HISTORY", "WEBHOOK", "IDEMPOTENCY")
-OLD = {
-    "HISTORY": ("Qm7Tz2Xr9Vb4Nc1Kw6Hp3Ld8Sg5Jf0Ay", "Hs4Kd8Wm2Qz6Xt1R"),
-    "RESERVATION": ("Vt3Lq8Zm1Xc6Rb9Kw4Np7Hd2Sg5Jf0By", "Bn7Xq2Wt5Km9Rz3V"),
-    "CANCEL_HISTORY": ("Kc9Wm4Rz7Xt2Lq6Vb1Np8Hd3Sg5Jf0Cy", "Rz2Vm6Kt9Xq4Wb1N"),
-    "WEBHOOK": ("Nz5Rq1Xw8Vt3Km7Lb2Hc9Pd4Sg6Jf0Dy", "Wq8Kz3Xm6Rt1Vb5N"),
-    "IDEMPOTENCY": ("Tb6Wq1Xz8Kr3Vm5Nc2Hd9Lp4Sg7Jf0Iy", "Nc4Xq9Wz2Kt7Rb1V"),
-}
-NEW = {
-    "HISTORY": ("Xd4Wq9Kz2Rm7Vt1Lb6Nc3Hp8Sg5Jf0Ey", "Kt6Wz1Xq9Rm4Vb2N"),
-    "RESERVATION": ("Lb8Nc3Hp6Xd1Wq7Kz4Rm9Vt2Sg5Jf0Fy", "Zq3Xm8Wt1Kv6Rb4N"),
-    "CANCEL_HISTORY": ("Rm2Vt7Lb4Nc9Hp1Xd6Wq3Kz8Sg5Jf0Gy", "Xt9Kq4Wz2Rm7Vb1N"),
-    "WEBHOOK": ("Hp5Xd2Wq8Kz1Rm6Vt3Lb9Nc4Sg7Jf0Hy", "Mq1Xz6Wt9Kr3Vb8N"),
-    "IDEMPOTENCY": ("Zk3Vb8Nc1Hp6Xd4Wq9Kz2Rm7Sg5Jf0Jy", "Bt8Xm3Wq6Kz1Rv4N"),
-}
+OLD = secret_pairs(AT_REST, seed="old")
+NEW = secret_pairs(AT_REST, seed="new")
 PASSWORD = "rotation-password"
 
 
@@ -335,6 +324,13 @@ D2 = "8tUl+Dvv1cYxBbktLHfgj2Zf8TIOCOav/aFvU1vZrumXm1Q98cqOxJoWJDNNp3Tz"
 D3 = "hu/WQaRf/Pf9PPY3uu0nKNEEfSXbwLVFo2ZykEHyrSE="
 
 
+def owned_by(table: str, source_id: str, vendor: str, uid: str) -> dict[str, Any]:
+    """The columns a payment and a saved card share: whose row it is and the gateway's record."""
+    source = {"source_schema": "shop", "source_table": table, "source_id": source_id}
+    gateway = {"vendor_code": vendor, "vendor_uid": uid, "vendor_store_id": "store"}
+    return {**source, **gateway, "password": hash_password(PASSWORD)}
+
+
 def write_original_rows(database_url: str) -> dict[str, str]:
     """One payment with a refund and its webhook, and one saved card, unmarked, as written
     before key generations existed (the webhook row as earlier versions of this server did)."""
@@ -345,13 +341,7 @@ def write_original_rows(database_url: str) -> dict[str, str]:
     try:
         with database.transaction() as session:
             history = PaymentHistory(
-                source_schema="shop",
-                source_table="orders",
-                source_id=ids["order"],
-                vendor_code="iamport",
-                vendor_uid="imp_123",
-                vendor_store_id="store",
-                password=hash_password(PASSWORD),
+                **owned_by("orders", ids["order"], "iamport", "imp_123"),
                 currency="KRW",
                 price=Decimal(20000),
                 refund=Decimal(4000),
@@ -390,13 +380,7 @@ def write_original_rows(database_url: str) -> dict[str, str]:
             )
             session.add(
                 PaymentReservation(
-                    source_schema="shop",
-                    source_table="cards",
-                    source_id=ids["card"],
-                    vendor_code="toss.payments",
-                    vendor_uid="bk",
-                    vendor_store_id="store",
-                    password=hash_password(PASSWORD),
+                    **owned_by("cards", ids["card"], "toss.payments", "bk"),
                     title="card",
                     data=D2,
                     created_at=now,

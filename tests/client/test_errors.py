@@ -7,19 +7,8 @@ from http import HTTPStatus
 
 import pytest
 
-from payment_service.client import (
-    BadRequest,
-    Conflict,
-    Forbidden,
-    GatewayError,
-    InvalidResponse,
-    NotFound,
-    PaymentClient,
-    PaymentError,
-    PaymentSDKError,
-    ServerError,
-    Unprocessable,
-)
+import payment_service.client as sdk
+from payment_service.client import PaymentClient
 from payment_service.testing import PaymentBackend
 
 from .samples import HISTORY_ID, SOURCE, iamport_history
@@ -36,22 +25,16 @@ def get(client: PaymentClient) -> None:
 @pytest.mark.parametrize(
     ("status", "cls"),
     [
-        (400, BadRequest),
-        (403, Forbidden),
-        (404, NotFound),
-        (409, Conflict),
-        (422, Unprocessable),
-        (500, ServerError),
-        (501, ServerError),
-        (502, GatewayError),
-        (503, GatewayError),
-        (504, GatewayError),
-        (401, PaymentError),
-        (413, PaymentError),
+        *{400: sdk.BadRequest, 403: sdk.Forbidden, 404: sdk.NotFound, 409: sdk.Conflict}.items(),
+        (422, sdk.Unprocessable),
+        *[(status, sdk.ServerError) for status in (500, 501)],
+        *[(status, sdk.GatewayError) for status in (502, 503, 504)],
+        # Statuses without a class of their own.
+        *[(status, sdk.PaymentError) for status in (401, 413)],
     ],
 )
 def test_each_status_raises_its_class_with_status_and_message(
-    client, stub: StubServer, status: int, cls: type[PaymentError]
+    client, stub: StubServer, status: int, cls: type[sdk.PaymentError]
 ) -> None:
     stub.on(*GET, Reply.nest(status, "some message"))
 
@@ -73,7 +56,7 @@ def test_each_status_raises_its_class_with_status_and_message(
 
 def test_gateway_errors_are_server_errors_too(client, stub: StubServer) -> None:
     stub.on(*GET, Reply.nest(503, "gateway down"))
-    with pytest.raises(ServerError):
+    with pytest.raises(sdk.ServerError):
         get(client)
 
 
@@ -88,7 +71,7 @@ def test_wrong_password_is_forbidden(backend: PaymentBackend) -> None:
             password="the-password",
             webhook_url="http://127.0.0.1:9/hook",
         )
-        with pytest.raises(Forbidden) as caught:
+        with pytest.raises(sdk.Forbidden) as caught:
             client.histories.get(source=order, password="another-password")
 
     assert caught.value.body == {
@@ -102,7 +85,7 @@ def test_a_gateway_pass_through_error_keeps_path_and_raw_message(client, stub: S
     raw = '{"code":"ALREADY_PROCESSED_PAYMENT","message":"이미 처리된 결제 입니다."}'
     stub.on(*GET, Reply.error(422, {"path": "/v1/payments/pk_1", "message": raw}))
 
-    with pytest.raises(Unprocessable) as caught:
+    with pytest.raises(sdk.Unprocessable) as caught:
         get(client)
 
     assert caught.value.message == raw
@@ -119,7 +102,7 @@ def test_a_validation_error_body_is_kept_whole(client, stub: StubServer) -> None
     }
     stub.on(*GET, Reply.error(400, body))
 
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(sdk.BadRequest) as caught:
         get(client)
 
     assert caught.value.body == body
@@ -131,7 +114,7 @@ def test_an_error_body_is_never_decrypted(client, stub: StubServer) -> None:
     ciphertext = aes_encrypt('{"message":"secret"}')
     stub.on(*GET, Reply(400, ciphertext, "text/plain"))
 
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(sdk.BadRequest) as caught:
         get(client)
 
     assert caught.value.text == ciphertext
@@ -143,7 +126,7 @@ def test_a_non_json_error_body_gives_a_short_message(client, stub: StubServer) -
     html = "<html><body>" + "Bad Gateway " * 100 + "</body></html>"
     stub.on(*GET, Reply(502, html, "text/html"))
 
-    with pytest.raises(GatewayError) as caught:
+    with pytest.raises(sdk.GatewayError) as caught:
         get(client)
 
     assert caught.value.message.startswith("<html><body>Bad Gateway")
@@ -154,21 +137,21 @@ def test_a_non_json_error_body_gives_a_short_message(client, stub: StubServer) -
 def test_an_empty_error_body_gives_the_reason_phrase(client, stub: StubServer) -> None:
     stub.on(*GET, Reply(503))
 
-    with pytest.raises(GatewayError) as caught:
+    with pytest.raises(sdk.GatewayError) as caught:
         get(client)
 
     assert caught.value.message == "Service Unavailable"
 
 
 def test_an_unknown_route_is_not_found(client, stub: StubServer) -> None:
-    with pytest.raises(NotFound, match="Cannot PATCH /payments/histories/get"):
+    with pytest.raises(sdk.NotFound, match="Cannot PATCH /payments/histories/get"):
         get(client)
 
 
 def test_a_client_with_the_wrong_key_gets_bad_request(backend: PaymentBackend) -> None:
     with (
         PaymentClient(backend.url, "0123456789abcdef", IV) as client,
-        pytest.raises(BadRequest) as caught,
+        pytest.raises(sdk.BadRequest) as caught,
     ):
         get(client)
 
@@ -180,7 +163,7 @@ def test_a_success_body_that_does_not_decrypt_is_an_invalid_response(
 ) -> None:
     stub.on(*GET, Reply(200, "this is not ciphertext", "text/plain"))
 
-    with pytest.raises(InvalidResponse, match="does not decrypt") as caught:
+    with pytest.raises(sdk.InvalidResponse, match="does not decrypt") as caught:
         get(client)
 
     assert caught.value.status == 200
@@ -193,14 +176,14 @@ def test_a_success_body_that_is_not_a_history_is_an_invalid_response(
     broken = iamport_history(price="a lot")
     stub.on(*GET, Reply.encrypted(broken))
 
-    with pytest.raises(InvalidResponse, match="'price' must be a number"):
+    with pytest.raises(sdk.InvalidResponse, match="'price' must be a number"):
         get(client)
 
 
 def test_a_redirect_is_not_followed(client, stub: StubServer) -> None:
     stub.on(*GET, Reply(307, "", None, headers={"Location": f"/payments/histories/{HISTORY_ID}"}))
 
-    with pytest.raises(PaymentError) as caught:
+    with pytest.raises(sdk.PaymentError) as caught:
         get(client)
 
     assert caught.value.status == 307
@@ -209,5 +192,5 @@ def test_a_redirect_is_not_followed(client, stub: StubServer) -> None:
 
 def test_every_sdk_error_shares_one_base(client, stub: StubServer) -> None:
     stub.on(*GET, Reply.nest(409, "dup"))
-    with pytest.raises(PaymentSDKError):
+    with pytest.raises(sdk.PaymentSDKError):
         get(client)

@@ -18,8 +18,6 @@ from payment_service.db import Database
 from payment_service.db.migrate import current_revision, head_revision
 from tests.conftest import POSTGRES_ENV, _postgres_server
 
-COMMAND = [sys.executable, "-m", "payment_service.cli", "setup-db"]
-
 
 @dataclass
 class Names:
@@ -77,13 +75,20 @@ def names() -> Iterator[Names]:
             admin.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
-def setup_db(names: Names, admin_url: str | None = None, **env: str) -> subprocess.CompletedProcess:
+def payment_service(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """`payment-service ARGS` in a subprocess with the environment `env` alone."""
     return subprocess.run(
-        [*COMMAND, "--admin-url", admin_url or names.admin_url],
-        env=names.env(**env),
+        [sys.executable, "-m", "payment_service.cli", *args],
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def setup_db(names: Names, admin_url: str | None = None, **env: str) -> subprocess.CompletedProcess:
+    return payment_service(
+        names.env(**env), "setup-db", "--admin-url", admin_url or names.admin_url
     )
 
 
@@ -161,24 +166,12 @@ def test_the_read_only_role_reads_every_table_now_and_later_and_writes_none(name
 def test_the_server_commands_use_the_schema(names: Names):
     assert setup_db(names).returncode == 0
     env = names.env()
-    result = subprocess.run(
-        [sys.executable, "-m", "payment_service.cli", "webhooks", "list"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = payment_service(env, "webhooks", "list")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "(none)"
     # Without the schema setting, the same database has no tables where the server looks.
     env["PAYMENT_DATABASE_SCHEMA"] = "public"
-    result = subprocess.run(
-        [sys.executable, "-m", "payment_service.cli", "webhooks", "list"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = payment_service(env, "webhooks", "list")
     assert result.returncode == 1
     assert "no schema yet" in result.stderr
 
@@ -234,13 +227,7 @@ def test_schema_names_a_missing_namespace_it_may_not_create(names: Names):
         PAYMENT_DATABASE_URL=reader.render_as_string(hide_password=False),
         PAYMENT_DATABASE_SCHEMA="elsewhere",
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "payment_service.cli", "schema"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = payment_service(env, "schema")
     assert result.returncode == 1
     assert result.stderr.startswith(
         "payment-service: the schema elsewhere does not exist and cannot be created "

@@ -4,6 +4,7 @@ real HTTP receiver. Schedules are shortened through settings, as operators can."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -38,9 +39,8 @@ def delivery_settings(database_url: str, **environ: str) -> Settings:
 
 @pytest.fixture
 def runtime(database_url: str) -> Iterator[Runtime]:
-    runtime = create_runtime(delivery_settings(database_url))
-    yield runtime
-    runtime.close()
+    with closing(create_runtime(delivery_settings(database_url))) as runtime:
+        yield runtime
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from payment_service.app import create_runtime
 from payment_service.delivery.dispatcher import MAX_STORED_BODY, Dispatcher
 from payment_service.testing import WebhookReceiver
 from tests.secret_keys import secret_keys_env
+from tests.support.servers import accepting
 
 from .conftest import delivery_settings, seed
 from .test_delivery import responses, wait_until, webhook_row
@@ -39,15 +40,7 @@ class RawServer:
         self.sent = 0
         self.lock = threading.Lock()
         self.stopped = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+        accepting(self.listener, self.stopped, self._serve).start()
 
     def _serve(self, connection: socket.socket) -> None:
         with self.lock:

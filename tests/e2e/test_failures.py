@@ -4,7 +4,6 @@ JSON message, changes nothing, and never leaves a gateway payment without a reco
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from decimal import Decimal
@@ -32,6 +31,7 @@ from payment_service.db import (
     PaymentReservation,
 )
 from payment_service.vendors import GatewayTimeout
+from tests.support.threads import on_threads
 
 from .conftest import (
     IAMPORT_STORE,
@@ -211,12 +211,13 @@ def test_gateway_down_is_503_and_the_request_can_be_retried(backend, client, rec
     assert toss_create(client, receiver, uid, source).paid_at is not None
 
 
-def test_timeout_keeps_the_claim_so_the_same_request_can_finish(backend, client, receiver):
-    source = new_source()
-    uid = backend.customer.pay_toss_card(20000, source["id"])
+def test_timeout_keeps_the_claim_so_the_same_request_can_finish(
+    backend, client, receiver, paid_uid_and_source
+):
+    uid, source = paid_uid_and_source
     vendor = backend.runtime.vendors.get("toss.payments")
     real_approve = vendor.approve
-    calls = []
+    calls: list[int] = []
 
     def approve_then_time_out(*args, **kwargs):
         calls.append(1)
@@ -368,11 +369,7 @@ def test_concurrent_cancels_never_refund_more_than_was_paid(backend, client, pai
         except PaymentError as error:
             outcomes.append(error.status)
 
-    threads = [threading.Thread(target=cancel) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    on_threads(6, cancel)
     assert outcomes.count("ok") == 2
     assert outcomes.count(422) == 4
     reloaded = client.histories.at(history.id, password=PASSWORD)
@@ -440,10 +437,9 @@ def test_a_lying_webhook_changes_nothing(backend, paid, receiver):
 
 
 def test_webhook_for_a_payment_being_registered_is_refused_for_a_later_retry(
-    backend, client, receiver
+    backend, client, receiver, paid_uid_and_source
 ):
-    source = new_source()
-    uid = backend.customer.pay_toss_card(20000, source["id"])
+    uid, source = paid_uid_and_source
     vendor = backend.runtime.vendors.get("toss.payments")
     real_approve = vendor.approve
     answers = []

@@ -17,6 +17,7 @@ from payment_service.client import GatewayError, PaymentClient
 from payment_service.db import IdempotencyKey, PaymentHistory, PaymentHistoryCancel
 from payment_service.observability.metrics import REGISTRY
 from payment_service.vendors import GatewayTimeout
+from tests.support.threads import on_threads
 
 from .conftest import PASSWORD, TOSS_STORE, count, new_source
 
@@ -168,11 +169,7 @@ def test_ten_concurrent_cancels_with_one_key_refund_once(backend, raw, paid, cou
         with lock:
             answers.append(answer)
 
-    threads = [threading.Thread(target=cancel) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    on_threads(10, cancel)
     statuses = sorted(answer.status_code for answer in answers)
     assert set(statuses) <= {200, 409}
     assert statuses.count(200) >= 1

@@ -26,12 +26,7 @@ from .test_scenarios import validate_cancel, validate_cancel_partial
 
 STORE = "test-portone-store"
 CODE = "portone"
-ACCOUNT = {
-    "bank": "신한은행",
-    "account": "110-123-456789",
-    "holder": "홍길동",
-    "mobile": "010-1234-5678",
-}
+ACCOUNT = dict(bank="신한은행", account="110-123-456789", holder="홍길동", mobile="010-1234-5678")
 
 
 def new_payment_id() -> str:

@@ -168,22 +168,17 @@ def test_vbank_payment_deposit_sends_a_webhook(backend, client, receiver, code):
     assert flow.reload().paid_at is not None
 
 
+@pytest.mark.parametrize(
+    "validate", [validate_cancel, validate_cancel_partial], ids=["whole", "partial"]
+)
 @pytest.mark.parametrize("code", VENDORS)
-def test_vbank_payment_cancel(backend, client, receiver, code):
+def test_vbank_payment_cancel(backend, client, receiver, code, validate):
+    """A deposited virtual account refunded whole, or in parts."""
     flow = vbank_flow(backend, client, receiver, code)
     created = flow.create()
     deposit(flow)
     flow.webhook_with(created.id, paid=True)
-    validate_cancel(flow, flow.reload())
-
-
-@pytest.mark.parametrize("code", VENDORS)
-def test_vbank_payment_cancel_partial(backend, client, receiver, code):
-    flow = vbank_flow(backend, client, receiver, code)
-    created = flow.create()
-    deposit(flow)
-    flow.webhook_with(created.id, paid=True)
-    validate_cancel_partial(flow, flow.reload())
+    validate(flow, flow.reload())
 
 
 def test_iamport_subscription_reservation(backend, client):

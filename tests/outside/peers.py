@@ -22,6 +22,8 @@ from typing import Any
 
 import requests
 
+from tests.support.servers import accepting
+
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
 
@@ -75,7 +77,7 @@ class GatewayStandIn:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread = accepting(self._listener, self._stopped, self._serve)
 
     def start(self) -> GatewayStandIn:
         self._thread.start()
@@ -95,14 +97,6 @@ class GatewayStandIn:
         with self._lock:
             self.peak.clear()
             self.seen.clear()
-
-    def _accept(self) -> None:
-        while not self._stopped.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
         with conn:

@@ -4,6 +4,7 @@ and the vendors pointed at them with the fakes' test credentials."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypeVar
 
 import pytest
 from payment_vendor_iamport import IamportVendor
@@ -13,48 +14,45 @@ from fake_servers.iamport import FakeIamport
 from fake_servers.iamport.fake import DEFAULT_CREDENTIALS
 from fake_servers.toss import DEFAULT_SECRET_KEY, FakeToss
 
-from .support import IAMPORT_CREDENTIALS, TOSS_CREDENTIALS, vendor_settings
+from .support import vendor_at
 
 
 @pytest.fixture(scope="session")
-def _iamport_server() -> Iterator[FakeIamport]:
-    with FakeIamport() as fake:
-        yield fake
+def _servers() -> Iterator[tuple[FakeIamport, FakeToss]]:
+    # Both fakes start together: each is a thread on a free port, cheap next to the tests.
+    with FakeIamport() as iamport, FakeToss() as toss:
+        yield iamport, toss
+
+
+Fake = TypeVar("Fake", FakeIamport, FakeToss)
+
+
+def _emptied(fake: Fake) -> Fake:
+    """`fake` with no webhook of the last test in flight and none of its records."""
+    fake.drain_webhooks()
+    fake.reset()
+    return fake
 
 
 @pytest.fixture
-def iamport(_iamport_server: FakeIamport) -> FakeIamport:
-    _iamport_server.drain_webhooks()
-    _iamport_server.reset()
-    _iamport_server.state.credentials = dict(DEFAULT_CREDENTIALS)
-    return _iamport_server
-
-
-@pytest.fixture(scope="session")
-def _toss_server() -> Iterator[FakeToss]:
-    with FakeToss() as fake:
-        yield fake
+def iamport(_servers: tuple[FakeIamport, FakeToss]) -> FakeIamport:
+    fake = _emptied(_servers[0])
+    fake.state.credentials = dict(DEFAULT_CREDENTIALS)
+    return fake
 
 
 @pytest.fixture
-def toss(_toss_server: FakeToss) -> FakeToss:
-    _toss_server.drain_webhooks()
-    _toss_server.reset()
-    _toss_server.secret_keys = {DEFAULT_SECRET_KEY}
-    return _toss_server
+def toss(_servers: tuple[FakeIamport, FakeToss]) -> FakeToss:
+    fake = _emptied(_servers[1])
+    fake.secret_keys = {DEFAULT_SECRET_KEY}
+    return fake
 
 
 @pytest.fixture
 def iamport_vendor(iamport: FakeIamport) -> IamportVendor:
-    settings = vendor_settings(
-        {"iamport": {"base_url": iamport.url, "default": IAMPORT_CREDENTIALS}}
-    )
-    return IamportVendor.from_settings(settings)
+    return vendor_at(IamportVendor.from_settings, "iamport", iamport.url)
 
 
 @pytest.fixture
 def toss_vendor(toss: FakeToss) -> TossVendor:
-    settings = vendor_settings(
-        {"toss.payments": {"base_url": toss.url, "default": TOSS_CREDENTIALS}}
-    )
-    return TossVendor.from_settings(settings)
+    return vendor_at(TossVendor.from_settings, "toss", toss.url)

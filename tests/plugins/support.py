@@ -9,13 +9,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from werkzeug.wrappers import Request, Response
 
 from fake_servers.common.server import ServerThread
 from payment_service.crypto import loads
 from payment_service.settings import Settings
+from payment_service.vendors import PaymentSummary, Refund, Vendor
 
 IAMPORT_CREDENTIALS = {"imp_key": "test_imp_key", "imp_secret": "test_imp_secret"}
 TOSS_CREDENTIALS = {"secret_key": "test_ak_ZORzdMaqN3wQd5k6ygr5AkYXQGwy"}
@@ -43,6 +45,40 @@ def serve(app: WsgiApp) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+V = TypeVar("V")
+
+# The settings key and the fakes' test credentials of each vendor the tests point at a fake.
+VENDOR_KEYS = {
+    "iamport": ("iamport", IAMPORT_CREDENTIALS),
+    "toss": ("toss.payments", TOSS_CREDENTIALS),
+}
+
+
+def vendor_at(from_settings: Callable[[Settings], V], gateway: str, url: str) -> V:
+    """A vendor (made by its `from_settings`) whose gateway `gateway` ("iamport" or "toss")
+    answers at `url`, with the fake's test credentials."""
+    key, credentials = VENDOR_KEYS[gateway]
+    return from_settings(vendor_settings({key: {"base_url": url, "default": credentials}}))
+
+
+@contextmanager
+def vendor_behind(
+    from_settings: Callable[[Settings], V], gateway: str, app: WsgiApp
+) -> Iterator[V]:
+    """`vendor_at` talking to `app` (a fake, or a Recorder in front of one) on a free port."""
+    with serve(app) as url:
+        yield vendor_at(from_settings, gateway, url)
+
+
+def cancel_in_two(
+    vendor: Vendor, payment_id: str, order_id: str, first: int, second: int
+) -> tuple[Any, Any, PaymentSummary]:
+    """Cancel `first` then `second` of a payment; the two answers and the summary of the last."""
+    partial = vendor.cancel("store", payment_id, Refund(order_id, Decimal(first), "some-reason"))
+    full = vendor.cancel("store", payment_id, Refund(order_id, Decimal(second), "some-reason"))
+    return partial, full, vendor.summarize(full)
 
 
 def closed_port_url() -> str:

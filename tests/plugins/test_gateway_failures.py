@@ -50,6 +50,22 @@ GATEWAYS = [
 BY_CODE = pytest.mark.parametrize("gateway", GATEWAYS, ids=lambda g: g.code)
 
 
+@pytest.mark.parametrize(
+    ("vendor_fixture", "unknown"),
+    [("iamport_vendor", "imp_unknown"), ("toss_vendor", "unknown-key")],
+)
+def test_an_unknown_payment_is_a_404_with_the_gateways_message(
+    request: pytest.FixtureRequest, vendor_fixture: str, unknown: str
+):
+    vendor: Vendor = request.getfixturevalue(vendor_fixture)
+    with pytest.raises(GatewayRejected) as raised:
+        vendor.fetch_payment("store", unknown)
+    assert raised.value.status == 404
+    assert raised.value.message == (
+        f"Error on std.HashMap.get(): unable to find the matched key -> {unknown}"
+    )
+
+
 @BY_CODE
 def test_an_unreachable_gateway_is_a_503(gateway: Gateway):
     vendor = gateway.at(closed_port_url())

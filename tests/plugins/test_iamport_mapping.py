@@ -17,18 +17,13 @@ from .support import vendor_settings
 vendor = IamportVendor.from_settings(vendor_settings())
 
 
+# A payment of 20000 won, paid and never cancelled, as iamport answers it.
+PAID = {"imp_uid": "imp_1", "merchant_uid": "order-1", "status": "paid", "paid_at": 1700000000}
+AMOUNTS = {"currency": "KRW", "amount": 20000, "cancel_amount": 0, "cancel_history": []}
+
+
 def payment(**fields: Any) -> dict[str, Any]:
-    return {
-        "imp_uid": "imp_1",
-        "merchant_uid": "order-1",
-        "currency": "KRW",
-        "amount": 20000,
-        "cancel_amount": 0,
-        "status": "paid",
-        "paid_at": 1700000000,
-        "cancel_history": [],
-        **fields,
-    }
+    return {**PAID, **AMOUNTS, **fields}
 
 
 def test_amounts_stay_exact_decimals(iamport: FakeIamport, iamport_vendor: IamportVendor):

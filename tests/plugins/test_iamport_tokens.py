@@ -22,6 +22,7 @@ from .support import (
     Recorder,
     json_response,
     serve,
+    vendor_behind,
     vendor_settings,
 )
 
@@ -86,19 +87,21 @@ def run_together(count: int, call: Callable[[], Any]) -> list[Any]:
 # ---- against the fake ------------------------------------------------------------------------
 
 
-def test_an_expired_token_is_fetched_for_every_call(iamport: FakeIamport):
+def fetch_payment_times(iamport: FakeIamport, *, lasting: bool, calls: int) -> Recorder:
+    """Fetch one payment `calls` times through `iamport_behind`; the recorder of the requests."""
     uid = iamport.pay_by_card(1000, "o")["imp_uid"]
-    with iamport_behind(iamport, lasting=False) as (vendor, recorder):
-        for _ in range(3):
+    with iamport_behind(iamport, lasting=lasting) as (vendor, recorder):
+        for _ in range(calls):
             vendor.fetch_payment("store", uid)
-    assert recorder.count(*TOKEN) == 3
+    return recorder
+
+
+def test_an_expired_token_is_fetched_for_every_call(iamport: FakeIamport):
+    assert fetch_payment_times(iamport, lasting=False, calls=3).count(*TOKEN) == 3
 
 
 def test_a_lasting_token_is_reused(iamport: FakeIamport):
-    uid = iamport.pay_by_card(1000, "o")["imp_uid"]
-    with iamport_behind(iamport, lasting=True) as (vendor, recorder):
-        for _ in range(5):
-            vendor.fetch_payment("store", uid)
+    recorder = fetch_payment_times(iamport, lasting=True, calls=5)
     assert recorder.count(*TOKEN) == 1
     tokens = {r.headers["Authorization"] for r in recorder.requests if r.path != TOKEN[1]}
     assert len(tokens) == 1
@@ -119,20 +122,17 @@ def test_the_token_is_refreshed_15_seconds_before_it_expires(iamport: FakeIampor
         assert recorder.count(*TOKEN) == 2
 
 
-def test_twenty_concurrent_calls_share_one_lasting_token(iamport: FakeIamport):
+@pytest.mark.parametrize(("lasting", "most_tokens"), [(True, 1), (False, 20)])
+def test_twenty_concurrent_calls_fetch_at_most_one_token_each(
+    iamport: FakeIamport, lasting: bool, most_tokens: int
+):
+    """A lasting token is shared by all twenty calls; tokens issued already expired are
+    fetched at most once per call."""
     uid = iamport.pay_by_card(1000, "o")["imp_uid"]
-    with iamport_behind(iamport, lasting=True) as (vendor, recorder):
+    with iamport_behind(iamport, lasting=lasting) as (vendor, recorder):
         results = run_together(20, lambda: vendor.fetch_payment("store", uid))
     assert all(isinstance(result, dict) for result in results), results
-    assert recorder.count(*TOKEN) == 1
-
-
-def test_twenty_concurrent_calls_with_expired_tokens_fetch_at_most_one_each(iamport: FakeIamport):
-    uid = iamport.pay_by_card(1000, "o")["imp_uid"]
-    with iamport_behind(iamport, lasting=False) as (vendor, recorder):
-        results = run_together(20, lambda: vendor.fetch_payment("store", uid))
-    assert all(isinstance(result, dict) for result in results), results
-    assert 1 <= recorder.count(*TOKEN) <= 20
+    assert 1 <= recorder.count(*TOKEN) <= most_tokens
 
 
 def test_each_credentials_have_their_own_token(iamport: FakeIamport):
@@ -245,8 +245,6 @@ def test_token_lifetime_is_measured_on_iamports_clock(iamport: FakeIamport):
             response.set_data(json.dumps(body))
 
     recorder = Recorder(iamport.app, rewrite=skewed)
-    with serve(recorder) as url:
-        options = {"iamport": {"base_url": url, "default": IAMPORT_CREDENTIALS}}
-        vendor = IamportVendor.from_settings(vendor_settings(options))
+    with vendor_behind(IamportVendor.from_settings, "iamport", recorder) as vendor:
         issued = vendor.api.issue_token(IAMPORT_CREDENTIALS)
     assert issued.expires_at - time.time() == pytest.approx(LIFETIME_S, abs=5)

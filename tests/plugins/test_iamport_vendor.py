@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from payment_vendor_iamport import IamportVendor
@@ -12,7 +13,7 @@ from payment_vendor_iamport import IamportVendor
 from fake_servers.iamport import FakeIamport
 from payment_service.vendors import GatewayRejected, PaymentMismatch, Refund, RefundAccount
 
-from .support import IAMPORT_CREDENTIALS, Recorder, as_received, serve, vendor_settings
+from .support import Recorder, as_received, cancel_in_two, vendor_behind
 
 REFUND_ACCOUNT = RefundAccount("신한은행", "110-123-456789", "홍길동", "010-1234-5678")
 VBANK_REFUND_REQUIRED = "가상계좌 취소는 계좌번호, 예금주, 은행명을 입력해야 합니다."
@@ -20,6 +21,16 @@ VBANK_REFUND_REQUIRED = "가상계좌 취소는 계좌번호, 예금주, 은행�
 
 def order() -> str:
     return str(uuid.uuid4())
+
+
+def approve_20000(vendor: IamportVendor, made: dict[str, Any]) -> PaymentMismatch:
+    """Approve the fake's payment `made` as its order's payment of 20000, which it is not;
+    the refusal."""
+    with pytest.raises(PaymentMismatch) as raised:
+        vendor.approve(
+            "store", made["imp_uid"], order_id=made["merchant_uid"], amount=Decimal(20000)
+        )
+    return raised.value
 
 
 def test_fetch_payment_returns_the_gateway_record(
@@ -60,16 +71,14 @@ def test_approving_again_returns_the_same_payment(
 def test_wrong_amount_cancels_the_whole_paid_payment(
     iamport: FakeIamport, iamport_vendor: IamportVendor
 ):
-    order_id = order()
-    uid = iamport.pay_by_card(19000, order_id)["imp_uid"]
-    with pytest.raises(PaymentMismatch) as raised:
-        iamport_vendor.approve("store", uid, order_id=order_id, amount=Decimal(20000))
-    assert raised.value.cancelled is True
-    assert raised.value.status == 422
-    assert raised.value.message == (
+    made = iamport.pay_by_card(19000, order())
+    mismatch = approve_20000(iamport_vendor, made)
+    assert mismatch.cancelled is True
+    assert mismatch.status == 422
+    assert mismatch.message == (
         "The paid amount 19000 differs from the order's 20000; the iamport payment was cancelled."
     )
-    payment = iamport.payment(uid)
+    payment = iamport.payment(made["imp_uid"])
     assert payment["status"] == "cancelled"
     # All of what was paid, not the claimed price (which exceeds it and would be refused).
     assert payment["cancel_amount"] == 19000
@@ -79,30 +88,26 @@ def test_wrong_amount_cancels_the_whole_paid_payment(
 def test_wrong_amount_of_an_unpaid_virtual_account_cancels_nothing(
     iamport: FakeIamport, iamport_vendor: IamportVendor
 ):
-    order_id = order()
-    uid = iamport.issue_vbank(19900, order_id)["imp_uid"]
-    with pytest.raises(PaymentMismatch) as raised:
-        iamport_vendor.approve("store", uid, order_id=order_id, amount=Decimal(20000))
-    assert raised.value.cancelled is False
-    assert "not paid, so nothing was cancelled" in raised.value.message
-    assert iamport.payment(uid)["cancel_history"] == []
+    made = iamport.issue_vbank(19900, order())
+    mismatch = approve_20000(iamport_vendor, made)
+    assert mismatch.cancelled is False
+    assert "not paid, so nothing was cancelled" in mismatch.message
+    assert iamport.payment(made["imp_uid"])["cancel_history"] == []
 
 
 def test_wrong_amount_says_when_the_cancel_failed(
     iamport: FakeIamport, iamport_vendor: IamportVendor
 ):
-    order_id = order()
-    uid = iamport.issue_vbank(19900, order_id)["imp_uid"]
-    iamport.deposit(uid)
-    with pytest.raises(PaymentMismatch) as raised:
-        iamport_vendor.approve("store", uid, order_id=order_id, amount=Decimal(20000))
+    made = iamport.issue_vbank(19900, order())
+    iamport.deposit(made["imp_uid"])
+    mismatch = approve_20000(iamport_vendor, made)
     # A paid virtual account can only be refunded to a bank account, which we do not have.
-    assert raised.value.cancelled is False
-    assert raised.value.message.endswith(
+    assert mismatch.cancelled is False
+    assert mismatch.message.endswith(
         f"cancelling the iamport payment failed: {VBANK_REFUND_REQUIRED}"
     )
-    assert raised.value.extra["cancel_error"]["status"] == 422
-    assert iamport.payment(uid)["status"] == "paid"
+    assert mismatch.extra["cancel_error"]["status"] == 422
+    assert iamport.payment(made["imp_uid"])["status"] == "paid"
 
 
 def test_payment_of_another_order_is_refused_and_left_untouched(
@@ -136,11 +141,9 @@ def test_partial_then_full_cancel_of_a_card_payment(
 ):
     order_id = order()
     uid = iamport.pay_by_card(20000, order_id)["imp_uid"]
-    partial = iamport_vendor.cancel("store", uid, Refund(order_id, Decimal(4000), "some-reason"))
+    partial, rest, summary = cancel_in_two(iamport_vendor, uid, order_id, 4000, 16000)
     assert partial["cancel_amount"] == 4000
-    rest = iamport_vendor.cancel("store", uid, Refund(order_id, Decimal(16000), "some-reason"))
     assert rest["cancel_amount"] == 20000
-    summary = iamport_vendor.summarize(rest)
     assert [c.amount for c in summary.cancels] == [Decimal(4000), Decimal(16000)]
     assert [c.reason for c in summary.cancels] == ["some-reason", "some-reason"]
 
@@ -184,15 +187,6 @@ def test_fetch_reservation_returns_the_saved_card(
     assert card["customer_uid"] == customer
 
 
-def test_unknown_payment_is_a_404_with_iamports_message(iamport_vendor: IamportVendor):
-    with pytest.raises(GatewayRejected) as raised:
-        iamport_vendor.fetch_payment("store", "imp_unknown")
-    assert raised.value.status == 404
-    assert raised.value.message == (
-        "Error on std.HashMap.get(): unable to find the matched key -> imp_unknown"
-    )
-
-
 @pytest.mark.parametrize("uid", ["../subscribe/customers/victim", "..", "victim?x=1"])
 def test_a_uid_never_leaves_its_path_segment(
     iamport: FakeIamport, iamport_vendor: IamportVendor, uid: str
@@ -206,11 +200,9 @@ def test_a_uid_never_leaves_its_path_segment(
 def test_cancel_sends_the_refund_account_and_a_null_checksum(iamport: FakeIamport):
     order_id = order()
     uid = iamport.issue_vbank(19900, order_id)["imp_uid"]
-    iamport.deposit(uid)
     recorder = Recorder(iamport.app)
-    with serve(recorder) as url:
-        options = {"iamport": {"base_url": url, "default": IAMPORT_CREDENTIALS}}
-        vendor = IamportVendor.from_settings(vendor_settings(options))
+    iamport.deposit(uid)
+    with vendor_behind(IamportVendor.from_settings, "iamport", recorder) as vendor:
         vendor.cancel("store", uid, Refund(order_id, Decimal(19900), "r", REFUND_ACCOUNT))
     assert recorder.sent("POST", "/payments/cancel") == [
         {
@@ -231,9 +223,10 @@ def test_a_wrongly_paid_payment_is_cancelled_whole_without_an_amount(iamport: Fa
     order_id = order()
     uid = iamport.pay_by_card(19000, order_id)["imp_uid"]
     recorder = Recorder(iamport.app)
-    with serve(recorder) as url, pytest.raises(PaymentMismatch):
-        options = {"iamport": {"base_url": url, "default": IAMPORT_CREDENTIALS}}
-        vendor = IamportVendor.from_settings(vendor_settings(options))
+    with (
+        vendor_behind(IamportVendor.from_settings, "iamport", recorder) as vendor,
+        pytest.raises(PaymentMismatch),
+    ):
         vendor.approve("store", uid, order_id=order_id, amount=Decimal(20000))
     [sent] = recorder.sent("POST", "/payments/cancel")
     assert "amount" not in sent

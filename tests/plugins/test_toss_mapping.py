@@ -17,18 +17,13 @@ from .support import vendor_settings
 vendor = TossVendor.from_settings(vendor_settings())
 
 
+# A payment of 20000 won, approved and never cancelled, as Toss answers it.
+DONE = {"paymentKey": "pk_1", "orderId": "order-1", "status": "DONE", "cancels": None}
+AMOUNTS = {"currency": "KRW", "totalAmount": 20000, "balanceAmount": 20000}
+
+
 def payment(**fields: Any) -> dict[str, Any]:
-    return {
-        "paymentKey": "pk_1",
-        "orderId": "order-1",
-        "currency": "KRW",
-        "totalAmount": 20000,
-        "balanceAmount": 20000,
-        "status": "DONE",
-        "approvedAt": "2024-05-01T12:04:05+09:00",
-        "cancels": None,
-        **fields,
-    }
+    return {**DONE, **AMOUNTS, "approvedAt": "2024-05-01T12:04:05+09:00", **fields}
 
 
 def test_price_and_cancels_are_exact_decimals():
@@ -205,15 +200,15 @@ def test_a_malformed_webhook_names_the_field(body: dict[str, Any], field: str):
     assert raised.value.extra["field"] == field
 
 
-@pytest.mark.parametrize("body", [None, [], "PAYMENT_STATUS_CHANGED", 1])
-def test_a_webhook_that_is_not_an_object_is_refused(body: Any):
-    with pytest.raises(InvalidWebhook):
-        vendor.read_webhook(body)
-
-
 def test_the_fakes_webhooks_are_read(toss: FakeToss):
     key = toss.issue_virtual_account(19900, "o")["paymentKey"]
     toss.deposit(key)
     toss.cancel(key, "r", 100)
     assert toss.drain_webhooks()
     assert vendor.read_webhook(toss.last_webhook(key)).uid == key
+
+
+@pytest.mark.parametrize("body", [None, [], "PAYMENT_STATUS_CHANGED", 1])
+def test_a_webhook_that_is_not_an_object_is_refused(body: Any):
+    with pytest.raises(InvalidWebhook):
+        vendor.read_webhook(body)

@@ -20,7 +20,15 @@ from payment_service.vendors import (
     RefundAccount,
 )
 
-from .support import TOSS_CREDENTIALS, Recorder, as_received, json_response, serve, vendor_settings
+from .support import (
+    Recorder,
+    as_received,
+    cancel_in_two,
+    json_response,
+    serve,
+    vendor_behind,
+    vendor_settings,
+)
 
 REFUND_ACCOUNT = RefundAccount("신한은행", "110-123-456789", "홍길동", "010-1234-5678")
 
@@ -75,9 +83,8 @@ def toss_refusing_second_approvals(fake: FakeToss) -> Iterator[tuple[TossVendor,
         return None
 
     recorder = Recorder(fake.app, intercept=refuse)
-    with serve(recorder) as url:
-        options = {"toss.payments": {"base_url": url, "default": TOSS_CREDENTIALS}}
-        yield TossVendor.from_settings(vendor_settings(options)), recorder
+    with vendor_behind(TossVendor.from_settings, "toss", recorder) as vendor:
+        yield vendor, recorder
 
 
 def test_a_retry_accepts_the_payment_toss_already_approved(toss: FakeToss):
@@ -146,22 +153,21 @@ def test_a_refusal_of_an_unapproved_payment_is_passed_on(toss: FakeToss):
 
     order_id = order()
     key = toss.pay_by_card(20000, order_id, approved=False)["paymentKey"]
-    with serve(Recorder(toss.app, intercept=refuse)) as url:
-        options = {"toss.payments": {"base_url": url, "default": TOSS_CREDENTIALS}}
-        vendor = TossVendor.from_settings(vendor_settings(options))
-        with pytest.raises(GatewayRejected) as raised:
-            vendor.approve("store", key, order_id=order_id, amount=Decimal(20000))
+    with (
+        vendor_behind(
+            TossVendor.from_settings, "toss", Recorder(toss.app, intercept=refuse)
+        ) as vendor,
+        pytest.raises(GatewayRejected) as raised,
+    ):
+        vendor.approve("store", key, order_id=order_id, amount=Decimal(20000))
     assert (raised.value.status, raised.value.message) == (400, "잘못된 요청입니다.")
 
 
 def test_partial_then_full_cancel(toss: FakeToss, toss_vendor: TossVendor):
     order_id = order()
     key = toss.pay_by_card(20000, order_id)["paymentKey"]
-    partial = toss_vendor.cancel("store", key, Refund(order_id, Decimal(4000), "some-reason"))
-    assert partial["balanceAmount"] == 16000
-    full = toss_vendor.cancel("store", key, Refund(order_id, Decimal(16000), "some-reason"))
-    assert full["balanceAmount"] == 0
-    summary = toss_vendor.summarize(full)
+    partial, full, summary = cancel_in_two(toss_vendor, key, order_id, 4000, 16000)
+    assert (partial["balanceAmount"], full["balanceAmount"]) == (16000, 0)
     assert [c.amount for c in summary.cancels] == [Decimal(4000), Decimal(16000)]
     assert summary.cancels[0].cancelled_at <= summary.cancels[1].cancelled_at
 
@@ -171,9 +177,7 @@ def test_virtual_account_refunds_go_to_the_account_in_digits(toss: FakeToss):
     key = toss.issue_virtual_account(19900, order_id)["paymentKey"]
     toss.deposit(key)
     recorder = Recorder(toss.app)
-    with serve(recorder) as url:
-        options = {"toss.payments": {"base_url": url, "default": TOSS_CREDENTIALS}}
-        vendor = TossVendor.from_settings(vendor_settings(options))
+    with vendor_behind(TossVendor.from_settings, "toss", recorder) as vendor:
         # The fake validates accountNumber as digits only: with dashes it would answer 400.
         payment = vendor.cancel("store", key, Refund(order_id, Decimal(3980), "r", REFUND_ACCOUNT))
     assert payment["balanceAmount"] == 15920
@@ -212,15 +216,6 @@ def test_a_billing_key_of_another_customer_is_the_callers_403(
     with pytest.raises(GatewayRejected) as raised:
         toss_vendor.fetch_reservation("store", billing["billingKey"], customer_id="customer-b")
     assert (raised.value.status, raised.value.message) == (403, "Different customer.")
-
-
-def test_unknown_payment_is_a_404_with_tosss_message(toss_vendor: TossVendor):
-    with pytest.raises(GatewayRejected) as raised:
-        toss_vendor.fetch_payment("store", "unknown-key")
-    assert raised.value.status == 404
-    assert raised.value.message == (
-        "Error on std.HashMap.get(): unable to find the matched key -> unknown-key"
-    )
 
 
 def test_wrong_secret_key_is_a_502(toss: FakeToss, toss_vendor: TossVendor):

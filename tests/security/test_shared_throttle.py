@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 
 import pytest
 import requests
@@ -24,9 +25,8 @@ SERVE = [sys.executable, "-m", "payment_service.cli", "serve"]
 
 @pytest.fixture
 def runtime(database_url: str) -> Iterator[Runtime]:
-    runtime = create_runtime(make_settings(database_url))
-    yield runtime
-    runtime.close()
+    with closing(create_runtime(make_settings(database_url))) as runtime:
+        yield runtime
 
 
 @pytest.fixture

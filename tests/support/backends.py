@@ -119,15 +119,15 @@ def backend(request: pytest.FixtureRequest, shared_backends: SharedBackends) -> 
 
 
 @pytest.fixture
-def client(backend: PaymentBackend) -> Iterator[PaymentClient]:
-    with PaymentClient(backend.url, backend.key, backend.iv) as client:
-        yield client
-
-
-@pytest.fixture
 def receiver(backend: PaymentBackend) -> Iterator[WebhookReceiver]:
     """A receiver of this test only (on its own port: late deliveries for a previous test
     find nobody listening)."""
     receiver = backend.webhook_receiver()
     yield receiver
     receiver.stop()
+
+
+@pytest.fixture
+def client(backend: PaymentBackend) -> Iterator[PaymentClient]:
+    with PaymentClient(backend.url, backend.key, backend.iv) as client:
+        yield client

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 
@@ -82,3 +83,20 @@ def wait_for_health(
         if time.monotonic() >= deadline:
             raise AssertionError(f"{url} stayed unhealthy: {answer.status_code} {answer.text}")
         time.sleep(POLL_S)
+
+
+def accepting(
+    listener: socket.socket, stopped: threading.Event, serve: Callable[[socket.socket], None]
+) -> threading.Thread:
+    """A daemon thread, not yet started, that accepts connections on `listener` until
+    `stopped` is set or the listener is closed, and serves each on a daemon thread of its own."""
+
+    def accept() -> None:
+        while not stopped.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    return threading.Thread(target=accept, daemon=True)

@@ -8,16 +8,9 @@ import json
 import pytest
 
 from payment_service.settings import PUBLISHED_KEYS, Settings, SettingsError
+from tests.support.secrets import secret_pairs
 
-# Random-looking secrets, a distinct pair per table.
-SECRET_PAIRS = {
-    "CONNECTION": ("kX9vGImjXojXHK7g2wyZ3QEv8A8CvcHZ", "Tn4Vb8Qm2Xc6Rz1K"),
-    "HISTORY": ("dmOGRjfHfblu6wx8hW5ckjQ9XrPgrSiA", "Pk3Wd9Rm1Zt7Vc5Q"),
-    "RESERVATION": ("WjX2fgQblXsEht5cWqoBrHgt2jvBmxMz", "Lx6Qv2Bt8Rk4Zm1W"),
-    "CANCEL_HISTORY": ("UUDfKizUUgebF7vvjsGe7VWSxB1xbSnu", "Gt1Rk7Zq4Wm9Xb3V"),
-    "WEBHOOK": ("DgbrjA2hRDYxDpAsT2njhQDCQD4GCZF4", "Vz5Xm8Tq2Kb6Rw9N"),
-    "IDEMPOTENCY": ("fT3kQ9wZr1Lm7Xv5Bn2Hc8Jd4Sg6Ap0E", "Qr7Wm2Xz5Kt9Vb3N"),
-}
+SECRET_PAIRS = secret_pairs(PUBLISHED_KEYS, seed="settings-rotation")
 OLD_PAIR = {"key": "p2mr2lusaL841EAuFdOTa7AWPZvb7AHU", "iv": "Yh3Kt8Wq1Zv6Rm4X"}
 OLDER_PAIR = {"key": "lDlCEARDnzpYk7QSAgGpvDct", "iv": "Jm5Rz1Xq8Wt3Kv6B"}  # AES-192
 

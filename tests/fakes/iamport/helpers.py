@@ -69,6 +69,44 @@ def random_card_number() -> str:
     return "-".join(f"{random.randint(0, 9999):04d}" for _ in range(4))
 
 
+# Valid request bodies; a test passes only the fields it is about.
+
+
+def onetime_body(**fields: Any) -> dict[str, Any]:
+    """POST /subscribe/payments/onetime: a card payment of 25,000 for a new order."""
+    card = {"card_number": "1234-1234-1234-1234", "expiry": "2028-12", "birth": "880311"}
+    return {**card, "merchant_uid": new_uid(), "amount": 25_000, "name": "Fake 주문", **fields}
+
+
+def again_body(customer_uid: str, **fields: Any) -> dict[str, Any]:
+    """POST /subscribe/payments/again: charge the saved card of `customer_uid` 10,000."""
+    order = {"merchant_uid": new_uid(), "amount": 10_000, "name": "Fake 주문"}
+    return {"customer_uid": customer_uid, **order, **fields}
+
+
+def vbank_body(**fields: Any) -> dict[str, Any]:
+    """POST /vbanks: a virtual account of 1,000 for a new order."""
+    account = {"vbank_code": "004", "vbank_due": 2_000_000_000, "vbank_holder": "h"}
+    return {"merchant_uid": new_uid(), "amount": 1_000, **account, **fields}
+
+
+def refund_body(payment: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """POST /payments/cancel: refund the rest of `payment` (or `amount` of it)."""
+    ids = {key: payment[key] for key in ("imp_uid", "merchant_uid")}
+    return {**ids, "checksum": None, "reason": "refund", **fields}
+
+
+def otp_body(**fields: Any) -> dict[str, Any]:
+    """POST /certifications/otp/request for 홍길동, born on 11 March 1988."""
+    person = {"name": "홍길동", "birth": "19880311", "gender_digit": "1"}
+    return {**person, "phone": "01011112222", "carrier": "LGT", **fields}
+
+
+def webhook_of(imp_uid: str, merchant_uid: str, status: str) -> dict[str, str]:
+    """The webhook the fake sends when payment `imp_uid` becomes `status`."""
+    return {"imp_uid": imp_uid, "merchant_uid": merchant_uid, "status": status}
+
+
 BASE_FIELDS = (
     "pay_method",
     "imp_uid",

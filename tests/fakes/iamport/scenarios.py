@@ -9,7 +9,16 @@ from typing import Any
 
 from fake_servers.iamport import FakeIamport
 
-from .helpers import IamportClient, assert_payment, new_uid, random_card_number
+from .helpers import (
+    IamportClient,
+    again_body,
+    assert_payment,
+    new_uid,
+    onetime_body,
+    random_card_number,
+    vbank_body,
+    webhook_of,
+)
 
 CARD_AMOUNT = 25_000
 SUBSCRIPTION_AMOUNT = 10_000
@@ -19,29 +28,14 @@ VBANK_AMOUNT = 40_000
 def card_payment(api: IamportClient, fake: FakeIamport) -> dict[str, Any]:
     """Scenario 1: a onetime card payment of 25,000, paid at once."""
     merchant_uid = new_uid()
-    payment = api.ok(
-        "POST",
-        "/subscribe/payments/onetime",
-        {
-            "card_number": random_card_number(),
-            "expiry": "2028-12",
-            "birth": "880311",
-            "merchant_uid": merchant_uid,
-            "amount": CARD_AMOUNT,
-            "name": "Fake 주문",
-        },
+    order = onetime_body(
+        card_number=random_card_number(), merchant_uid=merchant_uid, amount=CARD_AMOUNT
     )
+    payment = api.ok("POST", "/subscribe/payments/onetime", order)
     assert_payment(payment, "card")
     assert payment["status"] == "paid"
-    assert fake.last_webhook() == {
-        "imp_uid": payment["imp_uid"],
-        "merchant_uid": merchant_uid,
-        "status": "paid",
-    }
-    reloaded = api.ok("GET", f"/payments/{payment['imp_uid']}")
-    assert_payment(reloaded, "card")
-    assert reloaded["status"] == "paid"
-    assert reloaded["paid_at"] != 0
+    assert fake.last_webhook() == webhook_of(payment["imp_uid"], merchant_uid, "paid")
+    reloaded = reloaded_paid(api, payment["imp_uid"], "card")
     assert reloaded["cancel_amount"] == 0
     assert reloaded["cancelled_at"] == 0
     assert reloaded["cancel_history"] == []
@@ -66,25 +60,10 @@ def subscription_payment(api: IamportClient, fake: FakeIamport) -> dict[str, Any
     assert subscription["card_number"] == card_number
 
     merchant_uid = new_uid()
-    payment = api.ok(
-        "POST",
-        "/subscribe/payments/again",
-        {
-            "customer_uid": customer_uid,
-            "merchant_uid": merchant_uid,
-            "amount": SUBSCRIPTION_AMOUNT,
-            "name": "Fake 주문",
-        },
-    )
-    assert fake.last_webhook() == {
-        "imp_uid": payment["imp_uid"],
-        "merchant_uid": merchant_uid,
-        "status": "paid",
-    }
-    reloaded = api.ok("GET", f"/payments/{payment['imp_uid']}")
-    assert_payment(reloaded, "card")
-    assert reloaded["status"] == "paid"
-    assert reloaded["paid_at"] != 0
+    order = again_body(customer_uid, merchant_uid=merchant_uid, amount=SUBSCRIPTION_AMOUNT)
+    payment = api.ok("POST", "/subscribe/payments/again", order)
+    assert fake.last_webhook() == webhook_of(payment["imp_uid"], merchant_uid, "paid")
+    reloaded = reloaded_paid(api, payment["imp_uid"], "card")
     assert reloaded["card_number"] == card_number
     assert reloaded["card_code"] == subscription["card_code"]
     assert reloaded["customer_uid"] == customer_uid
@@ -98,17 +77,9 @@ def subscription_payment(api: IamportClient, fake: FakeIamport) -> dict[str, Any
 def vbank_payment(api: IamportClient, fake: FakeIamport) -> dict[str, Any]:
     """Scenario 12: issue a 40,000 virtual account, then deposit into it."""
     due = time.time() + 7 * 24 * 60 * 60
-    ready = api.ok(
-        "POST",
-        "/vbanks",
-        {
-            "merchant_uid": new_uid(),
-            "amount": VBANK_AMOUNT,
-            "vbank_code": "".join(random.choices(string.ascii_lowercase, k=8)),
-            "vbank_due": due,
-            "vbank_holder": "홍길동",
-        },
-    )
+    code = "".join(random.choices(string.ascii_lowercase, k=8))
+    account = vbank_body(amount=VBANK_AMOUNT, vbank_code=code, vbank_due=due, vbank_holder="홍길동")
+    ready = api.ok("POST", "/vbanks", account)
     assert_payment(ready, "vbank")
     assert ready["status"] == "ready"
     assert ready["paid_at"] == 0
@@ -127,8 +98,13 @@ def vbank_payment(api: IamportClient, fake: FakeIamport) -> dict[str, Any]:
     webhook = fake.last_webhook()
     assert webhook is not None
     assert (webhook["imp_uid"], webhook["status"]) == (ready["imp_uid"], "paid")
-    paid = api.ok("GET", f"/payments/{ready['imp_uid']}")
-    assert_payment(paid, "vbank")
-    assert paid["status"] == "paid"
-    assert paid["paid_at"] != 0
-    return paid
+    return reloaded_paid(api, ready["imp_uid"], "vbank")
+
+
+def reloaded_paid(api: IamportClient, imp_uid: str, pay_method: str) -> dict[str, Any]:
+    """Payment `imp_uid` as GET /payments answers it, checked to be paid."""
+    reloaded = api.ok("GET", f"/payments/{imp_uid}")
+    assert_payment(reloaded, pay_method)
+    assert reloaded["status"] == "paid"
+    assert reloaded["paid_at"] != 0
+    return reloaded

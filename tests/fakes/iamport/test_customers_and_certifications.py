@@ -6,7 +6,7 @@ import pytest
 
 from fake_servers.iamport import FakeIamport
 
-from .helpers import IamportClient, new_uid
+from .helpers import IamportClient, new_uid, otp_body
 
 SUBSCRIPTION_FIELDS = [
     "pg_provider",
@@ -118,18 +118,14 @@ def test_deleting_a_certification_returns_it(api: IamportClient, fake: FakeIampo
 def test_birth_and_gender_are_computed_like_javascript(
     api: IamportClient, birth: str, gender_digit: str, unix: int, gender: str
 ) -> None:
-    accessor = api.ok(
-        "POST",
-        "/certifications/otp/request",
-        {
-            "name": "홍길동",
-            "phone": "010-1111-2222",
-            "birth": birth,
-            "gender_digit": gender_digit,
-            "carrier": "SKT",
-            "merchant_uid": "",
-        },
+    request = otp_body(
+        phone="010-1111-2222",
+        birth=birth,
+        gender_digit=gender_digit,
+        carrier="SKT",
+        merchant_uid="",
     )
+    accessor = api.ok("POST", "/certifications/otp/request", request)
     record = api.ok("GET", f"/certifications/{accessor['imp_uid']}")
     assert (record["birth"], record["gender"]) == (unix, gender)
     assert record["phone"] == "01011112222"
@@ -137,16 +133,6 @@ def test_birth_and_gender_are_computed_like_javascript(
 
 
 def test_certification_birth_must_be_a_date(api: IamportClient) -> None:
-    body = api.error(
-        400,
-        "POST",
-        "/certifications/otp/request",
-        {
-            "name": "n",
-            "phone": "p",
-            "birth": "19881301",
-            "gender_digit": "1",
-            "carrier": "SKT",
-        },
-    )
+    request = otp_body(name="n", phone="p", birth="19881301", carrier="SKT")
+    body = api.error(400, "POST", "/certifications/otp/request", request)
     assert body["path"] == "$input.birth"

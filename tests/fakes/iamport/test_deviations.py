@@ -8,18 +8,8 @@ import pytest
 
 from fake_servers.iamport import FakeIamport
 
-from .helpers import REFUND_ACCOUNT, IamportClient, new_uid
+from .helpers import REFUND_ACCOUNT, IamportClient, new_uid, onetime_body, refund_body, vbank_body
 from .scenarios import card_payment, vbank_payment
-
-
-def refund(payment: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    return {
-        "imp_uid": payment["imp_uid"],
-        "merchant_uid": payment["merchant_uid"],
-        "checksum": None,
-        "reason": "refund",
-        **fields,
-    }
 
 
 def unprocessable(message: str) -> dict[str, Any]:
@@ -35,7 +25,7 @@ def assert_unchanged(api: IamportClient, payment: dict[str, Any]) -> None:
 
 def test_partial_refund_keeps_the_payment_paid(api: IamportClient, fake: FakeIamport) -> None:
     payment = card_payment(api, fake)
-    partly = api.ok("POST", "/payments/cancel", refund(payment, amount=5_000))
+    partly = api.ok("POST", "/payments/cancel", refund_body(payment, amount=5_000))
     assert (partly["status"], partly["cancel_amount"]) == ("paid", 5_000)
     assert partly["cancelled_at"] != 0
     assert fake.last_webhook() == {
@@ -43,7 +33,7 @@ def test_partial_refund_keeps_the_payment_paid(api: IamportClient, fake: FakeIam
         "merchant_uid": payment["merchant_uid"],
         "status": "paid",
     }
-    rest = api.ok("POST", "/payments/cancel", refund(payment))
+    rest = api.ok("POST", "/payments/cancel", refund_body(payment))
     assert (rest["status"], rest["cancel_amount"]) == ("cancelled", 25_000)
     assert rest["cancel_history"][-1]["amount"] == 20_000
     assert fake.last_webhook() == {
@@ -58,7 +48,7 @@ def test_zero_or_negative_refund_is_refused(
     api: IamportClient, fake: FakeIamport, amount: int
 ) -> None:
     payment = card_payment(api, fake)
-    body = api.error(422, "POST", "/payments/cancel", refund(payment, amount=amount))
+    body = api.error(422, "POST", "/payments/cancel", refund_body(payment, amount=amount))
     assert body == unprocessable("취소 금액은 0보다 커야 합니다.")
     assert_unchanged(api, payment)
     assert len(fake.webhooks_for(payment["imp_uid"])) == 1
@@ -68,15 +58,15 @@ def test_fully_refunded_payment_cannot_be_refunded_again(
     api: IamportClient, fake: FakeIamport
 ) -> None:
     payment = card_payment(api, fake)
-    cancelled = api.ok("POST", "/payments/cancel", refund(payment))
-    body = api.error(422, "POST", "/payments/cancel", refund(payment))
+    cancelled = api.ok("POST", "/payments/cancel", refund_body(payment))
+    body = api.error(422, "POST", "/payments/cancel", refund_body(payment))
     assert body == unprocessable("이미 전액취소된 주문입니다.")
     assert_unchanged(api, cancelled)
 
 
 def test_unpaid_virtual_account_cannot_be_refunded(api: IamportClient, fake: FakeIamport) -> None:
     ready = fake.issue_vbank(40_000, new_uid())
-    body = api.error(422, "POST", "/payments/cancel", refund(ready, **REFUND_ACCOUNT))
+    body = api.error(422, "POST", "/payments/cancel", refund_body(ready, **REFUND_ACCOUNT))
     assert body == unprocessable("Not paid yet.")
     assert_unchanged(api, ready)
 
@@ -84,19 +74,19 @@ def test_unpaid_virtual_account_cannot_be_refunded(api: IamportClient, fake: Fak
 def test_checksum_must_match_the_refundable_amount(api: IamportClient, fake: FakeIamport) -> None:
     payment = card_payment(api, fake)
     body = api.error(
-        422, "POST", "/payments/cancel", refund(payment, amount=5_000, checksum=20_000)
+        422, "POST", "/payments/cancel", refund_body(payment, amount=5_000, checksum=20_000)
     )
     assert body == unprocessable("checksum(20000)이 취소 가능 잔액(25000)과 일치하지 않습니다.")
     assert_unchanged(api, payment)
 
-    api.ok("POST", "/payments/cancel", refund(payment, amount=5_000, checksum=25_000))
-    again = api.ok("POST", "/payments/cancel", refund(payment, amount=5_000, checksum=20_000))
+    api.ok("POST", "/payments/cancel", refund_body(payment, amount=5_000, checksum=25_000))
+    again = api.ok("POST", "/payments/cancel", refund_body(payment, amount=5_000, checksum=20_000))
     assert again["cancel_amount"] == 10_000
 
 
 def test_fractional_refunds_are_allowed(api: IamportClient, fake: FakeIamport) -> None:
     payment = fake.pay_by_card(10.5, new_uid(), currency="USD")
-    partly = api.ok("POST", "/payments/cancel", refund(payment, amount=0.25))
+    partly = api.ok("POST", "/payments/cancel", refund_body(payment, amount=0.25))
     assert (partly["cancel_amount"], partly["status"]) == (0.25, "paid")
 
 
@@ -113,7 +103,7 @@ def test_deposit_twice_is_refused(api: IamportClient, fake: FakeIamport) -> None
 
 def test_deposit_into_a_cancelled_account_is_refused(api: IamportClient, fake: FakeIamport) -> None:
     paid = vbank_payment(api, fake)
-    cancelled = api.ok("POST", "/payments/cancel", refund(paid, **REFUND_ACCOUNT))
+    cancelled = api.ok("POST", "/payments/cancel", refund_body(paid, **REFUND_ACCOUNT))
     body = api.error(422, "PUT", f"/internal/deposit/{paid['imp_uid']}")
     assert body == unprocessable("Already cancelled.")
     assert_unchanged(api, cancelled)
@@ -202,21 +192,10 @@ def test_receipt_of_a_missing_payment_is_not_found(api: IamportClient, fake: Fak
 # --------------------------------------------------------------------------- input checks
 
 
-def vbank_order(**fields: Any) -> dict[str, Any]:
-    return {
-        "merchant_uid": new_uid(),
-        "amount": 1_000,
-        "vbank_code": "004",
-        "vbank_due": 2_000_000_000,
-        "vbank_holder": "h",
-        **fields,
-    }
-
-
 def test_virtual_account_buyer_email_is_checked_before_anything_is_stored(
     api: IamportClient, fake: FakeIamport
 ) -> None:
-    body = api.error(400, "POST", "/vbanks", vbank_order(buyer_email="not-an-email"))
+    body = api.error(400, "POST", "/vbanks", vbank_body(buyer_email="not-an-email"))
     assert body == {
         "path": "$input.buyer_email",
         "reason": (
@@ -229,21 +208,13 @@ def test_virtual_account_buyer_email_is_checked_before_anything_is_stored(
     }
     assert fake.last_webhook() is None
     assert len(fake.state.payments) == 0
-    ok = api.ok("POST", "/vbanks", vbank_order(buyer_email="buyer@example.com"))
+    ok = api.ok("POST", "/vbanks", vbank_body(buyer_email="buyer@example.com"))
     assert ok["buyer_email"] == "buyer@example.com"
 
 
 @pytest.mark.parametrize("quota", [-1, 1.5])
 def test_card_quota_must_be_a_uint32(api: IamportClient, fake: FakeIamport, quota: float) -> None:
-    order = {
-        "card_number": "1234-1234-1234-1234",
-        "expiry": "2028-12",
-        "birth": "880311",
-        "merchant_uid": new_uid(),
-        "amount": 1_000,
-        "name": "n",
-        "card_quota": quota,
-    }
+    order = onetime_body(amount=1_000, name="n", card_quota=quota)
     body = api.error(400, "POST", "/subscribe/payments/onetime", order)
     assert (body["path"], body["expected"], body["value"]) == (
         "$input.card_quota",

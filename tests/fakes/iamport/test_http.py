@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from fake_servers.iamport import FakeIamport
 
-from .helpers import CREDENTIALS, IamportClient
+from ..cors import PREFLIGHT, assert_preflight_allowed
+from .helpers import CREDENTIALS, IamportClient, onetime_body, refund_body, vbank_body
 from .scenarios import card_payment, vbank_payment
 
+JSON = "application/json"
+JSON_HEADERS = {"Content-Type": JSON}
 BAD_REQUEST = {"error": "Bad Request", "statusCode": 400}
 
 
+def raw_token_request(api: IamportClient, data: str | bytes, content_type: str = JSON) -> Any:
+    """The 400 answer to POST /users/getToken with the body `data`, sent as is."""
+    headers = {"Content-Type": content_type}
+    return api.error(400, "POST", "/users/getToken", authorize=False, data=data, headers=headers)
+
+
 def test_body_that_is_not_declared_json_is_refused(api: IamportClient) -> None:
-    body = api.error(
-        400,
-        "POST",
-        "/users/getToken",
-        authorize=False,
-        data="imp_key=test_imp_key",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
+    body = raw_token_request(api, "imp_key=test_imp_key", "application/x-www-form-urlencoded")
     assert body == {"message": 'Request body type is not "application/json".', **BAD_REQUEST}
 
 
@@ -30,13 +35,7 @@ def test_missing_body_is_refused_as_not_json(api: IamportClient) -> None:
 
 
 def test_empty_json_body_is_refused(api: IamportClient) -> None:
-    body = api.error(
-        400,
-        "POST",
-        "/payments/cancel",
-        data=b"",
-        headers={"Content-Type": "application/json"},
-    )
+    body = api.error(400, "POST", "/payments/cancel", data=b"", headers=JSON_HEADERS)
     assert body == {
         "statusCode": 400,
         "message": "Body cannot be empty when content-type is set to 'application/json'",
@@ -44,41 +43,20 @@ def test_empty_json_body_is_refused(api: IamportClient) -> None:
 
 
 def test_malformed_json_is_refused(api: IamportClient) -> None:
-    body = api.error(
-        400,
-        "POST",
-        "/users/getToken",
-        authorize=False,
-        data=b'{"imp_key": ',
-        headers={"Content-Type": "application/json; charset=utf-8"},
-    )
+    body = raw_token_request(api, b'{"imp_key": ', "application/json; charset=utf-8")
     assert body["error"] == "Bad Request"
     assert body["statusCode"] == 400
     assert "JSON" in body["message"]
 
 
 def test_deeply_nested_json_is_refused(api: IamportClient) -> None:
-    body = api.error(
-        400,
-        "POST",
-        "/users/getToken",
-        authorize=False,
-        data=b"[" * 100_000,
-        headers={"Content-Type": "application/json"},
-    )
+    body = raw_token_request(api, b"[" * 100_000)
     assert body == {"message": "Maximum call stack size exceeded", **BAD_REQUEST}
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_non_json_number_constants_are_refused(api: IamportClient, constant: str) -> None:
-    body = api.error(
-        400,
-        "POST",
-        "/users/getToken",
-        authorize=False,
-        data=f'{{"imp_key":"k","imp_secret":"s","extra":[{constant}]}}',
-        headers={"Content-Type": "application/json"},
-    )
+    body = raw_token_request(api, f'{{"imp_key":"k","imp_secret":"s","extra":[{constant}]}}')
     assert body == {"message": f"{constant} is not valid JSON", **BAD_REQUEST}
 
 
@@ -92,49 +70,23 @@ def test_non_object_body_fails_validation(api: IamportClient) -> None:
 
 
 def test_null_in_an_optional_field_fails_validation(api: IamportClient) -> None:
-    body = api.error(
-        400,
-        "POST",
-        "/vbanks",
-        {
-            "merchant_uid": "m",
-            "amount": 1000,
-            "vbank_code": "004",
-            "vbank_due": 1,
-            "vbank_holder": "h",
-            "name": None,
-        },
-    )
+    account = vbank_body(merchant_uid="m", vbank_due=1, name=None)
+    body = api.error(400, "POST", "/vbanks", account)
     assert (body["path"], body["expected"]) == ("$input.name", "(string | undefined)")
     assert body["value"] is None
 
 
 def test_first_violation_in_declaration_order_is_reported(api: IamportClient) -> None:
-    body = api.error(
-        400,
-        "POST",
-        "/subscribe/payments/onetime",
-        {"card_number": "1234", "amount": "25000", "expiry": "2028-13"},
-    )
+    wrong = {"card_number": "1234", "amount": "25000", "expiry": "2028-13"}
+    body = api.error(400, "POST", "/subscribe/payments/onetime", wrong)
     assert body["path"] == "$input.card_number"
     assert body["expected"] == '(string & Pattern<"\\d{4}-\\d{4}-\\d{4}-\\d{4}">)'
     assert body["value"] == "1234"
 
 
 def test_string_amount_is_not_a_number(api: IamportClient) -> None:
-    body = api.error(
-        400,
-        "POST",
-        "/subscribe/payments/onetime",
-        {
-            "card_number": "1234-1234-1234-1234",
-            "expiry": "2028-12",
-            "birth": "880311",
-            "merchant_uid": "m",
-            "amount": "25000",
-            "name": "n",
-        },
-    )
+    order = onetime_body(merchant_uid="m", amount="25000", name="n")
+    body = api.error(400, "POST", "/subscribe/payments/onetime", order)
     assert (body["path"], body["expected"], body["value"]) == ("$input.amount", "number", "25000")
 
 
@@ -198,20 +150,8 @@ def test_every_answer_allows_any_origin(api: IamportClient) -> None:
 
 
 def test_preflight_is_answered(api: IamportClient) -> None:
-    reply = api.request(
-        "OPTIONS",
-        "/payments/cancel",
-        authorize=False,
-        headers={
-            "Origin": "http://shop.example",
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization,content-type",
-        },
-    )
-    assert reply.status_code == 204
-    assert reply.headers["Access-Control-Allow-Origin"] == "*"
-    assert reply.headers["Access-Control-Allow-Methods"] == "GET,HEAD,PUT,PATCH,POST,DELETE"
-    assert reply.headers["Access-Control-Allow-Headers"] == "authorization,content-type"
+    reply = api.request("OPTIONS", "/payments/cancel", authorize=False, headers=PREFLIGHT)
+    assert_preflight_allowed(reply)
     assert reply.headers["Vary"] == "Access-Control-Request-Headers"
 
 
@@ -239,30 +179,10 @@ def test_numbers_print_like_javascript(api: IamportClient, fake: FakeIamport) ->
     )
     assert '"amount":40000,"vat":4000,' in reply.text
 
-    card = api.ok(
-        "POST",
-        "/subscribe/payments/onetime",
-        {
-            "card_number": "1234-1234-1234-1234",
-            "expiry": "2028-12",
-            "birth": "880311",
-            "merchant_uid": "usd-order",
-            "amount": 12.5,
-            "name": "USD",
-            "currency": "USD",
-        },
-    )
-    reply = api.request(
-        "POST",
-        "/payments/cancel",
-        {
-            "imp_uid": card["imp_uid"],
-            "merchant_uid": "usd-order",
-            "amount": 2.5,
-            "checksum": None,
-            "reason": "cents",
-        },
-    )
+    order = onetime_body(merchant_uid="usd-order", amount=12.5, name="USD", currency="USD")
+    card = api.ok("POST", "/subscribe/payments/onetime", order)
+    assert card["merchant_uid"] == "usd-order"
+    reply = api.request("POST", "/payments/cancel", refund_body(card, amount=2.5, reason="cents"))
     assert '"amount":12.5,"cancel_amount":2.5,"currency":"USD"' in reply.text
     receipt = api.request(
         "POST",
@@ -273,15 +193,10 @@ def test_numbers_print_like_javascript(api: IamportClient, fake: FakeIamport) ->
 
 
 def test_integral_float_input_prints_without_fraction(api: IamportClient) -> None:
-    reply = api.request(
-        "POST",
-        "/subscribe/payments/onetime",
-        data=(
-            b'{"card_number":"1234-1234-1234-1234","expiry":"2028-12","birth":"880311",'
-            b'"merchant_uid":"m","amount":25000.0,"name":"n","card_quota":3.0}'
-        ),
-        headers={"Content-Type": "application/json"},
-    )
+    order = onetime_body(merchant_uid="m", amount=25000.0, name="n", card_quota=3.0)
+    data = json.dumps(order)
+    assert '"amount": 25000.0' in data and '"card_quota": 3.0' in data
+    reply = api.request("POST", "/subscribe/payments/onetime", data=data, headers=JSON_HEADERS)
     assert reply.status_code == 201
     assert '"card_quota":3,' in reply.text
     assert '"amount":25000,' in reply.text

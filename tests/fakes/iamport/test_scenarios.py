@@ -14,7 +14,17 @@ import pytest
 
 from fake_servers.iamport import FakeIamport
 
-from .helpers import REFUND_ACCOUNT, IamportClient, assert_payment, new_uid
+from .helpers import (
+    REFUND_ACCOUNT,
+    IamportClient,
+    again_body,
+    assert_payment,
+    new_uid,
+    onetime_body,
+    otp_body,
+    refund_body,
+    webhook_of,
+)
 from .scenarios import card_payment, subscription_payment, vbank_payment
 
 OVER_REFUND = "취소 금액은 결제 또는 잔여 금액보다 클 수 없습니다."
@@ -43,18 +53,8 @@ def test_full_cancel(api: IamportClient, fake: FakeIamport, kind: str) -> None:
     payment = scenario(api, fake)
     amount = payment["amount"]
 
-    cancelled = api.ok(
-        "POST",
-        "/payments/cancel",
-        {
-            "imp_uid": payment["imp_uid"],
-            "merchant_uid": payment["merchant_uid"],
-            "amount": amount,
-            "checksum": amount,
-            "reason": "full refund",
-            **refund_account,
-        },
-    )
+    refund = refund_body(payment, amount=amount, checksum=amount, reason="full refund")
+    cancelled = api.ok("POST", "/payments/cancel", {**refund, **refund_account})
     reloaded = api.ok("GET", f"/payments/{payment['imp_uid']}")
     for record in (cancelled, reloaded):
         assert_payment(record, payment["pay_method"])
@@ -65,11 +65,9 @@ def test_full_cancel(api: IamportClient, fake: FakeIamport, kind: str) -> None:
         assert [entry["amount"] for entry in record["cancel_history"]] == [amount]
         assert record["cancel_history"][0]["cancelled_at"] == record["cancelled_at"]
         assert record["paid_at"] == payment["paid_at"]
-    assert fake.last_webhook() == {
-        "imp_uid": payment["imp_uid"],
-        "merchant_uid": payment["merchant_uid"],
-        "status": "cancelled",
-    }
+    assert fake.last_webhook() == webhook_of(
+        payment["imp_uid"], payment["merchant_uid"], "cancelled"
+    )
 
 
 @pytest.mark.parametrize("kind", ["card", "subscription"])
@@ -78,18 +76,8 @@ def test_cancel_over_the_paid_amount_fails(
 ) -> None:
     """Scenarios 3 and 9."""
     payment = KINDS[kind][0](api, fake)
-    body = api.error(
-        422,
-        "POST",
-        "/payments/cancel",
-        {
-            "imp_uid": payment["imp_uid"],
-            "merchant_uid": payment["merchant_uid"],
-            "amount": payment["amount"] + 100,
-            "checksum": None,
-            "reason": "too much",
-        },
-    )
+    too_much = refund_body(payment, amount=payment["amount"] + 100, reason="too much")
+    body = api.error(422, "POST", "/payments/cancel", too_much)
     assert body == {"message": OVER_REFUND, "error": "Unprocessable Entity", "statusCode": 422}
     reloaded = api.ok("GET", f"/payments/{payment['imp_uid']}")
     assert reloaded["cancel_amount"] == 0
@@ -100,18 +88,8 @@ def test_cancel_over_the_paid_amount_fails(
 def test_fake_vbank_payment_cancel_over(api: IamportClient, fake: FakeIamport) -> None:
     """Scenario 14: without a refund account the vbank refund is refused before the amount."""
     payment = vbank_payment(api, fake)
-    body = api.error(
-        422,
-        "POST",
-        "/payments/cancel",
-        {
-            "imp_uid": payment["imp_uid"],
-            "merchant_uid": payment["merchant_uid"],
-            "amount": 40_100,
-            "checksum": None,
-            "reason": "too much",
-        },
-    )
+    too_much = refund_body(payment, amount=40_100, reason="too much")
+    body = api.error(422, "POST", "/payments/cancel", too_much)
     assert body["message"] == REFUND_ACCOUNT_REQUIRED
     assert api.ok("GET", f"/payments/{payment['imp_uid']}")["cancel_amount"] == 0
 
@@ -128,18 +106,10 @@ def test_partial_cancels(api: IamportClient, fake: FakeIamport, kind: str) -> No
     part = price // 5
 
     for k in range(1, 6):
-        cancelled = api.ok(
-            "POST",
-            "/payments/cancel",
-            {
-                "imp_uid": payment["imp_uid"],
-                "merchant_uid": payment["merchant_uid"],
-                "amount": part,
-                "checksum": price - part * (k - 1),
-                "reason": f"partial refund {k - 1}",
-                **refund_account,
-            },
+        refund = refund_body(
+            payment, amount=part, checksum=price - part * (k - 1), reason=f"partial refund {k - 1}"
         )
+        cancelled = api.ok("POST", "/payments/cancel", {**refund, **refund_account})
         expected_status = "cancelled" if k == 5 else "paid"
         for record in (cancelled, api.ok("GET", f"/payments/{payment['imp_uid']}")):
             assert_payment(record, payment["pay_method"])
@@ -149,28 +119,15 @@ def test_partial_cancels(api: IamportClient, fake: FakeIamport, kind: str) -> No
             assert sum(entry["amount"] for entry in record["cancel_history"]) == part * k
             assert record["cancel_reason"] == f"partial refund {k - 1}"
             assert record["status"] == expected_status
-        assert fake.last_webhook() == {
-            "imp_uid": payment["imp_uid"],
-            "merchant_uid": payment["merchant_uid"],
-            "status": expected_status,
-        }
+        expected = webhook_of(payment["imp_uid"], payment["merchant_uid"], expected_status)
+        assert fake.last_webhook() == expected
     statuses = [webhook["status"] for webhook in fake.webhooks_for(payment["imp_uid"])]
     assert statuses[-5:] == ["paid"] * 4 + ["cancelled"]
 
 
 def test_fake_certification(api: IamportClient) -> None:
     """Scenario 5."""
-    accessor = api.ok(
-        "POST",
-        "/certifications/otp/request",
-        {
-            "name": "홍길동",
-            "phone": "01011112222",
-            "birth": "19880311",
-            "gender_digit": "1",
-            "carrier": "LGT",
-        },
-    )
+    accessor = api.ok("POST", "/certifications/otp/request", otp_body())
     assert list(accessor) == ["imp_uid"]
     imp_uid = accessor["imp_uid"]
 
@@ -234,24 +191,11 @@ def test_fake_subscription_payment_onetime(api: IamportClient, fake: FakeIamport
     """Scenario 11: a onetime payment that saves the card, then a charge of the saved card."""
     customer_uid = new_uid()
     first_order = new_uid()
-    first = api.ok(
-        "POST",
-        "/subscribe/payments/onetime",
-        {
-            "customer_uid": customer_uid,
-            "card_number": "1234-5678-9012-3456",
-            "expiry": "2028-12",
-            "birth": "880311",
-            "merchant_uid": first_order,
-            "amount": 25_000,
-            "name": "Fake 주문",
-        },
+    saving = onetime_body(
+        customer_uid=customer_uid, card_number="1234-5678-9012-3456", merchant_uid=first_order
     )
-    assert fake.last_webhook() == {
-        "imp_uid": first["imp_uid"],
-        "merchant_uid": first_order,
-        "status": "paid",
-    }
+    first = api.ok("POST", "/subscribe/payments/onetime", saving)
+    assert fake.last_webhook() == webhook_of(first["imp_uid"], first_order, "paid")
     reloaded = api.ok("GET", f"/payments/{first['imp_uid']}")
     assert_payment(reloaded, "card")
     assert (reloaded["status"], reloaded["customer_uid"]) == ("paid", customer_uid)
@@ -261,21 +205,10 @@ def test_fake_subscription_payment_onetime(api: IamportClient, fake: FakeIamport
 
     second_order = new_uid()
     second = api.ok(
-        "POST",
-        "/subscribe/payments/again",
-        {
-            "customer_uid": customer_uid,
-            "merchant_uid": second_order,
-            "amount": 10_000,
-            "name": "Fake 주문",
-        },
+        "POST", "/subscribe/payments/again", again_body(customer_uid, merchant_uid=second_order)
     )
     assert second["imp_uid"] != first["imp_uid"]
-    assert fake.last_webhook() == {
-        "imp_uid": second["imp_uid"],
-        "merchant_uid": second_order,
-        "status": "paid",
-    }
+    assert fake.last_webhook() == webhook_of(second["imp_uid"], second_order, "paid")
     reloaded = api.ok("GET", f"/payments/{second['imp_uid']}")
     assert_payment(reloaded, "card")
     assert (reloaded["status"], reloaded["amount"]) == ("paid", 10_000)
@@ -297,18 +230,8 @@ def test_fake_vbank_payment(api: IamportClient, fake: FakeIamport) -> None:
 def test_fake_vbank_payment_cancel_without_refund(api: IamportClient, fake: FakeIamport) -> None:
     """Scenario 16."""
     payment = vbank_payment(api, fake)
-    body = api.error(
-        422,
-        "POST",
-        "/payments/cancel",
-        {
-            "imp_uid": payment["imp_uid"],
-            "merchant_uid": payment["merchant_uid"],
-            "amount": 40_000,
-            "checksum": 40_000,
-            "reason": "no account",
-        },
-    )
+    no_account = refund_body(payment, amount=40_000, checksum=40_000, reason="no account")
+    body = api.error(422, "POST", "/payments/cancel", no_account)
     assert body == {
         "message": REFUND_ACCOUNT_REQUIRED,
         "error": "Unprocessable Entity",

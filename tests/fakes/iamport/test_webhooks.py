@@ -12,7 +12,7 @@ import requests
 
 from fake_servers.iamport import FakeIamport
 
-from .helpers import REFUND_ACCOUNT, IamportClient, new_uid
+from .helpers import REFUND_ACCOUNT, IamportClient, new_uid, onetime_body, refund_body, vbank_body
 from .receiver import Channel, Receiver
 
 
@@ -26,18 +26,6 @@ def receivers() -> Iterator[Receiver]:
 @pytest.fixture
 def receiver(receivers: Receiver) -> Channel:
     return receivers.channel()
-
-
-def onetime_body(**extra: Any) -> dict[str, Any]:
-    return {
-        "card_number": "1234-1234-1234-1234",
-        "expiry": "2028-12",
-        "birth": "880311",
-        "merchant_uid": new_uid(),
-        "amount": 25_000,
-        "name": "Fake 주문",
-        **extra,
-    }
 
 
 def test_webhook_goes_to_the_notice_url_as_compact_json(
@@ -120,16 +108,7 @@ def test_receiver_calling_back_into_the_fake_does_not_deadlock(
     fake.webhook_url = receiver.url
     started = time.monotonic()
     payment = api.ok("POST", "/subscribe/payments/onetime", onetime_body())
-    api.ok(
-        "POST",
-        "/payments/cancel",
-        {
-            "imp_uid": payment["imp_uid"],
-            "merchant_uid": payment["merchant_uid"],
-            "checksum": None,
-            "reason": "refund",
-        },
-    )
+    api.ok("POST", "/payments/cancel", refund_body(payment))
     receiver.wait_for(2)
     assert time.monotonic() - started < 2
     assert seen[0][0] == 200
@@ -143,18 +122,7 @@ def test_delivery_failures_are_ignored(
     failing = receivers.channel(status=500)
     urls = {"failing": failing.url, "closed": "http://127.0.0.1:9/hook", "not a url": "nowhere"}
     # Virtual accounts take any notice_url, as the original's input type has no format.
-    vbank = api.ok(
-        "POST",
-        "/vbanks",
-        {
-            "merchant_uid": new_uid(),
-            "amount": 1_000,
-            "vbank_code": "004",
-            "vbank_due": 2_000_000_000,
-            "vbank_holder": "h",
-            "notice_url": urls[target],
-        },
-    )
+    vbank = api.ok("POST", "/vbanks", vbank_body(notice_url=urls[target]))
     assert fake.drain_webhooks()
     # Recorded all the same, and the fake keeps answering.
     assert fake.webhooks_for(vbank["imp_uid"])[0]["status"] == "ready"

@@ -8,9 +8,6 @@ root and reused. Without node or npm the test is skipped; any other problem fail
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -18,41 +15,21 @@ import pytest
 
 from fake_servers.portone import DEFAULT_WEBHOOK_SECRET, FakePortOne
 
+from ..node import INTEROP, run_node, sdk_for_node
 from .test_interop import SignedSink, lower
 
-ROOT = Path(__file__).resolve().parents[3]
-CACHE = ROOT / ".interop" / "portone"
+CACHE = INTEROP / "portone"
 SDK = "@portone/server-sdk"
 VERSION = "0.19.0"
 SCRIPT = Path(__file__).resolve().parent / "interop" / "scenario.js"
 
 
-def installed_version() -> str | None:
-    manifest = CACHE / "node_modules" / "@portone" / "server-sdk" / "package.json"
-    if not manifest.exists():
-        return None
-    return json.loads(manifest.read_text())["version"]
-
-
 @pytest.fixture(scope="module")
 def node() -> tuple[str, Path]:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are needed to run the PortOne npm SDK interop test")
-    if installed_version() != VERSION:
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--prefix", str(CACHE), f"{SDK}@{VERSION}"],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-        assert installed_version() == VERSION
-    return node, CACHE / "node_modules"
+    return sdk_for_node(CACHE, SDK, VERSION, "the PortOne npm SDK interop test")
 
 
 def test_npm_sdk_drives_the_fake(node, fake: FakePortOne, tmp_path):
-    executable, node_modules = node
     sink = SignedSink()
     with sink.server:
         fake.webhook_url = f"{sink.server.url}/hook"
@@ -73,15 +50,7 @@ def test_npm_sdk_drives_the_fake(node, fake: FakePortOne, tmp_path):
     }
     path = tmp_path / "scenario.json"
     path.write_text(json.dumps(scenario), encoding="utf-8")
-    result = subprocess.run(
-        [executable, str(SCRIPT), str(path)],
-        env={**os.environ, "NODE_PATH": str(node_modules)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    out = json.loads(result.stdout)
+    out = run_node(node, SCRIPT, str(path))
     assert out["paid"] == {"status": "PAID", "total": 10000, "method": "PaymentMethodCard"}
     assert out["notFound"] == {
         "name": "GetPaymentError",

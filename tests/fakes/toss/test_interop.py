@@ -6,60 +6,28 @@ and reused. Without node or npm the test is skipped; any other problem fails it.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from fake_servers.toss import DEFAULT_SECRET_KEY, FakeToss
 
+from ..node import INTEROP, run_node, sdk_for_node
 from .support import nest_error, not_found
 
-ROOT = Path(__file__).resolve().parents[3]
-CACHE = ROOT / ".interop" / "toss"
+CACHE = INTEROP / "toss"
 SDK = "toss-payments-server-api"
 SCRIPT = Path(__file__).resolve().parent / "interop" / "scenario.js"
-
-
-def installed_sdk_major() -> str | None:
-    manifest = CACHE / "node_modules" / SDK / "package.json"
-    if not manifest.exists():
-        return None
-    return json.loads(manifest.read_text())["version"].split(".")[0]
 
 
 @pytest.fixture(scope="module")
 def node() -> tuple[str, Path]:
     """The node executable, and the node_modules folder holding the SDK."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are needed to run the Toss SDK interop test")
-    if installed_sdk_major() != "10":
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--prefix", str(CACHE), f"{SDK}@10"],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-        assert installed_sdk_major() == "10"
-    return node, CACHE / "node_modules"
+    return sdk_for_node(CACHE, SDK, "10", "the Toss SDK interop test")
 
 
 def test_sdk_drives_the_fake(node: tuple[str, Path], fake: FakeToss) -> None:
-    executable, node_modules = node
-    result = subprocess.run(
-        [executable, str(SCRIPT), fake.url, DEFAULT_SECRET_KEY],
-        env={**os.environ, "NODE_PATH": str(node_modules)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    seen = json.loads(result.stdout)
+    seen = run_node(node, SCRIPT, fake.url, DEFAULT_SECRET_KEY)
 
     assert seen["keyIn"] == {"status": "IN_PROGRESS", "approvedAt": None}
     assert seen["wrongPrice"] == {"status": 422, "body": nest_error(422, "Wrong price.")}

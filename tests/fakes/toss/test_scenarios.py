@@ -180,36 +180,42 @@ def test_fake_cash_receipt(client: TossClient) -> None:
     assert receipt["type"] == "소득공제"
 
 
-def test_fake_storage_capacity(client: TossClient, fake: FakeToss) -> None:
-    fake.set_expiration(capacity=1)
+def assert_each_payment_pushes_out_the_previous(
+    client: TossClient, new_payment: Callable[[str], Json]
+) -> None:
+    """Ten payments made in turn, each with a new card number: each makes the one before it
+    unreadable (404) and is readable itself (reads never purge: only the next insert does)."""
     previous: Json | None = None
-
     for _ in range(10):
-        card = f"{uuid.uuid4().int % 10**16:016d}"
-        billing = client.register_billing(cardNumber=card, customerBirthday="880311")
-        payment = client.pay_billing(billing["billingKey"], 100)
-        assert client.approve(payment)["status"] == "DONE"
+        payment = new_payment(f"{uuid.uuid4().int % 10**16:016d}")
         if previous is not None:
             gone = client.get(f"/v1/payments/{previous['paymentKey']}")
             assert (gone.status_code, gone.json()) == (404, not_found(previous["paymentKey"]))
         assert client.payment(payment["paymentKey"])["paymentKey"] == payment["paymentKey"]
         previous = payment
+
+
+def test_fake_storage_capacity(client: TossClient, fake: FakeToss) -> None:
+    fake.set_expiration(capacity=1)
+
+    def billed(card: str) -> Json:
+        billing = client.register_billing(cardNumber=card, customerBirthday="880311")
+        payment = client.pay_billing(billing["billingKey"], 100)
+        assert client.approve(payment)["status"] == "DONE"
+        return payment
+
+    assert_each_payment_pushes_out_the_previous(client, billed)
 
 
 def test_fake_storage_expiration_time(client: TossClient, fake: FakeToss) -> None:
     fake.set_expiration(seconds=0.001)
-    previous: Json | None = None
 
-    for _ in range(10):
-        card = f"{uuid.uuid4().int % 10**16:016d}"
+    def keyed_in_then_expired(card: str) -> Json:
         payment = client.key_in(1000, cardNumber=card)
         time.sleep(0.002)
-        if previous is not None:
-            gone = client.get(f"/v1/payments/{previous['paymentKey']}")
-            assert (gone.status_code, gone.json()) == (404, not_found(previous["paymentKey"]))
-        # Expired too, but reads never purge: only the next insert does.
-        assert client.payment(payment["paymentKey"])["paymentKey"] == payment["paymentKey"]
-        previous = payment
+        return payment
+
+    assert_each_payment_pushes_out_the_previous(client, keyed_in_then_expired)
 
 
 def test_fake_virtual_account_payment(client: TossClient, fake: FakeToss) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from fake_servers.toss import Expiration, FakeToss
 from tests.support.clock import SteppedClock
+from tests.support.threads import on_threads
 
 from .support import TossClient, not_found
 
@@ -130,11 +131,7 @@ def test_concurrent_cancels_never_over_refund(client: TossClient, fake: FakeToss
         with lock:
             codes.append(response.status_code)
 
-    threads = [threading.Thread(target=cancel) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    on_threads(20, cancel)
 
     assert sorted(codes) == [201] * 10 + [422] * 10
     final = client.payment(payment["paymentKey"])

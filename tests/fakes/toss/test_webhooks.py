@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from fake_servers.toss import FakeToss
+from tests.support.threads import on_threads
 
 from .support import Json, Receiver, TossClient, basic
 
@@ -17,14 +18,8 @@ UNREACHABLE = "http://127.0.0.1:9/unreachable"
 
 
 def status_changed(payment: Json, status: str) -> Json:
-    return {
-        "eventType": "PAYMENT_STATUS_CHANGED",
-        "data": {
-            "paymentKey": payment["paymentKey"],
-            "orderId": payment["orderId"],
-            "status": status,
-        },
-    }
+    ids = {key: payment[key] for key in ("paymentKey", "orderId")}
+    return {"eventType": "PAYMENT_STATUS_CHANGED", "data": {**ids, "status": status}}
 
 
 def test_webhooks_reach_a_real_receiver(
@@ -159,11 +154,7 @@ def test_concurrent_cancels_announce_in_order(
     def cancel() -> None:
         TossClient(fake.url).cancel(payment["paymentKey"], cancelAmount=1000)
 
-    threads = [threading.Thread(target=cancel) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    on_threads(10, cancel)
 
     assert receiver.wait_for(10)
     statuses = [body["data"]["status"] for body in receiver.bodies]
