@@ -8,7 +8,8 @@ PLUGINS := $(wildcard plugins/*/setup.cfg)
 STAMP  := $(VENV)/.installed
 
 CLUSTER_VENV ?= .cluster/venv
-# Workers for the test suite (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+# Workers for the test suite (pytest-xdist); TEST_WORKERS=0 runs it in one process. Tests marked
+# with one xdist_group (the release tests, which share one build of the wheels) run on one worker.
 TEST_WORKERS ?= 4
 
 .PHONY: run test install lint format clean cluster
@@ -19,7 +20,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 install: $(STAMP)
 

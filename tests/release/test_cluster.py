@@ -36,6 +36,10 @@ from tests.conftest import POSTGRES_ENV, _postgres_server
 from tests.release.conftest import Installed
 from tests.support.servers import free_port
 
+# One worker builds and installs the wheels once for all release tests: builds of the same
+# source tree on parallel workers would collide (see the Makefile's --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("release")
+
 ROOT = Path(__file__).resolve().parents[2]
 KEY, IV = PUBLISHED_KEYS["CONNECTION"]
 TOSS_AUTH = ("test_ak_ZORzdMaqN3wQd5k6ygr5AkYXQGwy", "")

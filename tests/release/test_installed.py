@@ -9,11 +9,16 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from payment_service.db.migrate import head_revision
 from tests.release.conftest import Installed
 from tests.support.servers import free_port, wait_for_health
+
+# One worker builds and installs the wheels once for all release tests: builds of the same
+# source tree on parallel workers would collide (see the Makefile's --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("release")
 
 SMOKE = Path(__file__).with_name("smoke_payment.py")
 
