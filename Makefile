@@ -8,8 +8,7 @@ PLUGINS := $(wildcard plugins/*/setup.cfg)
 STAMP  := $(VENV)/.installed
 
 CLUSTER_VENV ?= .cluster/venv
-# Workers for the test suite (pytest-xdist); TEST_WORKERS=0 runs it in one process. Tests marked
-# with one xdist_group (the release tests, which share one build of the wheels) run on one worker.
+# Workers for the test suite (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 4
 
 .PHONY: run test install lint format clean cluster
@@ -20,7 +19,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 install: $(STAMP)
 

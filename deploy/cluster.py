@@ -3,18 +3,19 @@
     nginx 127.0.0.1:8080 ──► payment-service serve :37821 ─┐
                         └──► payment-service serve :37822 ─┼─► PostgreSQL (PAYMENT_DATABASE_URL)
     payment-service webhooks deliver (the only sender) ────┘
-    payment-service fakes :10851, :30771 (their webhooks go to :8080)
+    payment-service fakes: each installed plugin's fake on its port (their webhooks go to :8080)
 
 Run it with the Python of a venv where the wheels are installed (`make cluster` builds one):
 
     .cluster/venv/bin/python deploy/cluster.py           # until SIGINT / SIGTERM
     python deploy/cluster.py --check                     # only check the prerequisites
 
-Ports come from CLUSTER_NGINX_PORT, CLUSTER_SERVE_PORTS (comma-separated: one instance each),
-CLUSTER_IAMPORT_PORT and CLUSTER_TOSS_PORT; with CLUSTER_STATE=path, the processes' ids and
-ports are written there as JSON once everything answers. Every other PAYMENT_* variable is
-passed to the processes unchanged. A process that dies is reported, not restarted (nginx
-routes around a dead instance); nginx dying stops the whole cluster.
+Ports come from CLUSTER_NGINX_PORT, CLUSTER_SERVE_PORTS (comma-separated: one instance each)
+and CLUSTER_<FAKE>_PORT for each installed fake (CLUSTER_IAMPORT_PORT, CLUSTER_TOSS_PORT,
+CLUSTER_PORTONE_PORT, ...; default: the fake's own port). With CLUSTER_STATE=path, the
+processes' ids and ports are written there as JSON once everything answers. Every other
+PAYMENT_* variable is passed to the processes unchanged. A process that dies is reported, not
+restarted (nginx routes around a dead instance); nginx dying stops the whole cluster.
 """
 
 from __future__ import annotations
@@ -49,11 +50,19 @@ class ClusterError(Exception):
 class Ports:
     nginx: int = 8080
     serve: tuple[int, ...] = (37821, 37822)
-    iamport: int = 10851
-    toss: int = 30771
+    fakes: Mapping[str, int] = field(default_factory=dict)  # by fake name
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> Ports:
+    def from_env(
+        cls, environ: Mapping[str, str], fake_defaults: Mapping[str, int] | None = None
+    ) -> Ports:
+        """The ports named in `environ`; a fake's defaults to its own (`fake_defaults`, by
+        default those of the installed plugins' fakes)."""
+        if fake_defaults is None:
+            from payment_service.vendors.fakes import contributed_fakes
+
+            fake_defaults = {kind.name: kind.default_port for kind in contributed_fakes()}
+
         def number(name: str, raw: str) -> int:
             if not raw.strip().isdigit() or not 0 < int(raw) < 65536:
                 raise ClusterError(f"{name}: not a port number ({raw!r})")
@@ -66,8 +75,10 @@ class Ports:
         return cls(
             nginx=port("CLUSTER_NGINX_PORT", cls.nginx),
             serve=tuple(number("CLUSTER_SERVE_PORTS", part) for part in serve.split(",")),
-            iamport=port("CLUSTER_IAMPORT_PORT", cls.iamport),
-            toss=port("CLUSTER_TOSS_PORT", cls.toss),
+            fakes={
+                name: port(f"CLUSTER_{name.upper()}_PORT", default)
+                for name, default in fake_defaults.items()
+            },
         )
 
 
@@ -150,8 +161,9 @@ class Cluster:
         if subprocess.run([command, "schema"], env=self._env()).returncode != 0:
             raise ClusterError("`payment-service schema` failed (see above)")
 
-        fakes = ["fakes", "--iamport-port", str(self.ports.iamport)]
-        fakes += ["--toss-port", str(self.ports.toss), "--webhook-base", self.url]
+        fakes = ["fakes", "--webhook-base", self.url]
+        for name, port in self.ports.fakes.items():
+            fakes += [f"--{name}-port", str(port)]
         self._start("fakes", [command, *fakes], self._env())
         vendors = json.dumps(self._vendor_options())
         serving = self._env(PAYMENT_DELIVER_WEBHOOKS="false", PAYMENT_VENDORS=vendors)
@@ -174,7 +186,7 @@ class Cluster:
     def _vendor_options(self) -> dict[str, object]:
         from payment_service.testing.fakes import vendor_options
 
-        ports = {"iamport": self.ports.iamport, "toss": self.ports.toss}
+        ports = self.ports.fakes
         return vendor_options({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
 
     def _nginx_config(self, runtime: Path) -> Path:
@@ -217,8 +229,7 @@ http {{
             "ports": {
                 "nginx": self.ports.nginx,
                 "serve": list(self.ports.serve),
-                "iamport": self.ports.iamport,
-                "toss": self.ports.toss,
+                **self.ports.fakes,
             },
         }
 
@@ -281,7 +292,9 @@ def main(argv: list[str]) -> int:
             Path(environ["CLUSTER_STATE"]).write_text(json.dumps(cluster.state()))
         say(
             f"ready: {cluster.url} → instances on {', '.join(map(str, ports.serve))}, one "
-            f"webhook sender, fake iamport :{ports.iamport}, fake Toss :{ports.toss}. "
+            "webhook sender, fakes "
+            + ", ".join(f"{name} :{port}" for name, port in ports.fakes.items())
+            + ". "
             "Ctrl-C stops everything."
         )
         status = cluster.run_until(stopped)

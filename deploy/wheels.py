@@ -10,10 +10,14 @@ standard library here; `build` comes from the interpreter that runs it (the dev 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
+import hashlib
 import subprocess
 import sys
 import tempfile
 import venv
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,18 +25,31 @@ ROOT = Path(__file__).resolve().parent.parent
 DISTRIBUTIONS = (ROOT, *sorted(path.parent for path in (ROOT / "plugins").glob("*/setup.cfg")))
 
 
+@contextlib.contextmanager
+def exclusively(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file `lock` (created if missing), waiting for it."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def build(outdir: Path, python: str = sys.executable) -> list[Path]:
     """sdist and wheel of every distribution into `outdir`; returns the wheels.
 
     --no-isolation: the building interpreter already has setuptools and build (the [test]
-    extra), which saves creating six throw-away environments per build.
+    extra), which saves creating six throw-away environments per build. One build of this
+    checkout at a time: a build writes `build/` and `*.egg-info` inside the source tree, so two
+    at once (parallel test workers, `make cluster` during a test run) would break each other.
     """
     outdir.mkdir(parents=True, exist_ok=True)
-    for source in DISTRIBUTIONS:
-        command = [python, "-m", "build", "--no-isolation", "--outdir", str(outdir), str(source)]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"building {source} failed:\n{result.stdout}\n{result.stderr}")
+    checkout = hashlib.sha256(str(ROOT).encode()).hexdigest()[:16]
+    with exclusively(Path(tempfile.gettempdir()) / f"payment-service-build-{checkout}.lock"):
+        for source in DISTRIBUTIONS:
+            command = [python, "-m", "build", "--no-isolation", "--outdir", str(outdir)]
+            result = subprocess.run([*command, str(source)], capture_output=True, text=True)
+            if result.returncode != 0:
+                raise RuntimeError(f"building {source} failed:\n{result.stdout}\n{result.stderr}")
     return sorted(outdir.glob("*.whl"))
 
 

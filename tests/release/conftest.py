@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.wheels import build, install
+from deploy.wheels import build, exclusively, install
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,24 @@ class Installed:
         )
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The directory of this run's sdists and wheels, built by whichever test worker asks first
+    (pytest-xdist workers each have a temporary directory inside the run's)."""
+    base = tmp_path_factory.getbasetemp()
+    run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    dist, complete = run / "release-dist", run / "release-dist.complete"
+    with exclusively(run / "release-dist.lock"):
+        if not complete.exists():
+            build(dist)
+            complete.touch()
+    return dist
+
+
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     root = tmp_path_factory.mktemp("release")
-    wheels = build(root / "dist")
+    dist = built_once(tmp_path_factory)
+    wheels = sorted(dist.glob("*.whl"))
     assert [wheel.name.split("-")[0] for wheel in wheels] == [
         "payment_service",
         "payment_vendor_iamport",
@@ -67,4 +81,4 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     workdir = root / "work"
     workdir.mkdir()
     venv = install(wheels, root / "venv", with_pip=False)  # nothing here runs pip in it
-    return Installed(dist=root / "dist", bin=venv, workdir=workdir)
+    return Installed(dist=dist, bin=venv, workdir=workdir)

@@ -36,10 +36,6 @@ from tests.conftest import POSTGRES_ENV, _postgres_server
 from tests.release.conftest import Installed
 from tests.support.servers import free_port
 
-# One worker builds and installs the wheels once for all release tests: builds of the same
-# source tree on parallel workers would collide (see the Makefile's --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("release")
-
 ROOT = Path(__file__).resolve().parents[2]
 KEY, IV = PUBLISHED_KEYS["CONNECTION"]
 TOSS_AUTH = ("test_ak_ZORzdMaqN3wQd5k6ygr5AkYXQGwy", "")
@@ -96,6 +92,7 @@ def cluster(installed: Installed, tmp_path_factory: pytest.TempPathFactory) -> I
             CLUSTER_SERVE_PORTS=f"{free_port()},{free_port()}",
             CLUSTER_IAMPORT_PORT=str(free_port()),
             CLUSTER_TOSS_PORT=str(free_port()),
+            CLUSTER_PORTONE_PORT=str(free_port()),
             CLUSTER_STATE=str(tmp / "state.json"),
         )
         with log.open("wb") as output:
@@ -285,9 +282,9 @@ def test_sigterm_stops_every_process_of_the_cluster(cluster: Running):
     cluster.process.send_signal(signal.SIGTERM)
     assert cluster.process.wait(timeout=90) == 0, cluster.output()
     assert "payment-cluster: stopped" in cluster.output()
-    for port in [cluster.state["ports"][name] for name in ("nginx", "iamport", "toss")] + list(
-        cluster.state["ports"]["serve"]
-    ):
+    for port in [
+        cluster.state["ports"][name] for name in ("nginx", "iamport", "toss", "portone")
+    ] + list(cluster.state["ports"]["serve"]):
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
     for name in cluster.state["processes"]:

@@ -13,14 +13,16 @@ from deploy.cluster import Cluster, ClusterError, Ports, check
 
 
 def test_ports_default_to_the_documented_ones_and_follow_the_environment():
-    assert Ports.from_env({}) == Ports(8080, (37821, 37822), 10851, 30771)
+    installed = {"iamport": 10851, "portone": 20851, "toss": 30771}
+    assert Ports.from_env({}) == Ports(8080, (37821, 37822), installed)
     env = {
         "CLUSTER_NGINX_PORT": "18080",
         "CLUSTER_SERVE_PORTS": "1001,1002,1003",
         "CLUSTER_IAMPORT_PORT": "1004",
         "CLUSTER_TOSS_PORT": "1005",
     }
-    assert Ports.from_env(env) == Ports(18080, (1001, 1002, 1003), 1004, 1005)
+    expected = Ports(18080, (1001, 1002, 1003), {"iamport": 1004, "portone": 20851, "toss": 1005})
+    assert Ports.from_env(env) == expected
 
 
 @pytest.mark.parametrize(
@@ -42,7 +44,12 @@ def test_nginx_accepts_the_rendered_configuration(tmp_path: Path):
     nginx = shutil.which("nginx", path="/usr/sbin:/usr/bin:/sbin")
     if nginx is None:
         pytest.skip("nginx is not installed (Debian: apt-get install nginx; CI installs it)")
-    cluster = Cluster(tmp_path, Ports(18080, (1001, 1002), 1004, 1005), {}, nginx_binary=nginx)
+    cluster = Cluster(
+        tmp_path,
+        Ports(18080, (1001, 1002), {"iamport": 1004, "toss": 1005}),
+        {},
+        nginx_binary=nginx,
+    )
     config = cluster._nginx_config(tmp_path)
     site = (tmp_path / "payment-service.conf").read_text()
     assert "listen 127.0.0.1:18080;" in site

@@ -8,13 +8,7 @@ import tarfile
 import zipfile
 from email.parser import Parser
 
-import pytest
-
 from tests.release.conftest import Installed
-
-# One worker builds and installs the wheels once for all release tests: builds of the same
-# source tree on parallel workers would collide (see the Makefile's --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("release")
 
 
 def test_twine_check_passes_strictly(installed: Installed):

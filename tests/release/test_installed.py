@@ -9,16 +9,11 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 import requests
 
 from payment_service.db.migrate import head_revision
 from tests.release.conftest import Installed
 from tests.support.servers import free_port, wait_for_health
-
-# One worker builds and installs the wheels once for all release tests: builds of the same
-# source tree on parallel workers would collide (see the Makefile's --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("release")
 
 SMOKE = Path(__file__).with_name("smoke_payment.py")
 
@@ -65,6 +60,7 @@ def test_serve_with_fakes_creates_reads_and_cancels_a_payment_and_webhooks_work(
     port, iamport_port, toss_port = free_port(), free_port(), free_port()
     command = installed.command("serve", "--with-fakes", "--port", str(port), "--workers", "2")
     command += ["--iamport-port", str(iamport_port), "--toss-port", str(toss_port)]
+    command += ["--portone-port", str(free_port())]
     server = subprocess.Popen(
         command,
         env=env,
@@ -114,6 +110,7 @@ def test_serve_with_fakes_creates_reads_and_cancels_a_payment_and_webhooks_work(
 def test_fakes_answer_on_the_ports_given_and_stop_on_sigterm(installed: Installed, tmp_path):
     iamport_port, toss_port = free_port(), free_port()
     ports = ["--iamport-port", str(iamport_port), "--toss-port", str(toss_port)]
+    ports += ["--portone-port", str(free_port())]
     process = subprocess.Popen(
         installed.command("fakes", *ports),
         env=installed.environment(),
