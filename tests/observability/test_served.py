@@ -141,6 +141,29 @@ def run_flow(served: Served) -> None:
     served.refund_headers = served.receiver.headers[served.receiver.received.index(refund)]
     served.deposit_headers = served.receiver.headers[served.receiver.received.index(deposit)]
     wait(lambda: value(served.samples(), "payment_webhooks_pending") == 0)
+    # An inbound webhook is counted when its handler returns, which can be after the change it
+    # recorded has already been sent on: wait for the counts rather than race them.
+    wait(lambda: inbound_counts_settled(served.samples()))
+
+
+def inbound_counts_settled(samples: dict[Any, float]) -> bool:
+    """Every inbound webhook POST is counted once, under some outcome; the deposit changed one."""
+    for vendor, name in (("iamport", "iamport"), ("toss.payments", "toss")):
+        posted = sum(
+            v
+            for (metric, labels), v in samples.items()
+            if metric == "payment_http_requests_total"
+            and dict(labels)["route"] == f"/payments/webhooks/{name}"
+        )
+        inbound = sum(
+            v
+            for (metric, labels), v in samples.items()
+            if metric == "payment_inbound_webhooks_total" and dict(labels)["vendor"] == vendor
+        )
+        if inbound != posted:
+            return False
+    changed = value(samples, "payment_inbound_webhooks_total", vendor="iamport", outcome="changed")
+    return changed >= 1
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -228,21 +251,7 @@ def test_metrics_add_up_across_both_workers(served: Served) -> None:
     assert calls == timed
 
     # Every inbound webhook POST is counted once, under some outcome; the deposit changed one.
-    for vendor, name in (("iamport", "iamport"), ("toss.payments", "toss")):
-        posted = sum(
-            v
-            for (metric, labels), v in samples.items()
-            if metric == requests_total and dict(labels)["route"] == f"/payments/webhooks/{name}"
-        )
-        inbound = sum(
-            v
-            for (metric, labels), v in samples.items()
-            if metric == "payment_inbound_webhooks_total" and dict(labels)["vendor"] == vendor
-        )
-        assert inbound == posted
-    assert (
-        value(samples, "payment_inbound_webhooks_total", vendor="iamport", outcome="changed") >= 1
-    )
+    assert inbound_counts_settled(samples)
 
     # Deliveries: one per webhook the receiver accepted, and one per row now delivered.
     with served.database.transaction() as session:
