@@ -60,32 +60,42 @@ def prepare_database(settings: Settings) -> str:
 
 class WithFakePorts(click.Command):
     """A command with a `--<name>-port` option for each fake gateway the installed plugins
-    contribute (`--<name>-port`). The options are made when the command is parsed, so the
-    plugins' fakes are imported only by the commands that run them."""
+    contribute. The options are named after the entry points of `payment_service.fakes` (a
+    plugin names its entry point after its fake), read without importing anything, so a plain
+    `serve` never imports a fake; each fake's own port is its default."""
 
     _fake_ports: list[click.Parameter] | None = None
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
-        from .vendors.fakes import contributed_fakes
+        from importlib.metadata import entry_points
+
+        from .vendors.fakes import FAKES_ENTRY_POINT_GROUP
 
         if self._fake_ports is None:  # click asks several times per invocation
+            names = sorted({point.name for point in entry_points(group=FAKES_ENTRY_POINT_GROUP)})
             self._fake_ports = [
                 click.Option(
-                    [f"--{kind.name}-port", f"{kind.name}_port"],
+                    [f"--{name}-port", f"{name}_port"],
                     type=int,
-                    default=kind.default_port,
-                    show_default=True,
-                    help=f"Port of the {kind.title}.",
+                    default=None,
+                    help=f"Port of the fake {name} [default: its own].",
                 )
-                for kind in contributed_fakes()
+                for name in names
             ]
         params = super().get_params(ctx)
         return [*params[:-1], *self._fake_ports, *params[-1:]]  # --help stays last
 
 
-def fake_ports(options: dict[str, int]) -> dict[str, int]:
-    """The `--<name>-port` values by fake name."""
-    return {key.removesuffix("_port"): port for key, port in options.items()}
+def fake_ports(options: dict[str, int | None]) -> dict[str, int]:
+    """The port of every contributed fake by name: the `--<name>-port` given, else its own."""
+    from .vendors.fakes import contributed_fakes
+
+    given = {key.removesuffix("_port"): port for key, port in options.items() if port is not None}
+    kinds = {kind.name: kind for kind in contributed_fakes()}
+    unknown = sorted(set(given) - set(kinds))
+    if unknown:
+        fail(f"no installed plugin contributes a fake named {', '.join(unknown)}")
+    return {name: given.get(name, kind.default_port) for name, kind in kinds.items()}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -103,7 +113,7 @@ def main() -> None:
     help="Also start the fake gateways and point the vendor plugins at them.",
 )
 def serve(
-    host: str | None, port: int | None, workers: int | None, with_fakes: bool, **ports: int
+    host: str | None, port: int | None, workers: int | None, with_fakes: bool, **ports: int | None
 ) -> None:
     """Run the API under gunicorn until SIGINT or SIGTERM (the fakes' ports: with fakes)."""
     from .serving import serve as run
@@ -127,7 +137,7 @@ def serve(
     help="Post webhooks to URL/payments/webhooks/<vendor> (a payment server) "
     "instead of the fakes' own receivers.",
 )
-def fakes(host: str, webhook_base: str | None, **ports: int) -> None:
+def fakes(host: str, webhook_base: str | None, **ports: int | None) -> None:
     """Run the fake gateways of the installed vendor plugins until SIGINT or SIGTERM."""
     from .serving import run_fakes
 

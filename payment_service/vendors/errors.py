@@ -48,32 +48,23 @@ class UnknownStore(Unprocessable):
 
 @dataclass(frozen=True)
 class GatewayAnswer:
-    """What a gateway answered to a call that failed: its HTTP status and body, and the error
-    code and message inside that body when it has them."""
+    """What a gateway answered to a call that failed: its HTTP status and body, and the
+    message inside that body when it has one."""
 
     status: int
     body: str
-    code: str | None = None
     message: str | None = None
 
     @classmethod
-    def read(cls, status: int, body: str, code_field: str = "code") -> GatewayAnswer:
-        """The answer with its code (in `code_field`, which the gateway's plugin names) and
-        message read from a JSON body; a body that is not JSON is its own message."""
+    def read(cls, status: int, body: str) -> GatewayAnswer:
+        """The answer with its message read from a JSON body (`message`, as every gateway
+        here names it); a body that is not JSON is its own message."""
         try:
             parsed = json.loads(body)
         except ValueError:
             return cls(status, body, message=body.strip()[:500] or None)
-        if not isinstance(parsed, dict):
-            return cls(status, body)
-        code = parsed.get(code_field)
-        message = parsed.get("message")
-        return cls(
-            status,
-            body,
-            code=None if code is None or isinstance(code, (dict, list)) else str(code),
-            message=message if isinstance(message, str) else None,
-        )
+        message = parsed.get("message") if isinstance(parsed, dict) else None
+        return cls(status, body, message=message if isinstance(message, str) else None)
 
 
 class GatewayError(ServiceError):

@@ -38,11 +38,8 @@ PASS_THROUGH = {400, 404, 409, 422}
 class GatewayClient:
     """A connection-reusing JSON client for one gateway's base URL."""
 
-    def __init__(
-        self, vendor: str, base_url: str, timeout_s: float, *, error_code_field: str = "code"
-    ):
+    def __init__(self, vendor: str, base_url: str, timeout_s: float):
         self.vendor = vendor
-        self.error_code_field = error_code_field
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self.session = DeadlineSession()
@@ -90,14 +87,12 @@ class GatewayClient:
                 f"{self.vendor} answered {where} with a body that is not JSON.",
                 vendor=self.vendor,
                 path=path,
-                answer=GatewayAnswer.read(
-                    response.status_code, response.text, self.error_code_field
-                ),
+                answer=GatewayAnswer.read(response.status_code, response.text),
             ) from None
 
     def error(self, response: requests.Response, path: str) -> GatewayError:
         status = response.status_code
-        answer = GatewayAnswer.read(status, response.text, self.error_code_field)
+        answer = GatewayAnswer.read(status, response.text)
         message = answer.message or f"{self.vendor} answered {status}."
         vendor = self.vendor
         if status in PASS_THROUGH:

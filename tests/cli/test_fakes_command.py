@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import signal
 import subprocess
+import sys
 
 from fake_servers.portone import DEFAULT_API_SECRET
 from fake_servers.toss import DEFAULT_SECRET_KEY
@@ -64,3 +65,25 @@ def test_fakes_serve_every_gateway_on_its_port(tmp_path):
 
 def basic_auth(secret_key: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{secret_key}:".encode()).decode()}
+
+
+def test_serve_without_fakes_imports_no_fake(tmp_path):
+    """The port options of the fakes come from entry-point names: a production `serve` never
+    imports a fake (nor a broken third-party one)."""
+    code = (
+        "import sys\n"
+        "import payment_service.serving as serving\n"
+        "serving.serve = lambda *args, **kwargs: None\n"
+        "from payment_service.cli import main\n"
+        "try:\n"
+        f"    main(['serve', '--port', '{free_port()}', '--toss-port', '1'])\n"
+        "except SystemExit as stop:\n"
+        "    assert not stop.code, stop.code\n"
+        "print(sorted(m for m in sys.modules if m.startswith('fake_servers')"
+        " or (m.startswith('payment_vendor_') and m.endswith('.fake'))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=environment(tmp_path), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

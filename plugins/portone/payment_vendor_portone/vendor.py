@@ -35,10 +35,7 @@ class PortOneVendor(vendors.Vendor):
 
     def __init__(self, options: vendors.VendorOptions):
         self.options = options
-        # PortOne names its error codes `type` ({"type": "PAYMENT_NOT_FOUND", "message": ...}).
-        self.client = vendors.GatewayClient(
-            CODE, options.base_url, options.timeout_s, error_code_field="type"
-        )
+        self.client = vendors.GatewayClient(CODE, options.base_url, options.timeout_s)
         self.webhook_secrets = webhook_secrets(options)
 
     @classmethod
