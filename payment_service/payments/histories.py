@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from ..crypto import check_password, hash_password
 from ..db import PaymentHistory, PaymentHistoryClaim
 from ..db.queries import claims, records
+from ..db.queries import histories as stored
 from ..errors import Conflict, ServiceError
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Refund, Vendor
@@ -69,6 +70,12 @@ def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[s
         with runtime.database.transaction() as session:
             claim = claims.locked(session, claim_id)
             if claim is None:
+                # A retry of this same request took the claim over after it had aged (this
+                # one outlived CLAIM_TIMEOUT) and recorded the payment: it is ours, not a
+                # payment to cancel.
+                recorded = stored.get(session, claim_id)
+                if recorded is not None:
+                    return history_view(recorded, runtime.settings.keys.history)
                 raise ServiceError("the claimed payment history disappeared")
             row = claims.confirm(session, claim, runtime.clock())
             apply_summary(row, summary, payment, runtime.settings.keys)

@@ -4,9 +4,12 @@ JSON message, changes nothing, and never leaves a gateway payment without a reco
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import requests
@@ -19,6 +22,7 @@ from payment_service.client import (
     Forbidden,
     GatewayError,
     NotFound,
+    PaymentClient,
     PaymentError,
     Unprocessable,
 )
@@ -243,6 +247,48 @@ def test_timeout_keeps_the_claim_so_the_same_request_can_finish(
     assert history.data["status"] == "DONE"
     assert count(backend, PaymentHistory) == 1
     assert count(backend, PaymentHistoryClaim) == 0
+
+
+def test_a_request_that_outlives_its_claim_returns_what_its_retry_recorded(
+    backend, client, receiver, paid_uid_and_source
+):
+    """The request's approval outlasts the claim window, so its retry takes the claim over and
+    records the payment first: the slow request must answer that payment, not cancel it."""
+    uid, source = paid_uid_and_source
+    vendor = backend.runtime.vendors.get("toss.payments")
+    real_approve = vendor.approve
+    approving, released = threading.Event(), threading.Event()
+
+    def approve_slowly(*args, **kwargs):
+        approved = real_approve(*args, **kwargs)
+        if not approving.is_set():  # the first request only
+            approving.set()
+            assert released.wait(30)
+        return approved
+
+    def slow_request() -> Any:
+        with PaymentClient(backend.url, backend.key, backend.iv) as own:
+            return toss_create(own, receiver, uid, source)
+
+    vendor.approve = approve_slowly
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(slow_request)
+            assert approving.wait(30)
+            with backend.runtime.database.transaction() as session:
+                claim = session.scalars(select(PaymentHistoryClaim)).one()
+                claim.created_at = claim.created_at.replace(year=claim.created_at.year - 1)
+            retried = toss_create(client, receiver, uid, source)
+            released.set()
+            answered = slow.result(timeout=60)
+    finally:
+        released.set()
+        del vendor.approve
+    assert answered.id == retried.id
+    assert (answered.price, answered.refund, answered.data["status"]) == (20000, None, "DONE")
+    assert count(backend, PaymentHistory) == 1
+    assert count(backend, PaymentHistoryClaim) == 0
+    assert backend.toss.payment(uid)["status"] == "DONE"  # not cancelled
 
 
 def test_failure_to_record_an_approved_payment_cancels_it(backend, client, receiver, monkeypatch):
