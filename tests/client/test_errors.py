@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from http import HTTPStatus
 
 import pytest
 
@@ -36,7 +35,9 @@ def get(client: PaymentClient) -> None:
 def test_each_status_raises_its_class_with_status_and_message(
     client, stub: StubServer, status: int, cls: type[sdk.PaymentError]
 ) -> None:
-    stub.on(*GET, Reply.nest(status, "some message"))
+    # An `error` phrase no status has: the SDK must keep the body as sent, not rebuild it.
+    sent = {"message": "some message", "error": "Whatever", "statusCode": status}
+    stub.on(*GET, Reply.error(status, sent))
 
     with pytest.raises(cls) as caught:
         get(client)
@@ -45,11 +46,7 @@ def test_each_status_raises_its_class_with_status_and_message(
     assert type(error) is cls
     assert error.status == status
     assert error.message == "some message"
-    assert error.body == {
-        "message": "some message",
-        "error": HTTPStatus(status).phrase,
-        "statusCode": status,
-    }
+    assert error.body == sent
     assert (error.method, error.path) == GET
     assert error.headers["content-type"] == "application/json; charset=utf-8"
 

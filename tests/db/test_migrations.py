@@ -180,8 +180,15 @@ def test_claims_move_to_their_own_table_and_back(empty_database):
             "SELECT id, source_id, currency, refund, data, confirmed_at FROM payment_histories "
             "ORDER BY source_id"
         ).all()
-    assert [(r[0], r[1], r[2], Decimal(r[3]), r[4], r[5]) for r in back] == [
+    assert [(r[0], r[1], r[2], Decimal(r[3]), r[4], utc(r[5])) for r in back] == [
         (claim_id, "c", "", Decimal(0), "null-cipher", None),
-        (paid_id, "i", "KRW", Decimal(0), "cipher", back[1][5]),
+        (paid_id, "i", "KRW", Decimal(0), "cipher", datetime(2024, 5, 1, tzinfo=UTC)),
     ]
-    assert back[1][5] is not None
+
+
+def utc(stored: datetime | str | None) -> datetime | None:
+    """A timestamp as the driver returns it (SQLite: text, naive UTC), in UTC."""
+    if stored is None:
+        return None
+    moment = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

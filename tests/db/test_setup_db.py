@@ -106,9 +106,12 @@ def catalog(names: Names) -> list[tuple]:
             "SELECT relname, pg_get_userbyid(relowner), relacl::text FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname = 'payments' ORDER BY 1",
             "SELECT defaclrole::regrole::text, defaclacl::text FROM pg_default_acl",
-            # A shared catalog: only this test's roles, since other tests run alongside.
-            "SELECT setrole::regrole::text, setconfig::text FROM pg_db_role_setting "
-            f"WHERE setrole::regrole::text IN ('{names.owner}', '{names.reader}') ORDER BY 1",
+            # A catalog the whole server shares: the settings of this test's database and
+            # roles, since other tests run alongside.
+            "SELECT setdatabase::text, setrole::regrole::text, setconfig::text "
+            "FROM pg_db_role_setting WHERE setdatabase = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+            f"OR setrole::regrole::text IN ('{names.owner}', '{names.reader}') ORDER BY 1, 2",
             "SELECT version_num FROM payments.alembic_version",
         ):
             rows.append(tuple(connection.execute(query).fetchall()))

@@ -20,8 +20,9 @@ def test_ports_default_to_the_documented_ones_and_follow_the_environment():
         "CLUSTER_SERVE_PORTS": "1001,1002,1003",
         "CLUSTER_IAMPORT_PORT": "1004",
         "CLUSTER_TOSS_PORT": "1005",
+        "CLUSTER_PORTONE_PORT": "1006",
     }
-    expected = Ports(18080, (1001, 1002, 1003), {"iamport": 1004, "portone": 20851, "toss": 1005})
+    expected = Ports(18080, (1001, 1002, 1003), {"iamport": 1004, "portone": 1006, "toss": 1005})
     assert Ports.from_env(env) == expected
 
 

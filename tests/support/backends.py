@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, delete, text
@@ -88,8 +89,9 @@ def empty(backend: PaymentBackend) -> None:
     The fakes keep their records (payments are keyed by fresh ids) and their access tokens,
     which the server's vendors cache; only what they still send is awaited, so that nothing
     of the previous test reaches the server during the next one."""
-    for fake in (backend.iamport, backend.toss, backend.portone):
-        fake.drain_webhooks()
+    for gateway in backend.fakes.gateways.values():
+        server: Any = gateway.server  # every fake of fake_servers drains its webhooks
+        server.drain_webhooks()
     # DELETE, children first: TRUNCATE costs far more for the few rows a test leaves.
     with backend.runtime.database.transaction() as session:
         for table in reversed(Base.metadata.sorted_tables):
