@@ -31,19 +31,20 @@ class GatewayReplies:
     vendor: str
     name: str
 
-    def unreadable(self, where: str, problem: str) -> GatewayError:
-        """The gateway answered `where` (a path, or "METHOD path") with something unusable."""
+    def unreadable(self, path: str, problem: str, method: str | None = None) -> GatewayError:
+        """The gateway answered the call of `path` (by `method`) with something unusable."""
+        where = path if method is None else f"{method} {path}"
         return GatewayError(
             f"{self.name} answered {where} with a reply this server cannot read ({problem}).",
             vendor=self.vendor,
             status=502,
-            path=where.rsplit(" ", 1)[-1],
+            path=path,
         )
 
-    def object(self, reply: Any, where: str) -> dict[str, Any]:
+    def object(self, reply: Any, path: str, method: str | None = None) -> dict[str, Any]:
         """`reply` when it is a JSON object; any other answer is unreadable."""
         if not isinstance(reply, dict):
-            raise self.unreadable(where, "not an object")
+            raise self.unreadable(path, "not an object", method)
         return reply
 
     @contextmanager

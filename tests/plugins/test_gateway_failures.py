@@ -150,9 +150,9 @@ def test_a_gateway_error_shows_its_answer_in_the_body_clients_see():
 
 def test_a_reply_that_is_not_an_object_is_an_unreadable_502():
     replies = GatewayReplies("toss.payments", "Toss")
-    assert replies.object({"a": 1}, "GET /v1/x") == {"a": 1}
+    assert replies.object({"a": 1}, "/v1/x", "GET") == {"a": 1}
     with pytest.raises(GatewayError) as raised:
-        replies.object([1], "GET /v1/x")
+        replies.object([1], "/v1/x", "GET")
     assert (raised.value.status, raised.value.path) == (502, "/v1/x")
     assert (
         raised.value.message

@@ -62,7 +62,7 @@ class PortOneVendor(vendors.Vendor):
         target = f"{path}?{urlencode(query)}" if query else path
         authorization = {"Authorization": f"PortOne {credentials['api_secret']}"}
         reply = self.client.call(method, target, body=body, headers=authorization)
-        return REPLIES.object(reply, f"{method} {path}")
+        return REPLIES.object(reply, path, method)
 
     def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
         return self._call(store_id, "GET", f"/payments/{vendors.segment(uid)}")

@@ -55,7 +55,7 @@ class TossVendor(vendors.Vendor):
             raise refused from None
 
     def _call(self, store_id: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        return REPLIES.object(self._send(store_id, method, path, body), f"{method} {path}")
+        return REPLIES.object(self._send(store_id, method, path, body), path, method)
 
     def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:
         return self._call(store_id, "GET", f"/v1/payments/{vendors.segment(uid)}")
