@@ -17,6 +17,7 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from .client.webhooks import webhook_key
 from .crypto import Cipher, iv_problem, key_problem
 from .delivery.url_policy import SETTING as ALLOWED_NETWORKS_SETTING
 from .delivery.url_policy import AddressPolicy
@@ -106,7 +107,6 @@ class Settings:
     database_timeout_s: float = 10.0
     load_plugins: bool = True
     webhooks: WebhookDelivery = field(default_factory=WebhookDelivery)
-    deliver_webhooks: bool = True
     internal_webhook_capacity: int = 100
     max_body_bytes: int = 1024 * 1024
     database_schema: str = "public"
@@ -125,6 +125,12 @@ class Settings:
     auth_failures_max: int = 20
     auth_failures_window_s: float = 60.0
     trusted_proxies: tuple[IPNetwork, ...] = ()
+
+    # Process roles (`payment_service.roles`).
+    housekeeping_interval_s: float = 5.0
+    """PAYMENT_HOUSEKEEPING_INTERVAL_S: seconds between two rounds of the housekeeper's jobs."""
+    unsafe_expose_local_mode: bool = False
+    """PAYMENT_UNSAFE_EXPOSE_LOCAL_MODE: let the API listen beyond loopback in local mode."""
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -296,8 +302,6 @@ class _Reader:
 
     def signing_secrets(self) -> str | None:
         """`PAYMENT_WEBHOOK_SIGNING_SECRET`: one or more secrets separated by spaces."""
-        from .client.webhooks import webhook_key
-
         name = "PAYMENT_WEBHOOK_SIGNING_SECRET"
         raw = self.text(name)
         for index, secret in enumerate((raw or "").split()):
@@ -399,7 +403,6 @@ class _Reader:
             "database_timeout_s": self.seconds("PAYMENT_DATABASE_TIMEOUT_S", 10.0),
             "load_plugins": self.flag("PAYMENT_LOAD_PLUGINS", True),
             "webhooks": delivery,
-            "deliver_webhooks": self.flag("PAYMENT_DELIVER_WEBHOOKS", True),
             "internal_webhook_capacity": self.positive_int(
                 "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100
             ),
@@ -420,6 +423,8 @@ class _Reader:
             ),
             "auth_failures_window_s": self.seconds("PAYMENT_AUTH_FAILURES_WINDOW_S", 60.0),
             "trusted_proxies": self.networks("PAYMENT_TRUSTED_PROXIES"),
+            "housekeeping_interval_s": self.seconds("PAYMENT_HOUSEKEEPING_INTERVAL_S", 5.0),
+            "unsafe_expose_local_mode": self.flag("PAYMENT_UNSAFE_EXPOSE_LOCAL_MODE", False),
             "environ": dict(self.env),
         }
         if values["database_readonly_user"] and not values["database_readonly_password"]:
