@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Self
 
 import click
-
-from fake_servers.common.server import Lifecycle
 
 from ..vendors.fakes import FakeGateway, FakeServer, contributed_fakes
 from .signals import stop_event
@@ -40,7 +38,7 @@ def vendor_options(urls: Mapping[str, str], plugins: Iterable[Any] = ()) -> dict
     }
 
 
-class GatewayFakes(Lifecycle):
+class GatewayFakes:
     """Every contributed fake, started and stopped together: `fakes.<name>` is the server of
     the fake of that name, `gateways` the plugins' `FakeGateway` objects by name.
 
@@ -97,6 +95,13 @@ class GatewayFakes(Lifecycle):
     def stop(self) -> None:
         for gateway in reversed(self.gateways.values()):
             gateway.stop()
+
+    # Not `fake_servers`' Lifecycle: a plain `serve` imports this module, and no fake.
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 def run_fakes(host: str, ports: Mapping[str, int], webhook_base: str | None) -> None:
