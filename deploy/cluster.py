@@ -191,15 +191,15 @@ class Cluster:
 
     def _start_all(self) -> None:
         command = str(self.bin_dir / "payment-service")
-        # Migrate once, before any instance starts (instances then find the schema at head).
-        if subprocess.run([command, "schema"], env=self._env()).returncode != 0:
-            raise ClusterError("`payment-service schema` failed (see above)")
-
+        # The fakes first: they need no database, and a taken port is the likeliest failure.
         fakes = ["fakes", "--webhook-base", self.url]
         for name, port in self.ports.fakes.items():
             fakes += [f"--{name}-port", str(port)]
         self._start("fakes", [command, *fakes], self._env())
         self._wait({"fakes": lambda: all(map(_listening, self.ports.fakes.values()))})
+        # Migrate once, before any instance starts (instances then find the schema at head).
+        if subprocess.run([command, "schema"], env=self._env()).returncode != 0:
+            raise ClusterError("`payment-service schema` failed (see above)")
 
         vendors = json.dumps(self._vendor_options())
         # Every request reaches the instances through nginx, from 127.0.0.1: trusting that
