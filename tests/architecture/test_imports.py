@@ -54,3 +54,10 @@ def test_every_import_inside_a_function_says_why():
                     if "#" not in here and not above.strip().startswith("#"):
                         unexplained.append(f"{module.name}:{node.lineno}")
     assert unexplained == []
+
+
+def test_every_folder_of_modules_is_a_package():
+    """A folder without `__init__.py` imports from a checkout (a namespace package) but is
+    left out of the wheel."""
+    folders = {path.parent for path in SOURCE.rglob("*.py") if "__pycache__" not in path.parts}
+    assert sorted(str(f) for f in folders if not (f / "__init__.py").exists()) == []

@@ -107,4 +107,3 @@ def test_the_flag_that_names_the_danger_forces_it(tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         assert wait_exit(process) == 0, (tmp_path / "serve.log").read_text()
-
