@@ -48,7 +48,8 @@ def prepare(environ: MutableMapping[str, str] = os.environ) -> MetricsDir:
         for leftover in glob.glob(os.path.join(given, "*.db")):
             os.remove(leftover)
         return MetricsDir(given, owned=False, owner_pid=os.getpid())
-    path = tempfile.mkdtemp(prefix=PREFIX)
+    # The pid in the name says whose it is, should a killed (-9) process leave it behind.
+    path = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
     environ[MULTIPROC_ENV] = path
     return MetricsDir(path, owned=True, owner_pid=os.getpid())
 

@@ -226,7 +226,7 @@ def test_every_role_counts_its_work_in_its_metrics(cluster: Running):
     assert health_total() - before == 20
 
     sender = scrape(f"http://127.0.0.1:{ports['sender_metrics']}/metrics")
-    assert value(sender, "payment_webhook_deliveries_total", outcome="delivered") >= 2
+    assert value(sender, "payment_webhook_deliveries_total", outcome="delivered") >= 1
     assert value(sender, "payment_webhooks_pending") == 0
     housekeeper = eventually(
         lambda: scrape(f"http://127.0.0.1:{ports['housekeeper_metrics']}/metrics")
@@ -365,8 +365,11 @@ def test_sigterm_stops_every_process_of_the_cluster(cluster: Running):
     for name in cluster.state["processes"]:
         with pytest.raises(ProcessLookupError):
             os.kill(cluster.pid(name), 0)
-    # No metrics directory nor nginx runtime left, and no control socket shared by instances.
-    assert left_behind(cluster.home) == []
+    # No metrics directory nor nginx runtime left, and no control socket shared by instances;
+    # but the metrics directory of the instance killed with SIGKILL above, which could not.
+    killed = cluster.pid(f"serve:{cluster.state['ports']['serve'][0]}")
+    left = left_behind(cluster.home)
+    assert [name for name in left if not name.startswith(f"payment-service-metrics-{killed}-")] == []
 
 
 def test_the_cluster_refuses_sqlite_and_says_why(installed: Installed, tmp_path: Path):
@@ -412,7 +415,7 @@ def test_a_fake_that_cannot_bind_stops_the_cluster_naming_it(installed: Installe
     assert result.returncode == 1, result.stderr
     assert "payment-cluster: fakes exited with status 1 while starting" in result.stderr
     assert "the port is already in use" in result.stderr
-    assert "ready" not in result.stderr
+    assert "payment-cluster: ready" not in result.stderr
     for name in ("CLUSTER_IAMPORT_PORT", "CLUSTER_PORTONE_PORT"):
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", int(env[name]))) != 0
