@@ -369,7 +369,7 @@ def test_sigterm_stops_every_process_of_the_cluster(cluster: Running):
     # but the metrics directory of the instance killed with SIGKILL above, which could not.
     killed = cluster.pid(f"serve:{cluster.state['ports']['serve'][0]}")
     left = left_behind(cluster.home)
-    assert [name for name in left if not name.startswith(f"payment-service-metrics-{killed}-")] == []
+    assert [n for n in left if not n.startswith(f"payment-service-metrics-{killed}-")] == []
 
 
 def test_the_cluster_refuses_sqlite_and_says_why(installed: Installed, tmp_path: Path):
