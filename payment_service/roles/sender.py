@@ -1,8 +1,8 @@
 """The sender role (`payment-service webhooks deliver`): delivers the outbox, and nothing else.
 
 Any number of senders may run over one database (rows are claimed through it). Idle, it looks
-for due rows every `PAYMENT_WEBHOOK_POLL_S`; on PostgreSQL it is also woken at once by the
-notification of a committed webhook (`db.notifications`).
+for due rows every `PAYMENT_WEBHOOK_POLL_S`, and is woken at once when an API process commits a
+new webhook (`db.notifications`: NOTIFY on PostgreSQL, the file's change counter on SQLite).
 """
 
 from __future__ import annotations
