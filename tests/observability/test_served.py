@@ -39,8 +39,6 @@ KEY, IV = "MCKOxv9B23r7EatArCFcBP03nfaS03T8", "9haeYD1tIf4v8xs7"
 PASSWORD = "pw-Observability-7f3a9c"
 SERVE = [sys.executable, "-m", "payment_service.cli", "serve"]
 HEX_ID = re.compile(r"[0-9a-f]{32}")
-# One worker runs this module: its served instance (per database) starts once.
-pytestmark = pytest.mark.xdist_group("observability-served")
 
 
 @dataclass

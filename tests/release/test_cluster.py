@@ -1,9 +1,9 @@
 """The production topology of `make cluster` (deploy/cluster.py), started from the installed
 wheels on free ports over a PostgreSQL database that `setup-db` creates (and the test drops):
-nginx → two `serve` instances (no delivery), one `webhooks deliver`, the fakes.
+nginx → two `serve --api-only` instances, one sender, one housekeeper, the fakes.
 
-The tests run in file order against one cluster: the SIGKILL of an instance comes late, the
-SIGTERM of the whole cluster last.
+Starting the cluster is costly, so one test runs every check against one cluster, in order:
+the SIGKILL of an instance comes late, the SIGTERM of the whole cluster last.
 """
 
 from __future__ import annotations
@@ -48,8 +48,6 @@ from tests.support.servers import free_port
 ROOT = Path(__file__).resolve().parents[2]
 KEY, IV = PUBLISHED_KEYS["CONNECTION"]
 TOSS_AUTH = ("test_ak_ZORzdMaqN3wQd5k6ygr5AkYXQGwy", "")
-# One worker runs this module's tests, in file order, against its one cluster.
-pytestmark = pytest.mark.xdist_group("release-cluster")
 FAILURES_MAX = 3
 
 
@@ -82,8 +80,8 @@ def postgres_admin() -> str:
     return admin
 
 
-@pytest.fixture(scope="module")
-def cluster(installed: Installed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+@pytest.fixture
+def cluster(installed: Installed, tmp_path: Path) -> Iterator[Running]:
     if shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin") is None:
         pytest.skip("nginx is not installed (Debian: apt-get install nginx; CI installs it)")
     admin = postgres_admin()
@@ -96,7 +94,7 @@ def cluster(installed: Installed, tmp_path_factory: pytest.TempPathFactory) -> I
         PAYMENT_WORKERS="2",
         PAYMENT_AUTH_FAILURES_MAX=str(FAILURES_MAX),
     )
-    tmp = tmp_path_factory.mktemp("cluster")
+    tmp = tmp_path
     log = tmp / "cluster.log"
     # A home and temporary directory of the cluster's own: what it leaves there is checked.
     env.update(private_dirs(tmp / "home"))
@@ -182,7 +180,7 @@ def new_payment(cluster: Running, client: PaymentClient, webhook_url: str, price
     return order, created
 
 
-def test_a_payment_through_nginx_with_its_webhook_sent_by_the_delivery_process(
+def a_payment_through_nginx_with_its_webhook_sent_by_the_delivery_process(
     cluster: Running,
 ):
     deliver = cluster.pid("sender")
@@ -210,7 +208,7 @@ def test_a_payment_through_nginx_with_its_webhook_sent_by_the_delivery_process(
         assert (read.refund, read.data["status"]) == (Decimal(5000), "PARTIAL_CANCELED")
 
 
-def test_every_role_counts_its_work_in_its_metrics(cluster: Running):
+def every_role_counts_its_work_in_its_metrics(cluster: Running):
     """Requests through nginx add up over both instances' /metrics; the sender and the
     housekeeper count on their own metrics ports (the webhook of the test above, the jobs)."""
     ports = cluster.state["ports"]
@@ -249,7 +247,7 @@ def look_up_from(source_ip: str, port: int, order: dict, password: str) -> int:
         connection.close()
 
 
-def test_clients_behind_nginx_are_told_apart_by_the_throttle(cluster: Running):
+def clients_behind_nginx_are_told_apart_by_the_throttle(cluster: Running):
     """nginx forwards the client's address and the instances trust nginx: one client's wrong
     passwords do not throttle another's."""
     port = cluster.state["ports"]["nginx"]
@@ -314,7 +312,7 @@ class SlowClients:
             connection.close()
 
 
-def test_forty_slow_clients_do_not_slow_down_health_through_nginx(cluster: Running):
+def forty_slow_clients_do_not_slow_down_health_through_nginx(cluster: Running):
     port = cluster.state["ports"]["nginx"]
     timings: list[float] = []
     with SlowClients(port, count=40) as slow:
@@ -330,7 +328,7 @@ def test_forty_slow_clients_do_not_slow_down_health_through_nginx(cluster: Runni
     assert max(timings) < 1.0, timings
 
 
-def test_requests_through_nginx_succeed_after_one_instance_is_killed(cluster: Running):
+def requests_through_nginx_succeed_after_one_instance_is_killed(cluster: Running):
     first, second = cluster.state["ports"]["serve"]
     os.killpg(cluster.pid(f"serve:{first}"), signal.SIGKILL)  # master and workers at once
     deadline = time.monotonic() + 10
@@ -352,7 +350,7 @@ def test_requests_through_nginx_succeed_after_one_instance_is_killed(cluster: Ru
     assert f"serve:{first} exited with status" in cluster.output()
 
 
-def test_sigterm_stops_every_process_of_the_cluster(cluster: Running):
+def sigterm_stops_every_process_of_the_cluster(cluster: Running):
     cluster.process.send_signal(signal.SIGTERM)
     assert cluster.process.wait(timeout=90) == 0, cluster.output()
     assert "payment-cluster: stopped" in cluster.output()
@@ -370,6 +368,15 @@ def test_sigterm_stops_every_process_of_the_cluster(cluster: Running):
     killed = cluster.pid(f"serve:{cluster.state['ports']['serve'][0]}")
     left = left_behind(cluster.home)
     assert [n for n in left if not n.startswith(f"payment-service-metrics-{killed}-")] == []
+
+
+def test_the_cluster_runs_every_role_behind_nginx_and_stops_them_all(cluster: Running):
+    a_payment_through_nginx_with_its_webhook_sent_by_the_delivery_process(cluster)
+    every_role_counts_its_work_in_its_metrics(cluster)
+    clients_behind_nginx_are_told_apart_by_the_throttle(cluster)
+    forty_slow_clients_do_not_slow_down_health_through_nginx(cluster)
+    requests_through_nginx_succeed_after_one_instance_is_killed(cluster)
+    sigterm_stops_every_process_of_the_cluster(cluster)
 
 
 def test_the_cluster_refuses_sqlite_and_says_why(installed: Installed, tmp_path: Path):

@@ -33,7 +33,6 @@ from tests.support.servers import free_port, wait_for_health
 from .support import eventually, health_count, left_behind, scrape, user_environment, value
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.xdist_group("roles-procfile")
 
 
 def procfile() -> dict[str, str]:
@@ -58,12 +57,12 @@ def test_the_procfile_has_a_line_per_role():
     assert "wsgi:app" in lines["web"] and "payment_service.roles.gunicorn_config" in lines["web"]
 
 
-@pytest.fixture(scope="module")
-def roles(tmp_path_factory, postgres_url) -> Iterator[Roles]:
+@pytest.fixture
+def roles(tmp_path, postgres_url) -> Iterator[Roles]:
     if postgres_url is None:
         pytest.skip("no PostgreSQL server answers")
     truncate_all(postgres_url)
-    home = tmp_path_factory.mktemp("procfile")
+    home = tmp_path
     ports = {"web": free_port(), "sender": free_port(), "housekeeper": free_port()}
     payment = {
         **secret_keys_env(),
@@ -115,14 +114,14 @@ def _answers(url: str) -> bool:
         return False
 
 
-def test_the_web_line_counts_every_request_of_its_workers(roles: Roles):
+def the_web_line_counts_every_request_of_its_workers(roles: Roles):
     before = health_count(scrape(f"{roles.url('web')}/metrics"))
     for _ in range(20):
         assert requests.get(f"{roles.url('web')}/monitors/health", timeout=10).ok
     assert health_count(scrape(f"{roles.url('web')}/metrics")) - before == 20
 
 
-def test_the_sender_line_delivers_and_counts_on_its_metrics_port(roles: Roles):
+def the_sender_line_delivers_and_counts_on_its_metrics_port(roles: Roles):
     keys = roles.runtime.settings.keys.connection
     with WebhookReceiver(keys.key, keys.iv) as receiver:
         [[webhook_id]] = seed(roles.runtime, receiver.url)
@@ -141,7 +140,7 @@ def test_the_sender_line_delivers_and_counts_on_its_metrics_port(roles: Roles):
     assert value(web, "payment_webhook_deliveries_total", outcome="delivered") == 0
 
 
-def test_the_housekeeper_line_purges_and_counts_on_its_metrics_port(roles: Roles):
+def the_housekeeper_line_purges_and_counts_on_its_metrics_port(roles: Roles):
     now = roles.runtime.clock()
     window = timedelta(seconds=roles.runtime.settings.auth_failures_window_s)
     with roles.runtime.database.transaction() as session:
@@ -165,7 +164,7 @@ def group_gone(pgid: int) -> bool:
     return False
 
 
-def test_sigterm_stops_each_line_and_leaves_nothing_behind(roles: Roles):
+def sigterm_stops_each_line_and_leaves_nothing_behind(roles: Roles):
     for process in roles.processes.values():
         os.killpg(process.pid, signal.SIGTERM)
     for name, process in roles.processes.items():
@@ -175,3 +174,11 @@ def test_sigterm_stops_each_line_and_leaves_nothing_behind(roles: Roles):
         log = (roles.home / f"{name}.log").read_text()
         assert "Traceback" not in log, log
     assert left_behind(roles.home) == []
+
+
+def test_each_line_runs_its_role_counts_it_and_stops_cleanly(roles: Roles):
+    """Starting the lines is costly: one test runs every check, in order."""
+    the_web_line_counts_every_request_of_its_workers(roles)
+    the_sender_line_delivers_and_counts_on_its_metrics_port(roles)
+    the_housekeeper_line_purges_and_counts_on_its_metrics_port(roles)
+    sigterm_stops_each_line_and_leaves_nothing_behind(roles)

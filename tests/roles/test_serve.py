@@ -1,7 +1,7 @@
 """`payment-service serve` as a user starts it (nothing set but the database): the API, a
 webhook sender and a housekeeper as sibling processes; one `/metrics` counts all of them,
 with one worker and with two; nothing is left behind once it stops, by a signal or because a
-role died. One served instance per parameter, shared by the tests in file order."""
+role died. Starting serve is costly: one test per instance runs every check on it, in order."""
 
 from __future__ import annotations
 
@@ -42,7 +42,6 @@ from .support import (
 )
 
 SERVE = [sys.executable, "-m", "payment_service.cli", "serve"]
-pytestmark = pytest.mark.xdist_group("roles-serve")
 
 
 @dataclass
@@ -73,12 +72,10 @@ def roles_of(pid: int) -> dict[str, int]:
     return found
 
 
-@pytest.fixture(
-    scope="module", params=[(1, "sqlite"), (2, "postgresql")], ids=["1-worker", "2-workers"]
-)
-def served(request, tmp_path_factory) -> Iterator[Served]:
+@pytest.fixture(params=[(1, "sqlite"), (2, "postgresql")], ids=["1-worker", "2-workers"])
+def served(request, tmp_path) -> Iterator[Served]:
     workers, database = request.param
-    home = tmp_path_factory.mktemp("home")
+    home = tmp_path
     if database == "sqlite":
         url = f"sqlite:///{home / 'payments.sqlite3'}"
     else:
@@ -101,7 +98,7 @@ def served(request, tmp_path_factory) -> Iterator[Served]:
             wait_exit(process)
 
 
-def test_the_api_counts_every_request_of_every_worker(served: Served):
+def the_api_counts_every_request_of_every_worker(served: Served):
     before = health_count(served.metrics())
     for _ in range(20):
         assert requests.get(f"{served.url}/monitors/health", timeout=10).status_code == 200
@@ -110,7 +107,7 @@ def test_the_api_counts_every_request_of_every_worker(served: Served):
     assert len(workers) == served.workers
 
 
-def test_the_sender_delivers_and_its_count_shows_in_the_api_metrics(served: Served):
+def the_sender_delivers_and_its_count_shows_in_the_api_metrics(served: Served):
     keys = served.runtime.settings.keys.connection
     with WebhookReceiver(keys.key, keys.iv) as receiver:
         [[webhook_id]] = seed(served.runtime, receiver.url)
@@ -128,7 +125,7 @@ def test_the_sender_delivers_and_its_count_shows_in_the_api_metrics(served: Serv
     assert delivered == 1
 
 
-def test_the_housekeeper_purges_old_failed_password_rows(served: Served):
+def the_housekeeper_purges_old_failed_password_rows(served: Served):
     now = served.runtime.clock()
     window = timedelta(seconds=served.runtime.settings.auth_failures_window_s)
     with served.runtime.database.transaction() as session:
@@ -149,7 +146,7 @@ def test_the_housekeeper_purges_old_failed_password_rows(served: Served):
         assert session.scalar(select(func.count()).select_from(AuthFailure)) == 1
 
 
-def test_stopping_ends_every_role_and_leaves_nothing_behind(served: Served):
+def stopping_ends_every_role_and_leaves_nothing_behind(served: Served):
     """With one worker the sender is killed: serve stops everything and names it. With two,
     SIGTERM: a clean stop."""
     if served.workers == 1:
@@ -162,3 +159,10 @@ def test_stopping_ends_every_role_and_leaves_nothing_behind(served: Served):
         assert "Traceback" not in served.output()
     assert [role for role, pid in served.roles.items() if alive(pid)] == []
     assert left_behind(served.home) == []
+
+
+def test_serve_runs_every_role_counts_them_and_stops_them_all(served: Served):
+    the_api_counts_every_request_of_every_worker(served)
+    the_sender_delivers_and_its_count_shows_in_the_api_metrics(served)
+    the_housekeeper_purges_old_failed_password_rows(served)
+    stopping_ends_every_role_and_leaves_nothing_behind(served)
