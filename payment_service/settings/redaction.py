@@ -1,13 +1,14 @@
-"""The secret parts of settings that are not secret as a whole: a database URL's password and
-the credentials inside PAYMENT_VENDORS."""
+"""What must never be shown of the settings: the secret parts of settings that are not secret
+as a whole (a database URL's password, the credentials inside PAYMENT_VENDORS), and every
+secret a running server holds, for hiding them wherever they turn up (`/monitors/system`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .schema import REDACTED, Partly
+from .schema import REDACTED, Declared, Partly, Variable
 
 # Options of a PAYMENT_VENDORS entry that every plugin shares and that are not secret; any
 # other value (credentials, plugin-specific options) is treated as one.
@@ -93,3 +94,25 @@ def vendor_secrets(vendors: Mapping[str, Any]) -> Iterator[str]:
 
 
 VENDOR_CREDENTIALS = Partly("the credentials", redact_vendors, vendor_secrets)
+
+
+def held_secrets(
+    settings: Declared, environ: Mapping[str, str], extra: Iterable[Variable]
+) -> set[str]:
+    """Every secret string of `settings`, and of the `extra` variables (a plugin's) as set in
+    `environ`."""
+    found = settings.secret_strings()
+    for variable in extra:
+        found.update(variable.secret_strings(environ.get(variable.name)))
+    return {text for text in found if text}
+
+
+def assignment_shown(variables: Iterable[Variable]) -> Callable[[str, str], str | None]:
+    """How `NAME=value` of one of `variables` may be shown (None: not one of them)."""
+    by_name = {variable.name: variable for variable in variables}
+
+    def shown(name: str, value: str) -> str | None:
+        variable = by_name.get(name)
+        return None if variable is None else variable.shown_text(value)
+
+    return shown

@@ -135,6 +135,18 @@ class Variable:
             return self.secret.redact(value)
         return REDACTED
 
+    def shown_text(self, raw: str) -> str:
+        """The variable's text as it may be shown (e.g. in `NAME=value` on a command line)."""
+        if self.secret is False:
+            return raw
+        if self.secret is True:
+            return REDACTED
+        try:
+            value = self.parse(raw, Context("local"))
+        except Invalid:
+            return REDACTED  # unreadable, so its secret parts cannot be told apart
+        return self.format(self.secret.redact(value))
+
     def secret_strings(self, value: Any) -> Iterable[str]:
         """The secret strings inside `value` (none for a setting that is not secret)."""
         if value is None or self.secret is False:

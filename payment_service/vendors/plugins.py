@@ -17,7 +17,7 @@ from typing import Any
 import pluggy
 from pluggy import HookImpl, Result
 
-from ..settings import Settings, read_variable
+from ..settings import Settings, Variable, read_variable
 from . import hookspecs
 from .errors import DuplicateVendor, UnknownVendor, VendorConfigError
 from .gateway import ObservedVendor
@@ -198,6 +198,10 @@ class VendorRegistry:
             for vendor in vendors:
                 loaded.append(LoadedVendor(ObservedVendor(vendor), name, distributions.get(name)))
         return cls(loaded, declared)
+
+    def variables(self) -> list[Variable]:
+        """The environment variables the plugins declared (`register_settings`)."""
+        return [variable for own in self.declared.values() for variable in own.variables]
 
     def get(self, code: str) -> Vendor:
         try:
