@@ -14,6 +14,7 @@ import click
 from .db import Database
 from .errors import ServiceError, Unavailable
 from .settings import Settings, SettingsError
+from .settings.commands import keys_group, settings_command
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -448,6 +449,11 @@ def openapi() -> None:
     finally:
         app.extensions["payment_service"].close()
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+# The declared settings' own commands: `settings [--markdown]`, `keys generate`.
+main.add_command(settings_command)
+main.add_command(keys_group)
 
 
 if __name__ == "__main__":

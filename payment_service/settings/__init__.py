@@ -83,11 +83,15 @@ class Keys(Declared):
     connection: WireKeyring = keyring(
         "CONNECTION", "the wire: every encrypted body and webhook", (API, SENDER)
     )
-    history: AtRestKeyring = keyring("HISTORY", "payments' gateway data at rest", DATABASE_ROLES)
-    reservation: AtRestKeyring = keyring(
-        "RESERVATION", "reservations (billing keys) at rest", DATABASE_ROLES
+    history: AtRestKeyring = keyring(
+        "HISTORY", "payments' gateway data at rest", (API, HOUSEKEEPER, CLI)
     )
-    cancel_history: AtRestKeyring = keyring("CANCEL_HISTORY", "refunds at rest", DATABASE_ROLES)
+    reservation: AtRestKeyring = keyring(
+        "RESERVATION", "reservations (billing keys) at rest", (API, HOUSEKEEPER, CLI)
+    )
+    cancel_history: AtRestKeyring = keyring(
+        "CANCEL_HISTORY", "refunds at rest", (API, HOUSEKEEPER, CLI)
+    )
     webhook: AtRestKeyring = keyring(
         "WEBHOOK", "outgoing webhooks' snapshots at rest", DATABASE_ROLES
     )
@@ -198,14 +202,6 @@ class Settings(Declared):
         "`real` need every key set to a secret value; `real` also removes the test receiver",
         topic=SERVING,
     )  # fmt: skip
-    keys: Keys = declared(KeysGroup(Keys), Keys)
-    database_url: str = setting(
-        "PAYMENT_DATABASE_URL",
-        Computed(_default_database, "`sqlite:///<working directory>/payment-service.sqlite3`"),
-        parsers.text, DATABASE_ROLES,
-        "SQLAlchemy URL; PostgreSQL: `postgresql+psycopg://user:password@host:5432/db`",
-        topic=DATABASE, secret=URL_PASSWORD,
-    )  # fmt: skip
     host: str = setting(
         "PAYMENT_API_HOST", "127.0.0.1", parsers.text, [API],
         "interface `serve` listens on (also `--host`)",
@@ -221,6 +217,52 @@ class Settings(Declared):
         "gunicorn worker processes of `serve` (also `--workers`)",
         topic=SERVING,
     )  # fmt: skip
+    max_body_bytes: int = setting(
+        "PAYMENT_MAX_BODY_BYTES", 1024 * 1024, parsers.positive_int, [API],
+        "larger request bodies get 413",
+        topic=SERVING,
+    )  # fmt: skip
+    idempotency_ttl_s: float = setting(
+        "PAYMENT_IDEMPOTENCY_TTL_S", 86400.0, parsers.seconds, [API, HOUSEKEEPER],
+        "how long an `Idempotency-Key` and its answer are kept (one day)",
+        topic=SERVING,
+    )  # fmt: skip
+    cors_origins: tuple[str, ...] = setting(
+        "PAYMENT_CORS_ORIGINS",
+        ByMode(lambda mode: ("*",) if mode == "local" else (), "`local`: `*`; `dev`/`real`: none"),
+        parsers.origins, [API],
+        "origins browsers may call from: `*`, or comma-separated `https://host[:port]`",
+        topic=SERVING,
+    )  # fmt: skip
+    database_url: str = setting(
+        "PAYMENT_DATABASE_URL",
+        Computed(_default_database, "`sqlite:///<working directory>/payment-service.sqlite3`"),
+        parsers.text, DATABASE_ROLES,
+        "SQLAlchemy URL; PostgreSQL: `postgresql+psycopg://user:password@host:5432/db`",
+        topic=DATABASE, secret=URL_PASSWORD,
+    )  # fmt: skip
+    database_timeout_s: float = setting(
+        "PAYMENT_DATABASE_TIMEOUT_S", 10.0, parsers.seconds, DATABASE_ROLES,
+        "longest wait on the database: connect, statement, lock, pool checkout, SQLite busy "
+        "timeout",
+        topic=DATABASE,
+    )  # fmt: skip
+    database_schema: str = setting(
+        "PAYMENT_DATABASE_SCHEMA", "public", parsers.identifier, DATABASE_ROLES,
+        "PostgreSQL schema holding the tables (created by `setup-db`)",
+        topic=DATABASE,
+    )  # fmt: skip
+    database_readonly_user: str | None = setting(
+        "PAYMENT_DATABASE_READONLY_USER", None, parsers.identifier, [CLI],
+        "read-only role `setup-db` creates (SELECT on every table of the schema, now and later)",
+        topic=DATABASE,
+    )  # fmt: skip
+    database_readonly_password: str | None = setting(
+        "PAYMENT_DATABASE_READONLY_PASSWORD", None, parsers.text, [CLI],
+        "its password (required with `PAYMENT_DATABASE_READONLY_USER`)",
+        topic=DATABASE, secret=True,
+    )  # fmt: skip
+    keys: Keys = declared(KeysGroup(Keys), Keys)
     vendors: Mapping[str, Mapping[str, Any]] = setting(
         "PAYMENT_VENDORS", {}, parsers.vendor_options, VENDOR_ROLES,
         "JSON: per vendor code, `base_url`, `timeout_s`, `default` and per-`stores` "
@@ -231,12 +273,6 @@ class Settings(Declared):
         "PAYMENT_VENDOR_TIMEOUT_S", 10.0, parsers.seconds, VENDOR_ROLES,
         "overall deadline of every call to a gateway (connect and the whole answer)",
         topic=GATEWAYS,
-    )  # fmt: skip
-    database_timeout_s: float = setting(
-        "PAYMENT_DATABASE_TIMEOUT_S", 10.0, parsers.seconds, DATABASE_ROLES,
-        "longest wait on the database: connect, statement, lock, pool checkout, SQLite busy "
-        "timeout",
-        topic=DATABASE,
     )  # fmt: skip
     load_plugins: bool = setting(
         "PAYMENT_LOAD_PLUGINS", True, parsers.flag, VENDOR_ROLES,
@@ -260,49 +296,6 @@ class Settings(Declared):
         "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100, parsers.positive_int, [API],
         "webhooks the test receiver (`/payments/internal/webhook`, not in `real` mode) keeps",
         topic=WEBHOOKS,
-    )  # fmt: skip
-    max_body_bytes: int = setting(
-        "PAYMENT_MAX_BODY_BYTES", 1024 * 1024, parsers.positive_int, [API],
-        "larger request bodies get 413",
-        topic=SERVING,
-    )  # fmt: skip
-    database_schema: str = setting(
-        "PAYMENT_DATABASE_SCHEMA", "public", parsers.identifier, DATABASE_ROLES,
-        "PostgreSQL schema holding the tables (created by `setup-db`)",
-        topic=DATABASE,
-    )  # fmt: skip
-    database_readonly_user: str | None = setting(
-        "PAYMENT_DATABASE_READONLY_USER", None, parsers.identifier, [CLI],
-        "read-only role `setup-db` creates (SELECT on every table of the schema, now and later)",
-        topic=DATABASE,
-    )  # fmt: skip
-    database_readonly_password: str | None = setting(
-        "PAYMENT_DATABASE_READONLY_PASSWORD", None, parsers.text, [CLI],
-        "its password (required with `PAYMENT_DATABASE_READONLY_USER`)",
-        topic=DATABASE, secret=True,
-    )  # fmt: skip
-    metrics: bool = setting(
-        "PAYMENT_METRICS", True, parsers.flag, [API, SENDER, HOUSEKEEPER],
-        "serve `GET /metrics` and record metrics (`off`: neither)",
-        topic=OBSERVABILITY,
-    )  # fmt: skip
-    log_format: str = setting(
-        "PAYMENT_LOG_FORMAT", "text", parsers.choice(*LOG_FORMATS, lower=True),
-        DATABASE_ROLES,
-        "`text` or `json` (one object per line) for every log line, the access line included",
-        topic=OBSERVABILITY,
-    )  # fmt: skip
-    idempotency_ttl_s: float = setting(
-        "PAYMENT_IDEMPOTENCY_TTL_S", 86400.0, parsers.seconds, [API, HOUSEKEEPER],
-        "how long an `Idempotency-Key` and its answer are kept (one day)",
-        topic=SERVING,
-    )  # fmt: skip
-    cors_origins: tuple[str, ...] = setting(
-        "PAYMENT_CORS_ORIGINS",
-        ByMode(lambda mode: ("*",) if mode == "local" else (), "`local`: `*`; `dev`/`real`: none"),
-        parsers.origins, [API],
-        "origins browsers may call from: `*`, or comma-separated `https://host[:port]`",
-        topic=SERVING,
     )  # fmt: skip
     password_cache_s: float = setting(
         "PAYMENT_PASSWORD_CACHE_S", 600.0, parsers.zero_or_more_seconds, [API],
@@ -330,6 +323,17 @@ class Settings(Declared):
         "proxies (addresses or CIDR blocks, comma-separated) whose `X-Forwarded-For` names the "
         "client",
         topic=PASSWORDS, shown_default="—",
+    )  # fmt: skip
+    metrics: bool = setting(
+        "PAYMENT_METRICS", True, parsers.flag, [API, SENDER, HOUSEKEEPER],
+        "serve `GET /metrics` and record metrics (`off`: neither)",
+        topic=OBSERVABILITY,
+    )  # fmt: skip
+    log_format: str = setting(
+        "PAYMENT_LOG_FORMAT", "text", parsers.choice(*LOG_FORMATS, lower=True),
+        DATABASE_ROLES,
+        "`text` or `json` (one object per line) for every log line, the access line included",
+        topic=OBSERVABILITY,
     )  # fmt: skip
     environ: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Every variable in effect (the environment over `.env`): plugins are given their own

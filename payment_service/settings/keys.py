@@ -202,11 +202,7 @@ class Keyring:
         return value  # a keyring's repr shows key ids, never keys
 
     def shown(self, variable: Variable, value: Any, given: str | None) -> str:
-        if given is not None:
-            return REDACTED
-        if variable.name.endswith("_PREVIOUS_KEYS"):
-            return ""
-        return "(published local-mode default)"
+        return "" if given is None else REDACTED
 
     def secret_strings(self, value: Any) -> Iterable[str]:
         for generation in value.generations:
