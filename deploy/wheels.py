@@ -30,8 +30,7 @@ DISTRIBUTIONS = (ROOT, *sorted(path.parent for path in (ROOT / "plugins").glob("
 # What building needs (the distributions' pyproject.toml ask for setuptools>=77).
 BUILD_REQUIREMENTS = ("build", "setuptools>=77")
 _CAN_BUILD = (
-    "import build, setuptools, sys; "
-    "sys.exit(int(setuptools.__version__.split('.')[0]) < 77)"
+    "import build, setuptools, sys; sys.exit(int(setuptools.__version__.split('.')[0]) < 77)"
 )
 
 
