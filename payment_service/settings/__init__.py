@@ -38,7 +38,9 @@ from .schema import (
     VENDOR_ROLES,
     ByMode,
     Computed,
+    Context,
     Declared,
+    Invalid,
     Role,
     Variable,
     declared,
@@ -65,7 +67,7 @@ __all__ = [
 MODES = ("local", "dev", "real")
 LOG_FORMATS = ("text", "json")
 
-# Topics: the sections of the reference, in this order.
+# Topics: the sections of the reference (in the order their first setting is declared).
 SERVING = "Mode and HTTP server"
 DATABASE = "Database"
 KEYS = "Keys"
@@ -108,11 +110,11 @@ def _describe_policy(policy: AddressPolicy) -> str:
     return ",".join([*map(str, policy.networks), *sorted(policy.hosts)])
 
 
-def _address_policy(raw: str, context: parsers.Context) -> AddressPolicy:
+def _address_policy(raw: str, context: Context) -> AddressPolicy:
     try:
         return AddressPolicy.parse(raw, context.mode)
     except ValueError as error:
-        raise parsers.Invalid(str(error)) from None
+        raise Invalid(str(error)) from None
 
 
 @dataclass(frozen=True, repr=False)
