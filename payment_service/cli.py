@@ -25,6 +25,7 @@ from .payments.views import iso
 from .roles import commands as roles
 from .rotation import UNREADABLE_SHOWN, count_rows
 from .rotation import rotate_keys as rotate
+from .settings.commands import keys_group, settings_command
 from .vendors import DuplicateVendor, VendorConfigError
 
 
@@ -47,10 +48,13 @@ def webhooks() -> None:
 @click.option("--status", type=click.Choice(["pending", "delivered", "failed"]), default=None)
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 def webhooks_list(status: str | None, limit: int) -> None:
-    """List outgoing webhooks, newest first."""
+    """List outgoing webhooks, newest first: each with its payment and its receiver."""
     database = open_database(load_settings())
     rows = list_webhooks(database, status, limit)
-    click.echo(f"{'id':36}  {'status':9}  {'attempts':>8}  {'created_at':24}  next / error")
+    click.echo(
+        f"{'id':36}  {'status':9}  {'attempts':>8}  {'created_at':24}  {'payment':36}  "
+        "receiver  next / error"
+    )
     for row in rows:
         if row.status == "pending":
             tail = f"next attempt {iso(row.next_attempt_at)}"
@@ -59,7 +63,8 @@ def webhooks_list(status: str | None, limit: int) -> None:
         else:
             tail = row.last_error or ""
         click.echo(
-            f"{row.id:36}  {row.status:9}  {row.attempts:>8}  {iso(row.created_at):24}  {tail}"
+            f"{row.id:36}  {row.status:9}  {row.attempts:>8}  {iso(row.created_at):24}  "
+            f"{row.payment_history_id:36}  {row.receiver}  {tail}"
         )
     if not rows:
         click.echo("(none)")
@@ -265,6 +270,11 @@ def openapi() -> None:
     finally:
         app.extensions["payment_service"].close()
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+# The declared settings' own commands: `settings [--markdown]`, `keys generate`.
+main.add_command(settings_command)
+main.add_command(keys_group)
 
 
 if __name__ == "__main__":
