@@ -167,6 +167,15 @@ def mark_paid(record: Json, at: str | None = None) -> None:
     record["receiptUrl"] = f"https://receipt.example.invalid/{record['transactionId']}"
 
 
+def mark_failed(record: Json, failure: Json) -> None:
+    """A payment attempt that took no money (`FailedPayment`): `failure` says why."""
+    at = now_iso()
+    record["status"] = "FAILED"
+    record["failedAt"] = record["statusChangedAt"] = record["updatedAt"] = at
+    record["failure"] = failure
+    record.pop("pgTxId", None)
+
+
 def cancellation(amount_: int, reason: str, tax_free: int = 0) -> Json:
     at = now_iso()
     return {
