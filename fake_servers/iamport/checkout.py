@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 from fake_servers.common.checkout import (
     Account,
@@ -46,11 +47,16 @@ DECLINED = "CARD_DECLINED"
 CANCELLED = "USER_CANCEL"
 DEPOSIT_REFUSED = "DEPOSIT_REFUSED"
 FAILURES = {
-    "decline": (DECLINED, "카드 승인이 거절되었습니다 (the card company declined the payment)."),
-    "cancel": (CANCELLED, "사용자가 결제를 취소하셨습니다 (the customer closed the payment window)."),
+    "decline": (DECLINED, "카드 승인이 거절되었습니다 (the card company declined)."),
+    "cancel": (
+        CANCELLED,
+        "사용자가 결제를 취소하셨습니다 (the customer closed the window).",
+    ),
 }
 
 CURRENCIES = ("KRW", "USD", "EUR", "JPY")
+# A merchant_uid with a payment in these states cannot be paid again.
+TAKEN = ("paid", "ready")
 WHOLE_CURRENCIES = ("KRW", "JPY")
 BUYER_FIELDS = ("buyer_name", "buyer_email", "buyer_tel", "buyer_addr", "buyer_postcode")
 # What the window's card payments are made with (masked, as iamport shows card numbers).
@@ -63,7 +69,9 @@ VBANK_DAYS = 7
 class IamportCheckout(CheckoutGateway):
     name = "iamport"
     title = "fake iamport"
-    scripts = {SCRIPT_PATH: script_source(__package__ or "fake_servers.iamport", "iamport.js")}
+    scripts: ClassVar[Mapping[str, str]] = {
+        SCRIPT_PATH: script_source(__package__ or "fake_servers.iamport", "iamport.js")
+    }
 
     def __init__(self, state: State):
         self.state = state
@@ -98,7 +106,7 @@ class IamportCheckout(CheckoutGateway):
         }
         with self.state.lock:
             if any(
-                payment.merchant_uid == order["merchant_uid"] and payment.status in ("paid", "ready")
+                payment.merchant_uid == order["merchant_uid"] and payment.status in TAKEN
                 for payment in self.state.payments.values()
             ):
                 raise CheckoutRefused(ALREADY_PAID, "이미 결제된 주문번호(merchant_uid)입니다.")

@@ -18,8 +18,8 @@ error fields).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 from fake_servers.common.checkout import (
     Account,
@@ -50,7 +50,11 @@ FAILED = "FAILURE_TYPE_PG"
 DEPOSIT_REFUSED = "DEPOSIT_REFUSED"
 # The PG's own code and message of each failure (the test channel is Toss Payments').
 FAILURES = {
-    "decline": ("REJECT_CARD_COMPANY", "카드사에서 결제를 거절했습니다", "the card company declined"),
+    "decline": (
+        "REJECT_CARD_COMPANY",
+        "카드사에서 결제를 거절했습니다",
+        "the card company declined",
+    ),
     "cancel": (
         "PAY_PROCESS_CANCELED",
         "사용자에 의해 결제가 취소되었습니다",
@@ -75,7 +79,9 @@ CUSTOMER_FIELDS = {
 class PortOneCheckout(CheckoutGateway):
     name = "portone"
     title = "fake PortOne"
-    scripts = {SCRIPT_PATH: script_source(__package__ or "fake_servers.portone", "browser-sdk.js")}
+    scripts: ClassVar[Mapping[str, str]] = {
+        SCRIPT_PATH: script_source(__package__ or "fake_servers.portone", "browser-sdk.js")
+    }
 
     def __init__(self, state: PortOneState, store_id: Callable[[], str]):
         self.state = state
@@ -88,10 +94,14 @@ class PortOneCheckout(CheckoutGateway):
             raise body.refuse("the payment request is required")
         store = params.text("storeId", required=True, max_length=200)
         if store != self.store_id():
-            raise CheckoutRefused(STORE_NOT_FOUND, f"no store {store} (the fake's is {self.store_id()})")
+            raise CheckoutRefused(
+                STORE_NOT_FOUND, f"no store {store} (the fake's is {self.store_id()})"
+            )
         channel = params.text("channelKey", max_length=200)
         if channel is not None and channel != CHANNEL["key"]:
-            raise CheckoutRefused(CHANNEL_NOT_FOUND, f"no channel {channel} (the fake's is {CHANNEL['key']})")
+            raise CheckoutRefused(
+                CHANNEL_NOT_FOUND, f"no channel {channel} (the fake's is {CHANNEL['key']})"
+            )
         currency = params.text("currency", required=True, max_length=20) or ""
         currency = currency.removeprefix("CURRENCY_")
         if not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
@@ -119,7 +129,8 @@ class PortOneCheckout(CheckoutGateway):
         with self.state.lock:
             existing = self.state.payments.find(order["paymentId"])
             if existing is not None and existing["status"] not in ("READY", "FAILED"):
-                raise CheckoutRefused(ALREADY_PAID, f"이미 결제된 결제 건입니다: {order['paymentId']}")
+                message = f"이미 결제된 결제 건입니다: {order['paymentId']}"
+                raise CheckoutRefused(ALREADY_PAID, message)
         return Order(order["orderName"], order["amount"], currency, method, order)
 
     def complete(self, order: Order, outcome: str) -> Completion:
@@ -195,7 +206,10 @@ def _customer(customer: Fields | None) -> Json | None:
             stored[name] = value
     full = customer.text("fullName", max_length=200)
     if full is None:
-        parts = [customer.text("firstName", max_length=100), customer.text("lastName", max_length=100)]
+        parts = [
+            customer.text("firstName", max_length=100),
+            customer.text("lastName", max_length=100),
+        ]
         full = " ".join(part for part in parts if part) or None
     if full is not None:
         stored["name"] = {"full": full}

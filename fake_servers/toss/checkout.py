@@ -14,7 +14,9 @@ with `{paymentType, paymentKey, orderId, amount}` or rejects with `{code, messag
 
 from __future__ import annotations
 
-from typing import Any
+import string
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from fake_servers.common.checkout import (
     Account,
@@ -51,9 +53,14 @@ CANCELLED_REDIRECT = (
 )
 DEPOSIT_REFUSED = "DEPOSIT_REFUSED"
 
-METHODS = {"카드": "CARD", "CARD": "CARD", "가상계좌": "VIRTUAL_ACCOUNT", "VIRTUAL_ACCOUNT": "VIRTUAL_ACCOUNT"}
+METHODS = {
+    "카드": "CARD",
+    "CARD": "CARD",
+    "가상계좌": "VIRTUAL_ACCOUNT",
+    "VIRTUAL_ACCOUNT": "VIRTUAL_ACCOUNT",
+}
 # Toss's rule for orderId: 6 to 64 letters, digits, `-`, `_` or `=`.
-ORDER_ID_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=")
+ORDER_ID_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_=")
 # What the window's card payments are made with (masked, as Toss shows card numbers).
 CARD_NUMBER = "53651012****4444"
 SETTLED = ("DONE", "WAITING_FOR_DEPOSIT", "CANCELED", "PARTIAL_CANCELED")
@@ -62,7 +69,7 @@ SETTLED = ("DONE", "WAITING_FOR_DEPOSIT", "CANCELED", "PARTIAL_CANCELED")
 class TossCheckout(CheckoutGateway):
     name = "toss"
     title = "fake Toss Payments"
-    scripts = dict.fromkeys(
+    scripts: ClassVar[Mapping[str, str]] = dict.fromkeys(
         SCRIPT_PATHS, script_source(__package__ or "fake_servers.toss", "tosspayments.js")
     )
 
@@ -159,7 +166,9 @@ class TossCheckout(CheckoutGateway):
                 request["failUrl"],
                 {"code": code_, "message": message_, "orderId": request["orderId"]},
             )
-        return Completion({"code": code, "message": message, "orderId": request["orderId"]}, redirect)
+        return Completion(
+            {"code": code, "message": message, "orderId": request["orderId"]}, redirect
+        )
 
     def account(self, uid: str) -> Account | None:
         with self.state.lock:

@@ -51,7 +51,7 @@ var FakeCheckout = (function () {
     frame.title = "Payment window";
     frame.style.cssText =
       "border:0;border-radius:12px;background:#fff;width:min(420px,100vw);" +
-      "height:min(560px,100vh);box-shadow:0 8px 30px rgba(0,0,0,.35)";
+      "height:min(480px,100vh);box-shadow:0 8px 30px rgba(0,0,0,.35)";
     shade.appendChild(frame);
     document.body.appendChild(shade);
     return shade;

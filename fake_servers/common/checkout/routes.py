@@ -1,12 +1,12 @@
 """The routes of the checkout: the stand-in scripts, the window, and the customer's bank.
 
-| Route | Does |
-|---|---|
-| `GET <the real script's path>` | the stand-in script, bound to this fake's address |
-| `POST /checkout/windows` | `{request, window, origin}` → 201 `{id, url}`, or 400 `{code, message}` |
-| `GET /checkout/windows/<id>` | the window: the order's name and amount, one button per outcome |
-| `POST /checkout/windows/<id>/<outcome>` | 200 `{result, redirect}`; 409/404 `{refused: {code, message}}` |
-| `GET`, `POST /checkout/bank/<uid>` | a virtual account's page at the customer's bank; POST pays in |
+* `GET <the real script's path>`: the stand-in script, bound to this fake's address;
+* `POST /checkout/windows` `{request, window, origin}`: 201 `{id, url}`, or 400 `{code,
+  message}`;
+* `GET /checkout/windows/<id>`: the window, the order's name and amount, a button per outcome;
+* `POST /checkout/windows/<id>/<outcome>`: 200 `{result, redirect}`, or 409 / 404 `{refused:
+  {code, message}}`;
+* `GET` and `POST /checkout/bank/<uid>`: a virtual account at the customer's bank; POST pays in.
 
 The script posts its JSON as `text/plain`, which a browser sends cross-origin without a
 preflight; the answers allow every origin, as the gateways' own SDK endpoints do.
