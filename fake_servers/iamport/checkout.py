@@ -39,6 +39,8 @@ from .state import State
 CDN_SCRIPT = "https://cdn.iamport.kr/v1/iamport.js"
 """The real SDK, as merchant pages load it; the fake serves its stand-in at the same path."""
 SCRIPT_PATH = "/v1/iamport.js"
+DEFAULT_MERCHANT_CODE = "imp00000000"
+"""A merchant code for `IMP.init` in pages: the fake takes any."""
 
 # The stand-in's error codes (iamport passes its PGs' own codes through; these are the fake's).
 INVALID = "INVALID_PARAMETER"

@@ -153,7 +153,7 @@ class PortOneCheckout(CheckoutGateway):
                 )
                 result.update(
                     code=FAILED,
-                    message=f"[{pg_code}] {pg_message} ({english})",
+                    message=f"[{pg_code}] {pg_message} ({english}).",
                     pgCode=pg_code,
                     pgMessage=pg_message,
                 )

@@ -14,10 +14,11 @@ Json = dict[str, Any]
 
 MERCHANT_ID = "merchant-00000000-0000-4000-8000-000000000000"
 DEFAULT_STORE_ID = "store-00000000-0000-4000-8000-000000000000"
+DEFAULT_CHANNEL_KEY = "channel-key-00000000-0000-4000-8000-000000000000"
 CHANNEL: Json = {
     "type": "TEST",
     "id": "channel-id-fake-portone",
-    "key": "channel-key-00000000-0000-4000-8000-000000000000",
+    "key": DEFAULT_CHANNEL_KEY,
     "name": "fake PortOne test channel",
     "pgProvider": "TOSSPAYMENTS",
     "pgMerchantId": "tosstest",

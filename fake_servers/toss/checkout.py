@@ -39,6 +39,8 @@ CDN_SCRIPTS = ("https://js.tosspayments.com/v1/payment", "https://js.tosspayment
 fake serves its stand-in at both paths."""
 SCRIPT_PATHS = ("/v1/payment", "/v1")
 CLIENT_KEY_PREFIX = "test_ck_"
+DEFAULT_CLIENT_KEY = "test_ck_paymentServiceFakeToss0000"
+"""A client key for pages (published, like the secret key): the fake takes any `test_ck_` key."""
 
 # Toss's own error codes, as its SDK and failUrl report them.
 INVALID = "INVALID_PARAMETER"
