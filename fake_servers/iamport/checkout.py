@@ -222,14 +222,10 @@ def _notice_url(params: Fields) -> str | None:
     if isinstance(value, list):
         if not value or not all(isinstance(url, str) for url in value):
             raise params.refuse("`notice_url` must be a URL or a list of URLs")
-        return _checked_url(params, value[0])
+        return Fields({"notice_url": value[0]}, params.code).url("notice_url")
     if value is None:
         return None
     return params.url("notice_url")
-
-
-def _checked_url(params: Fields, url: str) -> str:
-    return Fields({"notice_url": url}, params.code).url("notice_url") or url
 
 
 def _vbank_due(params: Fields) -> int:
