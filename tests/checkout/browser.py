@@ -90,5 +90,5 @@ def guarded_page(page: Page, context: BrowserContext) -> Iterator[Browsing]:
     context.on("weberror", lambda error: browsing.errors.append(f"uncaught: {error.error}"))
     yield browsing
     outside = [url for url in browsing.requests if not _local(url) and url not in browsing.routed]
-    assert outside == [], "requests left 127.0.0.1"
-    assert browsing.errors == [], "the console logged errors"
+    assert outside == [], f"requests left 127.0.0.1: {outside}"
+    assert browsing.errors == [], f"the console logged errors: {browsing.errors}"

@@ -10,7 +10,7 @@ var FakeCheckout = (function () {
     return /Mobi|Android|iPhone|iPad/i.test(navigator.userAgent);
   }
 
-  // POST JSON to the fake; resolves with the answer, rejects with {code, message}.
+  // POST JSON to the fake; resolves with the answer, rejects with {code, message} (a refusal).
   function post(path, body) {
     return fetch(FAKE_ORIGIN + path, {
       method: "POST",
@@ -20,7 +20,7 @@ var FakeCheckout = (function () {
     }).then(
       function (response) {
         return response.json().then(function (answer) {
-          if (!response.ok) throw answer.refused || answer;
+          if (!response.ok || answer.refused) throw answer.refused || answer;
           return answer;
         });
       },

@@ -1,15 +1,18 @@
 """The routes of the checkout: the stand-in scripts, the window, and the customer's bank.
 
 * `GET <the real script's path>`: the stand-in script, bound to this fake's address;
-* `POST /checkout/windows` `{request, window, origin}`: 201 `{id, url}`, or 400 `{code,
-  message}`;
+* `POST /checkout/windows` `{request, window, origin}`: 201 `{id, url}`, or 200 `{refused:
+  {code, message}}` when the gateway's SDK would refuse the request (400 for a body no script
+  sends);
 * `GET /checkout/windows/<id>`: the window, the order's name and amount, a button per outcome;
-* `POST /checkout/windows/<id>/<outcome>`: 200 `{result, redirect}`, or 409 / 404 `{refused:
-  {code, message}}`;
+* `POST /checkout/windows/<id>/<outcome>`: 200 `{result, redirect}` or `{refused}`; 409 when
+  the window was answered already, 404 when it expired (or no such outcome);
 * `GET` and `POST /checkout/bank/<uid>`: a virtual account at the customer's bank; POST pays in.
 
 The script posts its JSON as `text/plain`, which a browser sends cross-origin without a
-preflight; the answers allow every origin, as the gateways' own SDK endpoints do.
+preflight; the answers allow every origin, as the gateways' own SDK endpoints do. A refusal is
+an answer, not an HTTP error: browsers log failed requests in the page's console, and the real
+SDKs keep it clean.
 """
 
 from __future__ import annotations
@@ -63,15 +66,14 @@ def checkout_routes(gateway: CheckoutGateway, state: FakeState) -> Blueprint:
             body = json.loads(request.get_data(as_text=True) or "null")
         except ValueError:
             body = None
+        if not isinstance(body, dict) or body.get("window") not in WINDOWS:
+            message = f"not a stand-in script's request: a JSON object with `window` in {WINDOWS}"
+            return _refused(INVALID, message, 400)
+        kind = body["window"]
         try:
-            if not isinstance(body, dict):
-                raise CheckoutRefused(INVALID, "the body must be a JSON object")
-            kind = body.get("window")
-            if kind not in WINDOWS:
-                raise CheckoutRefused(INVALID, f"`window` must be one of {', '.join(WINDOWS)}")
             order = gateway.open(body.get("request"), kind)
         except CheckoutRefused as refused:
-            return json_response(refused.body(), 400)
+            return json_response({"refused": refused.body()})
         window = Window(str(uuid.uuid4()), order, kind, _page_origin(body.get("origin")))
         windows.set(window.id, window)
         url = f"{_origin()}/checkout/windows/{window.id}"
@@ -114,7 +116,7 @@ def checkout_routes(gateway: CheckoutGateway, state: FakeState) -> Blueprint:
             try:
                 done = gateway.complete(window.order, outcome)
             except CheckoutRefused as refused:
-                return json_response({"refused": refused.body()}, 409)
+                return json_response({"refused": refused.body()})
             window.done = done
         return json_response({"result": done.result, "redirect": done.redirect})
 
