@@ -83,18 +83,16 @@ def blueprint(shop: DemoShop) -> Blueprint:
         uid = (request.get_json(silent=True) or {}).get("uid")
         if not isinstance(uid, str) or not uid:
             return _problem("The gateway's payment id (uid) is missing.", 400)
+        vendor = {"code": shop.vendors()[order.vendor].code, "store_id": STORE_ID, "uid": uid}
         try:
-            history = shop.client.histories.create(
-                vendor={
-                    "code": shop.vendors()[order.vendor].code,
-                    "store_id": STORE_ID,
-                    "uid": uid,
-                },
-                source=_source(order),
-                price=order.amount,
-                password=order.password,
-                webhook_url=f"{shop.api_url}/demo/webhooks",
-            )
+            with shop.client() as client:
+                history = client.histories.create(
+                    vendor=vendor,
+                    source=_source(order),
+                    price=order.amount,
+                    password=order.password,
+                    webhook_url=f"{shop.api_url}/demo/webhooks",
+                )
         except PaymentSDKError as error:
             return _refused(error)
         return jsonify(payment=_payment(shop, order, history)), 201
@@ -105,14 +103,15 @@ def blueprint(shop: DemoShop) -> Blueprint:
         if order is None:
             return _problem("No such order.", 404)
         try:
-            history = shop.client.histories.get(source=_source(order), password=order.password)
-            history = shop.client.histories.cancel(
-                source=_source(order),
-                password=order.password,
-                price=history.price - (history.refund or 0),
-                reason="Refunded from the demo shop",
-                account=REFUND_ACCOUNT,
-            )
+            with shop.client() as client:
+                history = client.histories.get(source=_source(order), password=order.password)
+                history = client.histories.cancel(
+                    source=_source(order),
+                    password=order.password,
+                    price=history.price - (history.refund or 0),
+                    reason="Refunded from the demo shop",
+                    account=REFUND_ACCOUNT,
+                )
         except PaymentSDKError as error:
             return _refused(error)
         return jsonify(payment=_payment(shop, order, history)), 200
@@ -123,7 +122,8 @@ def blueprint(shop: DemoShop) -> Blueprint:
         if order is None:
             return _problem("No such order.", 404)
         try:
-            history = shop.client.histories.get(source=_source(order), password=order.password)
+            with shop.client() as client:
+                history = client.histories.get(source=_source(order), password=order.password)
             payment = _payment(shop, order, history)
         except PaymentError as error:
             if error.status != 404:

@@ -6,7 +6,6 @@ mounts it on its app (`install`), so every worker answers `/demo` and shares `di
 
 from __future__ import annotations
 
-import functools
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -107,9 +106,9 @@ class DemoShop:
         """The fake's page where the customer pays into the virtual account of payment `uid`."""
         return f"{self.fakes[GATEWAYS[vendor].fake]}/checkout/bank/{uid}"
 
-    @functools.cached_property
     def client(self) -> PaymentClient:
-        """The SDK, made in the worker that first needs it (never shared across a fork)."""
+        """The SDK, for one request (`with shop.client() as client:`): its connections close
+        with it, so none stays open to a server that wants to stop."""
         return PaymentClient(self.api_url, self.key, self.iv)
 
     def install(self, app: Flask) -> Any:

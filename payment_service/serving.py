@@ -128,8 +128,9 @@ def demo_shop(settings: Settings, api_url: str, fakes: Mapping[str, str]) -> Any
     from demo_shop import DemoShop
 
     connection = settings.keys.connection
-    click.echo(f"demo shop: {api_url}/demo")
-    return DemoShop(api_url, connection.key, connection.iv, fakes)
+    shop = DemoShop(api_url, connection.key, connection.iv, fakes)
+    click.echo(f"demo shop: {api_url}/demo (orders and webhooks in {shop.directory})")
+    return shop
 
 
 @dataclasses.dataclass(frozen=True)
