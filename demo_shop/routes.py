@@ -105,10 +105,13 @@ def blueprint(shop: DemoShop) -> Blueprint:
         try:
             with shop.client() as client:
                 history = client.histories.get(source=_source(order), password=order.password)
+                left = history.price - (history.refund or 0)
+                if left <= 0:
+                    return _problem("Nothing is left to refund.", 409)
                 history = client.histories.cancel(
                     source=_source(order),
                     password=order.password,
-                    price=history.price - (history.refund or 0),
+                    price=left,
                     reason="Refunded from the demo shop",
                     account=REFUND_ACCOUNT,
                 )
