@@ -1,7 +1,7 @@
 """GET /metrics: Prometheus metrics of every worker of this server (when PAYMENT_METRICS is on).
 
-Meant for the monitoring network only; the README's "Operating" section shows how to keep it
-off the public one.
+Meant for the monitoring network only; docs/operating.md ("Metrics, logs and request ids") shows
+how to keep it off the public one.
 """
 
 from __future__ import annotations

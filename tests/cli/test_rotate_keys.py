@@ -1,7 +1,7 @@
 """`payment-service rotate-keys`, run as a real subprocess beside a serving server.
 
-The at-rest keys are rotated the way the README's runbook says: the server moves to the new
-keys with the old ones as previous keys, `rotate-keys` re-encrypts every record (here: killed
+The at-rest keys are rotated as the runbook of docs/operating.md says: the server moves to the
+new keys with the old ones as previous keys, `rotate-keys` re-encrypts every record (here: killed
 half-way with SIGKILL and run again), then the old keys are removed and every record must still
 read. Also: a database in the original's unmarked format (the ciphertexts of
 docs/payment-api.md §1.5) is read, rotated and read again.

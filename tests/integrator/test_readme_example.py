@@ -1,4 +1,4 @@
-"""The integrator example of the README, run exactly as written, in a pytest of its own that
+"""The integrator example of docs/integrator.md, run exactly as written, in a pytest of its own that
 gets our fixtures only through the `pytest11` entry point, as an integrator's suite would."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "integrator.md"
 MARKER = "<!-- tested: tests/integrator/test_readme_example.py -->"
 
 
@@ -18,7 +18,7 @@ def readme_example() -> str:
     text = README.read_text(encoding="utf-8")
     after = text.split(MARKER, 1)[1]
     match = re.search(r"```python\n(.*?)```", after, re.DOTALL)
-    assert match, "the README's integrator example is missing"
+    assert match, "the integrator guide's example is missing"
     return match.group(1)
 
 
