@@ -15,7 +15,7 @@ Playwright is the caller's: nothing here imports it at run time.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -51,17 +51,20 @@ def serve_checkout_scripts(
     `checkout_scripts`) with the fakes' stand-ins, so that a page keeps its production script
     tags. Only the scripts are swapped: a stand-in talks to its fake directly."""
     for real, stand_in in scripts.items():
+        target.route(real, _answer_with(stand_in, timeout_s))
 
-        def fulfil(route: Route, stand_in: str = stand_in) -> None:
-            # Fetched here, not through the browser, so that the fake sees its own address.
-            answer = requests.get(stand_in, timeout=timeout_s)
-            route.fulfill(
-                status=answer.status_code,
-                body=answer.text,
-                headers={"Content-Type": answer.headers.get("Content-Type", "text/javascript")},
-            )
 
-        target.route(real, fulfil)
+def _answer_with(stand_in: str, timeout_s: float) -> Callable[[Route], None]:
+    def fulfil(route: Route) -> None:
+        # Fetched here, not through the browser, so that the fake sees its own address.
+        answer = requests.get(stand_in, timeout=timeout_s)
+        route.fulfill(
+            status=answer.status_code,
+            body=answer.text,
+            headers={"Content-Type": answer.headers.get("Content-Type", "text/javascript")},
+        )
+
+    return fulfil
 
 
 def complete_checkout(page: Page, outcome: str = "pay-card", *, timeout_s: float = 10) -> None:
