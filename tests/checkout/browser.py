@@ -69,6 +69,11 @@ class Browsing:
         self.page.screenshot(path=path)
         return path
 
+    def problems(self) -> list[str]:
+        """Requests that left this machine, and errors the console logged."""
+        outside = [url for url in self.requests if not _local(url) and url not in self.routed]
+        return [f"request to {url}" for url in outside] + self.errors
+
 
 def _local(url: str) -> bool:
     parts = urlsplit(url)
@@ -77,8 +82,8 @@ def _local(url: str) -> bool:
     return parts.scheme in ("http", "https", "ws") and parts.hostname == "127.0.0.1"
 
 
-@pytest.fixture
-def guarded_page(page: Page, context: BrowserContext) -> Iterator[Browsing]:
+def watch(page: Page, context: BrowserContext) -> Browsing:
+    """Record what `context` (every page and popup of it) requests and logs as errors."""
     browsing = Browsing(page, context)
 
     def console(message: Any) -> None:
@@ -88,7 +93,12 @@ def guarded_page(page: Page, context: BrowserContext) -> Iterator[Browsing]:
     context.on("request", lambda request: browsing.requests.append(request.url))
     context.on("console", console)
     context.on("weberror", lambda error: browsing.errors.append(f"uncaught: {error.error}"))
+    return browsing
+
+
+@pytest.fixture
+def guarded_page(page: Page, context: BrowserContext) -> Iterator[Browsing]:
+    """The test's page, checked when the test ends: nothing left 127.0.0.1, no console error."""
+    browsing = watch(page, context)
     yield browsing
-    outside = [url for url in browsing.requests if not _local(url) and url not in browsing.routed]
-    assert outside == [], f"requests left 127.0.0.1: {outside}"
-    assert browsing.errors == [], f"the console logged errors: {browsing.errors}"
+    assert browsing.problems() == []

@@ -17,7 +17,7 @@ from fake_servers.common.server import ServerThread
 from fake_servers.portone import DEFAULT_CHANNEL_KEY, DEFAULT_STORE_ID
 from fake_servers.toss import DEFAULT_CLIENT_KEY
 from payment_service.testing.checkout import complete_checkout
-from tests.checkout.browser import Browsing
+from tests.checkout.browser import Browsing, watch
 from tests.checkout.fakes import Fakes, started_fakes
 from tests.checkout.windows import AMOUNT, ORDER_NAME, new_order_id
 
@@ -344,3 +344,14 @@ def test_portone_rejects_a_request_for_another_store(guarded_page, shop):
         "isPortOneError": True,
     }
     no_window_opened(guarded_page)
+
+
+# ---- the guard every browser test runs under ------------------------------------------------
+
+
+def test_the_guard_sees_a_request_leaving_this_machine_and_a_console_error(page, context):
+    browsing = watch(page, context)
+    page.set_content('<img src="http://example.com/pixel.png"><script>console.error("x")</script>')
+    problems = browsing.problems()
+    assert "request to http://example.com/pixel.png" in problems
+    assert any(problem.startswith("console: x") for problem in problems)
