@@ -27,7 +27,7 @@ from fake_servers.common.checkout import (
     Completion,
     Fields,
     Order,
-    script_source,
+    packaged_text,
     with_query,
 )
 from fake_servers.common.http import HttpError
@@ -72,7 +72,7 @@ class IamportCheckout(CheckoutGateway):
     name = "iamport"
     title = "fake iamport"
     scripts: ClassVar[Mapping[str, str]] = {
-        SCRIPT_PATH: script_source(__package__ or "fake_servers.iamport", "iamport.js")
+        SCRIPT_PATH: packaged_text(__package__ or "fake_servers.iamport", "iamport.js")
     }
 
     def __init__(self, state: State):

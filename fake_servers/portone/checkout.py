@@ -28,7 +28,7 @@ from fake_servers.common.checkout import (
     Completion,
     Fields,
     Order,
-    script_source,
+    packaged_text,
     with_query,
 )
 
@@ -80,7 +80,7 @@ class PortOneCheckout(CheckoutGateway):
     name = "portone"
     title = "fake PortOne"
     scripts: ClassVar[Mapping[str, str]] = {
-        SCRIPT_PATH: script_source(__package__ or "fake_servers.portone", "browser-sdk.js")
+        SCRIPT_PATH: packaged_text(__package__ or "fake_servers.portone", "browser-sdk.js")
     }
 
     def __init__(self, state: PortOneState, store_id: Callable[[], str]):

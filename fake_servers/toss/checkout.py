@@ -25,7 +25,7 @@ from fake_servers.common.checkout import (
     Completion,
     Fields,
     Order,
-    script_source,
+    packaged_text,
     with_query,
 )
 from fake_servers.common.http import HttpError
@@ -72,7 +72,7 @@ class TossCheckout(CheckoutGateway):
     name = "toss"
     title = "fake Toss Payments"
     scripts: ClassVar[Mapping[str, str]] = dict.fromkeys(
-        SCRIPT_PATHS, script_source(__package__ or "fake_servers.toss", "tosspayments.js")
+        SCRIPT_PATHS, packaged_text(__package__ or "fake_servers.toss", "tosspayments.js")
     )
 
     def __init__(self, state: TossState):

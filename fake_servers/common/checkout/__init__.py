@@ -24,7 +24,7 @@ from .gateway import (
     Fields,
     Order,
     Window,
-    script_source,
+    packaged_text,
     with_query,
 )
 from .routes import checkout_routes
@@ -40,6 +40,6 @@ __all__ = [
     "Order",
     "Window",
     "checkout_routes",
-    "script_source",
+    "packaged_text",
     "with_query",
 ]

@@ -110,8 +110,8 @@ class CheckoutGateway(ABC):
         fake then sends its webhook); `CheckoutRefused` when that is not possible."""
 
 
-def script_source(package: str, name: str) -> str:
-    """The text of a stand-in script shipped in `package`."""
+def packaged_text(package: str, name: str) -> str:
+    """The text of a file shipped in `package` (a stand-in script, a page's template)."""
     return files(package).joinpath(name).read_text(encoding="utf-8")
 
 

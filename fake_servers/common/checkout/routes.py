@@ -27,12 +27,12 @@ from flask import Blueprint, Response, redirect, render_template_string, request
 
 from ..http import json_response
 from ..state import FakeState
-from .gateway import OUTCOMES, WINDOWS, CheckoutGateway, CheckoutRefused, Window, script_source
+from .gateway import OUTCOMES, WINDOWS, CheckoutGateway, CheckoutRefused, Window, packaged_text
 
 _PACKAGE = __package__ or "fake_servers.common.checkout"
-SHARED_SCRIPT = script_source(_PACKAGE, "checkout.js")
-WINDOW_PAGE = script_source(_PACKAGE, "window.html")
-BANK_PAGE = script_source(_PACKAGE, "bank.html")
+SHARED_SCRIPT = packaged_text(_PACKAGE, "checkout.js")
+WINDOW_PAGE = packaged_text(_PACKAGE, "window.html")
+BANK_PAGE = packaged_text(_PACKAGE, "bank.html")
 
 JAVASCRIPT = "text/javascript; charset=utf-8"
 INVALID = "INVALID_REQUEST"
@@ -97,7 +97,6 @@ def checkout_routes(gateway: CheckoutGateway, state: FakeState) -> Blueprint:
             title=gateway.title,
             order=order,
             amount=money(order.amount, order.currency),
-            outcomes=OUTCOMES,
             settings=settings,
             done=window.done is not None,
         )
