@@ -450,5 +450,9 @@ def openapi() -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
+from .adoption.commands import adopt_original  # noqa: E402 (commands live in their own module)
+
+main.add_command(adopt_original)
+
 if __name__ == "__main__":
     main()
