@@ -107,11 +107,13 @@ def _adopt(
                 f"the schema {schema} does not exist in this database: give the schema the "
                 "original server used (--schema)"
             )
-        adopted = _adopted(connection, schema, describe(connection, schema))
+        found = describe(connection, schema)
+        adopted = _adopted(connection, schema, found)
         if adopted is not None:
             say(f"nothing to adopt: schema {schema} was {adopted[0]} (revision {adopted[1]})")
             transaction.rollback()
             return Outcome(None, adopted[1], adopted_now=False)
+        _refuse_unless_original(connection, schema, found)
         if not dry_run:
             # Nobody writes while the rows are checked and changed (the original should be
             # stopped; if it is not, its requests wait, then fail on the new types).
@@ -173,9 +175,7 @@ def _adopted(
     )
 
 
-def _survey(
-    connection: Connection, settings: Settings, schema: str, found: dict[str, Table]
-) -> Survey:
+def _refuse_unless_original(connection: Connection, schema: str, found: dict[str, Table]) -> None:
     differences = original.differences(found)
     references = references_from_elsewhere(connection, schema, set(original.TABLES))
     differences += [
@@ -187,6 +187,12 @@ def _survey(
             f"schema {schema} does not hold the tables of @samchon/payment-backend:\n"
             + "\n".join(f"  - {difference}" for difference in differences)
         )
+
+
+def _survey(
+    connection: Connection, settings: Settings, schema: str, found: dict[str, Table]
+) -> Survey:
+    _refuse_unless_original(connection, schema, found)  # again: now that the tables are locked
     survey = Survey(schema, tables=found)
     survey.others = sorted(set(found) - set(original.TABLES))
     survey.counts = _counts(connection)

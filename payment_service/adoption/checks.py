@@ -147,7 +147,8 @@ def _column(connection: Connection, table: str, column: str) -> Iterator[tuple[s
     # Streamed through a server-side cursor. (Options given to the statement: those of the
     # connection would stay on it, and turn every later statement into a cursor too.)
     query = text(f"SELECT id::text, {quote(column)} FROM {quote(table)} ORDER BY id")
-    yield from connection.execute(query.execution_options(yield_per=500)).tuples()
+    for row in connection.execute(query.execution_options(yield_per=500)):
+        yield row[0], row[1]
 
 
 def _opens(keyring: AtRestKeyring, ciphertext: str) -> bool:
