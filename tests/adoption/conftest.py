@@ -17,4 +17,5 @@ def server() -> str:
 @pytest.fixture
 def original_url(server: str) -> Iterator[str]:
     """A new database into which the original's dump was just restored (dropped afterwards)."""
-    yield from original_database(server)
+    with original_database(server) as url:
+        yield url

@@ -15,7 +15,8 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,6 +105,7 @@ def restore(url: str) -> None:
     )
 
 
+@contextmanager
 def original_database(server: str) -> Iterator[str]:
     """A fresh database holding the restored dump, dropped afterwards."""
     url = new_database(server)
@@ -246,15 +248,17 @@ class Original:
             "id": row["source_id"],
         }
 
-    def first(self, vendor_code: str, **wanted: Any) -> str:
+    def first(self, vendor_code: str, excluding: Iterable[str] = (), **wanted: Any) -> str:
         """The id of the first (oldest) history of `vendor_code` whose gateway record has the
-        `wanted` values (e.g. `status="paid"`), with no refund."""
+        `wanted` values (e.g. `status="paid"`), with no refund, not one of the 30 seeded ones
+        (whose `webhook_url` has no receiver) nor one of `excluding`."""
+        excluded = SEEDED | set(excluding)
         for history_id, row in sorted(self.histories.items(), key=lambda i: i[1]["created_at"]):
             data = json.loads(self.history_data(history_id))
             if (
                 row["vendor_code"] == vendor_code
                 and row["refund"] == 0
-                and history_id not in SEEDED
+                and history_id not in excluded
                 and all(data.get(key) == value for key, value in wanted.items())
             ):
                 return history_id
