@@ -280,3 +280,15 @@ def test_webhooks_the_original_did_not_deliver_are_kept_as_failed(original_url):
         line = next(line for line in listed.stdout.splitlines() if line.startswith(webhook_id))
         assert f"the original server did not deliver it ({reason})" in line
     assert len(listed.stdout.splitlines()) == 1 + 3
+
+
+def test_the_originals_database_not_yet_adopted_gets_a_message_not_a_traceback(original_url):
+    before = dump(original_url)
+
+    done = run_cli("schema", env=environment(original_url))
+
+    assert done.status == 1
+    assert "no payment-service schema revision" in done.stderr
+    assert "adopt it first: `payment-service adopt-original`" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert dump(original_url) == before
