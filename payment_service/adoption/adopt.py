@@ -262,11 +262,15 @@ def _upgrade(settings: Settings, schema: str, say: Say) -> str:
         if before != target:
             say(f"upgrading from revision {before} to head ({target})")
         reached = upgrade(database)
-    except Unavailable as error:
+    except (Unavailable, DBAPIError) as error:
+        reason = (
+            getattr(error, "detail", error.message)
+            if isinstance(error, Unavailable)
+            else "".join(str(error.orig or error).strip().splitlines()[:1])
+        )
         raise AdoptionRefused(
-            f"the adoption is committed, but the upgrade to head failed: "
-            f"{getattr(error, 'detail', error.message)}. Run adopt-original (or "
-            "`payment-service schema`) again to finish it"
+            f"the adoption is committed, but the upgrade to head failed: {reason}. Run "
+            "adopt-original (or `payment-service schema`) again to finish it"
         ) from None
     finally:
         database.dispose()

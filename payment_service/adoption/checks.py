@@ -5,6 +5,7 @@ in all), so that an operator can fix them in the original's database and run aga
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -93,32 +94,25 @@ def unreadable(connection: Connection, keys: Keys) -> Iterator[str]:
         ("payment_history_cancels", keys.cancel_history, "CANCEL_HISTORY"),
         ("payment_reservations", keys.reservation, "RESERVATION"),
     ):
-        bad = [
-            row_id
-            for row_id, data in _column(connection, table, "data")
-            if not _opens(keyring, data)
-        ]
+        shown, bad = _failing(_column(connection, table, "data"), partial(_opens, keyring))
         if bad:
             total = _count(connection, table, "TRUE")
             yield (
-                f"{table}.data: {len(bad)} of {total} row(s) do not decrypt with "
+                f"{table}.data: {bad} of {total} row(s) do not decrypt with "
                 f"PAYMENT_{variable}_ENCRYPTION_KEY/IV (nor PAYMENT_{variable}_PREVIOUS_KEYS): "
-                f"{listed(bad[:SHOWN], len(bad))}. Set the keys the original server ran with"
+                f"{listed(shown, bad)}. Set the keys the original server ran with"
             )
 
 
 def not_json(connection: Connection) -> Iterator[str]:
     """The original kept its webhooks' texts as plain JSON: anything else cannot be sent."""
     for column in ("previous", "current", "data"):
-        bad = [
-            row_id
-            for row_id, value in _column(connection, "payment_history_webhooks", column)
-            if not _is_json(value)
-        ]
+        rows = _column(connection, "payment_history_webhooks", column)
+        shown, bad = _failing(rows, _is_json)
         if bad:
             yield (
-                f"payment_history_webhooks.{column} is not JSON in {len(bad)} row(s): "
-                f"{listed(bad[:SHOWN], len(bad))}"
+                f"payment_history_webhooks.{column} is not JSON in {bad} row(s): "
+                f"{listed(shown, bad)}"
             )
 
 
@@ -149,6 +143,18 @@ def _column(connection: Connection, table: str, column: str) -> Iterator[tuple[s
     query = text(f"SELECT id::text, {quote(column)} FROM {quote(table)} ORDER BY id")
     for row in connection.execute(query.execution_options(yield_per=500)):
         yield row[0], row[1]
+
+
+def _failing(rows: Iterable[tuple[str, Any]], good: Callable[[Any], bool]) -> tuple[list[str], int]:
+    """The first SHOWN ids of the rows whose value is not `good`, and how many there are."""
+    shown: list[str] = []
+    count = 0
+    for row_id, value in rows:
+        if not good(value):
+            count += 1
+            if len(shown) < SHOWN:
+                shown.append(row_id)
+    return shown, count
 
 
 def _opens(keyring: AtRestKeyring, ciphertext: str) -> bool:
