@@ -14,6 +14,8 @@ class Column:
     type: str
     """As `format_type` prints it: `uuid`, `character varying(255)`, `numeric(20,4)`…"""
     nullable: bool
+    default: str | None = None
+    """The server-side default expression, if any."""
 
 
 @dataclass(frozen=True)
@@ -60,17 +62,20 @@ def describe(connection: Connection, schema: str) -> dict[str, Table]:
     )
     for name, comment in rows:
         tables[name] = Table(comment=comment)
-    for table, column, kind, not_null in connection.execute(
+    for table, column, kind, not_null, default in connection.execute(
         text(
-            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
-            "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+            "pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
             "WHERE n.nspname = :schema AND c.relkind IN ('r', 'p') "
             "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
         ),
         {"schema": schema},
     ):
-        tables[table].columns[column] = Column(kind, not not_null)
+        default = None if default is None else _unqualified(default, schema)
+        tables[table].columns[column] = Column(kind, not not_null, default)
     for table, name, kind, definition in connection.execute(
         text(
             "SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid) "

@@ -159,7 +159,10 @@ def plan(found: dict[str, Table], webhook_key: AtRestKeyring, now: datetime) -> 
         ),
         Step("keep a copy of every amount to check the conversion against", money.snapshot),
         *(
-            Step(_retype_says(table), lambda connection, table=table: _retype(connection, table))
+            Step(
+                _retype_says(table),
+                lambda connection, table=table: _retype(connection, table, found[table]),
+            )
             for table in RETYPED
         ),
         Step(
@@ -230,9 +233,16 @@ def _retype_says(table: str) -> str:
     return f"{table}: {', '.join(changes)}"
 
 
-def _retype(connection: Connection, table: str) -> None:
+def _retype(connection: Connection, table: str, found: Table) -> None:
     # One ALTER TABLE per table: PostgreSQL rewrites the table once for all its columns.
+    # Revision 0001 has no server-side defaults on these tables (a deployment of the original
+    # may have added some): they go first, as a default may not fit the new type.
     clauses = [
+        f"ALTER COLUMN {quote(column)} DROP DEFAULT"
+        for column, found_column in found.columns.items()
+        if found_column.default is not None
+    ]
+    clauses += [
         f"ALTER COLUMN {quote(column)} TYPE {kind}"
         + (f" USING {using.format(column=quote(column))}" if using else "")
         for column, kind, using in RETYPED[table]
