@@ -31,7 +31,6 @@ from .conversion import MARKER, REVISION, ConversionFailed, plan
 APPLICATION_NAME = "payment-service adopt-original"
 """How the adoption's connections show in pg_stat_activity."""
 LOCK_TIMEOUT_S = 10
-INEXACT_SHOWN = 50
 
 Say = Callable[[str], None]
 
@@ -108,11 +107,10 @@ def _adopt(
                 "original server used (--schema)"
             )
         found = describe(connection, schema)
-        adopted = _adopted(connection, schema, found)
+        adopted = _adopted(connection, schema, found, say)
         if adopted is not None:
-            say(f"nothing to adopt: schema {schema} was {adopted[0]} (revision {adopted[1]})")
             transaction.rollback()
-            return Outcome(None, adopted[1], adopted_now=False)
+            return adopted
         _refuse_unless_original(connection, schema, found)
         if not dry_run:
             # Nobody writes while the rows are checked and changed (the original should be
@@ -120,11 +118,10 @@ def _adopt(
             tables = ", ".join(quote(t) for t in original.TABLES)
             connection.execute(text(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE"))
         found = describe(connection, schema)
-        adopted = _adopted(connection, schema, found)
+        adopted = _adopted(connection, schema, found, say)
         if adopted is not None:  # another run adopted it while this one waited for the lock
-            say(f"nothing to adopt: schema {schema} was {adopted[0]} (revision {adopted[1]})")
             transaction.rollback()
-            return Outcome(None, adopted[1], adopted_now=False)
+            return adopted
         survey = _survey(connection, settings, schema, found)
         _report(survey, say, dry_run)
         if survey.problems:
@@ -159,16 +156,17 @@ def _adopt(
 
 
 def _adopted(
-    connection: Connection, schema: str, found: dict[str, Table]
-) -> tuple[str, str | None] | None:
-    """(what it was, its revision) if the schema is already adopted; AdoptionRefused if it is
-    payment-service's own; None if it is not ours at all."""
+    connection: Connection, schema: str, found: dict[str, Table], say: Say
+) -> Outcome | None:
+    """The outcome if the schema is already adopted (then only the upgrade to head may be
+    left); AdoptionRefused if it is payment-service's own; None if it is not ours at all."""
     version = found.get("alembic_version")
     if version is None:
         return None
     revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     if version.comment and version.comment.startswith(MARKER):
-        return version.comment, revision
+        say(f"nothing to adopt: schema {schema} was {version.comment} (revision {revision})")
+        return Outcome(None, revision, adopted_now=False)
     raise AdoptionRefused(
         f"schema {schema} already holds payment-service's own tables (Alembic revision "
         f"{revision}), not the original's: there is nothing to adopt"
@@ -226,10 +224,8 @@ def _report(survey: Survey, say: Say, dry_run: bool) -> None:
         say(f"  {table:36} {count:>9}")
     if survey.inexact:
         say(f"amounts: {len(survey.inexact)} of {survey.amounts} are not exact in NUMERIC(20,4):")
-        for inexact in survey.inexact[:INEXACT_SHOWN]:
+        for inexact in survey.inexact:  # every one: the list of rows to correct
             say(f"  {inexact}")
-        if len(survey.inexact) > INEXACT_SHOWN:
-            say(f"  … and {len(survey.inexact) - INEXACT_SHOWN} more")
     else:
         say(f"amounts: all {survey.amounts} are exact in NUMERIC(20,4)")
     say(
