@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -179,13 +179,33 @@ def the_services_receiver(webhook_url: str) -> WebhookReceiver:
             time.sleep(0.5)
 
 
+@contextmanager
+def serving(url: str, environ: dict[str, str], log: Path) -> Iterator[str]:
+    """`payment-service serve` (gunicorn, two workers) on the database at `url`; its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "payment_service.cli", "serve", "--port", str(port)]
+    with log.open("w") as output:
+        # A file, not a pipe that nobody reads: the server's log must never block it.
+        process = subprocess.Popen(
+            [*command, "--workers", "2"],
+            env=process_environment(url, **environ),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            api = f"http://127.0.0.1:{port}"
+            wait_for_health(api, process, timeout=120)
+            yield api
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    server = postgres_server()
-    with (
-        exclusively(tmp_path_factory, "adoption-original-receiver"),
-        original_database(server) as url,
-    ):
+    with ExitStack() as stack:
+        stack.enter_context(exclusively(tmp_path_factory, "adoption-original-receiver"))
+        url = stack.enter_context(original_database(postgres_server()))
         give_passwords(url)
         undelivered = sorted(read(url).webhooks)[0]
         execute(
@@ -199,56 +219,31 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         assert adopted.status == 0, adopted.stderr
 
         fakes = GatewayFakes("127.0.0.1", 0).start()
-        try:
-            for fake in (fakes.iamport, fakes.toss):
-                fake.state.expiration.seconds = 24 * 3600  # the gateway keeps its payments
-            put_back(original, fakes.iamport, fakes.toss)
-            # (The 30 seeded payments name a receiver that never was: port 9, "discard".)
-            [webhook_url] = {
-                row["webhook_url"] for id, row in original.histories.items() if id not in SEEDED
-            }
-            receiver = the_services_receiver(webhook_url)
-            try:
-                environ = environment(url, PAYMENT_VENDORS=json.dumps(fakes.vendor_options()))
-                port = free_port()
-                process = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "payment_service.cli",
-                        "serve",
-                        "--port",
-                        str(port),
-                        "--workers",
-                        "2",
-                    ],
-                    env=process_environment(url, **environ),
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                )
-                try:
-                    api = f"http://127.0.0.1:{port}"
-                    wait_for_health(api, process, timeout=120)
-                    fakes.point_webhooks_at(api)
-                    yield Served(
-                        api=api,
-                        database_url=url,
-                        environ=environ,
-                        original=original,
-                        fakes=fakes,
-                        receiver=receiver,
-                        wire=Wire(api),
-                        undelivered=undelivered,
-                        picked=_pick(original),
-                    )
-                finally:
-                    process.terminate()
-                    process.wait(timeout=30)
-            finally:
-                receiver.stop()
-        finally:
-            fakes.stop()
+        stack.callback(fakes.stop)
+        for fake in (fakes.iamport, fakes.toss):
+            fake.state.expiration.seconds = 24 * 3600  # the gateway keeps its payments
+        put_back(original, fakes.iamport, fakes.toss)
+        # (The 30 seeded payments name a receiver that never was: port 9, "discard".)
+        [webhook_url] = {
+            row["webhook_url"] for id, row in original.histories.items() if id not in SEEDED
+        }
+        receiver = the_services_receiver(webhook_url)
+        stack.callback(receiver.stop)
+        environ = environment(url, PAYMENT_VENDORS=json.dumps(fakes.vendor_options()))
+        log = tmp_path_factory.mktemp("served") / "serve.log"
+        api = stack.enter_context(serving(url, environ, log))
+        fakes.point_webhooks_at(api)
+        yield Served(
+            api=api,
+            database_url=url,
+            environ=environ,
+            original=original,
+            fakes=fakes,
+            receiver=receiver,
+            wire=Wire(api),
+            undelivered=undelivered,
+            picked=_pick(original),
+        )
 
 
 def _pick(original: Original) -> dict[str, str]:
