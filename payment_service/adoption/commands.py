@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..settings import IDENTIFIER
+from ..settings.parsers import IDENTIFIER
 
 
 @click.command("adopt-original")
