@@ -14,6 +14,7 @@ import click
 from .db import Database
 from .errors import ServiceError, Unavailable
 from .settings import Settings, SettingsError
+from .settings.commands import keys_group, settings_command
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -158,13 +159,16 @@ def webhooks() -> None:
 @click.option("--status", type=click.Choice(["pending", "delivered", "failed"]), default=None)
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 def webhooks_list(status: str | None, limit: int) -> None:
-    """List outgoing webhooks, newest first."""
+    """List outgoing webhooks, newest first: each with its payment and its receiver."""
     from .delivery.operations import list_webhooks
     from .payments.views import iso
 
     database = _database(load_settings())
     rows = list_webhooks(database, status, limit)
-    click.echo(f"{'id':36}  {'status':9}  {'attempts':>8}  {'created_at':24}  next / error")
+    click.echo(
+        f"{'id':36}  {'status':9}  {'attempts':>8}  {'created_at':24}  {'payment':36}  "
+        "receiver  next / error"
+    )
     for row in rows:
         if row.status == "pending":
             tail = f"next attempt {iso(row.next_attempt_at)}"
@@ -173,7 +177,8 @@ def webhooks_list(status: str | None, limit: int) -> None:
         else:
             tail = row.last_error or ""
         click.echo(
-            f"{row.id:36}  {row.status:9}  {row.attempts:>8}  {iso(row.created_at):24}  {tail}"
+            f"{row.id:36}  {row.status:9}  {row.attempts:>8}  {iso(row.created_at):24}  "
+            f"{row.payment_history_id:36}  {row.receiver}  {tail}"
         )
     if not rows:
         click.echo("(none)")
@@ -449,6 +454,14 @@ def openapi() -> None:
         app.extensions["payment_service"].close()
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
+
+# The declared settings' own commands: `settings [--markdown]`, `keys generate`.
+main.add_command(settings_command)
+main.add_command(keys_group)
+
+from .adoption.commands import adopt_original  # noqa: E402 (commands live in their own module)
+
+main.add_command(adopt_original)
 
 if __name__ == "__main__":
     main()

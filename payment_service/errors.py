@@ -78,6 +78,32 @@ class InvalidInput(BadRequest):
         return wire.validation_body(self.path, self.expected, self.value)
 
 
+class PolicyRefusal(str):
+    """A validation message saying that a well-formed value is refused by a policy of this
+    server (not a type error): its text is the full reason, naming the setting that decides;
+    `summary` is one short sentence. Raised as a schema validator's message."""
+
+    summary: str
+
+    def __new__(cls, reason: str, summary: str) -> PolicyRefusal:
+        refusal = super().__new__(cls, reason)
+        refusal.summary = summary
+        return refusal
+
+
+class RefusedInput(InvalidInput):
+    """A value of the right type that a policy of this server refuses: the validation body's
+    shape, with the policy's reason and summary instead of typia's type error."""
+
+    def __init__(self, path: str, expected: str, value: Any, refusal: PolicyRefusal):
+        super().__init__(path, expected, value)
+        self.refusal = refusal
+
+    def body(self) -> dict[str, Any]:
+        body = wire.validation_body(self.path, self.expected, self.value)
+        return {**body, "reason": str(self.refusal), "message": self.refusal.summary}
+
+
 class WrongPassword(ServiceError):
     status = 403
 

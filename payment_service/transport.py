@@ -21,7 +21,7 @@ from flask import Request, Response, current_app, g
 from webargs.flaskparser import FlaskParser
 
 from .crypto import Cipher, DecryptionError, loads
-from .errors import BadRequest, InvalidInput, RawError
+from .errors import BadRequest, InvalidInput, PolicyRefusal, RawError, RefusedInput
 from .keyrings import WireKeyring
 from .wire import ABSENT, EMPTY_JSON, dumps, fastify_body
 
@@ -122,8 +122,15 @@ class TransportParser(FlaskParser):
 
 
 def validation_error(schema: ma.Schema, messages: Any, data: Any) -> InvalidInput:
-    """The original's 400 for a body that breaks its type: the first violation only."""
-    return InvalidInput(*first_violation(schema, messages, data, "$input"))
+    """The original's 400 for a body that breaks its type: the first violation only. A value
+    a policy refused (not its type) is answered with that policy's reason instead."""
+    path, expected, value, found = first_violation(schema, messages, data, "$input")
+    refusals = [
+        m for m in (found if isinstance(found, list) else []) if isinstance(m, PolicyRefusal)
+    ]
+    if refusals:
+        return RefusedInput(path, expected, value, refusals[0])
+    return InvalidInput(path, expected, value)
 
 
 def type_name(schema: ma.Schema) -> str:
@@ -152,11 +159,13 @@ def expected_type(field: ma.fields.Field) -> str:
     return base
 
 
-def first_violation(schema: ma.Schema, messages: Any, data: Any, path: str) -> tuple[str, str, Any]:
-    """Walk the fields in declaration order and return (path, expected, value) of the first
-    one with an error; the value is `wire.ABSENT` when the key was absent."""
+def first_violation(
+    schema: ma.Schema, messages: Any, data: Any, path: str
+) -> tuple[str, str, Any, Any]:
+    """Walk the fields in declaration order and return (path, expected, value, messages) of
+    the first one with an error; the value is `wire.ABSENT` when the key was absent."""
     if not isinstance(data, dict) or not isinstance(messages, dict):
-        return path, type_name(schema), data
+        return path, type_name(schema), data, messages
     for name, field in schema.fields.items():
         key = field.data_key or name
         if key not in messages:
@@ -169,8 +178,8 @@ def first_violation(schema: ma.Schema, messages: Any, data: Any, path: str) -> t
             and isinstance(value, dict)
         ):
             return first_violation(field.schema, nested, value, child)
-        return child, expected_type(field), value
-    return path, type_name(schema), data
+        return child, expected_type(field), value, nested
+    return path, type_name(schema), data, messages
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -11,6 +11,8 @@ from flask.views import MethodView
 from ..monitoring.performance import performance_info
 from ..monitoring.redaction import secret_values
 from ..monitoring.system import system_info
+from ..settings import variables
+from ..settings.redaction import assignment_shown, held_secrets
 from ..transport import Blueprint
 from .context import runtime
 
@@ -67,11 +69,12 @@ class System(MethodView):
         """Process id, arguments, package, git commit and start time of the server (R3)."""
         current = runtime()
         settings = current.settings
-        ciphers = [getattr(settings.keys, name) for name in settings.keys.__dataclass_fields__]
-        secrets = secret_values(settings.environ) | {
-            value for cipher in ciphers for value in (cipher.key, cipher.iv)
-        }
-        return system_info(current.process_uid, current.started_at, secrets)
+        plugin_variables = current.vendors.variables()
+        # What the settings' schema marks secret, plus anything named like a secret.
+        secrets = held_secrets(settings, settings.environ, plugin_variables)
+        secrets |= secret_values(settings.environ)
+        declared = assignment_shown([*variables(), *plugin_variables])
+        return system_info(current.process_uid, current.started_at, secrets, declared)
 
 
 @blp.route("/plugins")

@@ -14,8 +14,9 @@ from typing import Any, ClassVar
 import marshmallow as ma
 from flask import current_app, has_app_context
 
+from ..delivery.url_policy import SETTING as ALLOWED_NETWORKS
 from ..delivery.url_policy import literal_address_problem, url_problem
-from ..errors import RawError
+from ..errors import PolicyRefusal, RawError
 from ..payments import bounds
 from ..payments.inputs import NewCancel, NewHistory, NewReservation, Source, VendorRef
 from ..vendors import RefundAccount
@@ -99,11 +100,15 @@ def text(
 
 def _webhook_url(value: str) -> None:
     problem = url_problem(value)
-    if problem is None and has_app_context():
-        policy = current_app.extensions["payment_service"].settings.webhooks.allowed_networks
-        problem = literal_address_problem(value, policy)
     if problem:
         raise ma.ValidationError(problem)
+    if has_app_context():
+        policy = current_app.extensions["payment_service"].settings.webhooks.allowed_networks
+        refused = literal_address_problem(value, policy)
+        if refused:
+            # Not a type error: the answer names the policy and its setting (RefusedInput).
+            summary = f"webhook_url is refused by this server's {ALLOWED_NETWORKS}."
+            raise ma.ValidationError(PolicyRefusal(refused, summary))
 
 
 class SourceSchema(Builds):

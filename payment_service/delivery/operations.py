@@ -9,6 +9,7 @@ from ..db import Database
 from ..db.queries import outbox
 from ..errors import NotFound
 from ..settings import Settings
+from .url_policy import without_credentials
 
 STATUSES = ("pending", "delivered", "failed")
 
@@ -23,6 +24,8 @@ class WebhookRow:
     next_attempt_at: datetime
     delivered_at: datetime | None
     last_error: str | None
+    receiver: str
+    """The payment's webhook_url, never with credentials."""
 
 
 def list_webhooks(
@@ -40,8 +43,9 @@ def list_webhooks(
                 w.next_attempt_at,
                 w.delivered_at,
                 w.last_error,
+                without_credentials(url),
             )
-            for w in outbox.newest(session, status, limit)
+            for w, url in outbox.newest(session, status, limit)
         ]
 
 

@@ -84,7 +84,38 @@ def literal_address_problem(url: str, policy: AddressPolicy) -> str | None:
         return None
     if policy.allows(address):
         return None
-    return f"Must not point at {address}: {SETTING} does not allow it."
+    return refusal_reason(address, policy)
+
+
+def refusal_reason(address: Address, policy: AddressPolicy) -> str:
+    """Why `policy` refuses `address`, in words that name the setting deciding it (for the
+    caller of the API, who cannot see the server's configuration)."""
+    if policy.refuse_internal:
+        return (
+            f"{address} is {_kind(address)} address. Outside local mode, webhooks are never "
+            "sent to internal addresses (loopback, link-local, multicast, reserved, "
+            f"unspecified) unless the server's {SETTING} lists them: use an address the "
+            "server may reach, or ask its operator to add this one (or its network) there."
+        )
+    return (
+        f"{address} is not among the networks the server's {SETTING} allows: use an address "
+        "in them, or ask the server's operator to add this one (or its network) there."
+    )
+
+
+def _kind(address: Address) -> str:
+    """What kind of internal address `address` is (an article included)."""
+    plain = _unwrapped(address)
+    for kind, test in (
+        ("a loopback", lambda a: a.is_loopback),
+        ("a link-local", lambda a: a.is_link_local),
+        ("a multicast", lambda a: a.is_multicast),
+        ("an unspecified", lambda a: a.is_unspecified),
+        ("a reserved", lambda a: a.is_reserved),
+    ):
+        if test(plain):
+            return kind
+    return "an internal"
 
 
 def _host_problem(host: str, parts: SplitResult) -> str | None:

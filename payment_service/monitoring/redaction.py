@@ -1,14 +1,16 @@
 """Hiding secrets in what /monitors/system shows of the command line.
 
 The route keeps the original's `arguments` field, but a command line may carry a key
-(`--key …`, `PAYMENT_X_KEY=…`), a database URL with its password, or a value that happens to be
-one of the configured secrets. Each such value becomes `REDACTED`; the rest is shown as is.
+(`--key …`, `PAYMENT_X_KEY=…`), a database URL with its password, a declared setting
+(`PAYMENT_VENDORS=…`, whose credentials the settings' schema marks secret), or a value that
+happens to be one of the configured secrets. Each such value becomes `REDACTED`; the rest is
+shown as is.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 REDACTED = "***"
 # Option and variable names whose value is a secret.
@@ -19,6 +21,12 @@ _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 _URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@/\s]*(@)")
 # An opaque token: long, no separators a path or word would have, letters and digits mixed.
 _TOKEN = re.compile(r"^[A-Za-z0-9_+/=-]{16,}$")
+# Shorter secrets are hidden where they are a whole argument, never inside other text (a
+# two-letter secret would mangle every argument).
+_MIN_EMBEDDED_SECRET = 4
+
+Assignment = Callable[[str, str], str | None]
+"""How `NAME=value` may be shown, for a declared variable NAME; None when NAME is unknown."""
 
 
 def secret_values(environ: Mapping[str, str]) -> set[str]:
@@ -39,8 +47,11 @@ def _looks_like_token(value: str) -> bool:
     )
 
 
-def redact_arguments(arguments: Iterable[str], secrets: Collection[str] = ()) -> list[str]:
-    """`arguments` with every secret-looking value replaced by REDACTED."""
+def redact_arguments(
+    arguments: Iterable[str], secrets: Collection[str] = (), declared: Assignment | None = None
+) -> list[str]:
+    """`arguments` with every secret-looking value replaced by REDACTED; `declared` shows a
+    declared variable's `NAME=value` as its schema allows."""
     shown: list[str] = []
     hide_next = False
     for argument in arguments:
@@ -49,7 +60,6 @@ def redact_arguments(arguments: Iterable[str], secrets: Collection[str] = ()) ->
             hide_next = False
             continue
         option = _OPTION.match(argument)
-        assignment = _ASSIGNMENT.match(argument)
         if option and _SECRET_NAME.search(option.group(1)):
             if option.group(2) is None:
                 hide_next = True
@@ -57,14 +67,24 @@ def redact_arguments(arguments: Iterable[str], secrets: Collection[str] = ()) ->
             else:
                 shown.append(f"{option.group(1)}={REDACTED}")
             continue
-        if assignment and _SECRET_NAME.search(assignment.group(1)):
-            shown.append(f"{assignment.group(1)}={REDACTED}")
-            continue
-        if argument in secrets or _looks_like_token(argument):
-            shown.append(REDACTED)
-            continue
-        for secret in secrets:
-            if secret in argument:
-                argument = argument.replace(secret, REDACTED)
-        shown.append(_URL_PASSWORD.sub(rf"\1{REDACTED}\2", argument))
+        assignment = _ASSIGNMENT.match(argument)
+        if assignment:
+            name, value = assignment.groups()
+            allowed = declared(name, value) if declared else None
+            if allowed is not None:
+                shown.append(f"{name}={_hide(allowed, secrets)}")
+                continue
+            if _SECRET_NAME.search(name):
+                shown.append(f"{name}={REDACTED}")
+                continue
+        shown.append(_hide(argument, secrets))
     return shown
+
+
+def _hide(argument: str, secrets: Collection[str]) -> str:
+    if argument in secrets or _looks_like_token(argument):
+        return REDACTED
+    for secret in secrets:
+        if len(secret) >= _MIN_EMBEDDED_SECRET and secret in argument:
+            argument = argument.replace(secret, REDACTED)
+    return _URL_PASSWORD.sub(rf"\1{REDACTED}\2", argument)

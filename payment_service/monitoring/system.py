@@ -15,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import Any
 
-from .redaction import redact_arguments
+from .redaction import Assignment, redact_arguments
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 _FIELD_SEPARATOR = "\x1f"
@@ -29,11 +29,17 @@ _GIT_FORMAT = _FIELD_SEPARATOR.join(
 )
 
 
-def system_info(uid: str, started_at: datetime, secrets: Collection[str] = ()) -> dict[str, Any]:
-    """`secrets`: configured values to hide wherever they appear in the arguments."""
+def system_info(
+    uid: str,
+    started_at: datetime,
+    secrets: Collection[str] = (),
+    declared: Assignment | None = None,
+) -> dict[str, Any]:
+    """`secrets`: configured values to hide wherever they appear in the arguments;
+    `declared`: how a declared variable's `NAME=value` may be shown."""
     return {
         "uid": uid,
-        "arguments": redact_arguments(sys.argv, secrets),
+        "arguments": redact_arguments(sys.argv, secrets, declared),
         "package": package_info(),
         "commit": commit_info(),
         "created_at": started_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),

@@ -1,11 +1,15 @@
 """Vendor plugins: hookspecs, the plugin manager and the interface the core calls.
 
-A plugin module implements `register_vendors` with `@hookimpl`:
+A plugin module implements `register_settings` and `register_vendors` with `@hookimpl`:
 
-    from payment_service.vendors import hookimpl
+    from payment_service.vendors import PluginSettings, hookimpl
 
     @hookimpl
-    def register_vendors(settings):
+    def register_settings():
+        return PluginSettings(vendor_codes=("my-gateway",))
+
+    @hookimpl
+    def register_vendors(settings):  # a VendorSettings: the plugin's own settings only
         return [MyGatewayVendor(settings.vendors.get("my-gateway", {}))]
 """
 
@@ -41,6 +45,7 @@ from .interface import (
 from .options import VendorOptions
 from .plugins import ENTRY_POINT_GROUP, VendorRegistry, build_manager
 from .replies import GatewayReplies
+from .settings import PluginSettings, VendorSettings, plugin_variable
 
 hookimpl = pluggy.HookimplMarker("payment_service")
 
@@ -62,6 +67,7 @@ __all__ = [
     "ListingUnsupported",
     "PaymentMismatch",
     "PaymentSummary",
+    "PluginSettings",
     "Refund",
     "RefundAccount",
     "UnknownStore",
@@ -70,11 +76,13 @@ __all__ = [
     "VendorConfigError",
     "VendorOptions",
     "VendorRegistry",
+    "VendorSettings",
     "WebhookNotice",
     "WebhookUnauthorized",
     "build_manager",
     "decimal",
     "hookimpl",
     "packaged_json",
+    "plugin_variable",
     "segment",
 ]

@@ -12,16 +12,30 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from ..settings import Settings
     from .fakes import FakeGateway
     from .interface import Vendor
+    from .settings import PluginSettings, VendorSettings
 
 hookspec = pluggy.HookspecMarker("payment_service")
 
 
 @hookspec
-def register_vendors(settings: Settings) -> list[Vendor]:
-    """Return the vendors (payment gateways) this plugin provides, configured from `settings`.
+def register_settings() -> PluginSettings:
+    """Return what this plugin reads: the vendor codes whose `PAYMENT_VENDORS` entries are its
+    own, and its own environment variables (`plugin_variable`, secret ones marked so).
+
+    The plugin is then given those and nothing else (`register_vendors`); they are listed by
+    `payment-service settings` (secrets hidden) and in its reference. Two plugins claiming one
+    vendor code stop the server. A plugin without this hook is given the entries and
+    variables no declaration (the server's or another plugin's) claims.
+    """
+
+
+@hookspec
+def register_vendors(settings: VendorSettings) -> list[Vendor]:
+    """Return the vendors (payment gateways) this plugin provides, configured from `settings`:
+    the plugin's own `PAYMENT_VENDORS` entries and variables (`VendorSettings`), never the
+    server's whole configuration.
 
     Each vendor's `code` must be unique across all plugins; the server refuses to start
     otherwise. Raise `VendorConfigError` when the plugin's own settings are unusable.

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import UnknownStore, VendorConfigError
 
 if TYPE_CHECKING:
-    from ..settings import Settings
+    from .settings import HasVendorSettings
 
 
 def _no_default() -> Mapping[str, str] | None:
@@ -43,16 +43,17 @@ class VendorOptions:
     @classmethod
     def from_settings(
         cls,
-        settings: Settings,
+        settings: HasVendorSettings,
         vendor: str,
         *,
         base_url: str,
         credential_keys: tuple[str, ...],
         default: Callable[[], Mapping[str, str] | None] = _no_default,
     ) -> VendorOptions:
-        """`parse` of the vendor's entry of `settings.vendors`, with the server's vendor
-        timeout; `default()` (e.g. the plugin's environment variables) is asked for default
-        credentials only when the entry names none."""
+        """`parse` of the vendor's entry of `settings.vendors` (the `VendorSettings` the plugin
+        was given), with the server's vendor timeout; `default()` (e.g. the plugin's
+        environment variables) is asked for default credentials only when the entry names
+        none."""
         raw = settings.vendors.get(vendor, {})
         return cls.parse(
             vendor,

@@ -9,7 +9,6 @@ caller, so pluggy's monitoring (`PAYMENT_TRACE_HOOKS`) sees each call.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -18,11 +17,12 @@ from typing import Any
 import pluggy
 from pluggy import HookImpl, Result
 
-from ..settings import Settings
+from ..settings import Settings, Variable, read_variable
 from . import hookspecs
-from .errors import DuplicateVendor, UnknownVendor
+from .errors import DuplicateVendor, UnknownVendor, VendorConfigError
 from .gateway import ObservedVendor
 from .interface import Vendor
+from .settings import PluginSettings, given_to
 
 ENTRY_POINT_GROUP = "payment_service.vendors"
 
@@ -35,7 +35,10 @@ def build_manager(
     load_entry_points: bool = True,
     plugins: Iterable[Any] = (),
     group: str = ENTRY_POINT_GROUP,
+    trace: bool | None = None,
 ) -> pluggy.PluginManager:
+    """`trace`: log hook calls (`PAYMENT_TRACE_HOOKS`; read from the environment when None,
+    for the processes that load no other setting, such as the fakes)."""
     manager = pluggy.PluginManager("payment_service")
     manager.add_hookspecs(hookspecs)
     if load_entry_points:
@@ -43,7 +46,7 @@ def build_manager(
     for plugin in plugins:
         if not manager.is_registered(plugin):
             manager.register(plugin)
-    if os.environ.get("PAYMENT_TRACE_HOOKS"):
+    if read_variable("PAYMENT_TRACE_HOOKS") if trace is None else trace:
         trace_hook_calls(manager)
     return manager
 
@@ -74,20 +77,77 @@ def trace_hook_calls(manager: pluggy.PluginManager) -> None:
     manager.add_hookcall_monitoring(before, after)
 
 
-def vendors_by_plugin(
-    manager: pluggy.PluginManager, settings: Settings
-) -> Iterator[tuple[str, list[Vendor]]]:
-    """Each plugin's vendors with the plugin's name, in registration order.
+def _each_plugin(manager: pluggy.PluginManager, hook: str, **kwargs: Any) -> Iterator[Any]:
+    """(plugin name, its results) for each plugin implementing `hook`, in registration order.
 
     The hook is called through pluggy (a caller limited to one plugin at a time), never by
     calling the implementation directly, so monitoring and tracing see every call.
     """
-    impls = manager.hook.register_vendors.get_hookimpls()
+    impls = getattr(manager.hook, hook).get_hookimpls()
     for impl in impls:
         others = [other.plugin for other in impls if other is not impl]
+        caller = manager.subset_hook_caller(hook, remove_plugins=others)
+        yield impl.plugin_name, caller(**kwargs)
+
+
+def declared_settings(manager: pluggy.PluginManager) -> dict[str, PluginSettings]:
+    """What each plugin declares it reads (`register_settings`), by plugin name; a vendor code
+    claimed by two plugins stops the server."""
+    declared: dict[str, PluginSettings] = {}
+    owners: dict[str, str] = {}
+    for name, results in _each_plugin(manager, "register_settings"):
+        for found in results:
+            for code in found.vendor_codes:
+                if code in owners:
+                    raise DuplicateVendor(
+                        f"vendor code {code!r} is claimed twice: by plugin {owners[code]!r} "
+                        f"and by plugin {name!r}"
+                    )
+                owners[code] = name
+            declared[name] = found
+    return declared
+
+
+def vendors_by_plugin(
+    manager: pluggy.PluginManager,
+    settings: Settings,
+    declared: Mapping[str, PluginSettings] | None = None,
+) -> Iterator[tuple[str, list[Vendor]]]:
+    """Each plugin's vendors with the plugin's name, in registration order; each plugin given
+    only its own settings (`vendors.settings`; `declared`: the plugins' declarations, when
+    already collected)."""
+    declared = declared_settings(manager) if declared is None else declared
+    impls = manager.hook.register_vendors.get_hookimpls()
+    for impl in impls:
+        own = declared.get(impl.plugin_name)
+        if own is None:
+            log.warning(
+                "vendor plugin %s declares no settings (register_settings): it is given the "
+                "PAYMENT_VENDORS entries and variables no declaration claims",
+                impl.plugin_name,
+            )
+        given = given_to(own, settings, declared.values())
+        others = [other.plugin for other in impls if other is not impl]
         caller = manager.subset_hook_caller("register_vendors", remove_plugins=others)
-        for vendors in caller(settings=settings):
-            yield impl.plugin_name, list(vendors or [])
+        for vendors in caller(settings=given):
+            vendors = list(vendors or [])
+            if own is not None:
+                _check_declared(impl.plugin_name, own, vendors)
+            yield impl.plugin_name, vendors
+
+
+def _check_declared(plugin: str, own: PluginSettings, vendors: list[Vendor]) -> None:
+    """A plugin registers only vendor codes it declared: another code would run on no
+    settings (its entry was not given to the plugin)."""
+    for vendor in vendors:
+        if vendor.code not in own.vendor_codes:
+            raise VendorConfigError(
+                vendor.code,
+                [
+                    f"plugin {plugin!r} registers vendor code {vendor.code!r} but its "
+                    f"register_settings declares only {', '.join(own.vendor_codes) or 'none'}"
+                ],
+            )
 
 
 @dataclass(frozen=True)
@@ -100,7 +160,11 @@ class LoadedVendor:
 class VendorRegistry:
     """The vendors of one server, by code and by inbound-webhook name."""
 
-    def __init__(self, loaded: Iterable[LoadedVendor]):
+    def __init__(
+        self, loaded: Iterable[LoadedVendor], declared: Mapping[str, PluginSettings] | None = None
+    ):
+        self.declared: dict[str, PluginSettings] = dict(declared or {})
+        """What each plugin declared it reads, by plugin name."""
         self._by_code: dict[str, LoadedVendor] = {}
         self._by_webhook: dict[str, Vendor] = {}
         for item in loaded:
@@ -121,16 +185,23 @@ class VendorRegistry:
 
     @classmethod
     def from_settings(cls, settings: Settings, plugins: Iterable[Any] = ()) -> VendorRegistry:
-        manager = build_manager(load_entry_points=settings.load_plugins, plugins=plugins)
+        manager = build_manager(
+            load_entry_points=settings.load_plugins, plugins=plugins, trace=settings.trace_hooks
+        )
         loaded: list[LoadedVendor] = []
         distributions = {
             manager.get_name(plugin): dist.project_name
             for plugin, dist in manager.list_plugin_distinfo()
         }
-        for name, vendors in vendors_by_plugin(manager, settings):
+        declared = declared_settings(manager)
+        for name, vendors in vendors_by_plugin(manager, settings, declared):
             for vendor in vendors:
                 loaded.append(LoadedVendor(ObservedVendor(vendor), name, distributions.get(name)))
-        return cls(loaded)
+        return cls(loaded, declared)
+
+    def variables(self) -> list[Variable]:
+        """The environment variables the plugins declared (`register_settings`)."""
+        return [variable for own in self.declared.values() for variable in own.variables]
 
     def get(self, code: str) -> Vendor:
         try:

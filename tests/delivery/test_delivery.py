@@ -108,6 +108,26 @@ def test_webhooks_list_shows_rows_by_status(database_url, runtime, receiver):
     assert second in listing("--status", "pending")
     assert first in listing() and second in listing()
 
+    # Each line names the webhook's payment and where it goes.
+    with runtime.database.transaction() as session:
+        rows = {
+            w: session.get(PaymentHistoryWebhook, w).payment_history_id for w in (first, second)
+        }
+    lines = {line.split()[0]: line.split() for line in listing().splitlines()[1:]}
+    for webhook, payment in rows.items():
+        assert lines[webhook][4:6] == [payment, receiver.url]
+    assert listing().splitlines()[0].split()[4:6] == ["payment", "receiver"]
+
+
+def test_webhooks_list_never_shows_a_receivers_credentials(database_url, runtime, receiver):
+    """A URL stored before registration refused credentials is listed without them."""
+    secret_url = receiver.url.replace("http://", "http://app:hunter2@")
+    [[webhook]] = seed(runtime, secret_url)
+    result = run_cli("webhooks", "list", env={"PAYMENT_DATABASE_URL": database_url})
+    assert result.status == 0, result.stderr
+    assert "hunter2" not in result.stdout
+    assert f"{webhook}  pending" in result.stdout and f"  {receiver.url}  " in result.stdout
+
 
 def test_retry_of_an_unknown_id_fails_clearly(database_url, runtime):
     result = run_cli("webhooks", "retry", "nope", env={"PAYMENT_DATABASE_URL": database_url})

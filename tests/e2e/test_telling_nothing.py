@@ -73,14 +73,54 @@ def test_credentials_in_a_webhook_url_are_never_stored_or_echoed(backend, paid):
         assert session.query(PaymentHistory).count() == 0
 
 
-def test_dev_mode_refuses_a_metadata_address_at_registration(database_url):
+@pytest.mark.parametrize(
+    ("webhook_url", "kind"),
+    [
+        ("http://127.0.0.1:8000/hooks", "127.0.0.1 is a loopback address"),
+        ("http://[::1]:8000/hooks", "::1 is a loopback address"),
+        ("http://169.254.169.254/latest/meta-data", "169.254.169.254 is a link-local address"),
+    ],
+)
+def test_dev_mode_refuses_an_internal_address_naming_the_policy_and_its_setting(
+    database_url, webhook_url, kind
+):
+    """Not typia's `Format<"uri">` error: the URL is well formed; the answer says which policy
+    refused it and which setting decides, in the usual body of a validation error."""
     environ = {"PAYMENT_MODE": "dev", **secret_keys_env()}
     with PaymentBackend(database_url, environ=environ) as backend:
         source = new_source()
         uid = backend.customer.pay_toss_card(20000, source["id"])
-        response = register(backend, uid, source, "http://169.254.169.254/latest/meta-data")
-        assert_refused(response, "$input.webhook_url")
+        response = register(backend, uid, source, webhook_url)
+        assert response.status_code == 400, response.text
+        error = response.json()
+        assert list(error) == ["path", "reason", "expected", "value", "message"]
+        assert (error["path"], error["value"]) == ("$input.webhook_url", webhook_url)
+        assert error["expected"] == 'string & Format<"uri">'
+        assert error["reason"].startswith(f"{kind}. Outside local mode, webhooks are never sent")
+        assert "PAYMENT_WEBHOOK_ALLOWED_NETWORKS" in error["reason"]
+        assert error["message"] == (
+            "webhook_url is refused by this server's PAYMENT_WEBHOOK_ALLOWED_NETWORKS."
+        )
+        assert "Format" not in error["reason"] + error["message"]
         assert nothing_written(backend)
+
+
+def test_a_listed_network_allows_its_addresses_and_names_the_setting_for_others(database_url):
+    environ = {
+        "PAYMENT_MODE": "dev",
+        "PAYMENT_WEBHOOK_ALLOWED_NETWORKS": "10.0.0.0/8",
+        **secret_keys_env(),
+    }
+    with PaymentBackend(database_url, environ=environ) as backend:
+        source = new_source()
+        uid = backend.customer.pay_toss_card(20000, source["id"])
+        refused = register(backend, uid, source, "http://192.168.1.7/hooks").json()
+        assert refused["reason"] == (
+            "192.168.1.7 is not among the networks the server's PAYMENT_WEBHOOK_ALLOWED_NETWORKS "
+            "allows: use an address in them, or ask the server's operator to add this one (or "
+            "its network) there."
+        )
+        assert register(backend, uid, source, "http://10.1.2.3/hooks").status_code == 201
 
 
 # -- no existence oracle --------------------------------------------------------------------

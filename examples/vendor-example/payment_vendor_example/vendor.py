@@ -18,9 +18,9 @@ from decimal import Decimal
 from typing import Any
 
 from payment_service import vendors
-from payment_service.settings import Settings
 
 CODE = "example"
+DEFAULT_BASE_URL = "https://api.example.com"
 REPLIES = vendors.GatewayReplies(CODE, "The example gateway")
 
 
@@ -37,9 +37,9 @@ class ExampleVendor(vendors.Vendor):
         self.client = vendors.GatewayClient(CODE, options.base_url, options.timeout_s)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ExampleVendor:
+    def from_settings(cls, settings: vendors.VendorSettings) -> ExampleVendor:
         options = vendors.VendorOptions.from_settings(
-            settings, CODE, base_url="https://api.example.com", credential_keys=("api_key",)
+            settings, CODE, base_url=DEFAULT_BASE_URL, credential_keys=("api_key",)
         )
         return cls(options)
 

@@ -103,12 +103,20 @@ def record_attempt(
     )
 
 
-def newest(session: Session, status: str | None, limit: int) -> list[PaymentHistoryWebhook]:
-    """The newest webhooks first, optionally only those in `status`."""
-    query = select(Row).order_by(Row.created_at.desc(), Row.id.desc()).limit(limit)
+def newest(
+    session: Session, status: str | None, limit: int
+) -> list[tuple[PaymentHistoryWebhook, str]]:
+    """The newest webhooks first, optionally only those in `status`, each with its payment's
+    `webhook_url` (where it goes)."""
+    query = (
+        select(Row, PaymentHistory.webhook_url)
+        .join(PaymentHistory, PaymentHistory.id == Row.payment_history_id)
+        .order_by(Row.created_at.desc(), Row.id.desc())
+        .limit(limit)
+    )
     if status is not None:
         query = query.where(Row.status == status)
-    return list(session.scalars(query))
+    return [(webhook, url) for webhook, url in session.execute(query)]
 
 
 def existing_ids(session: Session, ids: list[str]) -> set[str]:

@@ -14,8 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from payment_service.settings import Settings
-from payment_service.vendors import GatewayReplies, VendorConfigError, VendorOptions
+from payment_service.vendors import (
+    GatewayReplies,
+    PluginSettings,
+    VendorConfigError,
+    VendorOptions,
+    VendorSettings,
+    plugin_variable,
+)
 
 CODE = "iamport"
 DEFAULT_BASE_URL = "https://api.iamport.kr"
@@ -24,8 +30,19 @@ ENV_KEY = "PAYMENT_IAMPORT_KEY"
 ENV_SECRET = "PAYMENT_IAMPORT_SECRET"
 REPLIES = GatewayReplies(CODE, "iamport")
 
+SETTINGS = PluginSettings(
+    vendor_codes=(CODE,),
+    variables=(
+        plugin_variable(ENV_KEY, "iamport REST API key of the default store", secret=True),
+        plugin_variable(ENV_SECRET, "its REST API secret", secret=True),
+    ),
+    distribution="payment-vendor-iamport",
+    options=f"`base_url` (`{DEFAULT_BASE_URL}`), `timeout_s`, `default` and `stores` "
+    f"credentials: `{'`, `'.join(CREDENTIAL_KEYS)}` (without `default`, the two variables)",
+)
 
-def load_options(settings: Settings) -> VendorOptions:
+
+def load_options(settings: VendorSettings) -> VendorOptions:
     return VendorOptions.from_settings(
         settings,
         CODE,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from payment_service import vendors
-from payment_service.settings import Settings
+from payment_service.vendors import VendorSettings
 
 from . import listing, mapping, webhooks
 from .api import IamportApi, unreadable
@@ -31,7 +31,7 @@ class IamportVendor(vendors.Vendor):
         self.api = IamportApi(options, clock=clock)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> IamportVendor:
+    def from_settings(cls, settings: VendorSettings) -> IamportVendor:
         return cls(load_options(settings))
 
     def fetch_payment(self, store_id: str, uid: str) -> dict[str, Any]:

@@ -17,8 +17,13 @@ from __future__ import annotations
 import base64
 import binascii
 
-from payment_service.settings import Settings
-from payment_service.vendors import GatewayReplies, VendorConfigError, VendorOptions
+from payment_service.vendors import (
+    GatewayReplies,
+    PluginSettings,
+    VendorConfigError,
+    VendorOptions,
+    VendorSettings,
+)
 
 CODE = "portone"
 DEFAULT_BASE_URL = "https://api.portone.io"
@@ -26,8 +31,15 @@ CREDENTIAL_KEYS = ("api_secret", "store_id", "webhook_secret")
 SECRET_PREFIX = "whsec_"
 REPLIES = GatewayReplies(CODE, "PortOne")
 
+SETTINGS = PluginSettings(
+    vendor_codes=(CODE,),
+    distribution="payment-vendor-portone",
+    options=f"`base_url` (`{DEFAULT_BASE_URL}`), `timeout_s`, `default` and `stores` "
+    f"credentials: `{'`, `'.join(CREDENTIAL_KEYS)}` (`whsec_…` from PortOne's console)",
+)
 
-def load_options(settings: Settings) -> VendorOptions:
+
+def load_options(settings: VendorSettings) -> VendorOptions:
     options = VendorOptions.from_settings(
         settings, CODE, base_url=DEFAULT_BASE_URL, credential_keys=CREDENTIAL_KEYS
     )

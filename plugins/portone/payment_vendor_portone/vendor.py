@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from payment_service import vendors
 from payment_service.errors import Unprocessable
-from payment_service.settings import Settings
+from payment_service.vendors import VendorSettings
 
 from . import mapping, webhooks
 from .banks import bank_code
@@ -39,7 +39,7 @@ class PortOneVendor(vendors.Vendor):
         self.webhook_secrets = webhook_secrets(options)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> PortOneVendor:
+    def from_settings(cls, settings: VendorSettings) -> PortOneVendor:
         return cls(load_options(settings))
 
     # ---- the API ---------------------------------------------------------------------------

@@ -12,8 +12,13 @@ when it is used.
 
 from __future__ import annotations
 
-from payment_service.settings import Settings
-from payment_service.vendors import GatewayReplies, VendorOptions
+from payment_service.vendors import (
+    GatewayReplies,
+    PluginSettings,
+    VendorOptions,
+    VendorSettings,
+    plugin_variable,
+)
 
 CODE = "toss.payments"
 DEFAULT_BASE_URL = "https://api.tosspayments.com"
@@ -21,8 +26,18 @@ CREDENTIAL_KEYS = ("secret_key",)
 ENV_SECRET = "PAYMENT_TOSS_PAYMENTS_SECRET"
 REPLIES = GatewayReplies(CODE, "Toss")
 
+SETTINGS = PluginSettings(
+    vendor_codes=(CODE,),
+    variables=(
+        plugin_variable(ENV_SECRET, "Toss Payments secret key of the default store", secret=True),
+    ),
+    distribution="payment-vendor-toss",
+    options=f"`base_url` (`{DEFAULT_BASE_URL}`), `timeout_s`, `default` and `stores` "
+    f"credentials: `secret_key` (without `default`, the variable)",
+)
 
-def load_options(settings: Settings) -> VendorOptions:
+
+def load_options(settings: VendorSettings) -> VendorOptions:
     secret = settings.environ.get(ENV_SECRET) or None
     return VendorOptions.from_settings(
         settings,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from payment_service import vendors
-from payment_service.settings import Settings
+from payment_service.vendors import VendorSettings
 
 from . import listing, mapping, webhooks
 from .options import CODE, REPLIES, load_options
@@ -37,7 +37,7 @@ class TossVendor(vendors.Vendor):
         self.client = vendors.GatewayClient(CODE, options.base_url, options.timeout_s)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> TossVendor:
+    def from_settings(cls, settings: VendorSettings) -> TossVendor:
         return cls(load_options(settings))
 
     def _send(self, store_id: str, method: str, path: str, body: Any = None) -> Any:
