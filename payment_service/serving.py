@@ -13,7 +13,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
@@ -26,11 +26,18 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class GunicornServer(BaseApplication):
-    """gunicorn configured from code; each worker builds its own app (and delivery pool)."""
+    """gunicorn configured from code; each worker builds its own app (and delivery pool), and
+    `extend` adds to it (the demo shop)."""
 
-    def __init__(self, settings: Settings, options: dict[str, Any]):
+    def __init__(
+        self,
+        settings: Settings,
+        options: dict[str, Any],
+        extend: Callable[[Any], Any] | None = None,
+    ):
         self.settings = settings
         self.options = options
+        self.extend = extend
         super().__init__()
 
     def load_config(self) -> None:
@@ -40,7 +47,10 @@ class GunicornServer(BaseApplication):
     def load(self) -> Any:
         from .app import create_app
 
-        return create_app(self.settings)
+        app = create_app(self.settings)
+        if self.extend is not None:
+            self.extend(app)
+        return app
 
 
 FakePorts = Mapping[str, int]
@@ -55,6 +65,7 @@ def serve(
 
     prepare_database(settings)
     fakes_process: subprocess.Popen[bytes] | None = None
+    shop = None
     if fakes is not None:
         from .testing.fakes import vendor_options
         from .vendors.fakes import contributed_fakes
@@ -72,6 +83,7 @@ def serve(
         titles = {kind.name: kind.title for kind in contributed_fakes()}
         listed = ", ".join(f"{titles[name]} on {url}" for name, url in urls.items())
         click.echo(f"{listed}; their webhooks go to this server")
+        shop = demo_shop(settings, f"http://{local}:{port}", urls)
     from .observability.logs import gunicorn_config
 
     options: dict[str, Any] = {
@@ -94,8 +106,10 @@ def serve(
     if metrics_dir is not None:
         options["child_exit"] = _worker_exited
     try:
-        GunicornServer(settings, options).run()
+        GunicornServer(settings, options, shop.install if shop else None).run()
     finally:
+        if shop is not None:
+            shop.close()
         if metrics_dir is not None and metrics_dir.owned:
             shutil.rmtree(metrics_dir.path, ignore_errors=True)
         if fakes_process is not None:
@@ -104,6 +118,19 @@ def serve(
                 fakes_process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 fakes_process.kill()
+
+
+def demo_shop(settings: Settings, api_url: str, fakes: Mapping[str, str]) -> Any:
+    """The demo shop at `<api_url>/demo` (`demo_shop`), in local mode only: it runs on the
+    fakes' published test keys and shows its webhooks to anyone."""
+    if settings.mode != "local":
+        return None
+    from demo_shop import DemoShop
+
+    connection = settings.keys.connection
+    shop = DemoShop(api_url, connection.key, connection.iv, fakes)
+    click.echo(f"demo shop: {api_url}/demo (orders and webhooks in {shop.directory})")
+    return shop
 
 
 @dataclasses.dataclass(frozen=True)
