@@ -276,6 +276,9 @@ def openapi() -> None:
 main.add_command(settings_command)
 main.add_command(keys_group)
 
+from .adoption.commands import adopt_original  # noqa: E402 (commands live in their own module)
+
+main.add_command(adopt_original)
 
 if __name__ == "__main__":
     main()

@@ -18,6 +18,8 @@ class FakeState:
         self.expiration = expiration
         self.lock = threading.RLock()
         self._stores: list[VolatileStore[Any]] = []
+        # The checkout windows the stand-in browser SDK opened (`fake_servers.common.checkout`).
+        self.checkout_windows: VolatileStore[Any] = self.store()
 
     def store(self) -> VolatileStore[Any]:
         store: VolatileStore[Any] = VolatileStore(self.expiration)

@@ -7,6 +7,13 @@
 """
 
 from .app import create_app
+from .checkout import DEFAULT_MERCHANT_CODE
 from .fake import DEFAULT_CREDENTIALS, DEFAULT_PORT, FakeIamport
 
-__all__ = ["DEFAULT_CREDENTIALS", "DEFAULT_PORT", "FakeIamport", "create_app"]
+__all__ = [
+    "DEFAULT_CREDENTIALS",
+    "DEFAULT_MERCHANT_CODE",
+    "DEFAULT_PORT",
+    "FakeIamport",
+    "create_app",
+]

@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 
+from fake_servers.common.checkout import checkout_routes
 from fake_servers.common.http import install_conventions
 
+from .checkout import IamportCheckout
 from .routes import EXTENSION, routes
 
 if TYPE_CHECKING:
@@ -27,4 +29,6 @@ def create_app(fake: FakeIamport) -> Flask:
     app.extensions[EXTENSION] = fake.state
     install_conventions(app)
     app.register_blueprint(routes)
+    # The stand-in iamport.js and the window it opens (not iamport's REST API).
+    app.register_blueprint(checkout_routes(IamportCheckout(fake.state), fake.state))
     return app

@@ -17,6 +17,8 @@ P = TypeVar("P", bound=Payment)
 
 REFUND_FIELDS = ("refund_holder", "refund_bank", "refund_account")
 BUYER_FIELDS = ("name", "email", "tel", "addr", "postcode")
+# What a payment made in the checkout window records besides: where it was made (`window`).
+WINDOW_FIELDS = ("pg_provider", "channel", "user_agent")
 
 
 def find_payment(state: State, imp_uid: str) -> Payment:
@@ -59,9 +61,57 @@ def pay_again(state: State, order: dict[str, Any]) -> CardPayment:
         return _create(state, payment)
 
 
+def pay_in_window(
+    state: State, order: dict[str, Any], window: dict[str, Any], card_number: str
+) -> CardPayment:
+    """A card payment made in the checkout window: `paid` at once, as `onetime` makes one.
+    `window` holds what the window knows of where it was made (`WINDOW_FIELDS`)."""
+    with state.lock:
+        payment = _card_payment(
+            order,
+            card_code=generators.new_id(),
+            card_name=generators.hangul_name(2) + "카드",
+            card_number=card_number,
+            buyer=_buyer(order),
+            customer_uid=None,
+            window=window,
+        )
+        return _create(state, payment)
+
+
+def fail_in_window(
+    state: State, order: dict[str, Any], window: dict[str, Any], reason: str
+) -> Payment:
+    """What a checkout window that took no money leaves: a `failed` payment. No webhook: iamport
+    sends none for a payment that never happened."""
+    now = now_ms() / 1000
+    payment = Payment(
+        pay_method=order.get("pay_method") or "card",
+        merchant_uid=order["merchant_uid"],
+        name=order.get("name") or None,
+        amount=order["amount"],
+        currency=order.get("currency") or "KRW",
+        **_buyer(order),
+        custom_data=order.get("custom_data") or None,
+        status="failed",
+        started_at=now,
+        failed_at=now,
+        fail_reason=reason,
+        notice_url=order.get("notice_url"),
+        **_window_fields(window),
+    )
+    with state.lock:
+        state.payments.set(payment.imp_uid, payment)
+    return payment
+
+
 def _buyer(order: dict[str, Any]) -> dict[str, str | None]:
     # An empty string counts as "not given", as in the original.
     return {f"buyer_{key}": order.get(f"buyer_{key}") or None for key in BUYER_FIELDS}
+
+
+def _window_fields(window: dict[str, Any] | None) -> dict[str, Any]:
+    return {key: window[key] for key in WINDOW_FIELDS if window and window.get(key) is not None}
 
 
 def _card_payment(
@@ -72,6 +122,7 @@ def _card_payment(
     card_number: str,
     buyer: dict[str, str | None],
     customer_uid: str | None,
+    window: dict[str, Any] | None = None,
 ) -> CardPayment:
     now = now_ms() / 1000
     return CardPayment(
@@ -91,13 +142,17 @@ def _card_payment(
         started_at=now,
         paid_at=now,
         notice_url=order.get("notice_url"),
+        **_window_fields(window),
     )
 
 
-def issue_vbank(state: State, order: dict[str, Any]) -> VBankPayment:
+def issue_vbank(
+    state: State, order: dict[str, Any], window: dict[str, Any] | None = None
+) -> VBankPayment:
     """`POST /vbanks`: open a virtual account; the payment waits (`ready`) for a deposit.
 
-    The requested `vbank_holder` is ignored: iamport names the holder itself.
+    The requested `vbank_holder` is ignored: iamport names the holder itself. `window` is set
+    when the account was asked for in the checkout window (`WINDOW_FIELDS`).
     """
     issued = now_ms()
     payment = VBankPayment(
@@ -114,6 +169,7 @@ def issue_vbank(state: State, order: dict[str, Any]) -> VBankPayment:
         status="ready",
         started_at=issued / 1000,
         notice_url=order.get("notice_url"),
+        **_window_fields(window),
     )
     with state.lock:
         return _create(state, payment)

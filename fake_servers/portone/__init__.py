@@ -10,10 +10,11 @@ from .app import create_app
 from .auth import DEFAULT_API_SECRET
 from .errors import PortOneError
 from .fake import DEFAULT_PORT, DEFAULT_WEBHOOK_SECRET, FakePortOne
-from .records import DEFAULT_STORE_ID
+from .records import DEFAULT_CHANNEL_KEY, DEFAULT_STORE_ID
 
 __all__ = [
     "DEFAULT_API_SECRET",
+    "DEFAULT_CHANNEL_KEY",
     "DEFAULT_PORT",
     "DEFAULT_STORE_ID",
     "DEFAULT_WEBHOOK_SECRET",

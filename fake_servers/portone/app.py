@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from fake_servers.common.checkout import checkout_routes
 from fake_servers.common.http import json_response
 
 from . import billing, listing, payments, validation
+from .checkout import PortOneCheckout
 from .errors import PortOneError, invalid_request
 from .records import Json
 
@@ -123,4 +125,7 @@ def create_app(fake: FakePortOne) -> Flask:
         payments.receive_webhook(state, _body())
         return Response(b"", status=200)
 
+    # ---- the stand-in browser SDK and the window it opens (PortOne's part in the browser) ----
+
+    app.register_blueprint(checkout_routes(PortOneCheckout(state, lambda: fake.store_id), state))
     return app

@@ -51,7 +51,14 @@ def _checkout(
 ) -> Json:
     """Store a payment made in the checkout window: the fields every method shares are checked
     first (storeId, amount, orderName, currency, customer, customData), then `method(input)`."""
-    fields = {
+    fields = _window_fields(input, default_store)
+    payment = records.payment(payment_id=payment_id, status=status, method=method(input), **fields)
+    with state.lock:
+        return _store(state, payment)
+
+
+def _window_fields(input: Json, default_store: str) -> Json:
+    return {
         "store_id": validation.string(input, "storeId", required=False) or default_store,
         "total": validation.integer(input, "amount", minimum=1),
         "order_name": validation.string(input, "orderName", required=False) or "test",
@@ -59,9 +66,26 @@ def _checkout(
         "customer": records.customer(validation.child(input, "customer", required=False)),
         "custom_data": validation.string(input, "customData", required=False),
     }
-    payment = records.payment(payment_id=payment_id, status=status, method=method(input), **fields)
+
+
+def fail_in_window(
+    state: PortOneState, payment_id: str, input: Json, default_store: str, failure: Json
+) -> Json:
+    """What a checkout window that took no money leaves: a FAILED payment whose `failure` says
+    why (its paymentId may be paid with later, as at PortOne). No webhook."""
+    payment = records.payment(
+        payment_id=payment_id,
+        status="FAILED",
+        method=_card(input),
+        **_window_fields(input, default_store),
+    )
+    records.mark_failed(payment, failure)
     with state.lock:
-        return _store(state, payment)
+        existing = state.payments.find(payment_id)
+        if existing is not None and existing["status"] not in ("READY", "FAILED"):
+            raise PortOneError("ALREADY_PAID", f"이미 결제된 결제 건입니다: {payment_id}")
+        state.payments.set(payment_id, payment)
+        return records.snapshot(payment)
 
 
 def pay_by_card(state: PortOneState, payment_id: str, input: Json, default_store: str) -> Json:

@@ -14,10 +14,11 @@ Json = dict[str, Any]
 
 MERCHANT_ID = "merchant-00000000-0000-4000-8000-000000000000"
 DEFAULT_STORE_ID = "store-00000000-0000-4000-8000-000000000000"
+DEFAULT_CHANNEL_KEY = "channel-key-00000000-0000-4000-8000-000000000000"
 CHANNEL: Json = {
     "type": "TEST",
     "id": "channel-id-fake-portone",
-    "key": "channel-key-00000000-0000-4000-8000-000000000000",
+    "key": DEFAULT_CHANNEL_KEY,
     "name": "fake PortOne test channel",
     "pgProvider": "TOSSPAYMENTS",
     "pgMerchantId": "tosstest",
@@ -165,6 +166,15 @@ def mark_paid(record: Json, at: str | None = None) -> None:
     record["updatedAt"] = at
     record["amount"]["paid"] = record["amount"]["total"]
     record["receiptUrl"] = f"https://receipt.example.invalid/{record['transactionId']}"
+
+
+def mark_failed(record: Json, failure: Json) -> None:
+    """A payment attempt that took no money (`FailedPayment`): `failure` says why."""
+    at = now_iso()
+    record["status"] = "FAILED"
+    record["failedAt"] = record["statusChangedAt"] = record["updatedAt"] = at
+    record["failure"] = failure
+    record.pop("pgTxId", None)
 
 
 def cancellation(amount_: int, reason: str, tax_free: int = 0) -> Json:

@@ -8,6 +8,14 @@ from fake_servers.common.store import Expiration
 
 from .app import create_app
 from .auth import DEFAULT_SECRET_KEY
+from .checkout import DEFAULT_CLIENT_KEY
 from .fake import DEFAULT_PORT, FakeToss
 
-__all__ = ["DEFAULT_PORT", "DEFAULT_SECRET_KEY", "Expiration", "FakeToss", "create_app"]
+__all__ = [
+    "DEFAULT_CLIENT_KEY",
+    "DEFAULT_PORT",
+    "DEFAULT_SECRET_KEY",
+    "Expiration",
+    "FakeToss",
+    "create_app",
+]

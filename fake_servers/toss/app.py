@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
 
+from fake_servers.common.checkout import checkout_routes
 from fake_servers.common.http import (
     empty_response,
     install_conventions,
@@ -21,6 +22,7 @@ from fake_servers.common.validation import Schema, require
 
 from . import billing, cash_receipts, payments, schemas, transactions
 from .auth import authenticate
+from .checkout import TossCheckout
 
 if TYPE_CHECKING:
     from .fake import FakeToss
@@ -92,4 +94,6 @@ def create_app(fake: FakeToss) -> Flask:
         payments.receive_webhook(state, body(schemas.PAYMENT_WEBHOOK))
         return empty_response(201)
 
+    # The stand-in browser SDK and the window it opens (not Toss's REST API).
+    app.register_blueprint(checkout_routes(TossCheckout(state), state))
     return app

@@ -73,6 +73,7 @@ def upgrade(database: Database, revision: str = "head", migrations: Path = MIGRA
         )
         if database.schema is not None:
             use_schema(engine, database.schema)
+    _refuse_foreign_tables(database)
     try:
         command.upgrade(alembic_config(database, engine, migrations), revision)
     except CommandError as error:
@@ -90,6 +91,24 @@ def upgrade(database: Database, revision: str = "head", migrations: Path = MIGRA
             f"the database is at revision {reached} after upgrading, not at {target}"
         )
     return reached
+
+
+def _refuse_foreign_tables(database: Database) -> None:
+    """Tables of ours' names in a database without a revision were made by someone else (most
+    likely the original server): creating ours would fail half way, so say what to do."""
+    if current_revision(database) is not None:
+        return
+    from .models import Base
+
+    with database.engine.connect() as connection:
+        found = sorted(set(inspect(connection).get_table_names()) & set(Base.metadata.tables))
+    if found:
+        raise MigrationError(
+            f"the database already has tables named like payment-service's ({', '.join(found)}) "
+            "but no payment-service schema revision. If it is the database of "
+            "@samchon/payment-backend, adopt it first: `payment-service adopt-original` "
+            "(docs/adoption.md)"
+        )
 
 
 def current_revision(database: Database) -> str | None:

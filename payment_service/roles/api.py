@@ -8,15 +8,28 @@ metrics in memory instead of in the shared files.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 
 CONFIG = "python:payment_service.roles.gunicorn_config"
 APPLICATION = "payment_service.wsgi:app"
+DEMO_APPLICATION = "payment_service.roles.demo:app"
+"""The API with the demo shop at /demo (`serve --with-fakes` in local mode)."""
+DEMO_ENVIRONMENT = "PAYMENT_DEMO_SHOP"
+"""Where the demo shop's workers find it (internal: set by `serve` for its API child)."""
 
 
-def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
-    """The command that runs the API on host:port with `workers` workers."""
+def demo_environment(api_url: str, fakes: Mapping[str, str], directory: Path) -> str:
+    return json.dumps({"api_url": api_url, "fakes": dict(fakes), "directory": str(directory)})
+
+
+def gunicorn_command(
+    host: str, port: int, workers: int, application: str = APPLICATION
+) -> list[str]:
+    """The command that runs the API (`application`) on host:port with `workers` workers."""
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return [
         sys.executable,
@@ -28,7 +41,7 @@ def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
         bind,
         "--workers",
         str(workers),
-        APPLICATION,
+        application,
     ]
 
 

@@ -22,21 +22,31 @@ import contextlib
 import ctypes
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import click
 
 from ..observability import multiprocess
 from ..settings import Settings
-from .api import exec_api, gunicorn_command
+from .api import (
+    APPLICATION,
+    DEMO_APPLICATION,
+    DEMO_ENVIRONMENT,
+    demo_environment,
+    exec_api,
+    gunicorn_command,
+)
 from .exposure import VARIABLE as UNSAFE_VARIABLE
 from .fakes import vendor_options
 from .signals import stop_event
@@ -165,6 +175,8 @@ def serve(
     stopped = stop_event()
     supervisor = Supervisor(environ)
     metrics_dir = None
+    application = APPLICATION
+    shop_directory: Path | None = None
     try:
         if fakes is not None:
             local = local_address(host)
@@ -182,13 +194,26 @@ def serve(
             supervisor.wait_ready([role], stopped.is_set)
             vendors = {**settings.vendors, **vendor_options(urls)}
             supervisor.environ["PAYMENT_VENDORS"] = json.dumps(vendors)
+            if settings.mode == "local":
+                # The demo shop runs on the fakes' published test keys: local mode only.
+                shop_directory = Path(tempfile.mkdtemp(prefix="payment-service-demo-"))
+                api_url = url_of(host, port)
+                supervisor.environ[DEMO_ENVIRONMENT] = demo_environment(
+                    api_url, urls, shop_directory
+                )
+                application = DEMO_APPLICATION
+                click.echo(f"demo shop: {api_url}/demo (orders and webhooks in {shop_directory})")
         if settings.metrics and not api_only:
             metrics_dir = multiprocess.prepare(supervisor.environ)
             supervisor.environ[multiprocess.SUPERVISED_ENV] = metrics_dir.path
         health = f"{url_of(host, port)}/monitors/health"
         started = [
             supervisor.start(
-                Role("API", gunicorn_command(host, port, workers), lambda: _answers(health))
+                Role(
+                    "API",
+                    gunicorn_command(host, port, workers, application),
+                    lambda: _answers(health),
+                )
             )
         ]
         if not api_only:
@@ -213,3 +238,5 @@ def serve(
         supervisor.stop()
         if metrics_dir is not None:
             metrics_dir.release()
+        if shop_directory is not None:
+            shutil.rmtree(shop_directory, ignore_errors=True)

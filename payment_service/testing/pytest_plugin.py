@@ -6,7 +6,8 @@
 `payment_backend` (one per session): the payment server and the fake gateways in-process on
 free ports, with a temporary SQLite database unless `--payment-database-url` names another.
 `payment_client`: the SDK pointed at it. `payment_webhooks`: a receiver to give as
-`webhook_url`, collecting decrypted webhooks (`wait_for(...)`).
+`webhook_url`, collecting decrypted webhooks (`wait_for(...)`). `payment_checkout`: browser
+tests of a checkout page (Playwright) against the fakes' stand-in SDKs and payment windows.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from ..client import PaymentClient
 from .backend import PaymentBackend
+from .checkout import Checkout
 from .customer import Customer
 from .receiver import WebhookReceiver
 
@@ -61,3 +63,12 @@ def payment_webhooks(payment_backend: PaymentBackend) -> Iterator[WebhookReceive
 def payment_customer(payment_backend: PaymentBackend) -> Customer:
     """The customer's side of the checkout popup: pay, deposit, register cards at the fakes."""
     return payment_backend.customer
+
+
+@pytest.fixture
+def payment_checkout(payment_backend: PaymentBackend) -> Checkout:
+    """The fakes' checkout windows in a browser test: `serve_scripts(page)` answers the real
+    gateway script URLs with the fakes' stand-ins, `complete(page, outcome)` presses a button
+    of the payment window the page opened (`outcomes`: pay-card, issue-vbank, decline,
+    cancel). Playwright (e.g. `pytest-playwright`) is yours to install."""
+    return Checkout(payment_backend.fakes)

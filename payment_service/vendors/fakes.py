@@ -64,6 +64,9 @@ class FakeGateway(ABC):
     customer_actions: ClassVar[Mapping[str, str]] = {}
     """More names under which `Customer` offers this fake's actions, for callers written
     against one gateway: e.g. {"pay_example_card": "pay_by_card"}."""
+    checkout_scripts: ClassVar[Mapping[str, str]] = {}
+    """The gateway's browser SDK as merchant pages load it (its CDN URL) → the path where the
+    fake serves its stand-in: e.g. {"https://js.example.com/v1/pay.js": "/v1/pay.js"}."""
 
     def __init__(self, host: str = "127.0.0.1", port: int | None = None):
         port = self.default_port if port is None else port
@@ -93,6 +96,10 @@ class FakeGateway(ABC):
     @property
     def url(self) -> str:
         return self.server.url
+
+    def checkout_script_urls(self) -> dict[str, str]:
+        """Each real browser SDK URL → the stand-in this (started) fake serves for it."""
+        return {real: self.url + path for real, path in self.checkout_scripts.items()}
 
     @property
     def webhook_url(self) -> str | None:

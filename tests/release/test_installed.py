@@ -102,6 +102,11 @@ def test_serve_with_fakes_creates_reads_and_cancels_a_payment_and_webhooks_work(
         assert (retried.returncode, retried.stdout.strip()) == (0, "requeued 1 webhook(s)")
         pending = installed.run("webhooks", "list", "--status", "pending", env=env)
         assert report["webhook"]["id"] in pending.stdout
+
+        # The wheels carry the demo shop's page and the fakes' browser SDK stand-ins.
+        assert 'data-testid="demo-pay-toss"' in requests.get(f"{api}/demo", timeout=30).text
+        script = requests.get(f"http://127.0.0.1:{toss_port}/v1/payment", timeout=30).text
+        assert "window.TossPayments = TossPayments;" in script
     finally:
         output = stop(server)
     assert "Traceback" not in output

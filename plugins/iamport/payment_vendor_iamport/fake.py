@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from fake_servers.iamport import DEFAULT_CREDENTIALS, DEFAULT_PORT, FakeIamport
+from fake_servers.iamport.checkout import CDN_SCRIPT, SCRIPT_PATH
 from payment_service.vendors import FakeGateway, hookimpl
 
 from .vendor import IamportVendor
@@ -20,6 +21,7 @@ class IamportFake(FakeGateway):
     default_port = DEFAULT_PORT
     server_class = FakeIamport
     server: FakeIamport
+    checkout_scripts: ClassVar[Mapping[str, str]] = {CDN_SCRIPT: SCRIPT_PATH}
     # The names the test kit offered before fakes came from plugins.
     customer_actions: ClassVar[Mapping[str, str]] = {
         "pay_iamport_card": "pay_by_card",

@@ -21,6 +21,7 @@ from fake_servers.portone import (
     DEFAULT_WEBHOOK_SECRET,
     FakePortOne,
 )
+from fake_servers.portone.checkout import CDN_SCRIPT, SCRIPT_PATH
 from payment_service.vendors import FakeGateway, hookimpl
 
 from .vendor import PortOneVendor
@@ -37,6 +38,7 @@ class PortOneFake(FakeGateway):
     default_port = DEFAULT_PORT
     server_class = FakePortOne
     server: FakePortOne
+    checkout_scripts: ClassVar[Mapping[str, str]] = {CDN_SCRIPT: SCRIPT_PATH}
     # The names the test kit offered before fakes came from plugins.
     customer_actions: ClassVar[Mapping[str, str]] = {
         "pay_portone_card": "pay_portone_card",

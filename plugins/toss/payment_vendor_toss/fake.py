@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from fake_servers.toss import DEFAULT_PORT, DEFAULT_SECRET_KEY, FakeToss
+from fake_servers.toss.checkout import CDN_SCRIPTS, SCRIPT_PATHS
 from payment_service.vendors import FakeGateway, hookimpl
 
 from .vendor import TossVendor
@@ -20,6 +21,9 @@ class TossFake(FakeGateway):
     default_port = DEFAULT_PORT
     server_class = FakeToss
     server: FakeToss
+    checkout_scripts: ClassVar[Mapping[str, str]] = dict(
+        zip(CDN_SCRIPTS, SCRIPT_PATHS, strict=True)
+    )
     # The names the test kit offered before fakes came from plugins.
     customer_actions: ClassVar[Mapping[str, str]] = {
         "pay_toss_card": "pay_by_card",
