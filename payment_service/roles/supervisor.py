@@ -22,18 +22,16 @@ import contextlib
 import ctypes
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
 import click
 
@@ -155,6 +153,21 @@ def url_of(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+def demo_shop(settings: Settings, api_url: str, fakes: Mapping[str, str]) -> Any:
+    """The demo shop at `<api_url>/demo` (`demo_shop`), in local mode only: it runs on the
+    fakes' published test keys and shows its webhooks to anyone. Its orders and webhooks go to
+    a directory of its own, shared by the API's workers and removed by `close()`."""
+    if settings.mode != "local":
+        return None
+    # Deferred: the shop imports the fakes, which a plain `serve` must never import.
+    from demo_shop import DemoShop
+
+    connection = settings.keys.connection
+    shop = DemoShop(api_url, connection.key, connection.iv, fakes)
+    click.echo(f"demo shop: {api_url}/demo (orders and webhooks in {shop.directory})")
+    return shop
+
+
 def serve(
     settings: Settings,
     *,
@@ -176,7 +189,7 @@ def serve(
     supervisor = Supervisor(environ)
     metrics_dir = None
     application = APPLICATION
-    shop_directory: Path | None = None
+    shop: Any = None
     try:
         if fakes is not None:
             local = local_address(host)
@@ -194,15 +207,12 @@ def serve(
             supervisor.wait_ready([role], stopped.is_set)
             vendors = {**settings.vendors, **vendor_options(urls)}
             supervisor.environ["PAYMENT_VENDORS"] = json.dumps(vendors)
-            if settings.mode == "local":
-                # The demo shop runs on the fakes' published test keys: local mode only.
-                shop_directory = Path(tempfile.mkdtemp(prefix="payment-service-demo-"))
-                api_url = url_of(host, port)
+            shop = demo_shop(settings, url_of(host, port), urls)
+            if shop is not None:
                 supervisor.environ[DEMO_ENVIRONMENT] = demo_environment(
-                    api_url, urls, shop_directory
+                    shop.api_url, urls, shop.directory
                 )
                 application = DEMO_APPLICATION
-                click.echo(f"demo shop: {api_url}/demo (orders and webhooks in {shop_directory})")
         if settings.metrics and not api_only:
             metrics_dir = multiprocess.prepare(supervisor.environ)
             supervisor.environ[multiprocess.SUPERVISED_ENV] = metrics_dir.path
@@ -238,5 +248,5 @@ def serve(
         supervisor.stop()
         if metrics_dir is not None:
             metrics_dir.release()
-        if shop_directory is not None:
-            shutil.rmtree(shop_directory, ignore_errors=True)
+        if shop is not None:
+            shop.close()
