@@ -24,8 +24,9 @@ test: $(STAMP)
 install: $(STAMP)
 
 # The production topology on this machine (deploy/cluster.py): nginx on 127.0.0.1:8080 in front
-# of two instances, one webhook sender and the fakes, from wheels built from this checkout into
-# their own venv. Needs PostgreSQL in PAYMENT_DATABASE_URL and nginx; Ctrl-C stops everything.
+# of two API instances, one webhook sender, one housekeeper and the fakes, from wheels built from
+# this checkout into their own venv. Needs PostgreSQL in PAYMENT_DATABASE_URL and nginx; a role that
+# cannot start stops everything with its name; Ctrl-C stops everything.
 cluster: $(STAMP)
 	$(BIN)/python deploy/cluster.py --check
 	$(BIN)/python deploy/wheels.py $(CLUSTER_VENV)

@@ -1,5 +1,5 @@
-"""WSGI entry point for gunicorn: `gunicorn wsgi:app`."""
+"""WSGI entry point for gunicorn: `gunicorn wsgi:app` (see the Procfile for its config)."""
 
-from payment_service.app import create_app
+from payment_service.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

@@ -103,7 +103,7 @@ class Server:
     """One app over the shared database, answering look-ups through its whole stack."""
 
     def __init__(self, url: str, cache_s: float):
-        self.app = create_app(settings(url, cache_s), deliver_webhooks=False)
+        self.app = create_app(settings(url, cache_s))
         self.client = self.app.test_client()
         cipher = self.app.extensions["payment_service"].settings.keys.connection
         self.body = cipher.encrypt_json({"password": PASSWORD})

@@ -44,7 +44,7 @@ def build_app(tmp: str):
         env_file=None,
         load_plugins=False,
     )
-    app = create_app(settings, deliver_webhooks=False)
+    app = create_app(settings)
     blp = Blueprint("bench", __name__)
 
     @blp.route("/encrypted")

@@ -1,8 +1,10 @@
-"""The production topology on one machine, started and stopped as one (`make cluster`).
+"""The production topology on one machine, started and stopped as one (`make cluster`): the
+same roles as `serve`, each a process of its own.
 
-    nginx 127.0.0.1:8080 ──► payment-service serve :37821 ─┐
-                        └──► payment-service serve :37822 ─┼─► PostgreSQL (PAYMENT_DATABASE_URL)
-    payment-service webhooks deliver (the only sender) ────┘
+    nginx 127.0.0.1:8080 ──► payment-service serve --api-only :37821 ─┐
+                        └──► payment-service serve --api-only :37822 ─┤
+    payment-service webhooks deliver (the one sender, metrics :9101) ─┼─► PostgreSQL
+    payment-service housekeeper (the periodic jobs, metrics :9102) ───┘   (PAYMENT_DATABASE_URL)
     payment-service fakes: each installed plugin's fake on its port (their webhooks go to :8080)
 
 Run it with the Python of a venv where the wheels are installed (`make cluster` builds one):
@@ -10,12 +12,17 @@ Run it with the Python of a venv where the wheels are installed (`make cluster` 
     .cluster/venv/bin/python deploy/cluster.py           # until SIGINT / SIGTERM
     python deploy/cluster.py --check                     # only check the prerequisites
 
-Ports come from CLUSTER_NGINX_PORT, CLUSTER_SERVE_PORTS (comma-separated: one instance each)
-and CLUSTER_<FAKE>_PORT for each installed fake (CLUSTER_IAMPORT_PORT, CLUSTER_TOSS_PORT,
-CLUSTER_PORTONE_PORT, ...; default: the fake's own port). With CLUSTER_STATE=path, the
-processes' ids and ports are written there as JSON once everything answers. Every other
-PAYMENT_* variable is passed to the processes unchanged. A process that dies is reported, not
-restarted (nginx routes around a dead instance); nginx dying stops the whole cluster.
+Ports come from CLUSTER_NGINX_PORT, CLUSTER_SERVE_PORTS (comma-separated: one instance each),
+CLUSTER_SENDER_METRICS_PORT, CLUSTER_HOUSEKEEPER_METRICS_PORT and CLUSTER_<FAKE>_PORT for each
+installed fake (CLUSTER_IAMPORT_PORT, CLUSTER_TOSS_PORT, CLUSTER_PORTONE_PORT, ...; default:
+the fake's own port). With CLUSTER_STATE=path, the processes' ids and ports are written there
+as JSON once everything answers. Every other PAYMENT_* variable is passed to the processes
+unchanged; PAYMENT_TRUSTED_PROXIES defaults to nginx's address (127.0.0.1/32), so that the
+instances tell clients apart.
+
+A role that cannot start (a port taken, a bad setting) stops the whole cluster at once, with a
+non-zero exit naming it. Once running, a process that dies is reported, not restarted (nginx
+routes around a dead instance); nginx dying stops the whole cluster.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,9 +41,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from payment_service.roles.fakes import vendor_options
+from payment_service.vendors.fakes import contributed_fakes
 
 NGINX_CONF = Path(__file__).resolve().parent / "nginx" / "payment-service.conf"
 START_TIMEOUT_S = 90.0
@@ -51,6 +62,8 @@ class Ports:
     nginx: int = 8080
     serve: tuple[int, ...] = (37821, 37822)
     fakes: Mapping[str, int] = field(default_factory=dict)  # by fake name
+    sender_metrics: int = 9101
+    housekeeper_metrics: int = 9102
 
     @classmethod
     def from_env(
@@ -59,8 +72,6 @@ class Ports:
         """The ports named in `environ`; a fake's defaults to its own (`fake_defaults`, by
         default those of the installed plugins' fakes)."""
         if fake_defaults is None:
-            from payment_service.vendors.fakes import contributed_fakes
-
             fake_defaults = {kind.name: kind.default_port for kind in contributed_fakes()}
 
         def number(name: str, raw: str) -> int:
@@ -79,6 +90,8 @@ class Ports:
                 name: port(f"CLUSTER_{name.upper()}_PORT", default)
                 for name, default in fake_defaults.items()
             },
+            sender_metrics=port("CLUSTER_SENDER_METRICS_PORT", cls.sender_metrics),
+            housekeeper_metrics=port("CLUSTER_HOUSEKEEPER_METRICS_PORT", cls.housekeeper_metrics),
         )
 
 
@@ -106,12 +119,24 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
     except (OSError, urllib.error.URLError):
         return False
+
+
+def _health(url: str) -> Callable[[], bool]:
+    return lambda: _answers(url)
 
 
 @dataclass
@@ -137,15 +162,24 @@ class Cluster:
             command, env=dict(env), start_new_session=True, preexec_fn=_die_with_parent
         )
 
-    def _wait(self, name: str, url: str) -> None:
+    def _wait(self, ready: Mapping[str, Callable[[], bool]]) -> None:
+        """Until every named process is ready; ClusterError naming the first process (of any
+        started so far) that exits meanwhile, or those not ready in time."""
+        waiting = dict(ready)
         deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.processes[name].poll() is not None:
-                raise ClusterError(f"{name} exited while starting (see its output above)")
-            if _answers(url):
-                return
-            time.sleep(0.2)
-        raise ClusterError(f"{name} did not answer {url} within {START_TIMEOUT_S:.0f} s")
+        while waiting:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise ClusterError(
+                        f"{name} exited with status {process.returncode} while starting "
+                        "(see its output above)"
+                    )
+            waiting = {name: check for name, check in waiting.items() if not check()}
+            if waiting and time.monotonic() > deadline:
+                names = ", ".join(waiting)
+                raise ClusterError(f"{names} did not get ready within {START_TIMEOUT_S:.0f} s")
+            if waiting:
+                time.sleep(0.2)
 
     def start(self) -> Cluster:
         try:
@@ -157,35 +191,44 @@ class Cluster:
 
     def _start_all(self) -> None:
         command = str(self.bin_dir / "payment-service")
-        # Migrate once, before any instance starts (instances then find the schema at head).
-        if subprocess.run([command, "schema"], env=self._env()).returncode != 0:
-            raise ClusterError("`payment-service schema` failed (see above)")
-
+        # The fakes first: they need no database, and a taken port is the likeliest failure.
         fakes = ["fakes", "--webhook-base", self.url]
         for name, port in self.ports.fakes.items():
             fakes += [f"--{name}-port", str(port)]
         self._start("fakes", [command, *fakes], self._env())
+        self._wait({"fakes": lambda: all(map(_listening, self.ports.fakes.values()))})
+        # Migrate once, before any instance starts (instances then find the schema at head).
+        if subprocess.run([command, "schema"], env=self._env()).returncode != 0:
+            raise ClusterError("`payment-service schema` failed (see above)")
+
         vendors = json.dumps(self._vendor_options())
-        serving = self._env(PAYMENT_DELIVER_WEBHOOKS="false", PAYMENT_VENDORS=vendors)
+        # Every request reaches the instances through nginx, from 127.0.0.1: trusting that
+        # address makes X-Forwarded-For (the client nginx saw) the client's address.
+        proxies = self.environ.get("PAYMENT_TRUSTED_PROXIES") or "127.0.0.1/32"
+        roles = self._env(PAYMENT_VENDORS=vendors, PAYMENT_TRUSTED_PROXIES=proxies)
+        ready: dict[str, Callable[[], bool]] = {}
         for port in self.ports.serve:
-            serve = [command, "serve", "--host", "127.0.0.1", "--port", str(port)]
-            self._start(f"serve:{port}", serve, serving)
-        # The one process that sends webhooks to the services; it needs the vendors too (a
-        # webhook body never calls a gateway, but the settings are validated alike).
-        self._start("deliver", [command, "webhooks", "deliver"], serving)
-        for port in self.ports.serve:
-            self._wait(f"serve:{port}", f"http://127.0.0.1:{port}/monitors/health")
+            serve = [command, "serve", "--api-only", "--host", "127.0.0.1", "--port", str(port)]
+            self._start(f"serve:{port}", serve, roles)
+            ready[f"serve:{port}"] = _health(f"http://127.0.0.1:{port}/monitors/health")
+        # The one process that sends webhooks to the services, and the one that runs the
+        # periodic jobs (settling refunds, purging expired rows); each serves its metrics.
+        for name, arguments, port in (
+            ("sender", ["webhooks", "deliver"], self.ports.sender_metrics),
+            ("housekeeper", ["housekeeper"], self.ports.housekeeper_metrics),
+        ):
+            self._start(name, [command, *arguments, "--metrics-port", str(port)], roles)
+            ready[name] = _health(f"http://127.0.0.1:{port}/metrics")
+        self._wait(ready)
 
         self._runtime = Path(tempfile.mkdtemp(prefix="payment-cluster-nginx-"))
         self._runtime.chmod(0o755)  # nginx workers may run as another user (nobody)
         config = self._nginx_config(self._runtime)
         nginx = [self.nginx_binary, "-p", f"{self._runtime}/", "-c", str(config), "-e", "stderr"]
         self._start("nginx", nginx, self._env())
-        self._wait("nginx", f"{self.url}/monitors/health")
+        self._wait({"nginx": _health(f"{self.url}/monitors/health")})
 
     def _vendor_options(self) -> dict[str, object]:
-        from payment_service.testing.fakes import vendor_options
-
         ports = self.ports.fakes
         return vendor_options({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
 
@@ -229,6 +272,8 @@ http {{
             "ports": {
                 "nginx": self.ports.nginx,
                 "serve": list(self.ports.serve),
+                "sender_metrics": self.ports.sender_metrics,
+                "housekeeper_metrics": self.ports.housekeeper_metrics,
                 **self.ports.fakes,
             },
         }
@@ -292,7 +337,7 @@ def main(argv: list[str]) -> int:
             Path(environ["CLUSTER_STATE"]).write_text(json.dumps(cluster.state()))
         say(
             f"ready: {cluster.url} → instances on {', '.join(map(str, ports.serve))}, one "
-            "webhook sender, fakes "
+            "webhook sender, one housekeeper, fakes "
             + ", ".join(f"{name} :{port}" for name, port in ports.fakes.items())
             + ". "
             "Ctrl-C stops everything."

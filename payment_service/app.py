@@ -9,6 +9,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from . import __version__, http
+from .api import docs, histories, internal, metrics, monitors, reservations, webhooks
 from .api.openapi import DocumentedApi, spec_kwargs
 from .db import Database
 from .observability import instrument
@@ -29,10 +30,10 @@ def create_app(
     *,
     database: Database | None = None,
     plugins: Iterable[Any] = (),
-    deliver_webhooks: bool | None = None,
 ) -> Flask:
-    """Build the server. `plugins` are vendor plugins registered besides the entry points;
-    `deliver_webhooks` overrides whether this process runs a webhook dispatcher."""
+    """Build the API: routes, error handlers, the runtime. Nothing runs in the background:
+    webhooks are sent and periodic jobs run by roles of their own (`payment_service.roles`).
+    `plugins` are vendor plugins registered besides the entry points."""
     settings = settings or Settings.load()
     app = Flask(__name__)
     app.config.update(
@@ -48,8 +49,6 @@ def create_app(
     # First, so that its hooks run around all others (request id, access line, metrics).
     instrument.install(app, runtime)
 
-    from .api import docs, histories, internal, monitors, reservations, webhooks
-
     app.register_blueprint(docs.blp)
     api = PaymentApi(app, spec_kwargs=spec_kwargs())
     api.register_blueprint(monitors.blp)
@@ -59,33 +58,15 @@ def create_app(
     if settings.internal_webhook_enabled:
         api.register_blueprint(internal.blp)
     if settings.metrics:
-        from .api import metrics
-
         api.register_blueprint(metrics.blp)
-
-    from .housekeeping import Housekeeper
-
-    runtime.closers.append(Housekeeper(runtime).start().stop)
-
-    if settings.deliver_webhooks if deliver_webhooks is None else deliver_webhooks:
-        from .delivery.dispatcher import Dispatcher
-
-        dispatcher = Dispatcher(runtime).start()
-        runtime.outbox_written = dispatcher.wake
-        runtime.closers.append(dispatcher.stop)
-        # Refunds whose gateway call timed out are settled from the gateway's truth.
-        from .payments.refunds import SETTLING_JOBS
-
-        interval_s = 5 * settings.webhooks.poll_s
-        settler = Housekeeper(runtime, interval_s, SETTLING_JOBS, name="refund-settler")
-        runtime.closers.append(settler.start().stop)
     return app
 
 
 def create_runtime(
     settings: Settings, *, database: Database | None = None, plugins: Iterable[Any] = ()
 ) -> Runtime:
-    """The objects a server process works with, without the HTTP layer (CLI, dispatchers)."""
+    """The objects a process of the service works with, without the HTTP layer (the sender,
+    the housekeeper, commands)."""
     return Runtime(
         settings=settings,
         database=database

@@ -1,17 +1,24 @@
-"""Periodic work that no request should wait for (expired idempotency keys, …).
+"""Periodic work that no request should wait for, run by the housekeeper role
+(`payment-service housekeeper`, which `serve` starts beside the API).
 
-A `Housekeeper` is one daemon thread running its jobs at a fixed interval: every server process
-has one for the clean-up `JOBS`, and one for `payments.refunds.SETTLING_JOBS` when it delivers
-webhooks. Jobs are guarded by the database, so several processes running them at once is
-harmless.
+A job is a callable taking the `Runtime`; it reads the time only from `runtime.clock()` and is
+guarded by the database, so that several housekeepers running it at once (a second machine, a
+restart that overlaps) is harmless. To add periodic work, write such a function and add it to
+`JOBS`: every round runs each job once, in order, each on its own (one failing does not keep
+the others from running). A job that must run less often than every round keeps its own
+schedule (e.g. in a table) and returns early while it is not due.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 
+from .db.queries import auth_failures
+from .observability.metrics import count_housekeeping
+from .payments import refunds, webhooks
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -29,23 +36,54 @@ def purge_idempotency_keys(runtime: Runtime) -> int:
             return total
 
 
-JOBS: tuple[Job, ...] = (purge_idempotency_keys,)
+def purge_auth_failures(runtime: Runtime) -> None:
+    """Forget failed password checks older than the throttle's window: they never count again."""
+    window = timedelta(seconds=runtime.settings.auth_failures_window_s)
+    with runtime.database.transaction() as session:
+        auth_failures.purge(session, runtime.clock() - window)
+
+
+JOBS: tuple[Job, ...] = (
+    # Refunds whose gateway call timed out, settled from the gateway's truth.
+    refunds.settle_all,
+    # Gateway events left as a note that nobody took up (its holder died, or they kept coming).
+    webhooks.resume_requested,
+    purge_idempotency_keys,
+    purge_auth_failures,
+)
+
+
+def run_jobs(runtime: Runtime, jobs: Iterable[Job] = JOBS) -> dict[str, bool]:
+    """Run each job once; return whether each succeeded, by name."""
+    done: dict[str, bool] = {}
+    for job in jobs:
+        name = getattr(job, "__name__", repr(job))
+        try:
+            job(runtime)
+            done[name] = True
+        except Exception:
+            # A database hiccup must not stop the housekeeper: the next round tries again.
+            log.exception("housekeeping job %s failed", name)
+            done[name] = False
+        count_housekeeping(name, "ok" if done[name] else "error")
+    return done
 
 
 class Housekeeper:
-    """A daemon thread running `jobs` every `interval_s`, each on its own: one failing does not
-    keep the others from running."""
+    """A daemon thread running `jobs` every `interval_s` (the housekeeper role's loop; the test
+    kit runs one inside its process)."""
 
     def __init__(
         self,
         runtime: Runtime,
-        interval_s: float = 60.0,
-        jobs: tuple[Job, ...] = JOBS,
+        interval_s: float | None = None,
+        jobs: Iterable[Job] = JOBS,
         name: str = "housekeeper",
     ):
         self.runtime = runtime
-        self.interval_s = interval_s
-        self.jobs = jobs
+        self.interval_s = interval_s or runtime.settings.housekeeping_interval_s
+        self.jobs = tuple(jobs)
+        self.rounds = 0
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
@@ -55,15 +93,13 @@ class Housekeeper:
 
     def stop(self) -> None:
         self._stopped.set()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
 
-    def run_once(self) -> None:
-        for job in self.jobs:
-            try:
-                job(self.runtime)
-            except Exception:
-                # A database hiccup must not kill the thread: the next round tries again.
-                log.exception("housekeeping job %s failed", job.__name__)
+    def run_once(self) -> dict[str, bool]:
+        done = run_jobs(self.runtime, self.jobs)
+        self.rounds += 1
+        return done
 
     def _loop(self) -> None:
         while not self._stopped.wait(self.interval_s):

@@ -106,7 +106,6 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     environ = {
         "PAYMENT_DATABASE_URL": database_url,
         "PAYMENT_LOAD_PLUGINS": "false",
-        "PAYMENT_DELIVER_WEBHOOKS": "false",
     }
     return Settings.load(environ=environ, env_file=None, **overrides)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from ..commandline import fail, load_settings
 from ..settings.parsers import IDENTIFIER
+from .adopt import AdoptionRefused, adopt
 
 
 @click.command("adopt-original")
@@ -23,9 +25,6 @@ def adopt_original(schema: str | None, dry_run: bool) -> None:
     the original ran with. Exit status: 0 adopted (or already), 1 refused or failed (nothing
     changed), 2 bad configuration.
     """
-    from ..cli import fail, load_settings
-    from .adopt import AdoptionRefused, adopt
-
     settings = load_settings()
     schema = schema or settings.database_schema
     if not IDENTIFIER.fullmatch(schema):

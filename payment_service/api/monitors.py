@@ -8,6 +8,7 @@ import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
 
+from ..delivery.dispatcher import counts
 from ..monitoring.performance import performance_info
 from ..monitoring.redaction import secret_values
 from ..monitoring.system import system_info
@@ -90,6 +91,4 @@ class Webhooks(MethodView):
     @blp.encrypted_response(200)
     def get(self) -> dict[str, Any]:
         """Outgoing webhooks by state, and the creation time of the oldest still pending."""
-        from ..delivery.dispatcher import counts
-
         return counts(runtime())

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, inspect
 from sqlalchemy.pool import NullPool
 
 from ..errors import Unavailable
+from .models import Base
 from .session import Database, use_schema
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -98,8 +99,6 @@ def _refuse_foreign_tables(database: Database) -> None:
     likely the original server): creating ours would fail half way, so say what to do."""
     if current_revision(database) is not None:
         return
-    from .models import Base
-
     with database.engine.connect() as connection:
         found = sorted(set(inspect(connection).get_table_names()) & set(Base.metadata.tables))
     if found:

@@ -33,6 +33,7 @@ from ..db import PaymentHistory, PaymentHistoryWebhook, PaymentHistoryWebhookRes
 from ..db.queries import outbox
 from ..observability import request_ids
 from ..observability.metrics import count_delivery
+from ..payments.views import iso
 from ..runtime import Runtime
 from . import sender
 from .payload import build_request
@@ -294,8 +295,6 @@ class Dispatcher:
 
 def counts(runtime: Runtime) -> dict[str, Any]:
     """How many outgoing webhooks are in each state, and the oldest one still pending."""
-    from ..payments.views import iso
-
     with runtime.database.reading() as session:
         by_status = outbox.by_status(session)
         oldest = outbox.oldest_pending(session)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..db import PaymentHistory, PaymentHistoryWebhook
+from ..db.notifications import notify_outbox
 from ..db.queries import outbox
 from ..observability import request_ids
 from ..settings import Settings
@@ -50,4 +51,5 @@ def enqueue(
         request_id=request_ids.current(),
     )
     session.add(webhook)
+    notify_outbox(session)
     return webhook

@@ -14,6 +14,7 @@ secrets (a rotation), `webhook-signature` carries one signature per secret.
 
 from __future__ import annotations
 
+from ..client.webhooks import sign_webhook
 from ..crypto import dumps
 from ..db import PaymentHistory, PaymentHistoryWebhook
 from ..observability import request_ids
@@ -41,7 +42,5 @@ def build_request(
         headers[request_ids.HEADER] = webhook.request_id
     secrets = settings.webhooks.signing_secrets
     if secrets:
-        from ..client.webhooks import sign_webhook
-
         headers.update(sign_webhook(secrets, webhook.id, timestamp, body))
     return body, headers

@@ -15,6 +15,7 @@ from flask import Flask, Response, request
 from ..runtime import Runtime
 from . import request_ids
 from .logs import ACCESS_LOGGER
+from .metrics import observe_request
 
 _STARTED = "payment_service.started"
 _REQUEST_ID = "payment_service.request_id"
@@ -29,8 +30,6 @@ def install(app: Flask, runtime: Runtime) -> None:
     access = logging.getLogger(ACCESS_LOGGER)
     observe = None
     if runtime.settings.metrics:
-        from .metrics import observe_request
-
         observe = observe_request
 
     @app.before_request

@@ -4,11 +4,13 @@ alerts), how they are recorded, and how they are exposed.
 Labels are bounded: an HTTP method, a route *rule* (`/payments/histories/<id>`, never the id),
 a status, a vendor code, an operation, an outcome. Nothing that grows with traffic.
 
-Several processes serve one API under gunicorn. `serve` then sets `PROMETHEUS_MULTIPROC_DIR`
-before any worker imports this module, so each worker writes its values to files there and
-`/metrics` (answered by any worker) adds them all up. Without it (tests, `webhooks deliver`)
-values live in this process. The webhook backlog is read from the database when scraped, so it
-is the same whichever process answers.
+Several processes serve one API under gunicorn. Its master (`roles.gunicorn_config`) sets
+`PROMETHEUS_MULTIPROC_DIR` before any worker imports this module, so each worker writes its
+values to files there and `/metrics` (answered by any worker) adds them all up; `serve` shares
+that directory with the sender and the housekeeper it starts, so one scrape shows them too
+(`observability.multiprocess`). Without it (tests, a sender or housekeeper on its own
+`--metrics-port`) values live in this process. The webhook backlog is read from the
+database when scraped, so it is the same whichever process answers.
 """
 
 from __future__ import annotations
@@ -92,16 +94,25 @@ IDEMPOTENT_REQUESTS = Counter(
     registry=REGISTRY,
 )
 
+HOUSEKEEPING_JOBS = Counter(
+    "payment_housekeeping_jobs",
+    "Runs of the housekeeper's jobs, by job and outcome (ok, error).",
+    ["job", "outcome"],
+    registry=REGISTRY,
+)
+
 _http_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     """Count one answered request. The labelled children are looked up once per
-    (method, route, status) and kept: this runs on every request."""
-    key = (method, route, status)
+    (method, route, status) and kept: this runs on every request. The key holds the method's
+    label, not the method as sent: any token is a valid method, and a client sending random
+    ones must not grow the cache (the routes and statuses are the app's own, so bounded)."""
+    label = method if method in KNOWN_METHODS else "other"
+    key = (label, route, status)
     children = _http_children.get(key)
     if children is None:
-        label = method if method in KNOWN_METHODS else "other"
         children = (
             HTTP_REQUESTS.labels(label, route, str(status)),
             HTTP_DURATION.labels(label, route),
@@ -126,6 +137,10 @@ def count_idempotent(route: str, outcome: str) -> None:
 
 def count_inbound(vendor: str, outcome: str) -> None:
     INBOUND_WEBHOOKS.labels(vendor, outcome).inc()
+
+
+def count_housekeeping(job: str, outcome: str) -> None:
+    HOUSEKEEPING_JOBS.labels(job, outcome).inc()
 
 
 class BacklogCollector:
@@ -183,14 +198,16 @@ def multiprocess() -> bool:
     return bool(os.environ.get(MULTIPROC_ENV))
 
 
-def scrape_registry(backlog: BacklogCollector) -> CollectorRegistry:
-    """What one scrape shows: every worker's families (or this process's), and the backlog."""
+def scrape_registry(backlog: BacklogCollector | None) -> CollectorRegistry:
+    """What one scrape shows: every process's families (those writing to the multiprocess
+    directory) or this process's, and the backlog when given."""
     registry = CollectorRegistry(auto_describe=False)
     if multiprocess():
         MultiProcessCollector(registry)
     else:
         registry.register(_OwnFamilies())
-    registry.register(backlog)
+    if backlog is not None:
+        registry.register(backlog)
     return registry
 
 

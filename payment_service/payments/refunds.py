@@ -26,7 +26,7 @@ from ..db.queries import histories, pending_refunds, records
 from ..errors import Conflict, InvalidInput, Unprocessable
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Refund
-from . import access, bounds, webhooks
+from . import access, bounds
 from .idempotency import Attempt
 from .inputs import NewCancel
 from .sync import record
@@ -220,9 +220,3 @@ def settle_all(runtime: Runtime) -> int:
         except Exception as error:
             log.warning("settling refunds of payment %s failed: %s", history_id, error)
     return done
-
-
-# Run every few poll intervals by a `Housekeeper` of their own (see `app.py`), so that refunds
-# of unknown outcome and gateway events left for later are settled even if nothing else touches
-# the payment again.
-SETTLING_JOBS = (settle_all, webhooks.resume_requested)

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..db import PaymentHistory, PaymentHistoryCancel
 from ..db.queries import histories, pending_refunds
+from ..delivery.outbox import enqueue
 from ..errors import NotFound
 from ..runtime import Runtime
 from ..settings import Keys
@@ -89,8 +90,6 @@ def record(
     then is settled by it (the answer lists the refund if it happened), so it is deleted too.
     A change is reported to the service through the outbox, in the same transaction.
     """
-    from ..delivery.outbox import enqueue
-
     keys = runtime.settings.keys
     summary = vendor.summarize(payment)
     with runtime.database.transaction() as session:

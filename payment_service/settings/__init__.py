@@ -152,8 +152,8 @@ class WebhookDelivery(Declared):
         topic=WEBHOOKS,
     )  # fmt: skip
     poll_s: float = setting(
-        "PAYMENT_WEBHOOK_POLL_S", 1.0, parsers.seconds, [API, SENDER, HOUSEKEEPER],
-        "how often idle senders look for due webhooks",
+        "PAYMENT_WEBHOOK_POLL_S", 1.0, parsers.seconds, [SENDER],
+        "how often an idle sender looks for due webhooks (it is also woken by each new one)",
         topic=WEBHOOKS,
     )  # fmt: skip
     signing_secret: str | None = setting(
@@ -217,6 +217,17 @@ class Settings(Declared):
     workers: int = setting(
         "PAYMENT_WORKERS", 2, parsers.positive_int, [API],
         "gunicorn worker processes of `serve` (also `--workers`)",
+        topic=SERVING,
+    )  # fmt: skip
+    unsafe_expose_local_mode: bool = setting(
+        "PAYMENT_UNSAFE_EXPOSE_LOCAL_MODE", False, parsers.flag, [API],
+        "let the API listen beyond loopback in `local` mode, with its published keys (what "
+        "`serve --unsafe-expose-local-mode` sets)",
+        topic=SERVING,
+    )  # fmt: skip
+    housekeeping_interval_s: float = setting(
+        "PAYMENT_HOUSEKEEPING_INTERVAL_S", 5.0, parsers.seconds, [HOUSEKEEPER],
+        "seconds between two rounds of the housekeeper's jobs",
         topic=SERVING,
     )  # fmt: skip
     max_body_bytes: int = setting(
@@ -288,12 +299,6 @@ class Settings(Declared):
         topic=GATEWAYS,
     )  # fmt: skip
     webhooks: WebhookDelivery = group(WebhookDelivery)
-    deliver_webhooks: bool = setting(
-        "PAYMENT_DELIVER_WEBHOOKS", True, parsers.flag, [API],
-        "run a webhook sender in each server process (off when dedicated "
-        "`webhooks deliver` processes do it)",
-        topic=WEBHOOKS,
-    )  # fmt: skip
     internal_webhook_capacity: int = setting(
         "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100, parsers.positive_int, [API],
         "webhooks the test receiver (`/payments/internal/webhook`, not in `real` mode) keeps",

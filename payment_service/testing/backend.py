@@ -8,13 +8,20 @@ The database is a temporary SQLite file unless `database_url` is given (it is th
 the current schema, and left in place). The fakes are those the installed vendor plugins (and
 `plugins`) contribute, on free ports unless `fake_ports` says otherwise; `backend.<name>` is
 the server of the fake of that name.
+
+Unlike a served instance, where the sender and the housekeeper are processes of their own, the
+backend runs both as threads of this process: a webhook leaves as soon as its change commits,
+and the housekeeping jobs run every `PAYMENT_HOUSEKEEPING_INTERVAL_S` (or at once, at a chosen
+time, with `run_housekeeping(now=...)`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +32,8 @@ from fake_servers.common.server import Lifecycle, ServerThread
 from ..app import create_app
 from ..db import Database
 from ..db.migrate import upgrade
+from ..delivery.dispatcher import Dispatcher
+from ..housekeeping import JOBS, Housekeeper, run_jobs
 from ..runtime import Runtime
 from ..settings import Settings
 from .customer import Customer
@@ -85,6 +94,11 @@ class PaymentBackend(Lifecycle):
         )
         upgrade(database)
         self.app = create_app(settings, database=database, plugins=self.plugins)
+        runtime = self.runtime
+        dispatcher = Dispatcher(runtime).start()
+        runtime.outbox_written = dispatcher.wake  # in one process, no need to wait for a poll
+        runtime.closers.append(dispatcher.stop)
+        runtime.closers.append(Housekeeper(runtime).start().stop)
         self._server = ServerThread(self.app, self.host, self.port).start()
         self.fakes.point_webhooks_at(self._server.url)
 
@@ -147,6 +161,12 @@ class PaymentBackend(Lifecycle):
         if fakes is None or name not in fakes.gateways:
             raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
         return fakes.gateways[name].server
+
+    def run_housekeeping(self, now: datetime) -> dict[str, bool]:
+        """Run every housekeeping job (`housekeeping.JOBS`) once, with `runtime.clock`
+        returning `now`; return whether each succeeded, by name."""
+        at_now = dataclasses.replace(self.runtime, clock=lambda: now, closers=[])
+        return run_jobs(at_now, JOBS)
 
     def webhook_receiver(self) -> WebhookReceiver:
         """A started receiver of this backend's webhooks, stopped with the backend."""

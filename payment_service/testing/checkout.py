@@ -77,6 +77,7 @@ def complete_checkout(page: Page, outcome: str = "pay-card", *, timeout_s: float
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"{outcome!r} is none of {', '.join(OUTCOMES)}")
+    # Deferred: playwright (a test dependency) is needed only by tests that drive a browser.
     from playwright.sync_api import Error
 
     deadline = time.monotonic() + timeout_s

@@ -51,7 +51,6 @@ def test_receiver_does_not_exist_in_real_mode(tmp_path):
         "PAYMENT_MODE": "real",
         "PAYMENT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "PAYMENT_LOAD_PLUGINS": "false",
-        "PAYMENT_DELIVER_WEBHOOKS": "false",
     }
     environ.update(secret_keys_env())
     app = create_app(Settings.load(environ=environ, env_file=None))

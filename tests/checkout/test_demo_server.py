@@ -16,7 +16,7 @@ from demo_shop import DemoShop
 from demo_shop.inbox import Inbox, Order
 from payment_service.app import create_app
 from payment_service.crypto import Cipher
-from payment_service.serving import demo_shop
+from payment_service.roles.supervisor import demo_shop
 from payment_service.settings import Settings
 from payment_service.testing import PaymentBackend
 from payment_service.wire import dumps
@@ -52,7 +52,7 @@ def test_serve_mounts_no_demo_shop_in_dev_or_real_mode(mode: str):
 
 
 def test_the_app_factory_alone_has_no_demo_shop():
-    app = create_app(make_settings("sqlite://"), deliver_webhooks=False)
+    app = create_app(make_settings("sqlite://"))
     try:
         answer = app.test_client().get("/demo")
         assert answer.status_code == 404

@@ -72,8 +72,8 @@ def test_serve_without_fakes_imports_no_fake(tmp_path):
     imports a fake (nor a broken third-party one)."""
     code = (
         "import sys\n"
-        "import payment_service.serving as serving\n"
-        "serving.serve = lambda *args, **kwargs: None\n"
+        "import payment_service.roles.commands as commands\n"
+        "commands.supervise = lambda *args, **kwargs: 0\n"
         "from payment_service.cli import main\n"
         "try:\n"
         f"    main(['serve', '--port', '{free_port()}', '--toss-port', '1'])\n"

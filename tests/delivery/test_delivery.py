@@ -215,7 +215,7 @@ def test_monitor_counts_webhooks_by_state(database_url, receiver):
     from payment_service.app import create_app
     from payment_service.crypto import Cipher
 
-    app = create_app(delivery_settings(database_url), deliver_webhooks=False)
+    app = create_app(delivery_settings(database_url))
     runtime = app.extensions["payment_service"]
     try:
         [[first], [_second]] = seed(runtime, receiver.url, payments=2)

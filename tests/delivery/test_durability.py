@@ -14,7 +14,7 @@ from flask import request
 from sqlalchemy import func, select
 
 from payment_service.app import create_runtime
-from payment_service.cli import port_problem
+from payment_service.commandline import port_problem
 from payment_service.db import PaymentHistoryWebhook
 from payment_service.testing import WebhookReceiver
 from tests.support.servers import free_port, wait_for_health, wait_until

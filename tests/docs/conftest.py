@@ -22,7 +22,7 @@ VENDOR_PLUGINS = [payment_vendor_iamport.plugin, payment_vendor_toss.plugin]
 
 
 def docs_app() -> Flask:
-    return create_app(make_settings("sqlite://"), plugins=VENDOR_PLUGINS, deliver_webhooks=False)
+    return create_app(make_settings("sqlite://"), plugins=VENDOR_PLUGINS)
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def test_openapi_prints_the_served_document(tmp_path: Path) -> None:
 
     # The same settings in-process (installed plugins loaded through their entry points).
     settings = Settings.load(environ={}, env_file=None, database_url="sqlite://")
-    app = create_app(settings, deliver_webhooks=False)
+    app = create_app(settings)
     try:
         served = app.test_client().get("/openapi.json").get_json()
     finally:

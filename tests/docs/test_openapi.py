@@ -130,7 +130,7 @@ def test_vendor_webhook_routes_follow_the_registered_plugins() -> None:
     from payment_service.app import create_app
     from tests.conftest import make_settings
 
-    app = create_app(make_settings("sqlite://"), deliver_webhooks=False)
+    app = create_app(make_settings("sqlite://"))
     try:
         paths = app.test_client().get("/openapi.json").get_json()["paths"]
     finally:

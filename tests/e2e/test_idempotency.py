@@ -383,19 +383,15 @@ def test_the_sdk_gives_up_after_max_retries(backend, counted):
 
 
 def test_the_housekeeper_purges_expired_keys(backend, raw, paid):
-    from payment_service.housekeeping import Housekeeper
-
     for key in ("a", "b", "c"):
         raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 100), key)
     assert count(backend, IdempotencyKey) == 3
     runtime = backend.runtime
-    real_clock = runtime.clock
-    later = real_clock() + timedelta(seconds=runtime.settings.idempotency_ttl_s + 1)
-    runtime.clock = lambda: later
-    try:
-        Housekeeper(runtime).run_once()
-    finally:
-        runtime.clock = real_clock
+    almost = runtime.clock() + timedelta(seconds=runtime.settings.idempotency_ttl_s - 60)
+    assert backend.run_housekeeping(now=almost)["purge_idempotency_keys"]
+    assert count(backend, IdempotencyKey) == 3
+    later = runtime.clock() + timedelta(seconds=runtime.settings.idempotency_ttl_s + 1)
+    assert backend.run_housekeeping(now=later)["purge_idempotency_keys"]
     assert count(backend, IdempotencyKey) == 0
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from payment_service.cli import port_problem
+from payment_service.commandline import port_problem
 from tests.support.servers import free_port, wait_for_health
 
 README = Path(__file__).resolve().parents[2] / "README.md"

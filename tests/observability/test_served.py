@@ -1,7 +1,7 @@
 """A real `payment-service serve` with two gunicorn workers, JSON logs and metrics on, driven
-through a create / cancel / gateway-webhook flow: the metrics add up across workers, request
-ids travel from the request to the logs and to the outgoing webhooks, and the log lines parse
-and hold no secret."""
+through a create / cancel / gateway-webhook flow: the metrics add up across workers and the
+sender beside them, request ids travel from the request to the logs and to the outgoing
+webhooks, and the log lines parse and hold no secret."""
 
 from __future__ import annotations
 
@@ -37,7 +37,6 @@ from tests.support.servers import free_port, wait_for_health
 
 KEY, IV = "MCKOxv9B23r7EatArCFcBP03nfaS03T8", "9haeYD1tIf4v8xs7"
 PASSWORD = "pw-Observability-7f3a9c"
-STALE_FILE = "counter_999999.db"
 SERVE = [sys.executable, "-m", "payment_service.cli", "serve"]
 HEX_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -48,7 +47,6 @@ class Served:
     database: Database
     process: subprocess.Popen[bytes]
     log: Path
-    metrics_dir: Path
     receiver: WebhookReceiver
     fakes: GatewayFakes
     responses: dict[str, requests.Response] = field(default_factory=dict)
@@ -90,8 +88,16 @@ def wait(condition: Any, timeout: float = 60) -> None:
         time.sleep(0.2)
 
 
-def workers(master: int) -> list[int]:
-    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+def children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def workers(serve: int) -> list[int]:
+    """The gunicorn workers of the API that `serve` (process `serve`) runs."""
+    [master] = [
+        pid for pid in children(serve) if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    return children(master)
 
 
 def source() -> dict[str, str]:
@@ -180,9 +186,6 @@ def served(
         truncate_all(url)
     database = Database(url)
     upgrade(database)
-    metrics_dir = tmp / "metrics"
-    metrics_dir.mkdir()
-    (metrics_dir / STALE_FILE).write_bytes(b"left by an earlier run")
     port = free_port()
     with (
         GatewayFakes("127.0.0.1", ports=0) as fakes,
@@ -195,7 +198,6 @@ def served(
             PAYMENT_LOG_FORMAT="json",
             PAYMENT_WEBHOOK_POLL_S="0.2",
             PAYMENT_WEBHOOK_RETRY_BASE_S="0.2",
-            PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
         )
         log = tmp / "server.log"
         with log.open("wb") as stderr:
@@ -206,9 +208,7 @@ def served(
                 stderr=stderr,
                 start_new_session=True,
             )
-        served = Served(
-            f"http://127.0.0.1:{port}", database, process, log, metrics_dir, receiver, fakes
-        )
+        served = Served(f"http://127.0.0.1:{port}", database, process, log, receiver, fakes)
         try:
             wait_for_health(served.url, process, timeout=90)
             fakes.point_webhooks_at(served.url)
@@ -268,8 +268,7 @@ def test_metrics_add_up_across_both_workers(served: Served) -> None:
     assert value(samples, "payment_database_up") == 1
 
 
-def test_counts_survive_a_worker_restart_and_stale_files_are_gone(served: Served) -> None:
-    assert not (served.metrics_dir / STALE_FILE).exists()
+def test_counts_survive_a_worker_restart(served: Served) -> None:
     before = served.samples()
     old = workers(served.process.pid)
     assert len(old) == 2

@@ -151,7 +151,6 @@ def test_monitor_lists_the_loaded_plugins_with_their_versions(tmp_path):
     app = create_app(
         make_settings(f"sqlite:///{tmp_path / 'db.sqlite3'}"),
         plugins=[payment_vendor_iamport.plugin, payment_vendor_toss.plugin],
-        deliver_webhooks=False,
     )
     try:
         response = app.test_client().get("/monitors/plugins")

@@ -166,7 +166,7 @@ def test_example_vendor_payment_created_and_cancelled_through_the_http_api(
 ):
     example, url = gateway
     settings = make_settings(database_url, load_plugins=True, vendors=example_options(url))
-    app = create_app(settings, deliver_webhooks=False)
+    app = create_app(settings)
     client = app.test_client()
     source = {"schema": "shop", "table": "orders", "id": str(uuid.uuid4())}
     paid = example.authorize(source["id"], 20000)

@@ -1,13 +1,14 @@
 """The production topology of `make cluster` (deploy/cluster.py), started from the installed
 wheels on free ports over a PostgreSQL database that `setup-db` creates (and the test drops):
-nginx → two `serve` instances (no delivery), one `webhooks deliver`, the fakes.
+nginx → two `serve --api-only` instances, one sender, one housekeeper, the fakes.
 
-The tests run in file order against one cluster: the SIGKILL of an instance comes late, the
-SIGTERM of the whole cluster last.
+Starting the cluster is costly, so one test runs every check against one cluster, in order:
+the SIGKILL of an instance comes late, the SIGTERM of the whole cluster last.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -34,11 +35,20 @@ from payment_service.settings import PUBLISHED_KEYS
 from payment_service.testing import WebhookReceiver
 from tests.conftest import POSTGRES_ENV, _postgres_server
 from tests.release.conftest import Installed
+from tests.roles.support import (
+    eventually,
+    health_count,
+    left_behind,
+    private_dirs,
+    scrape,
+    value,
+)
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY, IV = PUBLISHED_KEYS["CONNECTION"]
 TOSS_AUTH = ("test_ak_ZORzdMaqN3wQd5k6ygr5AkYXQGwy", "")
+FAILURES_MAX = 3
 
 
 @dataclass
@@ -46,6 +56,7 @@ class Running:
     process: subprocess.Popen[bytes]
     state: dict
     log: Path
+    home: Path
 
     @property
     def url(self) -> str:
@@ -69,8 +80,8 @@ def postgres_admin() -> str:
     return admin
 
 
-@pytest.fixture(scope="module")
-def cluster(installed: Installed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+@pytest.fixture
+def cluster(installed: Installed, tmp_path: Path) -> Iterator[Running]:
     if shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin") is None:
         pytest.skip("nginx is not installed (Debian: apt-get install nginx; CI installs it)")
     admin = postgres_admin()
@@ -81,9 +92,13 @@ def cluster(installed: Installed, tmp_path_factory: pytest.TempPathFactory) -> I
         PAYMENT_DATABASE_URL=owner_url.render_as_string(hide_password=False),
         PAYMENT_DATABASE_SCHEMA="payments",
         PAYMENT_WORKERS="2",
+        PAYMENT_AUTH_FAILURES_MAX=str(FAILURES_MAX),
     )
-    tmp = tmp_path_factory.mktemp("cluster")
+    tmp = tmp_path
     log = tmp / "cluster.log"
+    # A home and temporary directory of the cluster's own: what it leaves there is checked.
+    env.update(private_dirs(tmp / "home"))
+    env.pop("XDG_RUNTIME_DIR", None)
     try:
         setup = installed.run("setup-db", "--admin-url", admin, env=env)
         assert setup.returncode == 0, setup.stderr
@@ -93,6 +108,8 @@ def cluster(installed: Installed, tmp_path_factory: pytest.TempPathFactory) -> I
             CLUSTER_IAMPORT_PORT=str(free_port()),
             CLUSTER_TOSS_PORT=str(free_port()),
             CLUSTER_PORTONE_PORT=str(free_port()),
+            CLUSTER_SENDER_METRICS_PORT=str(free_port()),
+            CLUSTER_HOUSEKEEPER_METRICS_PORT=str(free_port()),
             CLUSTER_STATE=str(tmp / "state.json"),
         )
         with log.open("wb") as output:
@@ -111,7 +128,7 @@ def cluster(installed: Installed, tmp_path_factory: pytest.TempPathFactory) -> I
                 assert time.monotonic() < deadline, log.read_text(errors="replace")
                 time.sleep(0.3)
             state = json.loads((tmp / "state.json").read_text())
-            yield Running(process, state, log)
+            yield Running(process, state, log, tmp / "home")
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -163,10 +180,10 @@ def new_payment(cluster: Running, client: PaymentClient, webhook_url: str, price
     return order, created
 
 
-def test_a_payment_through_nginx_with_its_webhook_sent_by_the_delivery_process(
+def a_payment_through_nginx_with_its_webhook_sent_by_the_delivery_process(
     cluster: Running,
 ):
-    deliver = cluster.pid("deliver")
+    deliver = cluster.pid("sender")
     with PaymentClient(cluster.url, KEY, IV) as client, WebhookReceiver(KEY, IV) as receiver:
         order, created = new_payment(cluster, client, receiver.url)
         assert created.price == Decimal(20000)
@@ -189,6 +206,61 @@ def test_a_payment_through_nginx_with_its_webhook_sent_by_the_delivery_process(
         assert webhook.previous.refund is None
         read = client.histories.at(created.id, password="pw")
         assert (read.refund, read.data["status"]) == (Decimal(5000), "PARTIAL_CANCELED")
+
+
+def every_role_counts_its_work_in_its_metrics(cluster: Running):
+    """Requests through nginx add up over both instances' /metrics; the sender and the
+    housekeeper count on their own metrics ports (the webhook of the test above, the jobs)."""
+    ports = cluster.state["ports"]
+
+    def health_total() -> float:
+        return sum(
+            health_count(scrape(f"http://127.0.0.1:{port}/metrics")) for port in ports["serve"]
+        )
+
+    before = health_total()
+    for _ in range(20):
+        assert requests.get(f"{cluster.url}/monitors/health", timeout=10).status_code == 200
+    assert health_total() - before == 20
+
+    sender = scrape(f"http://127.0.0.1:{ports['sender_metrics']}/metrics")
+    assert value(sender, "payment_webhook_deliveries_total", outcome="delivered") >= 1
+    assert value(sender, "payment_webhooks_pending") == 0
+    housekeeper = eventually(
+        lambda: scrape(f"http://127.0.0.1:{ports['housekeeper_metrics']}/metrics")
+    )
+    ran = value(housekeeper, "payment_housekeeping_jobs_total", job="settle_all", outcome="ok")
+    assert ran >= 1
+
+
+def look_up_from(source_ip: str, port: int, order: dict, password: str) -> int:
+    """PATCH /payments/histories/get through nginx from `source_ip` (a loopback address of
+    its own, so nginx sees another client); the answer's status."""
+    body = Cipher(KEY, IV).encrypt(json.dumps({**order, "password": password}))
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=30, source_address=(source_ip, 0)
+    )
+    try:
+        connection.request("PATCH", "/payments/histories/get", body, {"Content-Type": "text/plain"})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def clients_behind_nginx_are_told_apart_by_the_throttle(cluster: Running):
+    """nginx forwards the client's address and the instances trust nginx: one client's wrong
+    passwords do not throttle another's."""
+    port = cluster.state["ports"]["nginx"]
+    with PaymentClient(cluster.url, KEY, IV) as client:
+        receiver = f"{cluster.url}/payments/internal/webhook"
+        first, _ = new_payment(cluster, client, receiver)
+        second, _ = new_payment(cluster, client, receiver)
+    guesses = [look_up_from("127.0.0.2", port, first, f"guess-{n}") for n in range(FAILURES_MAX)]
+    assert guesses == [403] * FAILURES_MAX
+    assert look_up_from("127.0.0.2", port, first, "guess-again") == 429
+    # Another client, another budget: refused for its password, not throttled.
+    assert look_up_from("127.0.0.3", port, second, "a-typo") == 403
+    assert look_up_from("127.0.0.3", port, second, "pw") == 200
 
 
 class SlowClients:
@@ -240,7 +312,7 @@ class SlowClients:
             connection.close()
 
 
-def test_forty_slow_clients_do_not_slow_down_health_through_nginx(cluster: Running):
+def forty_slow_clients_do_not_slow_down_health_through_nginx(cluster: Running):
     port = cluster.state["ports"]["nginx"]
     timings: list[float] = []
     with SlowClients(port, count=40) as slow:
@@ -256,7 +328,7 @@ def test_forty_slow_clients_do_not_slow_down_health_through_nginx(cluster: Runni
     assert max(timings) < 1.0, timings
 
 
-def test_requests_through_nginx_succeed_after_one_instance_is_killed(cluster: Running):
+def requests_through_nginx_succeed_after_one_instance_is_killed(cluster: Running):
     first, second = cluster.state["ports"]["serve"]
     os.killpg(cluster.pid(f"serve:{first}"), signal.SIGKILL)  # master and workers at once
     deadline = time.monotonic() + 10
@@ -278,18 +350,33 @@ def test_requests_through_nginx_succeed_after_one_instance_is_killed(cluster: Ru
     assert f"serve:{first} exited with status" in cluster.output()
 
 
-def test_sigterm_stops_every_process_of_the_cluster(cluster: Running):
+def sigterm_stops_every_process_of_the_cluster(cluster: Running):
     cluster.process.send_signal(signal.SIGTERM)
     assert cluster.process.wait(timeout=90) == 0, cluster.output()
     assert "payment-cluster: stopped" in cluster.output()
-    for port in [
-        cluster.state["ports"][name] for name in ("nginx", "iamport", "toss", "portone")
-    ] + list(cluster.state["ports"]["serve"]):
+    names = ("nginx", "iamport", "toss", "portone", "sender_metrics", "housekeeper_metrics")
+    for port in [cluster.state["ports"][name] for name in names] + list(
+        cluster.state["ports"]["serve"]
+    ):
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
     for name in cluster.state["processes"]:
         with pytest.raises(ProcessLookupError):
             os.kill(cluster.pid(name), 0)
+    # No metrics directory nor nginx runtime left, and no control socket shared by instances;
+    # but the metrics directory of the instance killed with SIGKILL above, which could not.
+    killed = cluster.pid(f"serve:{cluster.state['ports']['serve'][0]}")
+    left = left_behind(cluster.home)
+    assert [n for n in left if not n.startswith(f"payment-service-metrics-{killed}-")] == []
+
+
+def test_the_cluster_runs_every_role_behind_nginx_and_stops_them_all(cluster: Running):
+    a_payment_through_nginx_with_its_webhook_sent_by_the_delivery_process(cluster)
+    every_role_counts_its_work_in_its_metrics(cluster)
+    clients_behind_nginx_are_told_apart_by_the_throttle(cluster)
+    forty_slow_clients_do_not_slow_down_health_through_nginx(cluster)
+    requests_through_nginx_succeed_after_one_instance_is_killed(cluster)
+    sigterm_stops_every_process_of_the_cluster(cluster)
 
 
 def test_the_cluster_refuses_sqlite_and_says_why(installed: Installed, tmp_path: Path):
@@ -307,3 +394,35 @@ def test_the_cluster_refuses_sqlite_and_says_why(installed: Installed, tmp_path:
     assert "Got sqlite." in result.stderr
     with pytest.raises(Exception, match="the cluster needs PostgreSQL"):
         check({"PATH": os.environ.get("PATH", "")})
+
+
+def test_a_fake_that_cannot_bind_stops_the_cluster_naming_it(installed: Installed):
+    """Fail fast: no "ready" and a non-zero exit naming the role, rather than a cluster
+    running without its fakes."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = installed.environment(
+            # Never reached: the fakes start (and fail) before anything touches the database.
+            PAYMENT_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none",
+            CLUSTER_NGINX_PORT=str(free_port()),
+            CLUSTER_SERVE_PORTS=f"{free_port()},{free_port()}",
+            CLUSTER_IAMPORT_PORT=str(free_port()),
+            CLUSTER_TOSS_PORT=str(taken.getsockname()[1]),
+            CLUSTER_PORTONE_PORT=str(free_port()),
+        )
+        result = subprocess.run(
+            [installed.python, str(ROOT / "deploy" / "cluster.py")],
+            env=env,
+            cwd=installed.workdir,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 1, result.stderr
+    assert "payment-cluster: fakes exited with status 1 while starting" in result.stderr
+    assert "the port is already in use" in result.stderr
+    assert "payment-cluster: ready" not in result.stderr
+    for name in ("CLUSTER_IAMPORT_PORT", "CLUSTER_PORTONE_PORT"):
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", int(env[name]))) != 0

@@ -80,7 +80,6 @@ def configured_app(tmp_path, **environ: str):
     env = {
         "PAYMENT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "PAYMENT_LOAD_PLUGINS": "false",
-        "PAYMENT_DELIVER_WEBHOOKS": "false",
         "PAYMENT_VENDORS": json.dumps(VENDORS),
         **environ,
     }

@@ -35,7 +35,6 @@ def servers(database_url: str) -> Iterator[list[str]]:
     env.update(
         PAYMENT_DATABASE_URL=database_url,
         PAYMENT_LOAD_PLUGINS="false",
-        PAYMENT_DELIVER_WEBHOOKS="false",
         PAYMENT_AUTH_FAILURES_MAX=str(LIMIT),
         PAYMENT_TRUSTED_PROXIES="127.0.0.1/32",
     )
