@@ -89,6 +89,9 @@ def served(request, tmp_path) -> Iterator[Served]:
     process = start([*SERVE, "--port", str(port), "--workers", str(workers)], env, log)
     try:
         wait_for_health(f"http://127.0.0.1:{port}", process, timeout=90)
+        # serve's own readiness probes of /monitors/health end before it says it serves; the
+        # counts below must not see a late one.
+        eventually(lambda: "Ctrl-C stops" in log.read_text(errors="replace"))
         roles = eventually(lambda: len(roles_of(process.pid)) == 3 and roles_of(process.pid))
         with closing(create_runtime(make_settings(url))) as runtime:
             yield Served(workers, f"http://127.0.0.1:{port}", process, home, log, runtime, roles)
