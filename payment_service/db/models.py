@@ -232,6 +232,11 @@ class IdempotencyKey(Base):
     context: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The record the first request showed its password opens (or created), and that record's
+    # bcrypt hash then: a later request with this key must open it too before it is told
+    # anything about the key (NULL while nothing has been shown yet).
+    auth_record: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    auth_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class AuthFailure(Base):
@@ -247,3 +252,6 @@ class AuthFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     client: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # A check reserves its rows (one per budget it spends: the client, its IPv6 /48, the
+    # record) under one attempt id before bcrypt runs, and deletes them when it succeeded.
+    attempt: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)

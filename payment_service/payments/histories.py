@@ -33,6 +33,7 @@ from ..db.queries import claims, records
 from ..db.queries import histories as stored
 from ..errors import Conflict, ServiceError
 from ..runtime import Runtime
+from ..security import passwords
 from ..vendors import GatewayTimeout, Refund, Vendor
 from . import access, refunds
 from .idempotency import Attempt
@@ -98,6 +99,7 @@ def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
     hashed = hash_password(new.password)  # bcrypt, before any transaction
     claimed = _insert_claim(runtime, new, hashed, resume)
     if isinstance(claimed, str):
+        passwords.created(claimed, hashed, new.password)
         return claimed
     # Only the owner may resume it: the same password (checked outside the transaction).
     if not check_password(new.password, claimed.password):

@@ -44,7 +44,13 @@ class PasswordGuard:
 
     @contextmanager
     def attempt(self, client: str) -> Iterator[Attempt]:
-        """Refuse a throttled client (429), else let the body check passwords on its behalf."""
+        """Refuse a throttled client (429), else let the body check passwords on its behalf.
+        Re-entrant: inside an attempt (the idempotency layer opens one around a route that
+        opens its own), the current one goes on."""
+        current = _current.get()
+        if current is not None and current.guard is self:
+            yield current
+            return
         wait = self.throttle.retry_after(client)
         if wait is not None:
             raise TooManyFailures(wait)
@@ -71,17 +77,27 @@ class Attempt:
     guard: PasswordGuard
     client: str
     failures: int = 0
+    opened: tuple[str, str] | None = None
+    """(record id, password hash) that this request's password was shown to open, or that it
+    has just created: what a kept idempotent answer is later checked against."""
 
     def verify(self, record_id: str, stored_hash: str, password: str) -> bool:
         cache = self.guard.credentials
         credential = cache.credential(record_id, stored_hash, password)
         if cache.holds(credential):
+            self.opened = (record_id, stored_hash)
             return True
         if check_password(password, stored_hash):
             cache.remember(credential)
+            self.opened = (record_id, stored_hash)
             return True
         self.failures += 1
         return False
+
+    def created(self, record_id: str, stored_hash: str, password: str) -> None:
+        cache = self.guard.credentials
+        cache.remember(cache.credential(record_id, stored_hash, password))
+        self.opened = (record_id, stored_hash)
 
     def burn(self, password: str) -> None:
         cache = self.guard.credentials
@@ -108,3 +124,17 @@ def burn(password: str) -> None:
         burn_password_check(password)
         return
     attempt.burn(password)
+
+
+def created(record_id: str, stored_hash: str, password: str) -> None:
+    """The request has just stored a record under `password` (hashed `stored_hash`): it opens
+    that record from now on (and the creator's next look-up skips bcrypt)."""
+    attempt = _current.get()
+    if attempt is not None:
+        attempt.created(record_id, stored_hash, password)
+
+
+def opened() -> tuple[str, str] | None:
+    """(record id, password hash) this request has shown it may open, or None."""
+    attempt = _current.get()
+    return None if attempt is None else attempt.opened

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from payment_service.client import GatewayError, PaymentClient
-from payment_service.db import IdempotencyKey, PaymentHistory, PaymentHistoryCancel
+from payment_service.db import AuthFailure, IdempotencyKey, PaymentHistory, PaymentHistoryCancel
 from payment_service.observability.metrics import REGISTRY
 from payment_service.vendors import GatewayTimeout
 from tests.support.threads import on_threads
@@ -220,14 +220,86 @@ def test_a_refusal_is_final_and_replayed(backend, raw, paid, counted):
     assert cancels == []
 
 
-def test_a_validation_error_with_a_key_is_kept_as_final(backend, raw, paid):
+def test_a_validation_error_with_a_key_keeps_no_key(backend, raw, paid):
     bad = {**cancel_body(paid, 1000), "price": "a lot"}
     first = raw.send("PUT", "/payments/histories/cancel", bad, "bad-body")
     assert first.status_code == 400
     assert first.json()["path"] == "$input.price"
+    assert count(backend, IdempotencyKey) == 0
     again = raw.send("PUT", "/payments/histories/cancel", bad, "bad-body")
-    assert again.headers["Idempotent-Replayed"] == "true"
-    assert again.content == first.content
+    assert again.status_code == 400
+    assert "Idempotent-Replayed" not in again.headers
+
+
+# --- issue 24 item 1: the key is no password oracle, and refused requests never pin it ---------
+
+
+def test_a_kept_key_checks_the_password_before_the_body(backend, raw, paid, counted):
+    """A stranger with the victim's (guessable) key learns nothing from wrong passwords: 403
+    whatever the body, each counted as a failed check; 422 only with the right password."""
+    cancels = counted("cancel")
+    key = f"refund-{paid['id']}-1"
+    first = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), key)
+    assert first.status_code == 200
+    for body in (cancel_body(paid, 1000), cancel_body(paid, 2000), cancel_body(paid, 1)):
+        guess = raw.send("PUT", "/payments/histories/cancel", {**body, "password": "guess"}, key)
+        assert (guess.status_code, guess.json()["message"]) == (403, "Wrong password.")
+        assert "Idempotent-Replayed" not in guess.headers
+    assert count(backend, AuthFailure) == 3
+    other = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 2000), key)
+    assert other.status_code == 422
+    again = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), key)
+    assert (again.status_code, again.content) == (200, first.content)
+    assert len(cancels) == 1
+
+
+def test_guesses_against_a_kept_key_are_throttled(backend, raw, paid):
+    key = f"refund-{paid['id']}-1"
+    assert raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), key).ok
+    guess = {**cancel_body(paid, 1000), "password": "guess"}
+    limit = backend.settings.auth_failures_max
+    statuses = [
+        raw.send("PUT", "/payments/histories/cancel", guess, key).status_code
+        for _ in range(limit + 2)
+    ]
+    assert statuses == [403] * limit + [429, 429]
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {"price": "a lot"},  # refused by the schema: 400
+        {"password": "not-the-victims"},  # a valid body with a wrong password: 403
+        {"source": {"schema": "s", "table": "t", "id": "nowhere"}},  # no such payment: 404
+    ],
+)
+def test_a_strangers_refused_request_does_not_pin_the_victims_key(
+    backend, raw, paid, counted, junk
+):
+    cancels = counted("cancel")
+    key = f"refund-{paid['id']}-1"
+    stranger = raw.send("PUT", "/payments/histories/cancel", {**cancel_body(paid, 5), **junk}, key)
+    assert stranger.status_code in (400, 403, 404)
+    assert count(backend, IdempotencyKey) == 0
+    victim = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), key)
+    assert victim.status_code == 200
+    assert "Idempotent-Replayed" not in victim.headers
+    assert Decimal(str(raw.decrypt(victim)["refund"])) == 1000
+    assert len(cancels) == 1
+
+
+def test_a_kept_create_is_replayed_only_with_its_password(backend, raw, receiver, counted):
+    approvals = counted("approve")
+    source = new_source()
+    uid = backend.customer.pay_toss_card(20000, source["id"])
+    body = create_body(receiver, uid, source)
+    first = raw.send("POST", "/payments/histories", body, "order-9-pay")
+    assert first.status_code == 201
+    stolen = raw.send("POST", "/payments/histories", {**body, "password": "guess"}, "order-9-pay")
+    assert stolen.status_code == 403
+    again = raw.send("POST", "/payments/histories", body, "order-9-pay")
+    assert (again.status_code, again.content) == (201, first.content)
+    assert len(approvals) == 1
 
 
 def test_an_undecryptable_body_keeps_no_key(backend, raw, paid):
