@@ -198,7 +198,7 @@ def test_the_window_slides(http, runtime, clock):
 
 def test_other_clients_are_not_refused(http, runtime, clock):
     id = seed_reservation(runtime)
-    fail(http, runtime, id, LIMIT, address="192.0.2.1")
+    fail(http, runtime, str(uuid.uuid4()), LIMIT, address="192.0.2.1")
     assert look_up(http, runtime, id, PASSWORD, "192.0.2.1")[0] == 429
     assert look_up(http, runtime, id, PASSWORD, "198.51.100.7")[0] == 200
     fail(http, runtime, id, LIMIT - 1, address="198.51.100.7")
@@ -208,7 +208,7 @@ def test_other_clients_are_not_refused(http, runtime, clock):
 def test_ipv6_clients_are_counted_per_64_block(http, runtime, clock):
     id = seed_reservation(runtime)
     for host in range(LIMIT):  # a different address each time, one /64
-        fail(http, runtime, id, 1, address=f"2001:db8:1:2::{host + 1:x}")
+        fail(http, runtime, str(uuid.uuid4()), 1, address=f"2001:db8:1:2::{host + 1:x}")
     assert look_up(http, runtime, id, PASSWORD, "2001:db8:1:2::ffff")[0] == 429
     assert look_up(http, runtime, id, PASSWORD, "2001:db8:1:3::1")[0] == 200
 
@@ -274,45 +274,58 @@ def test_forwarded_addresses_are_ignored_without_trusted_proxies(http, runtime, 
 )
 def test_forwarded_addresses_count_when_the_peer_is_a_trusted_proxy(http, runtime, clock):
     id = seed_reservation(runtime)
-    fail(http, runtime, id, 1, address="127.0.0.1", headers=FORWARDED)
-    fail(http, runtime, id, 1, address="192.0.2.1", headers=FORWARDED)  # not a proxy of ours
+    nowhere = str(uuid.uuid4())  # failures on no record, which spend no record's budget
+    fail(http, runtime, nowhere, 1, address="127.0.0.1", headers=FORWARDED)
+    fail(http, runtime, nowhere, 1, address="192.0.2.1", headers=FORWARDED)  # not a proxy of ours
     assert stored_failures(runtime) == ["198.51.100.20", "192.0.2.1"]
-    fail(http, runtime, id, LIMIT - 1, address="127.0.0.1", headers=FORWARDED)
+    fail(http, runtime, nowhere, LIMIT - 1, address="127.0.0.1", headers=FORWARDED)
     throttled = look_up(http, runtime, id, PASSWORD, "127.0.0.1", headers=FORWARDED)
     assert throttled[0] == 429
     other = {"X-Forwarded-For": "198.51.100.21"}  # another client behind the same proxy
     assert look_up(http, runtime, id, PASSWORD, "127.0.0.1", headers=other)[0] == 200
 
 
-def test_failures_through_another_server_count_here(database_url, http, runtime, clock):
-    """Two servers on one database (as two processes would be): a clean client is read again
-    at most once a second, so failures elsewhere reach this server within that second."""
+def test_failures_through_another_server_count_here_at_once(database_url, http, runtime, clock):
+    """Two servers on one database (as two processes would be) spend one budget: every check
+    that runs bcrypt is counted in the database before it runs."""
     id = seed_reservation(runtime)
     other = create_app(make_settings(database_url, auth_failures_max=LIMIT))
     other_runtime: Runtime = other.extensions["payment_service"]
     other_runtime.clock = clock
     try:
-        assert look_up(http, runtime, id, PASSWORD)[0] == 200  # clean here, as of now
-        fail(other.test_client(), other_runtime, id, LIMIT)
-        assert look_up(other.test_client(), other_runtime, id, PASSWORD)[0] == 429
-        # Within that second this server still serves the client (the documented bound)...
-        assert look_up(http, runtime, id, PASSWORD)[0] == 200
-        clock.advance(1)  # ...and then reads the failures made elsewhere.
-        status, (_, retry_after) = look_up(http, runtime, id, PASSWORD)
-        assert (status, retry_after) == (429, str(WINDOW_S - 1))
+        fail(other.test_client(), other_runtime, str(uuid.uuid4()), LIMIT - 1)
+        fail(http, runtime, str(uuid.uuid4()), 1)  # the limit is reached here
+        for client in (http, other.test_client()):
+            status, (_, retry_after) = look_up(client, runtime, id, PASSWORD)
+            assert (status, retry_after) == (429, str(WINDOW_S))
     finally:
         other_runtime.close()
 
 
-def test_a_failure_here_ends_a_clean_standing_at_once(database_url, http, runtime, clock):
+# --- per record: many clients against one record --------------------------------------------
+
+
+def test_a_record_takes_at_most_the_limit_of_wrong_passwords_from_all_clients(
+    http, runtime, clock, bcrypt
+):
     id = seed_reservation(runtime)
-    other = create_app(make_settings(database_url, auth_failures_max=LIMIT))
-    other_runtime: Runtime = other.extensions["payment_service"]
-    other_runtime.clock = clock
-    try:
+    for n in range(LIMIT):  # each from its own address, so no client budget is spent
+        fail(http, runtime, id, 1, address=f"198.51.100.{n + 1}")
+    status, (body, retry_after) = look_up(http, runtime, id, WRONG, "203.0.113.50")
+    assert (status, body["statusCode"], retry_after) == (429, 429, str(WINDOW_S))
+    assert bcrypt.calls == LIMIT
+    assert stored_failures(runtime, records=True).count(f"record:{id}") == LIMIT
+    # Another record is not affected.
+    other = seed_reservation(runtime, source_id="other")
+    assert look_up(http, runtime, other, PASSWORD, "203.0.113.50")[0] == 200
+    clock.advance(WINDOW_S)
+    assert look_up(http, runtime, id, PASSWORD, "203.0.113.50")[0] == 200
+
+
+def test_a_right_password_is_not_counted(http, runtime, clock):
+    id = seed_reservation(runtime)
+    runtime.passwords.credentials.clear()
+    for _ in range(LIMIT + 2):  # every one runs bcrypt (the cache is emptied), none counts
         assert look_up(http, runtime, id, PASSWORD)[0] == 200
-        fail(other.test_client(), other_runtime, id, LIMIT - 1)
-        fail(http, runtime, id, 1)  # the limit is reached here; the next request is refused
-        assert look_up(http, runtime, id, PASSWORD)[0] == 429
-    finally:
-        other_runtime.close()
+        runtime.passwords.credentials.clear()
+    assert stored_failures(runtime, records=True) == []
