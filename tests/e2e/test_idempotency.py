@@ -288,6 +288,21 @@ def test_a_strangers_refused_request_does_not_pin_the_victims_key(
     assert len(cancels) == 1
 
 
+def test_refunds_with_a_cached_password_go_through_a_spent_budget(backend, raw, paid, counted):
+    """Issue 24 item 4: every client here is 127.0.0.1 (one NAT). A stranger spends that
+    address's budget; the shop, whose password was verified moments ago, still refunds."""
+    cancels = counted("cancel")
+    assert raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), None).ok
+    elsewhere = {**cancel_body(new_source(), 1000), "password": "guess"}
+    for _ in range(backend.settings.auth_failures_max):
+        assert raw.send("PUT", "/payments/histories/cancel", elsewhere, None).status_code == 404
+    assert raw.send("PUT", "/payments/histories/cancel", elsewhere, None).status_code == 429
+    again = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), "refund-2")
+    assert again.status_code == 200
+    assert Decimal(str(raw.decrypt(again)["refund"])) == 2000
+    assert len(cancels) == 2
+
+
 def test_a_kept_create_is_replayed_only_with_its_password(backend, raw, receiver, counted):
     approvals = counted("approve")
     source = new_source()

@@ -329,3 +329,31 @@ def test_a_right_password_is_not_counted(http, runtime, clock):
         assert look_up(http, runtime, id, PASSWORD)[0] == 200
         runtime.passwords.credentials.clear()
     assert stored_failures(runtime, records=True) == []
+
+
+# --- a good client is never locked out (issue 24 item 4) ---------------------------------------
+
+
+def test_a_cached_password_is_never_throttled_by_its_neighbours(http, runtime, clock, bcrypt):
+    """Behind one NAT (or one proxy nobody declared), an attacker spends the address's budget;
+    the service polling with its right, cached password keeps being answered."""
+    id = seed_reservation(runtime)
+    assert look_up(http, runtime, id, PASSWORD, "192.0.2.1")[0] == 200
+    fail(http, runtime, str(uuid.uuid4()), LIMIT, address="192.0.2.1")
+    assert look_up(http, runtime, id, WRONG, "192.0.2.1")[0] == 429
+    for _ in range(3):
+        status, body = look_up(http, runtime, id, PASSWORD, "192.0.2.1")
+        assert (status, body["id"]) == (200, id)
+    assert bcrypt.calls == 1 + LIMIT
+
+
+def test_a_cached_password_is_never_throttled_by_guesses_at_its_record(
+    http, runtime, clock, bcrypt
+):
+    id = seed_reservation(runtime)
+    assert look_up(http, runtime, id, PASSWORD, "192.0.2.1")[0] == 200
+    for n in range(LIMIT):  # the record's budget, spent from everywhere
+        fail(http, runtime, id, 1, address=f"198.51.100.{n + 1}")
+    assert look_up(http, runtime, id, WRONG, "203.0.113.1")[0] == 429
+    assert look_up(http, runtime, id, PASSWORD, "192.0.2.1")[0] == 200
+    assert bcrypt.calls == 1 + LIMIT
