@@ -25,7 +25,7 @@ from marshmallow import Schema
 from .. import http
 from ..errors import BadRequest, Conflict, ServiceError, WrongPassword, is_final_status
 from ..observability.metrics import count_idempotent
-from ..payments.idempotency import Attempt, Opened, Stored, fingerprint, key_problem
+from ..payments.idempotency import Attempt, Opened, Stored, key_problem
 from ..security import passwords
 from ..transport import Blueprint, read_encrypted_json
 from .context import runtime
@@ -131,7 +131,7 @@ def _run(route: str, key: str, body: Any, view: Callable[[], Any]) -> Response:
         # Nothing about the key (its body, its answer) is told before this check passed.
         return http.service_error(WrongPassword())
     try:
-        begun = keys.begin(route, key, fingerprint(body), clock(), holder)
+        begun = keys.begin(route, key, keys.fingerprint(body), clock(), holder)
     except Conflict as error:
         count_idempotent(route, "in_flight")
         response = http.service_error(error)

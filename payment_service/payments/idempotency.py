@@ -22,6 +22,7 @@ Everything lives in the database, so it holds across processes and machines.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 from dataclasses import dataclass
@@ -55,10 +56,18 @@ def key_problem(key: str) -> str | None:
     return None
 
 
-def fingerprint(body: Any) -> str:
-    """A digest of the decrypted request body, insensitive to key order and whitespace."""
+# Not part of a fingerprint: the password is checked against the record it opens instead
+# (bcrypt, throttled), so nothing kept with a key lets anyone test a guess faster than that.
+UNPRINTED = "password"
+
+
+def fingerprint(secret: bytes, body: Any) -> str:
+    """HMAC-SHA256 under `secret` (a server secret, never in the database) of the decrypted
+    request body without its password, insensitive to key order and whitespace."""
+    if isinstance(body, dict):
+        body = {name: value for name, value in body.items() if name != UNPRINTED}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hmac.new(secret, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -93,11 +102,22 @@ class Attempt:
 class Keys:
     """The idempotency keys of one server: begin, finish, release and purge."""
 
-    def __init__(self, database: Database, cipher: Cipher, ttl: timedelta, lease: timedelta):
+    def __init__(
+        self,
+        database: Database,
+        cipher: Cipher,
+        fingerprint_secret: bytes,
+        ttl: timedelta,
+        lease: timedelta,
+    ):
         self.database = database
         self.cipher = cipher
+        self.fingerprint_secret = fingerprint_secret
         self.ttl = ttl
         self.lease = lease
+
+    def fingerprint(self, body: Any) -> str:
+        return fingerprint(self.fingerprint_secret, body)
 
     def holder(self, route: str, key: str, now: datetime) -> Opened | None:
         """What a request must open before it is told anything about this key: None for a

@@ -3,6 +3,9 @@ twice, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -12,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from payment_service.client import GatewayError, PaymentClient
 from payment_service.db import AuthFailure, IdempotencyKey, PaymentHistory, PaymentHistoryCancel
@@ -301,6 +305,26 @@ def test_refunds_with_a_cached_password_go_through_a_spent_budget(backend, raw, 
     assert again.status_code == 200
     assert Decimal(str(raw.decrypt(again)["refund"])) == 2000
     assert len(cancels) == 2
+
+
+def test_nothing_kept_with_a_key_tests_a_password_faster_than_bcrypt(backend, raw, paid):
+    """Issue 24 item 2: the fingerprint is an HMAC under a server secret (not in the database)
+    of the body without its password; the only function of the password kept is the record's
+    bcrypt hash."""
+    body = cancel_body(paid, 1000)
+    assert raw.send("PUT", "/payments/histories/cancel", body, "refund-fp").ok
+    with backend.runtime.database.reading() as session:
+        row = session.scalars(select(IdempotencyKey)).one()
+        history = session.scalars(select(PaymentHistory)).one()
+    without = {name: value for name, value in body.items() if name != "password"}
+    secret = backend.settings.fingerprint_secret
+    for canonical in (body, without):  # neither plain digest is what is kept
+        text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert row.fingerprint != hashlib.sha256(text.encode()).hexdigest()
+    text = json.dumps(without, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert row.fingerprint == hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
+    assert (row.auth_record, row.auth_hash) == (history.id, history.password)
+    assert row.auth_hash.startswith("$2")
 
 
 def test_a_kept_create_is_replayed_only_with_its_password(backend, raw, receiver, counted):
