@@ -27,7 +27,7 @@ from ..errors import BadRequest, Conflict, ServiceError, WrongPassword, is_final
 from ..observability.metrics import count_idempotent
 from ..payments.idempotency import Attempt, Opened, Stored, key_problem
 from ..security import passwords
-from ..transport import Blueprint, read_encrypted_json
+from ..transport import Blueprint, encrypted_answer, plaintext_of, read_encrypted_json
 from .context import runtime
 from .passwords import request_client
 
@@ -152,12 +152,7 @@ def _run(route: str, key: str, body: Any, view: Callable[[], Any]) -> Response:
             keys.release(begun, clock(), _opened())
             raise
     if final:
-        keys.finish(
-            begun,
-            Stored(response.status_code, response.content_type or "", response.get_data()),
-            clock(),
-            _opened(),
-        )
+        keys.finish(begun, _kept(response), clock(), _opened())
     else:
         keys.release(begun, clock(), _opened())
     return response
@@ -178,7 +173,21 @@ def _holding(attempt: Attempt) -> Iterator[None]:
         _attempt.reset(token)
 
 
+def _kept(response: Response) -> Stored:
+    """What to keep of a final answer: an encrypted answer's plaintext (it is encrypted at rest,
+    and for the wire again at each replay), else the exact bytes."""
+    plaintext = plaintext_of(response)
+    if plaintext is not None:
+        return Stored(response.status_code, "", plaintext.encode("utf-8"), encrypted=True)
+    return Stored(response.status_code, response.content_type or "", response.get_data())
+
+
 def _replay(stored: Stored) -> Response:
-    response = Response(stored.body, status=stored.status, content_type=stored.content_type)
+    if stored.encrypted:
+        # In the pair this request came in (`read_encrypted_json` noted it), so a replay after
+        # a rotation reads like any answer, and a retired pair is never used again.
+        response = encrypted_answer(stored.body.decode("utf-8"), stored.status)
+    else:
+        response = Response(stored.body, status=stored.status, content_type=stored.content_type)
     response.headers[REPLAYED] = "true"
     return response

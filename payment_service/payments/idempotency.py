@@ -72,11 +72,14 @@ def fingerprint(secret: bytes, body: Any) -> str:
 
 @dataclass(frozen=True)
 class Stored:
-    """A final answer kept for replay: status, content type and the exact body bytes."""
+    """A final answer kept for replay: status, content type and body. `encrypted`: the body is
+    the plaintext of an encrypted answer (encrypted for the wire again at each replay, with the
+    pair the replaying client uses); otherwise it is the exact body (a plain JSON error)."""
 
     status: int
     content_type: str
     body: bytes
+    encrypted: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,11 @@ class Keys:
         """Keep a final answer for replay (only if this request still holds the key), bound
         to the record the request opened; a request that opened none lets the key go."""
         sealed = json.dumps(
-            {"content_type": answer.content_type, "body": answer.body.decode("utf-8")}
+            {
+                "content_type": answer.content_type,
+                "body": answer.body.decode("utf-8"),
+                "encrypted": answer.encrypted,
+            }
         )
         with self.database.transaction() as session:
             row = keys.locked_by_id(session, attempt.id)
@@ -239,7 +246,8 @@ class Keys:
         if row.response is None or row.status is None:
             raise ServiceError("a stored idempotent answer is missing its body")
         sealed = json.loads(self.cipher.decrypt(row.response))
-        return Stored(row.status, sealed["content_type"], sealed["body"].encode("utf-8"))
+        body = sealed["body"].encode("utf-8")
+        return Stored(row.status, sealed["content_type"], body, sealed.get("encrypted", False))
 
 
 def _holder(row: IdempotencyKey) -> Opened | None:

@@ -3,12 +3,14 @@ twice, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,9 +20,12 @@ import requests
 from sqlalchemy import select
 
 from payment_service.client import GatewayError, PaymentClient
+from payment_service.crypto import Cipher
 from payment_service.db import AuthFailure, IdempotencyKey, PaymentHistory, PaymentHistoryCancel
+from payment_service.keyrings import WireKeyring
 from payment_service.observability.metrics import REGISTRY
 from payment_service.vendors import GatewayTimeout
+from tests.secret_keys import secret_value
 from tests.support.threads import on_threads
 
 from .conftest import PASSWORD, TOSS_STORE, count, new_source
@@ -325,6 +330,55 @@ def test_nothing_kept_with_a_key_tests_a_password_faster_than_bcrypt(backend, ra
     assert row.fingerprint == hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
     assert (row.auth_record, row.auth_hash) == (history.id, history.password)
     assert row.auth_hash.startswith("$2")
+
+
+@contextmanager
+def connection_pairs(backend, current: Cipher, *previous: Cipher) -> Iterator[None]:
+    """The server's connection keyring set to `current` and `previous`, for the block."""
+    runtime = backend.runtime
+    settings = runtime.settings
+    keyring = WireKeyring("connection", current, previous)
+    runtime.settings = dataclasses.replace(
+        settings, keys=dataclasses.replace(settings.keys, connection=keyring)
+    )
+    try:
+        yield
+    finally:
+        runtime.settings = settings
+
+
+def test_a_replay_answers_in_the_pair_the_client_used(backend, raw, paid):
+    """Issue 24 item 16: answers are kept as plaintext encrypted at rest, and encrypted for the
+    wire at each replay with the pair the replaying request came in, so a replay after a key
+    rotation is readable, and a retired pair is never used again."""
+    old = backend.settings.keys.connection.current
+    new = Cipher(secret_value("rotated-key", 32), secret_value("rotated-iv", 16))
+    body = cancel_body(paid, 1000)
+
+    def send(cipher: Cipher) -> requests.Response:
+        return requests.put(
+            backend.url + "/payments/histories/cancel",
+            data=cipher.encrypt_json(body),
+            headers={"Content-Type": "text/plain", HEADER: "refund-rotated"},
+            timeout=30,
+        )
+
+    first = send(old)
+    assert first.status_code == 200
+    answer = old.decrypt_json(first.content)
+    with backend.runtime.database.reading() as session:
+        kept = session.scalars(select(IdempotencyKey)).one().response
+    assert first.text not in kept and str(answer["id"]) not in kept  # encrypted at rest
+    with connection_pairs(backend, new, old):  # rotating: both pairs accepted
+        for cipher in (new, old):
+            again = send(cipher)
+            assert again.headers["Idempotent-Replayed"] == "true"
+            assert cipher.decrypt_json(again.content) == answer
+    with connection_pairs(backend, new):  # the old pair retired
+        again = send(new)
+        assert (again.status_code, again.headers["Idempotent-Replayed"]) == (200, "true")
+        assert new.decrypt_json(again.content) == answer
+        assert send(old).status_code == 400
 
 
 def test_a_kept_create_is_replayed_only_with_its_password(backend, raw, receiver, counted):
