@@ -22,6 +22,7 @@ from datetime import datetime
 from ..crypto import burn_password_check, check_password
 from ..db import Database
 from ..settings import Settings
+from .clients import site_block
 from .credentials import VerifiedCredentials
 from .throttle import Budget, FailureThrottle
 
@@ -41,6 +42,7 @@ class PasswordGuard:
         self.throttle = FailureThrottle(
             database, settings.auth_failures_max, settings.auth_failures_window_s, clock
         )
+        self.site_limit = settings.ipv6_48_failures_max
 
     @contextmanager
     def attempt(self, client: str) -> Iterator[Attempt]:
@@ -61,6 +63,9 @@ class PasswordGuard:
         """What one check by `client` of `record_id` (None: no such record) spends."""
         limit = self.throttle.limit
         budgets = [Budget(client, limit)]
+        site = site_block(client)
+        if site is not None:
+            budgets.append(Budget(site, self.site_limit))
         if record_id:
             budgets.append(Budget(RECORD_SCOPE + record_id, limit))
         return budgets

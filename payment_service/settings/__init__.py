@@ -332,6 +332,12 @@ class Settings(Declared):
         "throttling off",
         topic=PASSWORDS,
     )  # fmt: skip
+    auth_failures_ipv6_48_max: int | None = setting(
+        "PAYMENT_AUTH_FAILURES_IPV6_48_MAX", None, parsers.zero_or_more, [API],
+        "failed password checks per IPv6 /48 block and window before 429 (one site can pick "
+        "among 65,536 /64s, each with its own client budget); `0` turns this budget off",
+        topic=PASSWORDS, shown_default="4 × `PAYMENT_AUTH_FAILURES_MAX`",
+    )  # fmt: skip
     auth_failures_window_s: float = setting(
         "PAYMENT_AUTH_FAILURES_WINDOW_S", 60.0, parsers.seconds, [API, HOUSEKEEPER],
         "the sliding window of that count (seconds)",
@@ -357,6 +363,13 @@ class Settings(Declared):
     environ: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Every variable in effect (the environment over `.env`): plugins are given their own
     declared variables from it. Never shown (`repr` lists declared fields only)."""
+
+    @property
+    def ipv6_48_failures_max(self) -> int:
+        """The budget of one IPv6 /48 block (`PAYMENT_AUTH_FAILURES_IPV6_48_MAX`)."""
+        if self.auth_failures_ipv6_48_max is None:
+            return 4 * self.auth_failures_max
+        return self.auth_failures_ipv6_48_max
 
     @property
     def fingerprint_secret(self) -> bytes:

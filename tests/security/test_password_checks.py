@@ -213,6 +213,33 @@ def test_ipv6_clients_are_counted_per_64_block(http, runtime, clock):
     assert look_up(http, runtime, id, PASSWORD, "2001:db8:1:3::1")[0] == 200
 
 
+SITE_LIMIT = 8
+
+
+@pytest.mark.parametrize("server", [{"auth_failures_ipv6_48_max": SITE_LIMIT}], indirect=True)
+def test_ipv6_sites_are_counted_per_48_block_too(http, runtime, clock):
+    """Issue 24 item 17: one /48 holds 65,536 /64s, each its own client budget; the /48 has
+    one of its own."""
+    id = seed_reservation(runtime)
+    for block in range(SITE_LIMIT):  # a different /64 each time, one /48
+        fail(http, runtime, str(uuid.uuid4()), 1, address=f"2001:db8:1:{block + 1:x}::1")
+    status, (body, retry_after) = look_up(http, runtime, id, PASSWORD, "2001:db8:1:ff::1")
+    assert (status, body["statusCode"], retry_after) == (429, 429, str(WINDOW_S))
+    assert look_up(http, runtime, id, PASSWORD, "2001:db8:2:1::1")[0] == 200  # another /48
+    assert stored_failures(runtime).count("2001:db8:1::/48") == SITE_LIMIT
+
+
+def test_the_48_budget_defaults_to_four_client_budgets(runtime):
+    assert runtime.settings.ipv6_48_failures_max == 4 * LIMIT
+    budgets = runtime.passwords.budgets("2001:db8:1:2::/64", "r")
+    assert [(b.scope, b.limit) for b in budgets] == [
+        ("2001:db8:1:2::/64", LIMIT),
+        ("2001:db8:1::/48", 4 * LIMIT),
+        ("record:r", LIMIT),
+    ]
+    assert [b.scope for b in runtime.passwords.budgets("192.0.2.1", None)] == ["192.0.2.1"]
+
+
 def test_cancels_are_throttled_too(http, runtime, clock, bcrypt):
     cipher = runtime.settings.keys.connection
     fail(http, runtime, str(uuid.uuid4()), LIMIT)
