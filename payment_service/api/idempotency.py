@@ -48,9 +48,11 @@ HEADER_DOC = {
     "description": (
         "Makes a retry of this request safe: the first request with a key is processed and "
         "its final answer (2xx or 4xx) is kept for `PAYMENT_IDEMPOTENCY_TTL_S`; a later "
-        "request with the same key and body gets that answer again, byte for byte, with "
-        "`Idempotent-Replayed: true`, and nothing is done twice. The same key with another "
-        "body gets 422; while the first request still runs, 409 with `Retry-After`. "
+        "request with the same key, password and body gets that answer again, with "
+        "`Idempotent-Replayed: true`, and nothing is done twice. A kept key checks the "
+        "password first (403, 429 like any check); then the same key with another body gets "
+        "422. While the first request still runs, 409 with `Retry-After`. A request refused "
+        "for its body or password keeps no key. "
         "1 to 255 printable ASCII characters; a fresh random UUID per operation is ideal."
     ),
 }
