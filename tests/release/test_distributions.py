@@ -13,14 +13,14 @@ from tests.release.conftest import Installed
 
 def test_twine_check_passes_strictly(installed: Installed):
     files = sorted(str(path) for path in installed.dist.iterdir())
-    assert len(files) == 8  # an sdist and a wheel of each distribution
+    assert len(files) == 10  # an sdist and a wheel of each distribution
     result = subprocess.run(
         [sys.executable, "-m", "twine", "check", "--strict", *files],
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("PASSED") == 8
+    assert result.stdout.count("PASSED") == 10
 
 
 def test_the_service_wheel_ships_the_migrations_the_payments_package_and_the_licence(

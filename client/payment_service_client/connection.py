@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import requests
 
-from ..crypto import Cipher, DecryptionError
+from .cipher import Cipher, DecryptionError
 from .errors import (
     Conflict,
     InvalidResponse,
