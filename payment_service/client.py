@@ -5,5 +5,18 @@ Integrators install and import `payment_service_client`; this name keeps working
 written when the SDK lived inside the server's distribution.
 """
 
-from payment_service_client import *  # noqa: F403
-from payment_service_client import __all__ as __all__
+from typing import Any
+
+import payment_service_client
+
+__all__ = payment_service_client.__all__
+
+
+def __getattr__(name: str) -> Any:
+    # Looked up on use, not copied: `AsyncPaymentClient` imports httpx (the SDK's `async`
+    # extra), which a server does not need.
+    return getattr(payment_service_client, name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

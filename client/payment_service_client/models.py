@@ -431,6 +431,61 @@ class Performance:
         )
 
 
+@dataclass(frozen=True)
+class VendorPlugin:
+    """One vendor plugin the server has loaded (``GET /monitors/plugins``).
+
+    ``webhook`` is the path its gateway posts webhooks to; ``distribution`` and ``version``
+    are None for a plugin registered without an installed distribution.
+    """
+
+    code: str
+    webhook: str
+    plugin: str
+    distribution: str | None
+    version: str | None
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> VendorPlugin:
+        return cls(
+            code=_str(raw, "code"),
+            webhook=_str(raw, "webhook", ""),
+            plugin=_str(raw, "plugin", ""),
+            distribution=_opt_str(raw, "distribution"),
+            version=_opt_str(raw, "version"),
+            raw=dict(raw),
+        )
+
+    @classmethod
+    def from_list(cls, raw: Any) -> tuple[VendorPlugin, ...]:
+        if not isinstance(raw, list):
+            raise TypeError(f"expected a list of plugins, got {type(raw).__name__}")
+        return tuple(cls.from_dict(item) for item in raw)
+
+
+@dataclass(frozen=True)
+class WebhookCounts:
+    """The server's outgoing webhooks by state (``GET /monitors/webhooks``), and when the
+    oldest still pending was created (None when none is pending)."""
+
+    pending: int
+    delivered: int
+    failed: int
+    oldest_pending_at: datetime | None
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> WebhookCounts:
+        return cls(
+            pending=_int(raw, "pending"),
+            delivered=_int(raw, "delivered"),
+            failed=_int(raw, "failed"),
+            oldest_pending_at=_opt_time(raw, "oldest_pending_at"),
+            raw=dict(raw),
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # Inputs: dataclass or mapping to the wire's dict.
 
@@ -533,6 +588,13 @@ def _list(raw: Mapping[str, Any], key: str) -> list[Any]:
     value = _get(raw, key, [])
     if not isinstance(value, list):
         raise ValueError(f"{key!r} must be an array, got {type(value).__name__}")
+    return value
+
+
+def _int(raw: Mapping[str, Any], key: str) -> int:
+    value = _get(raw, key, 0)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key!r} must be an integer, got {value!r}")
     return value
 
 

@@ -57,10 +57,10 @@ def test_gateway_errors_are_server_errors_too(client, stub: StubServer) -> None:
         get(client)
 
 
-def test_wrong_password_is_forbidden(backend: PaymentBackend) -> None:
+def test_wrong_password_is_forbidden(backend: PaymentBackend, connect) -> None:
     order = {**SOURCE, "id": str(uuid.uuid4())}
     uid = backend.customer.pay_iamport_card(20000, order["id"])
-    with PaymentClient(backend.url, KEY, IV) as client:
+    with connect(backend.url, KEY, IV) as client:
         client.histories.create(
             vendor={"code": "iamport", "uid": uid, "store_id": "store"},
             source=order,
@@ -145,9 +145,9 @@ def test_an_unknown_route_is_not_found(client, stub: StubServer) -> None:
         get(client)
 
 
-def test_a_client_with_the_wrong_key_gets_bad_request(backend: PaymentBackend) -> None:
+def test_a_client_with_the_wrong_key_gets_bad_request(backend: PaymentBackend, connect) -> None:
     with (
-        PaymentClient(backend.url, "0123456789abcdef", IV) as client,
+        connect(backend.url, "0123456789abcdef", IV) as client,
         pytest.raises(sdk.BadRequest) as caught,
     ):
         get(client)
