@@ -87,6 +87,7 @@ def test_a_gateway_pass_through_error_keeps_path_and_raw_message(client, stub: S
 
     assert caught.value.message == raw
     assert caught.value.body["path"] == "/v1/payments/pk_1"
+    assert "[path: /v1/payments/pk_1]" in str(caught.value)
 
 
 def test_a_validation_error_body_is_kept_whole(client, stub: StubServer) -> None:
@@ -104,6 +105,12 @@ def test_a_validation_error_body_is_kept_whole(client, stub: StubServer) -> None
 
     assert caught.value.body == body
     assert caught.value.message == body["message"]
+    # What a log line shows says where and why, not only that the type was broken.
+    assert str(caught.value) == (
+        "400 Request body data is not following the promised type. [path: $input.password; "
+        "reason: Error on typia.assert(): invalid type on $input.password] "
+        "(PATCH /payments/histories/get)"
+    )
 
 
 def test_an_error_body_is_never_decrypted(client, stub: StubServer) -> None:
