@@ -263,7 +263,7 @@ def retry_delay(attempt: int, max_retries: int, error: Exception) -> float | Non
 def _backoff(attempt: int, error: Exception) -> float:
     """Seconds before retry number `attempt` + 1: exponential, with jitter so that clients
     failed by one incident do not all come back at once; at least what Retry-After asks."""
-    delay = min(RETRY_BASE_S * 2**attempt, RETRY_MAX_S) * random.uniform(0.5, 1.0)
+    delay = min(RETRY_BASE_S * 2.0**attempt, RETRY_MAX_S) * random.uniform(0.5, 1.0)
     asked = getattr(error, "headers", {}).get("retry-after", "")
     if asked.isdigit():
         delay = max(delay, min(float(asked), RETRY_MAX_S))
