@@ -64,6 +64,7 @@ from .models import (
     VendorView,
     WebhookCounts,
 )
+from .receiving import WebhookVerifier
 from .webhooks import (
     WEBHOOK_ID_HEADER,
     WEBHOOK_SIGNATURE_HEADER,
@@ -138,6 +139,7 @@ __all__ = [
     "WebhookDecodeError",
     "WebhookError",
     "WebhookSignatureError",
+    "WebhookVerifier",
     "decode_webhook",
     "generate_webhook_secret",
     "sign_webhook",

@@ -133,15 +133,20 @@ class InvalidResponse(PaymentSDKError):
 
 
 class WebhookError(PaymentSDKError):
-    """A received webhook could not be accepted."""
+    """A received webhook could not be accepted; `status` is what the receiver answers."""
+
+    status = 400
 
 
 class WebhookDecodeError(WebhookError, ValueError):
-    """The body did not decrypt, with the given key/IV, to a webhook payload."""
+    """The body did not decrypt, with the given key/IV, to a webhook payload (answer 400)."""
 
 
 class WebhookSignatureError(WebhookError):
-    """The Standard Webhooks signature headers are missing, do not match, or are stale."""
+    """The Standard Webhooks signature headers are missing, do not match, or are stale
+    (answer 401: the sender is not who it says)."""
+
+    status = 401
 
 
 _BY_STATUS: dict[int, type[PaymentError]] = {
