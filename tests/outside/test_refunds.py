@@ -10,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
+import pytest
 import requests
 
 from tests.support.servers import wait_until
@@ -119,6 +120,7 @@ def test_a_failed_refund_releases_its_reservation(backend, gateway):
     assert refunded_at_gateway(backend, paid.key) == Decimal(20000)
 
 
+@pytest.mark.realtime  # a gateway that really hangs
 def test_a_hanging_gateway_blocks_no_look_up_of_the_same_payment(backend, gateway):
     paid = pay(backend)
     gateway.mode = "hang"
