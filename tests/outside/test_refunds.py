@@ -40,6 +40,7 @@ def refund(backend, paid, amount) -> tuple[int, float]:
     return status, time.monotonic() - started
 
 
+@pytest.mark.realtime  # a gateway that really trickles past the deadline
 def test_a_trickling_gateway_ends_refunds_at_the_deadline_and_they_are_settled_later(
     backend, gateway
 ):
