@@ -32,6 +32,7 @@ from payment_service_client import (
 
 from fake_servers.common.server import ServerThread
 from payment_service.testing import PaymentBackend
+from tests.support.servers import wait_until
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "client" / "examples"
 SECRET = generate_webhook_secret()
@@ -61,10 +62,8 @@ def served_asgi(app: Any) -> Iterator[str]:
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
+        wait_until(lambda: server.started or not thread.is_alive())
+        assert server.started, "uvicorn did not start"
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
