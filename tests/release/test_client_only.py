@@ -1,6 +1,7 @@
 """The SDK as an integrating service installs it: a fresh venv with only the
 `payment-service-client` wheel (and its `async` extra) from this run's build holds no server
-dependency, and calls every route of a served instance, sync and async."""
+dependency, calls every route of a served instance, sync and async, and types a service's code
+for `mypy --strict` from what it installed (its `py.typed`)."""
 
 from __future__ import annotations
 
@@ -119,3 +120,31 @@ def test_every_route_of_a_served_instance_sync_and_async(
             "not_found": True,
         }
     assert sys.executable not in report["sdk"]
+
+
+def test_mypy_strict_checks_a_service_against_the_installed_wheel(
+    client_venv: Path, tmp_path: Path
+):
+    # mypy reads an installed package's own annotations only when it ships py.typed (PEP
+    # 561): pointed at the client-only venv, it types the routes script from the wheel.
+    service = tmp_path / "service.py"
+    service.write_text(ROUTES.read_text(encoding="utf-8"), encoding="utf-8")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--python-executable",
+            str(client_venv / "python"),
+            str(service),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
