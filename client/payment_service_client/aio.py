@@ -98,8 +98,7 @@ class AsyncConnection:
             await self.client.aclose()
 
     async def run(self, call: Call[T]) -> T:
-        """Send one `Call` of `routes` and return its parsed answer; a write (one with an
-        idempotency key) is retried like `Connection.call` retries it."""
+        """Send one `Call` of `routes`; a write is retried like `Connection.run` retries it."""
         if call.idempotency_key is None:
             response = await self.send(call.method, call.path, status=call.status, body=call.body)
         else:

@@ -104,47 +104,34 @@ class Connection:
             self.session.close()
 
     def run(self, call: Call[T]) -> T:
-        """Send one `Call` of `routes` and return its parsed answer."""
-        return self.call(
+        """Send one `Call` of `routes`: its body encrypted (when it has one), the answer
+        decrypted and parsed.
+
+        A write (a call with an idempotency key) whose failure `is_retryable` is retried up
+        to `max_retries` times with the same key, after a backoff with jitter.
+        """
+        if call.idempotency_key is None:
+            response = self.send(call.method, call.path, status=call.status, body=call.body)
+        else:
+            response = self._send_idempotent(call, call.idempotency_key)
+        return read_answer(
+            self.cipher,
             call.method,
             call.path,
             call.parse,
-            status=call.status,
-            body=call.body,
-            idempotency_key=call.idempotency_key,
+            response.status_code,
+            response.content,
+            response.text,
         )
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        parse: Callable[[Any], T],
-        *,
-        status: int,
-        body: Any = NO_BODY,
-        idempotency_key: str | None = None,
-    ) -> T:
-        """Send `body` encrypted (when given), decrypt the answer and `parse` its JSON.
-
-        With an `idempotency_key` (write routes), a failure that `is_retryable` is retried up
-        to `max_retries` times with the same key, after a backoff with jitter.
-        """
-        if idempotency_key is None:
-            response = self.send(method, path, status=status, body=body)
-        else:
-            response = self._send_idempotent(method, path, status, body, idempotency_key)
-        return read_answer(
-            self.cipher, method, path, parse, response.status_code, response.content, response.text
-        )
-
-    def _send_idempotent(
-        self, method: str, path: str, status: int, body: Any, key: str
-    ) -> requests.Response:
+    def _send_idempotent(self, call: Call[Any], key: str) -> requests.Response:
         headers = {IDEMPOTENCY_HEADER: key}
         attempt = 0
         while True:
             try:
-                return self.send(method, path, status=status, body=body, headers=headers)
+                return self.send(
+                    call.method, call.path, status=call.status, body=call.body, headers=headers
+                )
             except (PaymentError, TransportError) as error:
                 delay = retry_delay(attempt, self.max_retries, error)
                 if delay is None:
