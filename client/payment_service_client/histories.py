@@ -14,6 +14,7 @@ class Histories:
 
     def __init__(self, connection: Connection):
         self._connection = connection
+        self._prefix = routes.HISTORIES
 
     def create(
         self,

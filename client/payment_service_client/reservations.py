@@ -14,6 +14,7 @@ class Reservations:
 
     def __init__(self, connection: Connection):
         self._connection = connection
+        self._prefix = routes.RESERVATIONS
 
     def create(
         self,
