@@ -240,10 +240,12 @@ class IdempotencyKey(Base):
 
 
 class AuthFailure(Base):
-    """One failed password check (wrong password or unknown record) by one client address.
+    """One password check counted against one budget (`client`: a client address or block,
+    or ``record:<id>``): reserved before its bcrypt runs, deleted again if the password was
+    right, so what stays is a failure (a wrong password or an unknown record).
 
-    Rows live for one throttling window: every server process counts a client's recent rows
-    before spending bcrypt on it, so an attacker spread over processes is counted once.
+    Rows live for one throttling window: every server process counts a budget's recent rows
+    before spending bcrypt, so an attacker spread over processes is counted once.
     """
 
     __tablename__ = "payment_auth_failures"
