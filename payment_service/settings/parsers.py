@@ -11,6 +11,7 @@ from typing import Any
 
 from payment_service_client.webhooks import webhook_key
 
+from ..key_hygiene import weakness
 from .schema import Context, Invalid, Parser
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -143,4 +144,16 @@ def signing_secrets(raw: str, context: Context) -> str:
             problems.append(f"secret #{index + 1}: {error}")
     if problems:
         raise Invalid(*problems)
+    return raw
+
+
+MAC_KEY_MIN_LENGTH = 32
+
+
+def mac_key(raw: str, context: Context) -> str:
+    """A secret key for HMAC: at least 32 characters; in `real` mode not a weak one."""
+    if len(raw) < MAC_KEY_MIN_LENGTH:
+        raise Invalid(f"must be at least {MAC_KEY_MIN_LENGTH} characters long")
+    if context.mode == "real" and (problem := weakness(raw)) is not None:
+        raise Invalid(problem)
     return raw
