@@ -79,6 +79,7 @@ def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[s
                 raise ServiceError("the claimed payment history disappeared")
             row = claims.confirm(session, claim, runtime.clock())
             apply_summary(row, summary, payment, runtime.settings.keys)
+            row.synced_at = row.confirmed_at
             session.flush()
             return history_view(row, runtime.settings.keys.history)
     except Exception as error:

@@ -22,7 +22,6 @@ old (customers charged for nothing). No transaction is held while a gateway is c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,6 +30,7 @@ from typing import Any
 
 from ..crypto import dumps
 from ..db.queries import claims, histories
+from ..durations import parse_duration
 from ..errors import BadRequest, ServiceError
 from ..runtime import Runtime
 from ..vendors import (
@@ -46,6 +46,8 @@ from ..vendors import (
 )
 from .views import iso
 from .webhooks import synchronize
+
+__all__ = ["parse_duration", "parse_instant", "reconcile", "render_text"]
 
 ORPHAN_CANCEL_REASON = "결제 기록이 없는 결제 취소 (reconciliation)"  # shown in the console
 # The compared fields, in the order a report lists them.
@@ -318,18 +320,6 @@ def _registered_since(runtime: Runtime, vendor: Vendor, uid: str, limit: datetim
 
 
 # -- what the command line reads and prints ---------------------------------------------------
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION = re.compile(r"(\d+)([smhdw])")
-
-
-def parse_duration(text: str) -> timedelta:
-    """`90s`, `30m`, `1h`, `2d`, `1w` or a sum of them (`1h30m`); ValueError otherwise."""
-    compact = text.strip().lower()
-    parts = _DURATION.findall(compact)
-    if not parts or "".join(n + u for n, u in parts) != compact:
-        raise ValueError(f"{text!r} is not a duration like 90s, 30m, 1h, 2d or 1h30m")
-    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
 
 
 def parse_instant(text: str) -> datetime:

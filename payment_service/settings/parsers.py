@@ -7,8 +7,10 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+from ..durations import parse_duration
 from .schema import Context, Invalid, Parser
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -146,3 +148,27 @@ def signing_secrets(raw: str, context: Context) -> str:
     if problems:
         raise Invalid(*problems)
     return raw
+
+
+def durations(raw: str, context: Context) -> tuple[timedelta, ...]:
+    """Comma-separated durations (`5m,1h,1d`), each greater than zero."""
+    try:
+        parsed = tuple(parse_duration(part) for part in raw.split(","))
+    except ValueError as error:
+        raise Invalid(f"must be durations like 5m,1h,1d ({error})") from None
+    if any(duration <= timedelta(0) for duration in parsed):
+        raise Invalid(f"every duration must be greater than 0 (got {raw!r})")
+    return parsed
+
+
+def optional_duration(raw: str, context: Context) -> timedelta | None:
+    """A duration (`1h`, `30m`), or `off` for none."""
+    if raw.strip().lower() in ("", "off", "0"):
+        return None
+    try:
+        duration = parse_duration(raw)
+    except ValueError as error:
+        raise Invalid(str(error)) from None
+    if duration <= timedelta(0):
+        raise Invalid(f"must be greater than 0, or off (got {raw!r})")
+    return duration
