@@ -31,7 +31,7 @@ from typing import Any
 from ..crypto import dumps
 from ..db.queries import claims, histories
 from ..durations import parse_duration
-from ..errors import BadRequest, ServiceError
+from ..errors import BadRequest, NotFound, ServiceError
 from ..runtime import Runtime
 from ..vendors import (
     GatewayError,
@@ -47,7 +47,7 @@ from ..vendors import (
 from .views import iso
 from .webhooks import synchronize
 
-__all__ = ["parse_duration", "parse_instant", "reconcile", "render_text"]
+__all__ = ["drift_of", "parse_duration", "parse_instant", "reconcile", "render_text"]
 
 ORPHAN_CANCEL_REASON = "결제 기록이 없는 결제 취소 (reconciliation)"  # shown in the console
 # The compared fields, in the order a report lists them.
@@ -228,21 +228,38 @@ def _load(
     with runtime.database.transaction() as session:
         rows = histories.of_window_or_listed(session, vendor.code, store_id, since, until, listed)
         for row in rows:
-            stored = vendor.summarize(cipher.decrypt_json(row.data))
-            recorded[row.vendor_uid] = Recorded(
-                row.id,
-                row.vendor_uid,
-                row.vendor_store_id,
-                {
-                    "status": stored.status,
-                    "price": row.price,
-                    "refund": row.refund or Decimal(0),
-                    "cancels": [c.amount for c in sorted(row.cancels, key=_sequence)],
-                    "paid_at": iso(row.paid_at),
-                },
-            )
+            recorded[row.vendor_uid] = _recorded(vendor, row, cipher)
         claimed = claims.since(session, vendor.code, listed - recorded.keys())
     return recorded, claimed
+
+
+def _recorded(vendor: Vendor, row: Any, cipher: Any) -> Recorded:
+    """What the history row says, in the compared fields (read inside its session)."""
+    stored = vendor.summarize(cipher.decrypt_json(row.data))
+    return Recorded(
+        row.id,
+        row.vendor_uid,
+        row.vendor_store_id,
+        {
+            "status": stored.status,
+            "price": row.price,
+            "refund": row.refund or Decimal(0),
+            "cancels": [c.amount for c in sorted(row.cancels, key=_sequence)],
+            "paid_at": iso(row.paid_at),
+        },
+    )
+
+
+def drift_of(runtime: Runtime, vendor: Vendor, history_id: str) -> list[Drift]:
+    """How one history differs from the gateway's record of it now (a finding's repair
+    checks its outcome with this). Raises NotFound, or the gateway's error."""
+    with runtime.database.reading() as session:
+        row = histories.get(session, history_id)
+        if row is None:
+            raise NotFound("No payment history found.")
+        record = _recorded(vendor, row, runtime.settings.keys.history)
+    payment = vendor.fetch_payment(record.store_id, record.uid)
+    return list(_drift(record, vendor.summarize(payment)))
 
 
 def _sequence(cancel: Any) -> int:
