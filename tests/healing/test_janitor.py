@@ -1,0 +1,198 @@
+"""The janitor: records in doubt re-checked with the gateway, settled with their webhook, or
+raised as findings once the schedule is spent (SQLite and PostgreSQL, the fakes on the wire)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from payment_service.client import GatewayError, PaymentClient
+from payment_service.db import JanitorCheck, PaymentHistory, PaymentHistoryClaim
+from payment_service.healing import findings
+from payment_service.healing.janitor import run_janitor
+
+from .conftest import (
+    PASSWORD,
+    STORES,
+    Gateways,
+    age,
+    at,
+    count,
+    housekeeping,
+    register,
+    timing_out,
+    webhooks_lost,
+)
+
+SCHEDULE = (timedelta(minutes=5), timedelta(hours=1), timedelta(days=1), timedelta(days=1),
+            timedelta(days=1))  # fmt: skip
+
+
+def test_a_claim_left_unknown_by_a_timed_out_approval_is_recorded_with_its_webhook(
+    gateways: Gateways,
+) -> None:
+    backend = gateways.backend
+    order = str(uuid.uuid4())
+    uid = backend.customer.pay_toss_card(20000, order)
+    with timing_out(backend, "toss.payments", "approve"), pytest.raises(GatewayError) as caught:
+        register(gateways, "toss.payments", uid, 20000, order)
+    assert caught.value.status == 504
+    assert count(backend, PaymentHistoryClaim) == 1
+
+    # Within the claim's own window a retry of the request may still finish it: not in doubt.
+    early = run_janitor(at(backend, datetime.now(UTC)))
+    assert (early.found, count(backend, PaymentHistoryClaim)) == (0, 1)
+
+    # Its request died long ago (aged rather than a clock moved ahead, so that the webhook is
+    # due now for the real dispatcher).
+    age(backend, PaymentHistoryClaim, "created_at", timedelta(minutes=3))
+    done = run_janitor(backend.runtime)
+
+    assert (done.found, done.settled) == (1, 1)
+    assert count(backend, PaymentHistoryClaim) == 0
+    with backend.runtime.database.reading() as session:
+        [history] = session.query(PaymentHistory).all()
+        history_id = history.id
+    webhook = gateways.receiver.wait_for(lambda w: w.current.id == history_id, timeout=15)
+    assert webhook.previous.paid_at is None and not webhook.previous.data
+    assert webhook.current.paid_at is not None
+    assert webhook.current.data["status"] == "DONE"
+    stored = gateways.client.histories.at(history_id, password=PASSWORD)
+    assert stored.price == Decimal(20000) and stored.paid_at is not None
+    assert count(backend, JanitorCheck) == 0
+
+
+def test_a_claim_the_gateway_never_charged_is_released(gateways: Gateways) -> None:
+    backend = gateways.backend
+    order = str(uuid.uuid4())
+    uid = backend.customer.pay_toss_card(20000, order)
+    vendor = backend.runtime.vendors.get("toss.payments")
+
+    def time_out_before_acting(*args: object, **kwargs: object) -> None:
+        from payment_service.vendors import GatewayTimeout
+
+        raise GatewayTimeout("the gateway did not answer in time", vendor=vendor.code)
+
+    vendor.approve = time_out_before_acting  # type: ignore[method-assign]
+    try:
+        with pytest.raises(GatewayError):
+            register(gateways, "toss.payments", uid, 20000, order)
+    finally:
+        del vendor.approve
+    assert count(backend, PaymentHistoryClaim) == 1
+
+    done = run_janitor(at(backend, datetime.now(UTC) + timedelta(minutes=3)))
+
+    assert done.settled == 1
+    assert count(backend, PaymentHistoryClaim) == 0
+    assert count(backend, PaymentHistory) == 0
+
+
+def test_a_refund_whose_gateway_call_timed_out_is_settled_by_one_housekeeping_run(
+    gateways: Gateways,
+) -> None:
+    backend = gateways.backend
+    history = gateways.register("toss.payments", 20000)
+    once = PaymentClient(backend.url, backend.key, backend.iv, max_retries=0)
+    with (
+        once,
+        timing_out(backend, "toss.payments", "cancel"),
+        webhooks_lost(backend.toss),
+        pytest.raises(GatewayError) as caught,
+    ):
+        once.histories.cancel(
+            source=history.source.__dict__, password=PASSWORD, price=5000, reason="test"
+        )
+    assert caught.value.status == 504
+    assert gateways.client.histories.at(history.id, password=PASSWORD).refund is None
+
+    ran = housekeeping(backend, datetime.now(UTC))
+
+    assert all(ran.values()), ran
+    webhook = gateways.receiver.wait_for(
+        lambda w: w.current.id == history.id and w.current.refund == 5000, timeout=15
+    )
+    assert webhook.previous.refund is None
+    stored = gateways.client.histories.at(history.id, password=PASSWORD)
+    assert [c.price for c in stored.cancels] == [Decimal(5000)]
+    assert count(backend, JanitorCheck) == 0
+
+
+def test_a_virtual_account_past_due_is_rechecked_on_the_schedule_then_raised_and_repaired(
+    gateways: Gateways,
+) -> None:
+    backend = gateways.backend
+    order = str(uuid.uuid4())
+    # Due four days ago, so the whole schedule lies in the past (and a webhook made now is
+    # due now for the real dispatcher).
+    due = datetime.now(UTC).replace(microsecond=0) - timedelta(days=4)
+    uid = str(backend.iamport.issue_vbank(30000, order, vbank_due=int(due.timestamp()))["imp_uid"])
+    history = register(gateways, "iamport", uid, 30000, order)
+    assert history.paid_at is None
+
+    # Found past due and checked at once, then after each delay: the gateway still awaits it.
+    moments = [due]
+    for delay in SCHEDULE:
+        moments.append(moments[-1] + delay)
+    rounds = [run_janitor(at(backend, moment)) for moment in moments]
+    assert [r.checked for r in rounds] == [1] * 6
+    assert [r.gave_up for r in rounds] == [0] * 5 + [1]
+    # Nothing more is asked of the gateway once given up.
+    assert run_janitor(at(backend, moments[-1] + timedelta(days=30))).checked == 0
+
+    [finding] = findings.list_findings(backend.runtime, state="open")
+    assert finding.kind == "janitor-gave-up"
+    assert (finding.vendor_code, finding.vendor_uid, finding.record_id) == (
+        "iamport",
+        uid,
+        history.id,
+    )
+    assert finding.details["record"] == "payment" and finding.details["checks"] == 6
+    assert [e.action for e in finding.events] == ["found"]
+
+    # While it is still awaited, a repair fails and says so in the trail.
+    with pytest.raises(Exception, match="still in doubt"):
+        findings.repair(backend.runtime, finding.id, actor="ops@example.com", reason="try")
+    # The customer pays at last, and the gateway's webhook is lost: the repair settles it.
+    with webhooks_lost(backend.iamport):
+        backend.customer.deposit("iamport", uid)
+
+    repaired = findings.repair(
+        backend.runtime, finding.id, actor="ops@example.com", reason="deposit confirmed by phone"
+    )
+
+    assert repaired.state == "repaired" and repaired.closed_by == "ops@example.com"
+    assert repaired.reason is not None and repaired.reason.startswith("deposit confirmed by phone")
+    assert [e.action for e in repaired.events] == ["found", "repair-failed", "repaired"]
+    webhook = gateways.receiver.wait_for(
+        lambda w: w.current.id == history.id and w.current.paid_at is not None, timeout=15
+    )
+    assert webhook.previous.paid_at is None
+    assert count(backend, JanitorCheck) == 0
+
+
+def test_an_awaited_payment_not_heard_of_beyond_the_webhook_retry_window_is_fetched(
+    gateways: Gateways,
+) -> None:
+    backend = gateways.backend
+    order = str(uuid.uuid4())
+    uid = str(backend.iamport.issue_vbank(30000, order)["imp_uid"])
+    history = register(gateways, "iamport", uid, 30000, order)
+    with webhooks_lost(backend.iamport):
+        backend.customer.deposit("iamport", uid)
+    window = backend.runtime.vendors.get("iamport").webhook_retry_window
+
+    age(backend, PaymentHistory, "synced_at", window / 2)
+    assert run_janitor(backend.runtime).found == 0
+    age(backend, PaymentHistory, "synced_at", window / 2 + timedelta(minutes=1))
+    done = run_janitor(backend.runtime)
+
+    assert done.settled == 1
+    webhook = gateways.receiver.wait_for(
+        lambda w: w.current.id == history.id and w.current.paid_at is not None, timeout=15
+    )
+    assert webhook.previous.paid_at is None
+    assert STORES["iamport"] == webhook.current.vendor.store_id
