@@ -325,7 +325,8 @@ class FindingEvent(Base):
 
     __tablename__ = "payment_finding_events"
 
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    # A counter, not a UUID: the trail's order when several steps share one instant.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     finding_id: Mapped[str] = mapped_column(
         Id, ForeignKey("payment_findings.id", ondelete="CASCADE"), index=True
     )

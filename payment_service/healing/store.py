@@ -46,9 +46,9 @@ def raise_finding(
     if row is not None:
         row.last_seen_at = now
         row.times_seen += 1
-        row.summary = summary
-        if row.details != text:
-            row.details = text
+        row.details = text  # the latest window and values
+        if row.summary != summary:  # what it says changed (an amount, the fields): noted
+            row.summary = summary
             note(session, row, "updated", found_by, summary, now)
         return row
     row = Finding(

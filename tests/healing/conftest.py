@@ -5,6 +5,7 @@ tests' gateways and backend, one backend per test: reconciliation lists all the 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from payment_service.testing import PaymentBackend
 from payment_service.vendors import GatewayTimeout
 from tests.reconcile.conftest import PASSWORD, STORES, Gateways, backend, gateways
 from tests.support.backends import client, receiver
+from tests.support.cli import Result, run_cli
 
 __all__ = ["backend", "client", "gateways", "receiver"]  # fixtures of this package
 
@@ -72,6 +74,16 @@ def webhooks_lost(fake: Any) -> Iterator[None]:
         assert fake.drain_webhooks(5)
     finally:
         fake.webhook_url = target
+
+
+def command(gateways: Gateways, *args: str) -> Result:
+    """`payment-service ARGS` in this process, on the backend's database and fakes."""
+    env = {
+        "PAYMENT_MODE": "local",
+        "PAYMENT_DATABASE_URL": gateways.backend.database_url or "",
+        "PAYMENT_VENDORS": json.dumps(gateways.backend.fakes.vendor_options()),
+    }
+    return run_cli(*args, env=env, cwd=gateways.workdir)
 
 
 def register(gateways: Gateways, code: str, uid: str, amount: int, order_id: str) -> PaymentHistory:

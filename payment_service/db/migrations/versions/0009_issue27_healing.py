@@ -78,7 +78,7 @@ def upgrade() -> None:
 
     op.create_table(
         "payment_finding_events",
-        sa.Column("id", ID, nullable=False),
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("finding_id", ID, nullable=False),
         _when("at"),
         sa.Column("action", sa.String(length=32), nullable=False),
