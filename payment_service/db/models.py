@@ -313,7 +313,7 @@ class Finding(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     events: Mapped[list[FindingEvent]] = relationship(
-        order_by="(FindingEvent.at, FindingEvent.id)",
+        order_by="FindingEvent.id",  # the order they were written in
         cascade="all, delete-orphan",
         passive_deletes=True,
     )

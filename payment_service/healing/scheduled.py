@@ -3,7 +3,7 @@
 Every vendor that can list its payments is reconciled once per period over the window since
 its last successful run, reaching `OVERLAP` further back (a payment listed late, or at the
 edge, is still seen), with drift repaired (the service gets its webhooks) and every finding
-stored. A row per vendor (`payment_reconcile_runs`) holds the end of the last window and the
+stored; an orphan is reported once it is `ORPHAN_GRACE` old. A row per vendor (`payment_reconcile_runs`) holds the end of the last window and the
 lease of the run under way, taken in a short transaction: however many housekeepers there
 are, one runs a vendor's reconciliation at a time, and a period is reconciled once.
 """
@@ -26,6 +26,9 @@ ACTOR = "housekeeper"
 # How far each window reaches back before the end of the previous one.
 OVERLAP = timedelta(minutes=10)
 # Longer than a reconciliation takes: a housekeeper that died mid-run holds a vendor this long.
+# An orphan paid less than this before the window's end is not reported yet (its service may be
+# registering it right now); kept below OVERLAP, so the next window still holds it.
+ORPHAN_GRACE = timedelta(minutes=5)
 RUN_LEASE = timedelta(hours=1)
 RETRY_AFTER_FAILURE = timedelta(minutes=5)
 
@@ -46,6 +49,10 @@ def reconcile_due(runtime: Runtime) -> int:
         since, until = window
         try:
             report = reconcile(runtime, code, since, until, repair=True)
+            # Paid moments ago, it may be on its way to being registered: the next run (its
+            # window overlaps this one by more than the grace) reports it if it stays orphaned.
+            young = until - ORPHAN_GRACE
+            report.orphans = [o for o in report.orphans if o.paid_at and o.paid_at <= young]
             findings.store_report(runtime, report, found_by="schedule", actor=ACTOR)
         except Exception:
             log.exception("scheduled reconciliation of %s failed", code)

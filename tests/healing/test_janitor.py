@@ -27,6 +27,13 @@ from .conftest import (
     webhooks_lost,
 )
 
+# A virtual account's refund goes to the customer's bank account.
+ACCOUNT = {
+    "bank": "신한은행",
+    "account": "110-123-456789",
+    "holder": "홍길동",
+    "mobile": "010-1234-5678",
+}
 SCHEDULE = (timedelta(minutes=5), timedelta(hours=1), timedelta(days=1), timedelta(days=1),
             timedelta(days=1))  # fmt: skip
 
@@ -196,3 +203,30 @@ def test_an_awaited_payment_not_heard_of_beyond_the_webhook_retry_window_is_fetc
     )
     assert webhook.previous.paid_at is None
     assert STORES["iamport"] == webhook.current.vendor.store_id
+
+
+def test_a_refund_of_a_payment_past_due_first_asks_the_gateway(gateways: Gateways) -> None:
+    backend = gateways.backend
+    order = str(uuid.uuid4())
+    due = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    uid = str(backend.iamport.issue_vbank(30000, order, vbank_due=int(due.timestamp()))["imp_uid"])
+    history = register(gateways, "iamport", uid, 30000, order)
+    with webhooks_lost(backend.iamport):
+        backend.customer.deposit("iamport", uid)
+
+    refunded = gateways.client.histories.cancel(
+        source=history.source.__dict__,
+        password=PASSWORD,
+        price=30000,
+        reason="changed my mind",
+        account=ACCOUNT,
+    )
+
+    assert refunded.refund == Decimal(30000) and refunded.paid_at is not None
+    # The deposit was learnt from the gateway before the refund, and reported on its own.
+    first = gateways.receiver.wait_for(lambda w: w.current.id == history.id, timeout=15)
+    assert first.previous.paid_at is None
+    assert first.current.paid_at is not None and first.current.refund is None
+    gateways.receiver.wait_for(
+        lambda w: w.current.id == history.id and w.current.refund == 30000, timeout=15
+    )
