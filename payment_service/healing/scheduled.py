@@ -3,9 +3,10 @@
 Every vendor that can list its payments is reconciled once per period over the window since
 its last successful run, reaching `OVERLAP` further back (a payment listed late, or at the
 edge, is still seen), with drift repaired (the service gets its webhooks) and every finding
-stored; an orphan is reported once it is `ORPHAN_GRACE` old. A row per vendor (`payment_reconcile_runs`) holds the end of the last window and the
-lease of the run under way, taken in a short transaction: however many housekeepers there
-are, one runs a vendor's reconciliation at a time, and a period is reconciled once.
+stored; an orphan is reported once it is `ORPHAN_GRACE` old. A row per vendor
+(`payment_reconcile_runs`) holds the end of the last window and the lease of the run under way,
+taken in a short transaction: however many housekeepers there are, one runs a vendor's
+reconciliation at a time, and a period is reconciled once.
 """
 
 from __future__ import annotations
