@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from ..db import JanitorCheck
@@ -32,7 +33,7 @@ from ..db.queries import claims
 from ..db.queries import findings as stored_findings
 from ..db.queries import janitor as queries
 from ..delivery.outbox import enqueue
-from ..errors import ServiceError
+from ..errors import ServiceError, Unavailable
 from ..observability.metrics import count_janitor_check
 from ..payments.histories import CLAIM_TIMEOUT
 from ..payments.sync import apply_summary
@@ -211,6 +212,9 @@ def check(runtime: Runtime, taken: Taken) -> Checked:
         return _check_payment(runtime, vendor, taken)
     except GatewayError as error:
         return Checked("error", f"the gateway could not answer: {error}")
+    except Unavailable:
+        # This process's gateway fetches for webhooks are all taken: not the record's fault.
+        return Checked("busy", "too many synchronisations at once")
     except ServiceError as error:
         return Checked("error", error.message)
 
@@ -272,7 +276,7 @@ def _check_claim(runtime: Runtime, vendor: Any, taken: Taken) -> Checked:
             raise
         return _release_claim(runtime, taken, claimed_at, "the gateway does not know it")
     summary = vendor.summarize(payment)
-    refunded = sum((c.amount for c in summary.cancels), price * 0)
+    refunded = sum((c.amount for c in summary.cancels), Decimal(0))
     charged = summary.paid_at is not None or summary.due_at is not None
     if not charged or refunded >= summary.price:
         return _release_claim(runtime, taken, claimed_at, "the gateway did not charge it")
