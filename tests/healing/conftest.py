@@ -88,8 +88,9 @@ def command(gateways: Gateways, *args: str) -> Result:
 
 def register(gateways: Gateways, code: str, uid: str, amount: int, order_id: str) -> PaymentHistory:
     """Register a payment made at the gateway for order `order_id` (its source id)."""
+    store = STORES.get(code, f"test-{code}-store")
     return gateways.client.histories.create(
-        vendor={"code": code, "store_id": STORES[code], "uid": uid},
+        vendor={"code": code, "store_id": store, "uid": uid},
         source={"schema": "shop", "table": "orders", "id": order_id},
         price=amount,
         password=PASSWORD,

@@ -3,9 +3,11 @@ raised as findings once the schedule is spent (SQLite and PostgreSQL, the fakes 
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -20,6 +22,7 @@ from .conftest import (
     Gateways,
     age,
     at,
+    command,
     count,
     housekeeping,
     register,
@@ -230,3 +233,54 @@ def test_a_refund_of_a_payment_past_due_first_asks_the_gateway(gateways: Gateway
     gateways.receiver.wait_for(
         lambda w: w.current.id == history.id and w.current.refund == 30000, timeout=15
     )
+
+
+def test_two_janitors_at_once_never_check_the_same_record_twice(gateways: Gateways) -> None:
+    backend = gateways.backend
+    order = str(uuid.uuid4())
+    due = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    uid = str(backend.iamport.issue_vbank(30000, order, vbank_due=int(due.timestamp()))["imp_uid"])
+    register(gateways, "iamport", uid, 30000, order)
+    vendor = backend.runtime.vendors.get("iamport")
+    real_fetch = vendor.fetch_payment
+    fetching, release = threading.Event(), threading.Event()
+    fetches: list[str] = []
+
+    def fetch_slowly(store_id: str, uid: str) -> Any:
+        fetches.append(uid)
+        fetching.set()
+        assert release.wait(30)
+        return real_fetch(store_id, uid)
+
+    vendor.fetch_payment = fetch_slowly  # type: ignore[method-assign]
+    try:
+        first: list[Any] = []
+        worker = threading.Thread(target=lambda: first.append(run_janitor(backend.runtime)))
+        worker.start()
+        assert fetching.wait(30)
+        second = run_janitor(backend.runtime)
+        release.set()
+        worker.join(30)
+    finally:
+        del vendor.fetch_payment
+    assert (first[0].checked, second.checked) == (1, 0)
+    assert fetches == [uid]
+
+
+def test_janitor_once_runs_one_round_from_the_command_line(gateways: Gateways) -> None:
+    backend = gateways.backend
+    order = str(uuid.uuid4())
+    due = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    uid = str(backend.iamport.issue_vbank(30000, order, vbank_due=int(due.timestamp()))["imp_uid"])
+    register(gateways, "iamport", uid, 30000, order)
+
+    result = command(gateways, "janitor", "--once")
+
+    assert result.status == 0, result.stderr
+    assert result.stdout.strip() == (
+        "1 record(s) in doubt, 1 checked: 0 settled, 0 given up (findings), 0 gateway error(s)"
+    )
+    with backend.runtime.database.reading() as session:
+        [check] = session.query(JanitorCheck).all()
+        assert (check.kind, check.checks, check.vendor_uid) == ("payment", 1, uid)
+        assert check.last_outcome == "the gateway still awaits the payment past its due date"
