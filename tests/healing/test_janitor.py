@@ -24,7 +24,6 @@ from .conftest import (
     at,
     command,
     count,
-    housekeeping,
     register,
     timing_out,
     webhooks_lost,
@@ -119,7 +118,7 @@ def test_a_refund_whose_gateway_call_timed_out_is_settled_by_one_housekeeping_ru
     assert caught.value.status == 504
     assert gateways.client.histories.at(history.id, password=PASSWORD).refund is None
 
-    ran = housekeeping(backend, datetime.now(UTC))
+    ran = backend.run_housekeeping(now=datetime.now(UTC))
 
     assert all(ran.values()), ran
     webhook = gateways.receiver.wait_for(
