@@ -190,12 +190,17 @@ def repair(runtime: Runtime, finding_id: str, *, actor: str, reason: str) -> Fin
 
 def store_report(runtime: Runtime, report: Report, *, found_by: str, actor: str) -> list[str]:
     """Keep a reconciliation's findings (the same one found again is updated, not added);
-    drifted histories the run repaired are closed as repaired by `actor`. Return their ids."""
+    drifted histories the run repaired, and orphans registered since, are closed as repaired
+    by `actor`. Return the ids of the findings of this report."""
     now = runtime.clock()
     code, store_id = report.vendor, report.store
     window = {"since": iso(report.since), "until": iso(report.until)}
     ids: list[str] = []
     with runtime.database.transaction() as session:
+        # Orphans the service has registered since (a late registration): nothing left to do.
+        for row in stored.open_of_kind(session, "orphan", code):
+            if claims.registered_since(session, code, row.vendor_uid, now):
+                store.close(session, row, "repaired", actor, "registered since", now)
         for orphan in report.orphans:
             row = store.raise_finding(
                 session,

@@ -4,6 +4,7 @@ repaired from the command line with who and why, never duplicated, one run at a 
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ import requests
 from payment_service.errors import BadRequest, Conflict
 from payment_service.healing import findings, scheduled
 
-from .conftest import PASSWORD, Gateways, at, command, housekeeping
+from .conftest import PASSWORD, Gateways, at, command, housekeeping, register
 
 VENDORS = ["iamport", "toss.payments"]
 HOUR = timedelta(hours=1)
@@ -191,3 +192,22 @@ def test_metrics_show_open_findings_and_records_in_doubt(gateways: Gateways) -> 
 
     assert 'payment_findings{kind="orphan",state="open"} 1.0' in text
     assert "payment_records_in_doubt 0.0" in text
+
+
+def test_an_orphan_registered_late_is_closed_by_the_next_run(gateways: Gateways) -> None:
+    order = str(uuid.uuid4())
+    uid = gateways.pay("toss.payments", 12000, order)
+    assert gateways.reconcile("toss.payments").status == 1
+    [finding] = listed(gateways, "--state", "open")
+    assert finding["uid"] == uid
+
+    register(gateways, "toss.payments", uid, 12000, order)  # the service's late registration
+    assert gateways.reconcile("toss.payments").status == 0
+
+    [closed] = listed(gateways)
+    assert (closed["id"], closed["state"], closed["reason"]) == (
+        finding["id"],
+        "repaired",
+        "registered since",
+    )
+    assert closed["closed_by"].startswith("cli:")

@@ -52,6 +52,14 @@ def open_of_record(session: Session, kind: str, record_id: str) -> list[Finding]
     return list(session.scalars(query.with_for_update()).all())
 
 
+def open_of_kind(session: Session, kind: str, vendor_code: str) -> list[Finding]:
+    """The vendor's open findings of this kind, locked."""
+    query = select(Finding).where(
+        Finding.kind == kind, Finding.vendor_code == vendor_code, Finding.state == "open"
+    )
+    return list(session.scalars(query.with_for_update()).all())
+
+
 def counts(session: Session) -> dict[tuple[str, str], int]:
     """How many findings there are of each (kind, state)."""
     query = select(Finding.kind, Finding.state, func.count()).group_by(Finding.kind, Finding.state)
