@@ -107,6 +107,10 @@ def _find(runtime: Runtime, now: datetime) -> dict[tuple[str, str], queries.Doub
 def _track(runtime: Runtime, doubts: dict[tuple[str, str], queries.Doubt], now: datetime) -> None:
     """Start tracking new doubts; forget records no longer in doubt (settled by a request, a
     webhook or a person), closing the janitor's finding about them if it had given up."""
+    with runtime.database.reading() as session:
+        keys = {(c.kind, c.record_id) for c in queries.tracked(session)}
+    if keys == set(doubts):
+        return  # nothing to change: no write transaction (SQLite's lock) this round
     with runtime.database.transaction() as session:
         tracked = {(c.kind, c.record_id): c for c in queries.tracked(session)}
         gone = [check for key, check in tracked.items() if key not in doubts]
