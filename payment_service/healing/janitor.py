@@ -84,7 +84,11 @@ def run_janitor(runtime: Runtime) -> Round:
         taken = _take(runtime, check_id, now)
         if taken is None:
             continue  # another housekeeper has it, or it was settled meanwhile
-        checked = check(runtime, taken)
+        try:
+            checked = check(runtime, taken)
+        except Exception as error:  # a bug or a malformed answer: counted, the round goes on
+            log.exception("janitor: checking %s %s failed", taken.kind, taken.record_id)
+            checked = Checked("error", f"the check failed: {type(error).__name__}")
         outcome = _finish(runtime, check_id, checked, now)
         result.checked += 1
         result.settled += outcome == "settled"

@@ -283,3 +283,27 @@ def test_janitor_once_runs_one_round_from_the_command_line(gateways: Gateways) -
         [check] = session.query(JanitorCheck).all()
         assert (check.kind, check.checks, check.vendor_uid) == ("payment", 1, uid)
         assert check.last_outcome == "the gateway still awaits the payment past its due date"
+
+
+def test_a_check_that_breaks_is_counted_as_failed_and_rescheduled(gateways: Gateways) -> None:
+    backend = gateways.backend
+    order = str(uuid.uuid4())
+    due = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    uid = str(backend.iamport.issue_vbank(30000, order, vbank_due=int(due.timestamp()))["imp_uid"])
+    register(gateways, "iamport", uid, 30000, order)
+    vendor = backend.runtime.vendors.get("iamport")
+
+    def broken(store_id: str, uid: str) -> Any:
+        raise ValueError("a malformed answer")
+
+    vendor.fetch_payment = broken  # type: ignore[method-assign]
+    try:
+        done = run_janitor(backend.runtime)
+    finally:
+        del vendor.fetch_payment
+
+    assert (done.checked, done.errors) == (1, 1)
+    with backend.runtime.database.reading() as session:
+        [check] = session.query(JanitorCheck).all()
+        assert (check.checks, check.last_outcome) == (1, "the check failed: ValueError")
+        assert check.next_check_at == check.last_checked_at + SCHEDULE[0]
