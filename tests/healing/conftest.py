@@ -1,6 +1,6 @@
 """Self-healing end to end: the payment server and the fakes on free ports (SQLite and
 PostgreSQL), a webhook receiver, and the housekeeper's jobs run at chosen times (the reconcile
-tests' gateways and backend, one backend per test: reconciliation lists all the fakes hold)."""
+tests' gateways, and a backend per test whose housekeeper waits for the test to run its jobs)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from payment_service.client import PaymentHistory
@@ -18,11 +19,20 @@ from payment_service.housekeeping import JOBS, run_jobs
 from payment_service.runtime import Runtime
 from payment_service.testing import PaymentBackend
 from payment_service.vendors import GatewayTimeout
-from tests.reconcile.conftest import PASSWORD, STORES, Gateways, backend, gateways
-from tests.support.backends import client, receiver
+from tests.reconcile.conftest import PASSWORD, STORES, Gateways, gateways
+from tests.support.backends import ENVIRON, client, receiver
 from tests.support.cli import Result, run_cli
 
 __all__ = ["backend", "client", "gateways", "receiver"]  # fixtures of this package
+
+
+@pytest.fixture
+def backend(database_url: str) -> Iterator[PaymentBackend]:
+    """A backend of this test only whose own housekeeper never runs a round by itself: the
+    tests run the jobs at the times they choose."""
+    quiet = {**ENVIRON, "PAYMENT_HOUSEKEEPING_INTERVAL_S": "86400"}
+    with PaymentBackend(database_url, environ=quiet) as backend:
+        yield backend
 
 
 def at(backend: PaymentBackend, now: datetime, **settings: Any) -> Runtime:
