@@ -184,14 +184,36 @@ def test_two_housekeepers_never_run_the_same_reconciliation_twice(gateways: Gate
     assert windows[0] == (now - HOUR - scheduled.OVERLAP, now)
 
 
-def test_metrics_show_open_findings_and_records_in_doubt(gateways: Gateways) -> None:
+def sample(text: str, series: str) -> float:
+    """The value of one series in a scrape (0 when absent)."""
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_metrics_show_findings_records_in_doubt_checks_and_runs(gateways: Gateways) -> None:
+    backend = gateways.backend
+    url = f"{backend.url}/metrics"
+    before = requests.get(url, timeout=10).text
     gateways.pay("iamport", 10000)
-    assert gateways.reconcile("iamport").status == 1
+    order = str(uuid.uuid4())
+    due = datetime.now(UTC).replace(microsecond=0) - HOUR
+    uid = str(backend.iamport.issue_vbank(30000, order, vbank_due=int(due.timestamp()))["imp_uid"])
+    register(gateways, "iamport", uid, 30000, order)
+    run = datetime.now(UTC) + timedelta(minutes=6)  # the orphan is past its grace
 
-    text = requests.get(f"{gateways.backend.url}/metrics", timeout=10).text
+    assert all(housekeeping(backend, run, reconcile_every=HOUR).values())
 
-    assert 'payment_findings{kind="orphan",state="open"} 1.0' in text
-    assert "payment_records_in_doubt 0.0" in text
+    text = requests.get(url, timeout=10).text
+    assert sample(text, 'payment_findings{kind="orphan",state="open"}') == 1
+    assert sample(text, "payment_records_in_doubt") == 1  # the account past due
+    checks = 'payment_janitor_checks_total{outcome="in_doubt"}'
+    assert sample(text, checks) == sample(before, checks) + 1
+    runs = 'payment_reconcile_runs_total{outcome="ok",vendor="iamport"}'
+    assert sample(text, runs) == sample(before, runs) + 1
+    last = 'payment_reconcile_last_success_timestamp_seconds{vendor="iamport"}'
+    assert sample(text, last) == run.timestamp()
 
 
 def test_an_orphan_registered_late_is_closed_by_the_next_run(gateways: Gateways) -> None:
