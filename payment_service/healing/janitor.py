@@ -75,9 +75,9 @@ def run_janitor(runtime: Runtime) -> Round:
     """One round: track what is in doubt now, forget what no longer is, check what is due."""
     now = runtime.clock()
     result = Round()
-    doubts = _find(runtime, now)
-    result.found = len(doubts)
-    _track(runtime, doubts, now)
+    found = _find(runtime, now)
+    result.found = len(found.doubts)
+    _track(runtime, found, now)
     with runtime.database.reading() as session:
         due = queries.due(session, now)
     for check_id in due:
@@ -97,27 +97,41 @@ def run_janitor(runtime: Runtime) -> Round:
     return result
 
 
-def _find(runtime: Runtime, now: datetime) -> dict[tuple[str, str], queries.Doubt]:
-    found: list[queries.Doubt] = []
+@dataclass(frozen=True)
+class Found:
+    doubts: dict[tuple[str, str], queries.Doubt]
+    partial: frozenset[str]
+    """Kinds whose list was cut at `queries.LIMIT`: their absent records may still be in doubt."""
+
+
+def _find(runtime: Runtime, now: datetime) -> Found:
+    lists: list[list[queries.Doubt]] = []
     with runtime.database.reading() as session:
-        found += queries.abandoned_claims(session, now - CLAIM_TIMEOUT)
-        found += queries.unknown_refunds(session, now)
+        lists.append(queries.abandoned_claims(session, now - CLAIM_TIMEOUT))
+        lists.append(queries.unknown_refunds(session, now))
         for code in runtime.vendors.codes:
             window = runtime.vendors.get(code).webhook_retry_window
-            found += queries.awaited_payments(session, code, now, now - window)
-    return {(d.kind, d.record_id): d for d in found}
+            lists.append(queries.awaited_payments(session, code, now, now - window))
+    partial = frozenset(found[0].kind for found in lists if len(found) >= queries.LIMIT)
+    doubts = {(d.kind, d.record_id): d for found in lists for d in found}
+    return Found(doubts, partial)
 
 
-def _track(runtime: Runtime, doubts: dict[tuple[str, str], queries.Doubt], now: datetime) -> None:
+def _track(runtime: Runtime, found: Found, now: datetime) -> None:
     """Start tracking new doubts; forget records no longer in doubt (settled by a request, a
     webhook or a person), closing the janitor's finding about them if it had given up."""
+    doubts = found.doubts
     with runtime.database.reading() as session:
         keys = {(c.kind, c.record_id) for c in queries.tracked(session)}
     if keys == set(doubts):
         return  # nothing to change: no write transaction (SQLite's lock) this round
     with runtime.database.transaction() as session:
         tracked = {(c.kind, c.record_id): c for c in queries.tracked(session)}
-        gone = [check for key, check in tracked.items() if key not in doubts]
+        gone = [
+            check
+            for key, check in tracked.items()
+            if key not in doubts and check.kind not in found.partial
+        ]
         for check in gone:
             if check.gave_up_at is not None:
                 for finding in stored_findings.open_of_record(

@@ -13,6 +13,7 @@ import pytest
 
 from payment_service.client import GatewayError, PaymentClient
 from payment_service.db import JanitorCheck, PaymentHistory, PaymentHistoryClaim
+from payment_service.db.queries import janitor as janitor_queries
 from payment_service.healing import findings
 from payment_service.healing.janitor import run_janitor
 
@@ -307,3 +308,22 @@ def test_a_check_that_breaks_is_counted_as_failed_and_rescheduled(gateways: Gate
         [check] = session.query(JanitorCheck).all()
         assert (check.checks, check.last_outcome) == (1, "the check failed: ValueError")
         assert check.next_check_at == check.last_checked_at + SCHEDULE[0]
+
+
+def test_records_beyond_a_rounds_limit_are_not_forgotten(
+    gateways: Gateways, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = gateways.backend
+    for hours in (2, 1):
+        order = str(uuid.uuid4())
+        due = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=hours)
+        issued = backend.iamport.issue_vbank(30000, order, vbank_due=int(due.timestamp()))
+        register(gateways, "iamport", str(issued["imp_uid"]), 30000, order)
+    assert run_janitor(backend.runtime).checked == 2
+
+    monkeypatch.setattr(janitor_queries, "LIMIT", 1)  # more in doubt than one round reads
+    later = run_janitor(at(backend, datetime.now(UTC) + timedelta(minutes=6)))
+
+    assert later.found == 1
+    with backend.runtime.database.reading() as session:
+        assert [c.checks for c in session.query(JanitorCheck).all()] == [2, 2]
