@@ -9,12 +9,13 @@ In doubt are:
   or whose gateway record was not read for longer than the gateway retries its webhooks
   (`Vendor.webhook_retry_window`): its webhook may be lost for good.
 
-Each is checked as soon as it is found, then again after each delay of
-`PAYMENT_JANITOR_SCHEDULE` (default 5m, 1h, 1d, 1d, 1d). A payment or refund is settled
-through the inbound webhooks' own synchronisation (`webhooks.synchronize`), so the calling
-service gets its webhook; a claim the gateway paid is recorded as the registration would have
-recorded it (and reported with a webhook), one the gateway did not charge is released. Still in
-doubt after the last delay, the record is raised as a `janitor-gave-up` finding.
+Each is checked as soon as it is found (a claim one delay later: its owner's retry may finish
+it), then again after each delay of `PAYMENT_JANITOR_SCHEDULE` (default 5m, 1h, 1d, 1d, 1d).
+A payment or refund is settled through the inbound webhooks' own synchronisation
+(`webhooks.synchronize`), so the calling service gets its webhook; a claim the gateway paid is
+recorded as the registration would have recorded it (and reported with a webhook), one the
+gateway did not charge is released. Still in doubt after the last delay, the record is raised
+as a `janitor-gave-up` finding.
 
 Two housekeepers may run this at once: a check is taken (its `next_check_at` pushed ahead, in
 a short transaction) before the gateway is asked, and never in a transaction.
@@ -143,7 +144,15 @@ def _track(runtime: Runtime, found: Found, now: datetime) -> None:
         queries.forget(session, [check.id for check in gone])
         for key, doubt in doubts.items():
             if key not in tracked:
-                queries.track(session, doubt, now)
+                queries.track(session, doubt, _first_check(runtime, doubt, now))
+
+
+def _first_check(runtime: Runtime, doubt: queries.Doubt, now: datetime) -> datetime:
+    """At once, but for a claim: its owner may still retry the registration and finish it
+    (taking the claim over), so the janitor leaves it that one first step of the schedule."""
+    if doubt.kind == "claim":
+        return now + runtime.settings.janitor_schedule[0]
+    return now
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from payment_service.db import JanitorCheck, PaymentHistory, PaymentHistoryClaim
 from payment_service.db.queries import janitor as janitor_queries
 from payment_service.healing import findings
 from payment_service.healing.janitor import run_janitor
+from payment_service.payments import histories
 
 from .conftest import (
     PASSWORD,
@@ -59,6 +60,10 @@ def test_a_claim_left_unknown_by_a_timed_out_approval_is_recorded_with_its_webho
     # Its request died long ago (aged rather than a clock moved ahead, so that the webhook is
     # due now for the real dispatcher).
     age(backend, PaymentHistoryClaim, "created_at", timedelta(minutes=3))
+    # Found, but its owner's retry gets one step of the schedule to finish it first.
+    found = run_janitor(backend.runtime)
+    assert (found.found, found.checked, count(backend, PaymentHistoryClaim)) == (1, 0, 1)
+    age(backend, JanitorCheck, "next_check_at", SCHEDULE[0])
     done = run_janitor(backend.runtime)
 
     assert (done.found, done.settled) == (1, 1)
@@ -94,11 +99,38 @@ def test_a_claim_the_gateway_never_charged_is_released(gateways: Gateways) -> No
         del vendor.approve
     assert count(backend, PaymentHistoryClaim) == 1
 
-    done = run_janitor(at(backend, datetime.now(UTC) + timedelta(minutes=3)))
+    found = datetime.now(UTC) + timedelta(minutes=3)
+    assert run_janitor(at(backend, found)).checked == 0  # its owner's turn first
+    done = run_janitor(at(backend, found + SCHEDULE[0]))
 
     assert done.settled == 1
     assert count(backend, PaymentHistoryClaim) == 0
     assert count(backend, PaymentHistory) == 0
+
+
+def test_the_owners_retry_answers_the_payment_the_janitor_recorded_meanwhile(
+    gateways: Gateways, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = gateways.backend
+    order = str(uuid.uuid4())
+    uid = backend.customer.pay_toss_card(20000, order)
+    with timing_out(backend, "toss.payments", "approve"), pytest.raises(GatewayError):
+        register(gateways, "toss.payments", uid, 20000, order)
+    age(backend, PaymentHistoryClaim, "created_at", timedelta(minutes=3))
+    run_janitor(backend.runtime)
+    age(backend, JanitorCheck, "next_check_at", SCHEDULE[0])
+    real_check = histories.check_password
+
+    def janitor_records_while_the_password_is_checked(password: str, hashed: str) -> bool:
+        assert run_janitor(backend.runtime).settled == 1
+        return real_check(password, hashed)
+
+    monkeypatch.setattr(histories, "check_password", janitor_records_while_the_password_is_checked)
+
+    retried = register(gateways, "toss.payments", uid, 20000, order)
+
+    assert retried.paid_at is not None and retried.data["status"] == "DONE"
+    assert count(backend, PaymentHistory) == 1 and count(backend, PaymentHistoryClaim) == 0
 
 
 def test_a_refund_whose_gateway_call_timed_out_is_settled_by_one_housekeeping_run(

@@ -115,9 +115,9 @@ def tracked(session: Session) -> list[JanitorCheck]:
     return list(session.scalars(select(JanitorCheck)).all())
 
 
-def track(session: Session, doubt: Doubt, now: datetime) -> None:
-    """Start checking a record in doubt (at once); a record tracked already is left as it is,
-    even when another housekeeper inserted it a moment ago."""
+def track(session: Session, doubt: Doubt, first_check_at: datetime) -> None:
+    """Start checking a record in doubt (first at `first_check_at`); a record tracked already
+    is left as it is, even when another housekeeper inserted it a moment ago."""
     values = dict(
         id=new_id(),
         kind=doubt.kind,
@@ -126,7 +126,7 @@ def track(session: Session, doubt: Doubt, now: datetime) -> None:
         vendor_uid=doubt.vendor_uid,
         in_doubt_since=doubt.since,
         checks=0,
-        next_check_at=now,
+        next_check_at=first_check_at,
     )
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(JanitorCheck).values(**values)
