@@ -233,3 +233,18 @@ def test_an_orphan_registered_late_is_closed_by_the_next_run(gateways: Gateways)
         "registered since",
     )
     assert closed["closed_by"].startswith("cli:")
+
+
+def test_findings_list_prints_one_line_per_finding_or_none(gateways: Gateways) -> None:
+    assert command(gateways, "findings", "list").stdout == "(none)\n"
+    orphan = gateways.pay("iamport", 25000)
+    assert gateways.reconcile("iamport").status == 1
+
+    result = command(gateways, "findings", "list", "--state", "open")
+
+    assert result.status == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert "  open      orphan           iamport  " + orphan in line
+    assert line.endswith("(1x)  paid at the gateway (25000 held), no record here")
+    wrong = command(gateways, "findings", "list", "--state", "closed")
+    assert wrong.status == 2 and "closed" in wrong.stderr
