@@ -81,6 +81,7 @@ def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[s
                 raise ServiceError("the claimed payment history disappeared")
             row = claims.confirm(session, claim, runtime.clock())
             apply_summary(row, summary, payment, runtime.settings.keys)
+            row.synced_at = row.confirmed_at
             session.flush()
             return history_view(row, runtime.settings.keys.history)
     except Exception as error:
@@ -110,6 +111,10 @@ def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
         raise Conflict(IN_PROGRESS)
     with runtime.database.transaction() as session:
         row = claims.locked(session, claimed.id)
+        if row is None and stored.get(session, claimed.id) is not None:
+            # Recorded meanwhile from the gateway's answer (by the janitor, or another retry of
+            # this request): `create` goes on, finds the payment recorded and answers it.
+            return claimed.id
         unchanged = (
             row is not None
             and row.password == claimed.password
