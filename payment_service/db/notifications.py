@@ -47,6 +47,8 @@ class OutboxListener:
         self.timeout_s = database.timeout_s
         self.wake = wake
         self._stopped = threading.Event()
+        self.listening = threading.Event()
+        """Set while notifications are being received (cleared while reconnecting)."""
         self._thread = threading.Thread(target=self._run, name="outbox-listener", daemon=True)
 
     def start(self) -> OutboxListener:
@@ -63,6 +65,7 @@ class OutboxListener:
             try:
                 listen()
             except Exception as error:  # the poll still runs; try again a little later
+                self.listening.clear()
                 log.warning("outbox notifications interrupted: %s", type(error).__name__)
                 self._stopped.wait(RECONNECT_S)
 
@@ -71,6 +74,7 @@ class OutboxListener:
         timeout = max(1, int(self.timeout_s))
         with psycopg.connect(conninfo, autocommit=True, connect_timeout=timeout) as connection:
             connection.execute(f"LISTEN {CHANNEL}")
+            self.listening.set()
             while not self._stopped.is_set():
                 # Returns after each notification, or after a second to look at `_stopped`.
                 for _ in connection.notifies(timeout=1.0, stop_after=1):
@@ -79,10 +83,12 @@ class OutboxListener:
     def _watch_sqlite(self) -> None:
         path = self.url.database
         if not path or path == ":memory:":
+            self.listening.set()
             self._stopped.wait()  # nothing another process could write to
             return
         with closing(sqlite3.connect(path, timeout=self.timeout_s)) as connection:
             seen = connection.execute("PRAGMA data_version").fetchone()[0]
+            self.listening.set()
             while not self._stopped.wait(SQLITE_CHECK_S):
                 version = connection.execute("PRAGMA data_version").fetchone()[0]
                 if version != seen:
