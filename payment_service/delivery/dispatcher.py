@@ -121,10 +121,15 @@ class Dispatcher:
         self._threads.clear()
 
     def wake(self) -> None:
-        """Look for due rows now instead of at the next poll."""
+        """Look for due rows now instead of at the next poll.
+
+        One idle thread looks, not all of them: a thread that claims a row wakes the next one
+        (so a backlog still gets every thread), and a single new webhook costs one claim, not
+        one per thread — the others would find it locked (SKIP LOCKED) or already leased, after
+        a transaction each that the claim that matters waits behind for the CPU."""
         with self._signal:
             self._generation += 1
-            self._signal.notify_all()
+            self._signal.notify()
 
     def _work(self, polls: bool) -> None:
         """One delivery thread. Only the `polls` thread looks again after `poll_s` when idle

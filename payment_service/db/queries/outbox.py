@@ -20,6 +20,15 @@ def latest_of_payment(session: Session, history_id: str) -> datetime | None:
     return session.scalar(query)
 
 
+def relaxed_commit(session: Session) -> bool:
+    """On PostgreSQL, let this transaction commit without waiting for its WAL flush; return
+    whether the database is PostgreSQL."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    session.execute(text("SET LOCAL synchronous_commit = off"))
+    return True
+
+
 def lease_due(
     session: Session,
     now: datetime,
@@ -40,9 +49,7 @@ def lease_due(
     the flush it skips (milliseconds of fsync) sits between a commit and its webhook's
     request. A crash of the database server may forget a lease of its last fraction of a
     second; the row is then simply due again, delivered at least once as always."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        session.execute(text("SET LOCAL synchronous_commit = off"))
+    postgres = relaxed_commit(session)
     older = aliased(PaymentHistoryWebhook)
     blocked = exists().where(
         older.payment_history_id == Row.payment_history_id,
@@ -105,7 +112,13 @@ def record_attempt(
     changes: dict[str, Any],
 ) -> None:
     """Keep the attempt and apply `changes` to the webhook, if it is still pending (another
-    dispatcher may have settled it after our lease ran out: its verdict stands)."""
+    dispatcher may have settled it after our lease ran out: its verdict stands).
+
+    On PostgreSQL, without waiting for the WAL flush either (see `lease_due`): the attempt
+    already happened, and a crash of the database server in the fraction of a second before
+    the flush may only forget that it did — the webhook is then sent again (at least once,
+    as receivers are told to expect), never lost."""
+    relaxed_commit(session)
     session.add(response)
     session.execute(
         update(Row).where(Row.id == webhook_id, Row.status == "pending").values(**changes)
