@@ -157,8 +157,8 @@ class Dispatcher:
                     with self._busy_lock:
                         self._busy[receiver_key(prepared.url)] -= 1
             if claimed:
-                # Delivering this row may have made the payment's next row due.
-                self.wake()
+                # Delivering this row may have made the payment's next row due: this thread
+                # looks again itself (no wake-up: that would cost another thread's claim too).
                 continue
             with self._signal:
                 if not self._stopped and self._generation == seen:
