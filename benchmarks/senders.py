@@ -31,7 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select, text, update  # noqa: E402
+from sqlalchemy import bindparam, func, select, text, update  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
 from benchmarks.arrivals import Arrivals  # noqa: E402
 from benchmarks.webhook_latency import empty, environment  # noqa: E402
@@ -48,35 +49,60 @@ from tests.support.servers import free_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
 BATCH = 50  # rows per seeding transaction, well within the unit of work's deadline
-SETTLE_S = 3.0
+SETTLE_S = 1.0
 TARGET_4 = 3.0
+LATER = datetime.now(UTC) + timedelta(days=365)  # not due: the senders leave them alone
 
 
 def seed(runtime: Runtime, url: str, count: int) -> None:
     """`count` webhooks, one per payment, due in a year (the senders leave them alone)."""
-    later = datetime.now(UTC) + timedelta(days=365)
     settings = runtime.settings
     for start in range(0, count, BATCH):
         with runtime.database.transaction() as session:
-            for _ in range(min(BATCH, count - start)):
+            for index in range(start, min(start + BATCH, count)):
+                # A second apart, as webhooks written over a while (`release` keeps the order):
+                # rows due at one same instant would all be sorted by each claim.
+                later = LATER + timedelta(seconds=index)
                 history = confirmed_history(settings.keys.history, url, vendor_code="bench")
                 session.add(history)
                 session.flush()
                 view = history_view(history, settings.keys.history)
-                webhook = enqueue(
-                    session, history, view, {**view, "refund": 1}, {}, settings, later
-                )
-                webhook.next_attempt_at = later
+                enqueue(session, history, view, {**view, "refund": 1}, {}, settings, later)
     with runtime.database.engine.begin() as connection:
         connection.execute(text("ANALYZE"))
 
 
 def release(runtime: Runtime) -> float:
-    """Make every webhook due now, in one transaction; return when it committed."""
-    with runtime.database.transaction() as session:
-        session.execute(update(PaymentHistoryWebhook).values(next_attempt_at=datetime.now(UTC)))
+    """Make every webhook due now, in their order, in one transaction; return when it
+    committed."""
+    table = PaymentHistoryWebhook.__table__
+    with runtime.database.engine.connect() as connection:
+        rows = connection.execute(select(table.c.id, table.c.next_attempt_at)).all()
+    back = LATER - datetime.now(UTC) + timedelta(seconds=len(rows))
+    due = [{"key": row.id, "due": row.next_attempt_at - back} for row in rows]
+    with Session(runtime.database.engine) as session, session.begin():
+        statement = update(table).where(table.c.id == bindparam("key"))
+        session.execute(statement.values(next_attempt_at=bindparam("due")), due)
         notify_outbox(session)
     return time.time()
+
+
+def listening(runtime: Runtime, processes: int, timeout: float = 120.0) -> None:
+    """Wait until `processes` senders LISTEN (PostgreSQL; SQLite has nothing to look at)."""
+    if runtime.database.dialect != "postgresql":
+        time.sleep(SETTLE_S * 2)
+        return
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND query = 'LISTEN payment_outbox'"
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with runtime.database.engine.connect() as connection:
+            if connection.execute(query).scalar_one() >= processes:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{processes} senders did not all listen within {timeout} s")
 
 
 def settled(runtime: Runtime) -> tuple[int, int]:
@@ -108,7 +134,8 @@ def drain(
                 )
             )
     try:
-        time.sleep(SETTLE_S)  # imported, connected, listening, idle
+        listening(runtime, processes)
+        time.sleep(SETTLE_S)  # and idle after their first look
         released = release(runtime)
         receiver.wait_for(count, timeout=max(600.0, count / 5))
         last = max(at for _, at in receiver.lines())
