@@ -31,7 +31,9 @@ BENCHMARKS: dict[str, tuple[list[str], list[str], bool]] = {
     "webhook_latency": ([], ["--per-client", "10"], True),
     "senders": ([], ["--webhooks", "1000"], True),
     "outside_world": ([], [], True),
+    "capacity": ([], ["--count", "16"], True),  # PostgreSQL only: skipped without a URL
 }
+NEEDS_POSTGRES = {"capacity"}
 
 
 def main() -> int:
@@ -44,6 +46,9 @@ def main() -> int:
     outcomes: dict[str, tuple[int, float]] = {}
     for name in names:
         full, quick, takes_url = BENCHMARKS[name]
+        if name in NEEDS_POSTGRES and not args.database_url:
+            print(f"\n== {name}: skipped (needs --database-url, a PostgreSQL database)")
+            continue
         command = [sys.executable, str(HERE / f"{name}.py"), *(quick if args.quick else full)]
         if takes_url and args.database_url:
             command += ["--database-url", args.database_url]
