@@ -26,6 +26,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
+import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -39,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from benchmarks.senders import release, seed  # noqa: E402
 from benchmarks.webhook_latency import empty, environment  # noqa: E402
@@ -173,6 +177,30 @@ def deliveries(url: str, count: int) -> tuple[Phase, Counter[str]]:
         runtime.close()
 
 
+def pgbench(url: str, seconds: int = 5) -> dict[str, float] | None:
+    """What the database server itself sustains on this machine, as a yardstick: pgbench's
+    TPC-B-like transactions (5 statements, 3 updates, a durable commit) and select-only ones,
+    4 clients. Its tables are made in the scratch database and dropped."""
+    if shutil.which("pgbench") is None:
+        return None
+    target = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    figures = {}
+    subprocess.run(["pgbench", "-i", "-q", "-s", "1", target], check=True, capture_output=True)
+    try:
+        for name, extra in (("tpc-b", []), ("select-only", ["-S"])):
+            run = subprocess.run(
+                ["pgbench", *extra, "-c", "4", "-j", "2", "-T", str(seconds), target],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            found = re.search(r"tps = ([0-9.]+)", run.stdout)
+            figures[name] = float(found.group(1)) if found else float("nan")
+    finally:
+        subprocess.run(["pgbench", "-i", "-I", "d", target], capture_output=True)
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", required=True, help="a scratch PostgreSQL database")
@@ -202,6 +230,12 @@ def main() -> int:
         f"{args.count / delivered.grownl:8.1f}   (one thread)"
     )
     print("  (statements: sent by the server; transactions' BEGIN/COMMIT are not statements)")
+    yardstick = pgbench(args.database_url)
+    if yardstick:
+        print(
+            f"  the database server alone (pgbench, 4 clients): {yardstick['tpc-b']:.0f} TPC-B "
+            f"transactions/s, {yardstick['select-only']:.0f} single-row selects/s"
+        )
     print(f"  load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
 
