@@ -3,7 +3,7 @@
 PostgreSQL: the transaction that writes an outbox row also sends `NOTIFY payment_outbox`
 (delivered when it commits, dropped if it rolls back), and each sender LISTENs on a connection
 of its own. SQLite has no notifications: a sender checks `PRAGMA data_version`, which changes
-whenever another connection commits, five times a second (a read of a shared-memory header,
+whenever another connection commits, twenty times a second (a read of a shared-memory header,
 not a query). Either way a sender still polls every `PAYMENT_WEBHOOK_POLL_S`: a lost
 notification (a dropped connection, a restart) only delays a webhook until then.
 """
@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "payment_outbox"
 # At most one wake-up per check: every commit changes the counter (a sender's own claims and
-# attempts too), and each wake-up costs a claim under SQLite's single write lock.
-SQLITE_CHECK_S = 0.2
+# attempts too), and each wake-up costs a claim under SQLite's single write lock. A new webhook
+# waits half of it on average; an idle sender reads twenty headers a second.
+SQLITE_CHECK_S = 0.05
 RECONNECT_S = 2.0
 
 
