@@ -71,14 +71,22 @@ class Statements:
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         event.listen(engine, "before_cursor_execute", self._count)
+        event.listen(engine, "commit", self._commit)
 
     def _count(self, *_: Any) -> None:
-        name = threading.current_thread().name
-        kind = "delivery" if name.startswith("webhook-delivery") else "request"
-        if "housekeep" in name:
-            kind = "housekeeping"
         with self._lock:
-            self.counts[kind] += 1
+            self.counts[self._kind()] += 1
+
+    def _commit(self, *_: Any) -> None:
+        with self._lock:
+            self.counts[f"{self._kind()} commits"] += 1
+
+    @staticmethod
+    def _kind() -> str:
+        name = threading.current_thread().name
+        if "housekeep" in name:
+            return "housekeeping"
+        return "delivery" if name.startswith("webhook-delivery") else "request"
 
     def take(self) -> Counter[str]:
         with self._lock:
@@ -171,7 +179,9 @@ def deliveries(url: str, count: int) -> tuple[Phase, Counter[str]]:
                     pass
             assert len(receiver.received) == count
             counts = statements.take()
-            counts["delivery"] += counts.pop("request", 0)  # run_once: this thread delivered
+            # run_once: this thread delivered
+            counts["delivery"] += counts.pop("request", 0)
+            counts["delivery commits"] += counts.pop("request commits", 0)
             return phase, counts
     finally:
         runtime.close()
@@ -217,15 +227,17 @@ def main() -> int:
     delivered, delivery_statements = deliveries(args.database_url, args.count)
     per_webhook_bytes = delivered.grown / args.count
     print(f"{args.count} of each, PostgreSQL, per operation:")
-    print(f"  {'':22} {'statements':>10} {'bytes':>10} {'CPU ms':>8} {'wall/s':>8}")
+    print(f"  {'':22} {'statements':>10} {'commits':>8} {'bytes':>10} {'CPU ms':>8} {'wall/s':>8}")
     for name, (phase, counts, webhooks) in server.items():
         grown = phase.grown - webhooks * per_webhook_bytes  # the webhooks' deliveries are apart
         print(
-            f"  {name:22} {counts['request'] / args.count:10.1f} {grown / args.count:10.0f} "
+            f"  {name:22} {counts['request'] / args.count:10.1f} "
+            f"{counts['request commits'] / args.count:8.1f} {grown / args.count:10.0f} "
             f"{phase.cpu / args.count * 1000:8.1f} {args.count / phase.grownl:8.1f}"
         )
     print(
         f"  {'webhook delivery':22} {delivery_statements['delivery'] / args.count:10.1f} "
+        f"{delivery_statements['delivery commits'] / args.count:8.1f} "
         f"{per_webhook_bytes:10.0f} {delivered.cpu / args.count * 1000:8.1f} "
         f"{args.count / delivered.grownl:8.1f}   (one thread)"
     )

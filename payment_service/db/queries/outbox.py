@@ -36,10 +36,15 @@ def lease_due(
     skip_receivers: Iterable[str],
     lease_until: datetime,
     holder: str,
-) -> list[tuple[PaymentHistoryWebhook, PaymentHistory]]:
+    *,
+    look_ahead: int = 0,
+) -> tuple[list[tuple[PaymentHistoryWebhook, PaymentHistory]], bool]:
     """Lease up to `limit` due webhooks to `holder`, with their payments: the oldest first,
     none for a receiver of `skip_receivers` (`delivery.dispatcher.receiver_key`), and for each
     payment only its oldest pending one (a payment's webhooks are delivered in order).
+
+    Also says whether more rows were due: up to `look_ahead` more are read (not leased), so
+    that a sender wakes another thread only when there is something for it.
 
     On PostgreSQL, rows another dispatcher is leasing right now are skipped (SKIP LOCKED)
     rather than waited for; SQLite runs one writing transaction at a time anyway.
@@ -67,18 +72,19 @@ def lease_due(
             ~or_(false(), *(_of_receiver(key) for key in skip_receivers)),
         )
         .order_by(Row.next_attempt_at, Row.created_at)
-        .limit(limit)
+        .limit(limit + look_ahead)
     )
     if postgres:
         query = query.with_for_update(skip_locked=True, of=Row)
-    found = [(webhook, history) for webhook, history in session.execute(query)]
+    rows = [(webhook, history) for webhook, history in session.execute(query)]
+    found = rows[:limit]
     if found:
         session.execute(
             update(Row)
             .where(Row.id.in_([webhook.id for webhook, _ in found]))
             .values(claimed_until=lease_until, claimed_by=holder)
         )
-    return found
+    return found, len(rows) > limit
 
 
 def _of_receiver(key: str) -> ColumnElement[bool]:
