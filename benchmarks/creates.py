@@ -8,13 +8,14 @@ second. Both are measured here in one process:
 
 * baseline: one cost-10 hash (`crypto.hash_password`), repeated, CPU time each;
 * subject: 8 clients creating payments already paid at the fake Toss (paid beforehand, not
-  timed), against the embedded server — the server, the fake gateway it asks and the clients
-  all in this process, so every CPU-second they use is counted.
+  timed), twice: against the embedded server (the server, the fake gateway it asks and the
+  clients all in this process, every CPU-second they use counted: the ratio errs low), then
+  against `payment-service serve --api-only` (2 gunicorn workers), counting the CPU of its
+  processes alone — the server's own cost, which the target is about.
 
 The ratio is creates per CPU-second over hashes per CPU-second: the share of the bcrypt bound
 that creates reach (target >= 0.85). CPU time, not wall time, so that a machine shared with
-other work weighs on both alike; the fake gateway's and the clients' own work is counted
-against the server (the ratio errs low).
+other work weighs on both alike.
 
     .venv/bin/python benchmarks/creates.py [--creates 64] [--database-url URL]
 
@@ -24,6 +25,7 @@ against the server (the ratio errs low).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import statistics
@@ -33,14 +35,19 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.health import cpu_seconds, start, stop  # noqa: E402
 from benchmarks.webhook_latency import empty  # noqa: E402
 from payment_service.crypto import hash_password  # noqa: E402
 from payment_service.db import Database  # noqa: E402
 from payment_service.db.migrate import upgrade  # noqa: E402
+from payment_service.settings import Settings  # noqa: E402
+from payment_service.testing.customer import Customer  # noqa: E402
+from payment_service.testing.fakes import GatewayFakes  # noqa: E402
 from tests.outside.conftest import (  # noqa: E402
     PASSWORD,
     STORE,
@@ -49,7 +56,9 @@ from tests.outside.conftest import (  # noqa: E402
     open_backend,
 )
 from tests.outside.peers import GatewayStandIn  # noqa: E402
+from tests.support.servers import free_port, wait_for_health  # noqa: E402
 
+BIN = Path(sys.executable).parent
 CLIENTS = 8
 TARGET = 0.85
 
@@ -86,6 +95,43 @@ def creates(backend, count: int) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+def through_serve(url: str, count: int, tmp: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the API's processes alone) for `count` creates against
+    `payment-service serve --api-only` (2 gunicorn workers), the fakes and the clients in this
+    process: the server's own cost, without theirs."""
+    fakes = GatewayFakes(ports=0).start()
+    port = free_port()
+    env = {
+        **os.environ,
+        "PAYMENT_DATABASE_URL": url,
+        "PAYMENT_VENDORS": json.dumps(fakes.vendor_options()),
+        "PAYMENT_LOG_FORMAT": "json",
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    server = start(
+        [str(BIN / "payment-service"), "serve", "--api-only", "--port", str(port)],
+        env,
+        Path(tmp, "serve.log"),
+    )
+    try:
+        wait_for_health(f"http://127.0.0.1:{port}", server)
+        keys = Settings.load(environ={"PAYMENT_DATABASE_URL": url}, env_file=None).keys
+        backend = SimpleNamespace(
+            url=f"http://127.0.0.1:{port}",
+            key=keys.connection.key,
+            iv=keys.connection.iv,
+            customer=Customer(fakes),
+            webhook_receiver=lambda: SimpleNamespace(url="http://127.0.0.1:9/webhook"),
+        )
+        creates(backend, CLIENTS)  # warm up both workers
+        before = cpu_seconds(server.pid)
+        wall, _ = creates(backend, count)
+        return wall, cpu_seconds(server.pid) - before
+    finally:
+        stop(server)
+        fakes.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--creates", type=int, default=64)
@@ -110,24 +156,29 @@ def main() -> int:
                 after = hash_cpu_s()
             finally:
                 backend.close()
-    one_hash = (before + after) / 2
-    ratio = (args.creates / cpu) / (1 / one_hash)
-    print(f"{args.creates} creates by {CLIENTS} clients, {url.split(':')[0]}, in one process")
+        served_wall, served_cpu = through_serve(url, args.creates, tmp)
+        last = hash_cpu_s()
+    one_hash = (before + after + last) / 3
+    print(f"{args.creates} creates by {CLIENTS} clients, {url.split(':')[0]}")
     print(
         f"  one cost-10 bcrypt hash: {one_hash * 1000:.1f} ms CPU "
-        f"→ bound {1 / one_hash:.1f}/s per core"
+        f"→ bound {1 / one_hash:.1f}/s per core, {(os.cpu_count() or 1) / one_hash:.1f}/s here"
     )
-    print(
-        f"  creates: {args.creates / wall:.1f}/s wall, {cpu / args.creates * 1000:.1f} ms CPU each"
-        f" → {args.creates / cpu:.1f} per CPU-second"
-    )
-    verdict = "ok" if ratio >= TARGET else "MISSED"
-    print(
-        f"  ratio creates / bcrypt bound (per CPU-second): {ratio:.2f}  "
-        f"(target >= {TARGET}: {verdict})"
-    )
+    failed = False
+    for name, wall_s, cpu_s in (
+        ("in one process (server, fake gateway, clients)", wall, cpu),
+        ("serve --api-only, its processes' CPU only", served_wall, served_cpu),
+    ):
+        ratio = (args.creates / cpu_s) / (1 / one_hash)
+        print(
+            f"  {name}: {args.creates / wall_s:.1f}/s wall, "
+            f"{cpu_s / args.creates * 1000:.1f} ms CPU each → {ratio:.2f} of the bound"
+        )
+        failed = ratio < TARGET  # the last one, the server alone, is the target's
+    verdict = "ok" if not failed else "MISSED"
+    print(f"  ratio of the server alone (serve): target >= {TARGET}: {verdict}")
     print(f"  load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    return 0 if ratio >= TARGET else 1
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
