@@ -143,7 +143,8 @@ def post(
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     connection_class = _HTTPSConnection if secure else _HTTPConnection
     connection = connection_class(parts.hostname or "", port, policy, deadline)
-    watch = _WATCHDOG.watch(deadline, connection.abort)
+    watchdog = _WATCHDOG
+    watch = watchdog.watch(deadline, connection.abort)
     try:
         connection.request("POST", target, body=body, headers=headers)
         response = connection.getresponse()
@@ -158,7 +159,7 @@ def post(
             reason = f"{type(error).__name__}: {error}"
         return Attempt(None, None, _short(reason), elapsed_ms())
     finally:
-        _WATCHDOG.cancel(watch)
+        watchdog.cancel(watch)
         connection.close()
     text = storable(kept.decode("utf-8", errors="replace"))
     error = None
@@ -196,7 +197,7 @@ class _Watchdog:
         watch = _Watch(deadline, abort)
         with self._condition:
             heapq.heappush(self._watches, watch)
-            if self._thread is None or not self._thread.is_alive():  # none yet, or forked
+            if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="webhook-deadlines", daemon=True
                 )
@@ -222,6 +223,15 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+
+
+def _reset_after_fork() -> None:
+    # A forked child has no watchdog thread, and its lock may have been held by it at the fork.
+    global _WATCHDOG
+    _WATCHDOG = _Watchdog()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def _read_capped(response: http.client.HTTPResponse) -> bytes:
