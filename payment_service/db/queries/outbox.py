@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, func, or_, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Update, exists, false, func, or_, select, true, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from ..models import PaymentHistory, PaymentHistoryWebhook, PaymentHistoryWebhookResponse
@@ -20,13 +20,15 @@ def latest_of_payment(session: Session, history_id: str) -> datetime | None:
     return session.scalar(query)
 
 
-def relaxed_commit(session: Session) -> bool:
-    """On PostgreSQL, let this transaction commit without waiting for its WAL flush; return
-    whether the database is PostgreSQL."""
+def _relaxed(session: Session, statement: Update) -> Update:
+    """`statement`, which on PostgreSQL also lets its transaction commit without waiting for
+    the WAL flush: `SET LOCAL synchronous_commit = off`, as `set_config(…, true)` returned by
+    a statement the transaction runs anyway rather than a round trip of its own (the setting
+    only has to come before the commit). Evaluated for each row it changes: when it changes
+    none, the transaction commits as usual. A Core statement (no ORM session sync needed)."""
     if session.get_bind().dialect.name != "postgresql":
-        return False
-    session.execute(text("SET LOCAL synchronous_commit = off"))
-    return True
+        return statement
+    return statement.returning(func.set_config("synchronous_commit", "off", true()))
 
 
 def lease_due(
@@ -54,7 +56,7 @@ def lease_due(
     the flush it skips (milliseconds of fsync) sits between a commit and its webhook's
     request. A crash of the database server may forget a lease of its last fraction of a
     second; the row is then simply due again, delivered at least once as always."""
-    postgres = relaxed_commit(session)
+    postgres = session.get_bind().dialect.name == "postgresql"
     older = aliased(PaymentHistoryWebhook)
     blocked = exists().where(
         older.payment_history_id == Row.payment_history_id,
@@ -79,11 +81,13 @@ def lease_due(
     rows = [(webhook, history) for webhook, history in session.execute(query)]
     found = rows[:limit]
     if found:
-        session.execute(
-            update(Row)
-            .where(Row.id.in_([webhook.id for webhook, _ in found]))
+        table = Row.__table__
+        lease = (
+            update(table)
+            .where(table.c.id.in_([webhook.id for webhook, _ in found]))
             .values(claimed_until=lease_until, claimed_by=holder)
         )
+        session.execute(_relaxed(session, lease))
     return found, len(rows) > limit
 
 
@@ -124,11 +128,10 @@ def record_attempt(
     already happened, and a crash of the database server in the fraction of a second before
     the flush may only forget that it did — the webhook is then sent again (at least once,
     as receivers are told to expect), never lost."""
-    relaxed_commit(session)
     session.add(response)
-    session.execute(
-        update(Row).where(Row.id == webhook_id, Row.status == "pending").values(**changes)
-    )
+    table = Row.__table__
+    record = update(table).where(table.c.id == webhook_id, table.c.status == "pending")
+    session.execute(_relaxed(session, record.values(**changes)))
 
 
 def newest(
