@@ -84,6 +84,7 @@ def delivered(runtime: Runtime) -> int:
     return counts(runtime)["delivered"]
 
 
+@pytest.mark.realtime  # the sender must sit idle for real before the second commit
 def test_a_commit_in_another_process_wakes_a_listening_sender_that_never_polls(
     writer, receiver, sender_factory
 ):

@@ -144,7 +144,7 @@ def the_housekeeper_line_purges_and_counts_on_its_metrics_port(roles: Roles):
     now = roles.runtime.clock()
     window = timedelta(seconds=roles.runtime.settings.auth_failures_window_s)
     with roles.runtime.database.transaction() as session:
-        auth_failures.add(session, "198.51.100.9", now - 2 * window, 2)
+        auth_failures.add(session, ["198.51.100.9"], now - 2 * window, "an-old-attempt")
 
     def clients() -> list[str]:
         with roles.runtime.database.reading() as session:

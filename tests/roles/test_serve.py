@@ -132,8 +132,8 @@ def the_housekeeper_purges_old_failed_password_rows(served: Served):
     now = served.runtime.clock()
     window = timedelta(seconds=served.runtime.settings.auth_failures_window_s)
     with served.runtime.database.transaction() as session:
-        auth_failures.add(session, "198.51.100.7", now - 2 * window, 3)
-        auth_failures.add(session, "198.51.100.8", now, 1)
+        auth_failures.add(session, ["198.51.100.7"], now - 2 * window, "an-old-attempt")
+        auth_failures.add(session, ["198.51.100.8"], now, "a-recent-attempt")
 
     def clients() -> list[str]:
         with served.runtime.database.reading() as session:
