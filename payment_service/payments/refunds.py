@@ -23,7 +23,7 @@ from typing import Any
 
 from ..db import PaymentHistory, PaymentHistoryPendingRefund
 from ..db.queries import histories, pending_refunds, records
-from ..errors import Conflict, InvalidInput, Unprocessable
+from ..errors import Conflict, InvalidInput, NotFound, Unprocessable
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Refund
 from . import access, bounds
@@ -66,6 +66,31 @@ def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None)
     )
     assert found is not None
     history_id, hashed = found
+    return refund(runtime, history_id, hashed, request, attempt)
+
+
+def cancel_by_operator(
+    runtime: Runtime, history_id: str, request: NewCancel, attempt: Attempt | None = None
+) -> dict[str, Any]:
+    """The console's refund: an operator holds no record password, so the payment is found by
+    id (the console checked the operator's permission); the rest is the API's `cancel`."""
+    with runtime.database.reading() as session:
+        row = histories.get(session, history_id)
+        if row is None:
+            raise NotFound(f"No {WHAT} found.")
+        hashed = row.password
+    return refund(runtime, history_id, hashed, request, attempt)
+
+
+def refund(
+    runtime: Runtime,
+    history_id: str,
+    hashed: str,
+    request: NewCancel,
+    attempt: Attempt | None = None,
+) -> dict[str, Any]:
+    """Reserve, ask the gateway, record: the refund of a payment whose access was checked
+    (`hashed` is the password hash it was checked against: a re-keyed payment is refused)."""
     if attempt is not None and attempt.resumed and attempt.context:
         done = _refunded_by_earlier_attempt(runtime, history_id, attempt.context)
         if done is not None:
@@ -88,8 +113,8 @@ def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None)
     started = runtime.clock()
     try:
         vendor = runtime.vendors.get(reservation.vendor_code)
-        refund = Refund(reservation.order_id, request.price, request.reason, request.account)
-        payment = vendor.cancel(reservation.store_id, reservation.uid, refund)
+        asked = Refund(reservation.order_id, request.price, request.reason, request.account)
+        payment = vendor.cancel(reservation.store_id, reservation.uid, asked)
     except GatewayTimeout:
         _mark_unknown(runtime, reservation)
         raise
