@@ -1,30 +1,40 @@
-"""Operators' passwords: argon2id hashes (argon2-cffi's defaults, RFC 9106's second choice)."""
+"""Operators' passwords: argon2id hashes (argon2-cffi's defaults, RFC 9106's second choice).
+
+Hashes carry their own parameters, so a hash made with other parameters (older defaults, or
+the cheap ones a test sets on `hasher`) still verifies, and is rehashed at the next login.
+"""
 
 from __future__ import annotations
+
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()
-# Verified when the email is unknown, so that an unknown operator costs as much as a wrong
-# password and timing does not tell which emails exist.
-_DUMMY = _hasher.hash("no operator has this password")
+hasher = PasswordHasher()
 MIN_LENGTH = 12
 
 
+@cache
+def _dummy(hasher: PasswordHasher) -> str:
+    # Verified when the email is unknown, so that an unknown operator costs as much as a wrong
+    # password and timing does not tell which emails exist.
+    return hasher.hash("no operator has this password")
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return hasher.hash(password)
 
 
 def verify(hashed: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(hashed or _DUMMY, password) and hashed is not None
+        return hasher.verify(hashed or _dummy(hasher), password) and hashed is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(hashed: str) -> bool:
-    return _hasher.check_needs_rehash(hashed)
+    return hasher.check_needs_rehash(hashed)
 
 
 def weakness(password: str) -> str | None:
