@@ -4,16 +4,22 @@ token, the session cookie kept between requests."""
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
+from payment_service.client import PaymentClient
 from payment_service.console import audit, operators
+from payment_service.db import PaymentHistory, PaymentHistoryWebhook
 from payment_service.runtime import Runtime, utcnow
+from payment_service.testing import PaymentBackend
+from tests.support.payments import register
 
 PASSWORD = "correct horse battery staple"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -75,3 +81,52 @@ class Console:
         """Move the server's clock `seconds` ahead (sessions read only `runtime.clock`)."""
         start: datetime = self.runtime.clock()
         self.runtime.clock = lambda: start + timedelta(seconds=seconds)
+
+
+IAMPORT_STORE = "test-iamport-create-id"
+
+
+def pay(backend: PaymentBackend, receiver_url: str, price: int = 20000) -> tuple[str, str]:
+    """A card payment at the iamport fake, registered as a service does: (id, gateway uid)."""
+    order_id = str(uuid.uuid4())
+    uid = backend.customer.pay_by_card("iamport", price, order_id)
+    source = {"schema": "shop", "table": "orders", "id": order_id}
+    with PaymentClient(backend.url, backend.key, backend.iv) as client:
+        history = register(
+            client,
+            ("iamport", IAMPORT_STORE, uid),
+            source,
+            password="the shop's password",
+            webhook_url=receiver_url,
+            price=price,
+        )
+    return history.id, uid
+
+
+def stored_payment(backend: PaymentBackend, history_id: str) -> PaymentHistory:
+    with backend.runtime.database.reading() as session:
+        row = session.get(PaymentHistory, history_id)
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def webhook_states(backend: PaymentBackend, history_id: str) -> list[tuple[str, int]]:
+    """(status, attempts) of the payment's outgoing webhooks, the oldest first."""
+    with backend.runtime.database.reading() as session:
+        query = (
+            select(PaymentHistoryWebhook.status, PaymentHistoryWebhook.attempts)
+            .where(PaymentHistoryWebhook.payment_history_id == history_id)
+            .order_by(PaymentHistoryWebhook.created_at)
+        )
+        return [(status, attempts) for status, attempts in session.execute(query)]
+
+
+def fail_webhooks(backend: PaymentBackend, history_id: str) -> None:
+    """Give up on the payment's webhooks, as the dispatcher does once their deadline passed."""
+    with backend.runtime.database.transaction() as session:
+        session.execute(
+            update(PaymentHistoryWebhook)
+            .where(PaymentHistoryWebhook.payment_history_id == history_id)
+            .values(status="failed", last_error="receiver answered 500")
+        )
