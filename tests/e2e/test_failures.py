@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -35,6 +34,7 @@ from payment_service.db import (
     PaymentReservation,
 )
 from payment_service.vendors import GatewayTimeout
+from tests.support.servers import wait_until
 from tests.support.threads import on_threads
 
 from .conftest import (
@@ -545,9 +545,7 @@ def test_internal_receiver_accepts_our_webhooks(backend, client):
         webhook_url=internal,
     )
     backend.customer.deposit_toss_virtual_account(uid)
-    deadline = time.monotonic() + 10
-    while not received(backend.app).list() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: bool(received(backend.app).list()), 10, interval=0.05)
     (webhook,) = received(backend.app).list()
     assert webhook["current"]["id"] == history.id
     assert webhook["current"]["paid_at"] is not None
