@@ -95,6 +95,8 @@ def _events(
         kind = event.get("type") if isinstance(event, dict) else None
         if kind in CAUSES:
             cause = CAUSES[kind]
+        elif isinstance(event, dict) and "reconciliation" in event:
+            cause = "a reconciliation repair"
         else:
             cause = "a gateway webhook"
             events.append(
