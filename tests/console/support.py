@@ -86,11 +86,13 @@ class Console:
 IAMPORT_STORE = "test-iamport-create-id"
 
 
-def pay(backend: PaymentBackend, receiver_url: str, price: int = 20000) -> tuple[str, str]:
+def pay(
+    backend: PaymentBackend, receiver_url: str, price: int = 20000, table: str = "orders"
+) -> tuple[str, str]:
     """A card payment at the iamport fake, registered as a service does: (id, gateway uid)."""
     order_id = str(uuid.uuid4())
     uid = backend.customer.pay_by_card("iamport", price, order_id)
-    source = {"schema": "shop", "table": "orders", "id": order_id}
+    source = {"schema": "shop", "table": table, "id": order_id}
     with PaymentClient(backend.url, backend.key, backend.iv) as client:
         history = register(
             client,

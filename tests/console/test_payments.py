@@ -101,6 +101,14 @@ def test_the_export_streams_every_matching_row_in_batches(console, backend, rece
     )
 
 
+def test_the_export_keeps_a_spreadsheet_from_running_a_cell(console, backend, receiver):
+    table = '=HYPERLINK("http://127.0.0.1:9/","orders")'
+    history_id, _ = pay(backend, receiver.url, 1000, table=table)
+    text = console.http.get(f"/console/payments.csv?id={history_id}").get_data(as_text=True)
+    [row] = list(csv.DictReader(io.StringIO(text)))
+    assert row["source_table"] == "'" + table
+
+
 def test_an_operator_refunds_part_with_a_reason_and_sees_it_in_the_timeline(
     console, backend, receiver
 ):

@@ -39,6 +39,15 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
+# A cell a spreadsheet would run as a formula (text from the calling service or a gateway).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str) -> str:
+    """Text as a CSV cell a spreadsheet shows rather than evaluates (OWASP's CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 class BadFilter(ValueError):
     pass
 
@@ -186,8 +195,9 @@ def _csv_rows(runtime: Runtime, criteria: PaymentFilter) -> Iterator[str]:
             for row in rows:
                 writer.writerow(
                     [
-                        row.id, row.vendor_code, row.vendor_uid, row.vendor_store_id,
-                        row.source_schema, row.source_table, row.source_id, row.currency,
+                        row.id, cell(row.vendor_code), cell(row.vendor_uid),
+                        cell(row.vendor_store_id), cell(row.source_schema),
+                        cell(row.source_table), cell(row.source_id), cell(row.currency),
                         row.price, "" if row.refund is None else row.refund, status_of(row),
                         iso(row.created_at), iso(row.paid_at) or "", iso(row.cancelled_at) or "",
                     ]
