@@ -72,8 +72,10 @@ def load() -> Response | None:
 
 
 def to_login() -> Response:
-    target = request.full_path if request.method == "GET" else request.path
-    return redirect(url_for("console.login", next=target.rstrip("?")))
+    """To the login page, and back to this page after it (a form is not sent again: it
+    needs a new look at its page first)."""
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("console.login", next=target))
 
 
 def safe_next(target: str | None) -> str:
