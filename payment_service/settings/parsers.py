@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from payment_service_client.webhooks import webhook_key
+
 from .schema import Context, Invalid, Parser
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -133,10 +135,6 @@ def vendor_options(raw: str, context: Context) -> dict[str, dict[str, Any]]:
 def signing_secrets(raw: str, context: Context) -> str:
     """One or more webhook signing secrets separated by spaces, each `whsec_<base64>` or any
     text; kept as given (`WebhookDelivery.signing_secrets` splits it)."""
-    # The SDK's webhook module defines what a usable secret is; imported here only, so that
-    # loading settings does not import the SDK for every other setting.
-    from ..client.webhooks import webhook_key
-
     problems: list[str] = []
     for index, secret in enumerate(raw.split()):
         try:

@@ -17,6 +17,7 @@ from payment_service.client import GatewayError, PaymentClient
 from payment_service.db import IdempotencyKey, PaymentHistory, PaymentHistoryCancel
 from payment_service.observability.metrics import REGISTRY
 from payment_service.vendors import GatewayTimeout
+from tests.support.clients import FLAVOURS, connect
 from tests.support.threads import on_threads
 
 from .conftest import PASSWORD, TOSS_STORE, count, new_source
@@ -341,9 +342,10 @@ def test_without_a_key_a_repeated_create_is_the_usual_409(backend, raw, receiver
     assert count(backend, IdempotencyKey) == 0
 
 
-def test_the_sdk_retries_a_write_whose_first_answer_was_lost(backend, counted):
-    """The network drops the answer to the first cancel; the SDK retries with the same key and
-    the refund still happens once."""
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_the_sdk_retries_a_write_whose_first_answer_was_lost(backend, counted, flavour):
+    """The network drops the answer to the first cancel; the SDK (sync or async) retries with
+    the same key and the refund still happens once."""
     from tests.support.dropping_proxy import DroppingProxy
 
     source = new_source()
@@ -359,7 +361,7 @@ def test_the_sdk_retries_a_write_whose_first_answer_was_lost(backend, counted):
     cancels = counted("cancel")
     with (
         DroppingProxy(backend.url, drop_first=1) as proxy,
-        PaymentClient(proxy.url, backend.key, backend.iv) as client,
+        connect(flavour, proxy.url, backend.key, backend.iv) as client,
     ):
         history = client.histories.cancel(source=source, password=PASSWORD, price=4000, reason="r")
         assert proxy.requests == 2
@@ -369,12 +371,13 @@ def test_the_sdk_retries_a_write_whose_first_answer_was_lost(backend, counted):
     assert backend.toss.payment(uid)["balanceAmount"] == 16000
 
 
-def test_the_sdk_gives_up_after_max_retries(backend, counted):
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_the_sdk_gives_up_after_max_retries(backend, counted, flavour):
     from tests.support.dropping_proxy import DroppingProxy
 
     with (
         DroppingProxy(backend.url, drop_first=10) as proxy,
-        PaymentClient(proxy.url, backend.key, backend.iv, max_retries=1) as client,
+        connect(flavour, proxy.url, backend.key, backend.iv, max_retries=1) as client,
     ):
         with pytest.raises(Exception) as caught:
             client.histories.cancel(source=new_source(), password=PASSWORD, price=1, reason="r")

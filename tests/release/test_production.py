@@ -1,5 +1,5 @@
 """docs/operating.md's production instructions, run as written by a user's bash with a bare
-`python3`: the four wheels built (`built_once` runs the first line), installed into a fresh
+`python3`: the five wheels built (`built_once` runs the first line), installed into a fresh
 venv, fresh keys from `keys generate`, `real` mode, `setup-db` over PostgreSQL, `serve`."""
 
 from __future__ import annotations
