@@ -8,9 +8,10 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..db.queries import histories
 from ..errors import ServiceError
 from ..payments import refunds
-from ..payments.idempotency import Attempt, Stored, fingerprint, key_problem
+from ..payments.idempotency import Attempt, Opened, Stored, key_problem
 from ..payments.inputs import NewCancel, Source
 from ..runtime import Runtime
 
@@ -33,9 +34,19 @@ def refund(runtime: Runtime, history_id: str, amount: Decimal, reason: str, key:
     if key_problem(key) is not None:
         return Outcome(400, "The form has no valid submission key: reload the page.")
     clock = runtime.clock
-    print_ = fingerprint({"payment": history_id, "amount": format(amount, "f"), "reason": reason})
+    with runtime.database.reading() as session:
+        row = histories.get(session, history_id)
+        if row is None:
+            return Outcome(404, "No payment history found.")
+        # What the key is bound to: the API binds it to the record a password opened; the
+        # console's access is the operator's permission on this record.
+        opened = Opened(row.id, row.password)
+    keys = runtime.idempotency
+    print_ = keys.fingerprint(
+        {"payment": history_id, "amount": format(amount, "f"), "reason": reason}
+    )
     try:
-        begun = runtime.idempotency.begin(ROUTE, key, print_, clock())
+        begun = keys.begin(ROUTE, key, print_, clock(), opened)
     except ServiceError as error:  # 409 while the first submission runs, 422 another body
         return Outcome(error.status, error.message)
     if isinstance(begun, Stored):
@@ -47,21 +58,20 @@ def refund(runtime: Runtime, history_id: str, amount: Decimal, reason: str, key:
     except ServiceError as error:
         outcome = Outcome(error.status, error.message)
         if error.final:
-            _finish(runtime, begun, outcome)
+            _finish(runtime, begun, outcome, opened)
         else:
-            runtime.idempotency.release(begun, clock())
+            keys.release(begun, clock(), opened)
         return outcome
     except BaseException:
-        runtime.idempotency.release(begun, clock())
+        keys.release(begun, clock(), opened)
         raise
     refunded = view["refund"] or Decimal(0)
     outcome = Outcome(200, f"Refunded {amount} {view['currency']} (in all {refunded}).")
-    _finish(runtime, begun, outcome)
+    _finish(runtime, begun, outcome, opened)
     return outcome
 
 
-def _finish(runtime: Runtime, begun: Attempt, outcome: Outcome) -> None:
+def _finish(runtime: Runtime, begun: Attempt, outcome: Outcome, opened: Opened) -> None:
     body = json.dumps({"message": outcome.message}).encode()
-    runtime.idempotency.finish(
-        begun, Stored(outcome.status, "application/json", body), runtime.clock()
-    )
+    answer = Stored(outcome.status, "application/json", body)
+    runtime.idempotency.finish(begun, answer, runtime.clock(), opened)

@@ -1,6 +1,7 @@
-"""The login throttle: failed logins counted per client address like the API's password
-checks (the same table and settings, keys of their own), so that a guesser spread over
-workers and hosts is counted once."""
+"""The login throttle: the API's failure throttle (`security.throttle`: the same table and
+settings, budgets of their own), so that each login is reserved against its client's and its
+account's budgets before argon2 runs, and a guesser spread over workers and hosts is counted
+once."""
 
 from __future__ import annotations
 

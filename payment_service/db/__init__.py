@@ -11,7 +11,10 @@ from .models import (
     Base,
     ConsoleAuditEntry,
     ConsoleOperator,
+    Finding,
+    FindingEvent,
     IdempotencyKey,
+    JanitorCheck,
     PaymentHistory,
     PaymentHistoryCancel,
     PaymentHistoryClaim,
@@ -19,6 +22,7 @@ from .models import (
     PaymentHistoryWebhook,
     PaymentHistoryWebhookResponse,
     PaymentReservation,
+    ReconcileRun,
 )
 from .session import Database, DatabaseUnavailable
 
@@ -29,7 +33,10 @@ __all__ = [
     "ConsoleOperator",
     "Database",
     "DatabaseUnavailable",
+    "Finding",
+    "FindingEvent",
     "IdempotencyKey",
+    "JanitorCheck",
     "PaymentHistory",
     "PaymentHistoryCancel",
     "PaymentHistoryClaim",
@@ -37,4 +44,5 @@ __all__ = [
     "PaymentHistoryWebhook",
     "PaymentHistoryWebhookResponse",
     "PaymentReservation",
+    "ReconcileRun",
 ]

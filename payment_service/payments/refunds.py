@@ -61,12 +61,13 @@ def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None)
     with runtime.database.reading() as session:
         row = records.by_source(session, PaymentHistory, request.source)
         found = (row.id, row.password) if row is not None else None
+        past_due = row is not None and row.due_at is not None and row.due_at <= runtime.clock()
     access.verify(
         request.password, found[1] if found else None, WHAT, record_id=found[0] if found else ""
     )
     assert found is not None
     history_id, hashed = found
-    return refund(runtime, history_id, hashed, request, attempt)
+    return refund(runtime, history_id, hashed, request, attempt, past_due=past_due)
 
 
 def cancel_by_operator(
@@ -79,7 +80,8 @@ def cancel_by_operator(
         if row is None:
             raise NotFound(f"No {WHAT} found.")
         hashed = row.password
-    return refund(runtime, history_id, hashed, request, attempt)
+        past_due = row.due_at is not None and row.due_at <= runtime.clock()
+    return refund(runtime, history_id, hashed, request, attempt, past_due=past_due)
 
 
 def refund(
@@ -88,9 +90,16 @@ def refund(
     hashed: str,
     request: NewCancel,
     attempt: Attempt | None = None,
+    *,
+    past_due: bool = False,
 ) -> dict[str, Any]:
     """Reserve, ask the gateway, record: the refund of a payment whose access was checked
-    (`hashed` is the password hash it was checked against: a re-keyed payment is refused)."""
+    (`hashed` is the password hash it was checked against: a re-keyed payment is refused;
+    `past_due`: it was awaited past its due date, so the gateway is asked first)."""
+    if past_due:
+        # In doubt (awaited past its due date: paid or expired meanwhile?): ask the gateway
+        # first, as the janitor would, so the refund is decided on the payment as it is now.
+        settle(runtime, history_id)
     if attempt is not None and attempt.resumed and attempt.context:
         done = _refunded_by_earlier_attempt(runtime, history_id, attempt.context)
         if done is not None:

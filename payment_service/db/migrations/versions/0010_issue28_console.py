@@ -6,7 +6,7 @@ from alembic import op
 from payment_service.db.types import UTCDateTime
 
 revision = "0010_issue28"
-down_revision = "0006_issue16"
+down_revision = "0008_issue27"
 
 
 def upgrade() -> None:
