@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import admin, login, overview, payments, webhooks
+from . import admin, login, overview, payments, reconciliation, webhooks
 
 
 def register(blp: Blueprint) -> None:
-    for module in (login, overview, payments, webhooks, admin):
+    for module in (login, overview, payments, webhooks, reconciliation, admin):
         module.register(blp)
