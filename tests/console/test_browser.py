@@ -7,10 +7,13 @@ no console error (`guarded_page`); a screenshot of each screen lands in the test
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from payment_service.healing import findings
 from payment_service.testing import PaymentBackend
 from tests.checkout.browser import Browsing
 from tests.support.servers import wait_until
@@ -117,3 +120,26 @@ def test_a_viewer_reads_but_finds_no_refund_or_resend(
     refused = page.request.get(f"{url}/console/audit")
     assert refused.status == 403
     assert "Your role does not allow this." in refused.text()
+
+
+def test_an_operator_reconciles_and_resolves_findings_in_bulk(
+    guarded_page: Browsing, backend: PaymentBackend, tmp_path
+):
+    page, url = guarded_page.page, backend.url
+    add_operator(backend.runtime, "operator@example.com", "operator")
+    uids = [backend.customer.pay_by_card("iamport", 1000, str(uuid.uuid4())) for _ in range(2)]
+    now = backend.runtime.clock()
+    log_in(page, url, "operator@example.com")
+    page.get_by_role("link", name="Reconciliation").click()
+    page.get_by_label("From").fill((now - timedelta(hours=1)).isoformat())
+    page.get_by_label("until").fill((now + timedelta(hours=1)).isoformat())
+    page.get_by_role("button", name="Reconcile now").click()
+    expect(page.get_by_role("status").first).to_contain_text("Reconciled iamport")
+    for uid in uids:
+        page.get_by_label(f"select {uid}").check()
+    page.get_by_label("Reason").fill("test payments of the shop")
+    guarded_page.screenshot(tmp_path, "reconciliation")
+    page.get_by_role("button", name="Ignore selected").click()
+    expect(page.get_by_role("status").first).to_contain_text("2 finding(s) ignored")
+    ignored = [f for f in findings.list_findings(backend.runtime, state="ignored")]
+    assert sorted(f.vendor_uid for f in ignored) == sorted(uids)
