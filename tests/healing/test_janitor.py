@@ -119,13 +119,17 @@ def test_the_owners_retry_answers_the_payment_the_janitor_recorded_meanwhile(
     age(backend, PaymentHistoryClaim, "created_at", timedelta(minutes=3))
     run_janitor(backend.runtime)
     age(backend, JanitorCheck, "next_check_at", SCHEDULE[0])
-    real_check = histories.check_password
+    real_verify = histories.passwords.verify
 
-    def janitor_records_while_the_password_is_checked(password: str, hashed: str) -> bool:
+    def janitor_records_while_the_password_is_checked(
+        record_id: str, hashed: str, password: str
+    ) -> bool:
         assert run_janitor(backend.runtime).settled == 1
-        return real_check(password, hashed)
+        return real_verify(record_id, hashed, password)
 
-    monkeypatch.setattr(histories, "check_password", janitor_records_while_the_password_is_checked)
+    monkeypatch.setattr(
+        histories.passwords, "verify", janitor_records_while_the_password_is_checked
+    )
 
     retried = register(gateways, "toss.payments", uid, 20000, order)
 
