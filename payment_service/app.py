@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from . import __version__, http
+from . import __version__, console, http
 from .api import docs, histories, internal, metrics, monitors, reservations, webhooks
 from .api.openapi import DocumentedApi, spec_kwargs
 from .db import Database
@@ -62,6 +62,8 @@ def create_app(
         api.register_blueprint(internal.blp)
     if settings.metrics:
         api.register_blueprint(metrics.blp)
+    if settings.console:
+        console.install(app, runtime)
     return app
 
 

@@ -287,5 +287,10 @@ from .adoption.commands import adopt_original  # noqa: E402 (commands live in th
 
 main.add_command(adopt_original)
 
+from .console.commands import audit_command, operators_group  # noqa: E402 (as above)
+
+main.add_command(operators_group)
+main.add_command(audit_command)
+
 if __name__ == "__main__":
     main()

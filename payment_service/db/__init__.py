@@ -9,6 +9,8 @@ objects to the session; SQLAlchemy writes both at commit.
 from .models import (
     AuthFailure,
     Base,
+    ConsoleAuditEntry,
+    ConsoleOperator,
     Finding,
     FindingEvent,
     IdempotencyKey,
@@ -27,6 +29,8 @@ from .session import Database, DatabaseUnavailable
 __all__ = [
     "AuthFailure",
     "Base",
+    "ConsoleAuditEntry",
+    "ConsoleOperator",
     "Database",
     "DatabaseUnavailable",
     "Finding",

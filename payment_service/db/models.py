@@ -264,6 +264,38 @@ class AuthFailure(Base):
     attempt: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
 
 
+class ConsoleOperator(Base):
+    """A person who may log in to the operator console (docs/console.md). There is no default
+    one: `payment-service operators add` makes them. `password` is an argon2id hash; a disabled
+    operator keeps its row (the audit log names it) but can no longer log in."""
+
+    __tablename__ = "console_operators"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(64))
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConsoleAuditEntry(Base):
+    """One operator action, appended and never changed: nothing updates or deletes these rows."""
+
+    __tablename__ = "console_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    operator: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    """The operator's email (as typed, for a failed login of an unknown one)."""
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outcome: Mapped[str] = mapped_column(Text)
+    client: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
 class JanitorCheck(Base):
     """A record in doubt that the janitor re-checks with its gateway (healing/janitor.py).
 

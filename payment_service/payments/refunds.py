@@ -23,7 +23,7 @@ from typing import Any
 
 from ..db import PaymentHistory, PaymentHistoryPendingRefund
 from ..db.queries import histories, pending_refunds, records
-from ..errors import Conflict, InvalidInput, Unprocessable
+from ..errors import Conflict, InvalidInput, NotFound, Unprocessable
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Refund
 from . import access, bounds
@@ -67,6 +67,35 @@ def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None)
     )
     assert found is not None
     history_id, hashed = found
+    return refund(runtime, history_id, hashed, request, attempt, past_due=past_due)
+
+
+def cancel_by_operator(
+    runtime: Runtime, history_id: str, request: NewCancel, attempt: Attempt | None = None
+) -> dict[str, Any]:
+    """The console's refund: an operator holds no record password, so the payment is found by
+    id (the console checked the operator's permission); the rest is the API's `cancel`."""
+    with runtime.database.reading() as session:
+        row = histories.get(session, history_id)
+        if row is None:
+            raise NotFound(f"No {WHAT} found.")
+        hashed = row.password
+        past_due = row.due_at is not None and row.due_at <= runtime.clock()
+    return refund(runtime, history_id, hashed, request, attempt, past_due=past_due)
+
+
+def refund(
+    runtime: Runtime,
+    history_id: str,
+    hashed: str,
+    request: NewCancel,
+    attempt: Attempt | None = None,
+    *,
+    past_due: bool = False,
+) -> dict[str, Any]:
+    """Reserve, ask the gateway, record: the refund of a payment whose access was checked
+    (`hashed` is the password hash it was checked against: a re-keyed payment is refused;
+    `past_due`: it was awaited past its due date, so the gateway is asked first)."""
     if past_due:
         # In doubt (awaited past its due date: paid or expired meanwhile?): ask the gateway
         # first, as the janitor would, so the refund is decided on the payment as it is now.
@@ -93,8 +122,8 @@ def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None)
     started = runtime.clock()
     try:
         vendor = runtime.vendors.get(reservation.vendor_code)
-        refund = Refund(reservation.order_id, request.price, request.reason, request.account)
-        payment = vendor.cancel(reservation.store_id, reservation.uid, refund)
+        asked = Refund(reservation.order_id, request.price, request.reason, request.account)
+        payment = vendor.cancel(reservation.store_id, reservation.uid, asked)
     except GatewayTimeout:
         _mark_unknown(runtime, reservation)
         raise

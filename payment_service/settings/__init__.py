@@ -81,6 +81,7 @@ GATEWAYS = "Gateways (vendor plugins)"
 WEBHOOKS = "Webhooks to your services"
 PASSWORDS = "Password checks"
 OBSERVABILITY = "Observability"
+CONSOLE = "Operator console"
 HEALING = "Self-healing: the janitor and scheduled reconciliation"
 
 
@@ -387,6 +388,23 @@ class Settings(Declared):
         DATABASE_ROLES,
         "`text` or `json` (one object per line) for every log line, the access line included",
         topic=OBSERVABILITY,
+    )  # fmt: skip
+    console: bool = setting(
+        "PAYMENT_CONSOLE",
+        ByMode(lambda mode: mode == "local", "`local`: on; `dev`/`real`: off"),
+        parsers.flag, [API],
+        "serve the operator console at `/console` (docs/console.md)",
+        topic=CONSOLE,
+    )  # fmt: skip
+    console_idle_s: float = setting(
+        "PAYMENT_CONSOLE_IDLE_S", 1800.0, parsers.seconds, [API],
+        "a console session unused this long ends (the operator logs in again)",
+        topic=CONSOLE,
+    )  # fmt: skip
+    console_fresh_s: float = setting(
+        "PAYMENT_CONSOLE_FRESH_S", 900.0, parsers.seconds, [API],
+        "a refund or a resend needs a login younger than this, else a re-login",
+        topic=CONSOLE,
     )  # fmt: skip
     environ: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Every variable in effect (the environment over `.env`): plugins are given their own
