@@ -6,15 +6,18 @@ from typing import Any
 
 from flask.views import MethodView
 
-from ..payments import reservations
-from ..payments.inputs import NewReservation
+from ..payments import charges, reservations
+from ..payments.inputs import NewCharge, NewReservation
 from ..transport import Blueprint
 from .context import runtime
-from .idempotency import ALREADY_REGISTERED, idempotent_write
-from .passwords import look_up_routes
+from .idempotency import ALREADY_REGISTERED, idempotent_write, resumed
+from .passwords import THROTTLED, look_up_routes, password_checked
 from .schemas import (
+    ChargeCreateSchema,
+    HistorySchema,
     ReservationCreateSchema,
     ReservationSchema,
+    require_uuid,
 )
 
 blp = Blueprint(
@@ -45,3 +48,36 @@ look_up_routes(
     reservations.get_by_id,
     ("R8", "R9"),
 )
+
+
+@blp.route("/<id>/charges")
+class ReservationCharges(MethodView):
+    @idempotent_write(
+        blp,
+        "POST /payments/reservations/{id}/charges",
+        ChargeCreateSchema,
+        201,
+        HistorySchema,
+        "The payment the gateway made, stored (and reported to `webhook_url`).",
+    )
+    @blp.alt_response(403, description="Wrong password.")
+    @blp.alt_response(404, description="No such reservation.")
+    @blp.alt_response(409, description="The order (`source`) is already paid or being charged.")
+    @blp.alt_response(
+        422,
+        description="The card company declined (`declined: true`, the gateway's `code` and "
+        "message; nothing was charged), or the vendor's plugin cannot charge saved cards.",
+    )
+    @blp.alt_response(429, description=THROTTLED)
+    @password_checked
+    def post(self, new: NewCharge, id: str) -> dict[str, Any]:
+        """Charge the saved card for an order, at the gateway, and store the payment.
+
+        The gateway's billing API is called by the server (iamport
+        `/subscribe/payments/again`, Toss `/v1/billing/{billingKey}`, PortOne
+        `/payments/{paymentId}/billing-key`); `source.id` is the order id sent to it. With an
+        `Idempotency-Key`, a retry after a timeout settles the first attempt from the gateway
+        and never charges twice. 502/503/504: the gateway failed, is down or timed out; retry
+        with the same key.
+        """
+        return charges.charge(runtime(), require_uuid(id), new, resume=resumed())

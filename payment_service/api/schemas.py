@@ -18,7 +18,14 @@ from ..delivery.url_policy import SETTING as ALLOWED_NETWORKS
 from ..delivery.url_policy import literal_address_problem, url_problem
 from ..errors import PolicyRefusal, RawError
 from ..payments import bounds
-from ..payments.inputs import NewCancel, NewHistory, NewReservation, Source, VendorRef
+from ..payments.inputs import (
+    NewCancel,
+    NewCharge,
+    NewHistory,
+    NewReservation,
+    Source,
+    VendorRef,
+)
 from ..vendors import RefundAccount
 from ..wire import UUID_PATTERN, invalid_uuid_parameter
 
@@ -176,15 +183,8 @@ class Registration(Builds):
     source = ma.fields.Nested(SourceSchema, required=True)
 
 
-class HistoryCreateSchema(Registration):
-    typia_name = "IPaymentHistory.ICreate"
-    builds = NewHistory
-
-    price = Money(
-        bounded=True, required=True, metadata={"description": "the amount the order expects"}
-    )
-    password = text(bounds.PASSWORD_MAX)
-    webhook_url = text(
+def webhook_url_field() -> ma.fields.String:
+    return text(
         bounds.WEBHOOK_URL_MAX,
         validate=_webhook_url,
         metadata={
@@ -193,6 +193,34 @@ class HistoryCreateSchema(Registration):
             "description": "http(s) URL without user:password, where changes are posted",
         },
     )
+
+
+class HistoryCreateSchema(Registration):
+    typia_name = "IPaymentHistory.ICreate"
+    builds = NewHistory
+
+    price = Money(
+        bounded=True, required=True, metadata={"description": "the amount the order expects"}
+    )
+    password = text(bounds.PASSWORD_MAX)
+    webhook_url = webhook_url_field()
+
+
+class ChargeCreateSchema(Builds):
+    typia_name = "IPaymentReservation.ICharge"
+    builds = NewCharge
+
+    password = text(bounds.PASSWORD_MAX, metadata={"description": "the reservation's password"})
+    source = ma.fields.Nested(
+        SourceSchema,
+        required=True,
+        metadata={"description": "the order this charge pays (its id is the gateway's order id)"},
+    )
+    price = Money(bounded=True, required=True, metadata={"description": "the amount to charge"})
+    title = text(
+        bounds.FREE_TEXT_MAX, multiline=True, metadata={"description": "order name at the gateway"}
+    )
+    webhook_url = webhook_url_field()
 
 
 class BankAccountSchema(Builds):

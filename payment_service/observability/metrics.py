@@ -101,6 +101,14 @@ HOUSEKEEPING_JOBS = Counter(
     registry=REGISTRY,
 )
 
+BILLING_CHARGES = Counter(
+    "payment_billing_charges",
+    "Charges of saved cards (billing keys), by vendor and outcome (paid, declined, "
+    "unsupported, refused, unknown: the gateway failed or timed out, error).",
+    ["vendor", "outcome"],
+    registry=REGISTRY,
+)
+
 _http_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
 
@@ -137,6 +145,10 @@ def count_idempotent(route: str, outcome: str) -> None:
 
 def count_inbound(vendor: str, outcome: str) -> None:
     INBOUND_WEBHOOKS.labels(vendor, outcome).inc()
+
+
+def count_billing_charge(vendor: str, outcome: str) -> None:
+    BILLING_CHARGES.labels(vendor, outcome).inc()
 
 
 def count_housekeeping(job: str, outcome: str) -> None:

@@ -21,6 +21,7 @@ Passwords are hashed and checked (bcrypt) outside every transaction. Refunds: `r
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from ..crypto import check_password, hash_password
 from ..db import PaymentHistory, PaymentHistoryClaim
 from ..db.queries import claims, records
 from ..db.queries import histories as stored
+from ..delivery.outbox import enqueue
 from ..errors import Conflict, ServiceError
 from ..runtime import Runtime
 from ..vendors import GatewayTimeout, Refund, Vendor
@@ -54,18 +56,51 @@ def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[s
     """Approve and record a payment. `resume`: this exact request (same idempotency key and
     body) ran before and its outcome is unknown, so its claim may be taken over at once."""
     vendor = runtime.vendors.get(new.vendor.code)
-    claim_id = _claim(runtime, new, resume)
-    try:
+
+    def approve(taken_over: bool) -> tuple[str, dict[str, Any]]:
+        # Approving is safe to repeat (the vendor interface requires it), taken over or not.
         payment = vendor.approve(
             new.vendor.store_id, new.vendor.uid, order_id=new.source.id, amount=new.price
         )
+        return new.vendor.uid, payment
+
+    return record_gateway_payment(runtime, vendor, new, approve, resume=resume)
+
+
+# What the gateway is asked between the claim and the confirmation: given whether the claim was
+# taken over from an earlier attempt of unknown outcome, the payment's uid and its record.
+GatewayStep = Callable[[bool], tuple[str, dict[str, Any]]]
+
+
+def record_gateway_payment(
+    runtime: Runtime,
+    vendor: Vendor,
+    new: NewHistory,
+    gateway: GatewayStep,
+    *,
+    resume: bool = False,
+    event: dict[str, Any] | None = None,
+    unknown_outcome: Callable[[BaseException], bool] | None = None,
+) -> dict[str, Any]:
+    """The saga of the module's docstring for any payment the gateway makes: claim `new`'s
+    source and vendor uid, run `gateway`, then record its payment under the uid it returns.
+
+    `event`: also report the new payment to its `webhook_url` (through the outbox, in the
+    recording transaction), as this event, with `previous` the payment before it was paid.
+    `unknown_outcome`: which failures of `gateway` may have left a payment at the gateway, so
+    that the claim is kept for a retry to settle (by default a timeout only).
+    """
+    claim_id, taken_over = _claim(runtime, new, resume)
+    try:
+        uid, payment = gateway(taken_over)
         summary = vendor.summarize(payment)
-    except GatewayTimeout:
-        # The approval may have happened: keep the claim so a retry can complete it.
+    except BaseException as error:
+        unknown = unknown_outcome(error) if unknown_outcome else isinstance(error, GatewayTimeout)
+        if not unknown:
+            _release_quietly(runtime, claim_id)
+        # Else the gateway may have acted: the claim stays so a retry can complete it.
         raise
-    except BaseException:
-        _release_quietly(runtime, claim_id)
-        raise
+    webhook_id: str | None = None
     try:
         with runtime.database.transaction() as session:
             claim = claims.locked(session, claim_id)
@@ -77,12 +112,22 @@ def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[s
                 if recorded is not None:
                     return history_view(recorded, runtime.settings.keys.history)
                 raise ServiceError("the claimed payment history disappeared")
-            row = claims.confirm(session, claim, runtime.clock())
+            now = runtime.clock()
+            row = claims.confirm(session, claim, now)
+            row.vendor_uid = uid
+            previous = history_view(row, runtime.settings.keys.history) if event else None
             apply_summary(row, summary, payment, runtime.settings.keys)
             session.flush()
-            return history_view(row, runtime.settings.keys.history)
+            view = history_view(row, runtime.settings.keys.history)
+            if event is not None and previous is not None:
+                webhook = enqueue(session, row, previous, view, event, runtime.settings, now)
+                session.flush()
+                webhook_id = webhook.id
     except Exception as error:
-        raise _compensate(runtime, vendor, new, claim_id, error) from error
+        raise _compensate(runtime, vendor, new, uid, claim_id, error) from error
+    if webhook_id is not None:
+        runtime.outbox_written()
+    return view
 
 
 @dataclass(frozen=True)
@@ -94,11 +139,12 @@ class _KeptClaim:
     created_at: datetime
 
 
-def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
+def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> tuple[str, bool]:
+    """The claim's id, and whether it was taken over from an earlier attempt."""
     hashed = hash_password(new.password)  # bcrypt, before any transaction
     claimed = _insert_claim(runtime, new, hashed, resume)
     if isinstance(claimed, str):
-        return claimed
+        return claimed, False
     # Only the owner may resume it: the same password (checked outside the transaction).
     if not check_password(new.password, claimed.password):
         raise Conflict(IN_PROGRESS)
@@ -116,7 +162,7 @@ def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
         row.created_at = runtime.clock()
         # The owner's request names the webhook_url to use from now on.
         row.webhook_url = new.webhook_url
-        return row.id
+        return row.id, True
 
 
 def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str, resume: bool) -> str | _KeptClaim:
@@ -192,25 +238,25 @@ def _release_quietly(runtime: Runtime, claim_id: str) -> None:
 
 
 def _compensate(
-    runtime: Runtime, vendor: Vendor, new: NewHistory, claim_id: str, error: Exception
+    runtime: Runtime, vendor: Vendor, new: NewHistory, uid: str, claim_id: str, error: Exception
 ) -> ServiceError:
     """The gateway approved but we could not record it: cancel at the gateway and say so."""
-    log.error("could not record approved payment %s/%s: %r", vendor.code, new.vendor.uid, error)
+    log.error("could not record approved payment %s/%s: %r", vendor.code, uid, error)
     try:
         refund = Refund(new.source.id, new.price, COMPENSATION_REASON)
-        vendor.cancel(new.vendor.store_id, new.vendor.uid, refund)
+        vendor.cancel(new.vendor.store_id, uid, refund)
     except Exception as cancel_error:
         log.critical(
             "payment %s/%s is approved at the gateway, not recorded, and not cancelled: %r",
             vendor.code,
-            new.vendor.uid,
+            uid,
             cancel_error,
         )
         return ServiceError(
             "The payment was approved at the gateway but could not be recorded, and cancelling "
             "it failed too. Retry the same request to record it.",
             status=500,
-            vendor_uid=new.vendor.uid,
+            vendor_uid=uid,
             recorded=False,
             cancelled=False,
         )
@@ -219,7 +265,7 @@ def _compensate(
         "The payment could not be recorded, so it was cancelled at the gateway.",
         status=503,
         final=True,
-        vendor_uid=new.vendor.uid,
+        vendor_uid=uid,
         recorded=False,
         cancelled=True,
     )

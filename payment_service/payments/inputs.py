@@ -48,3 +48,15 @@ class NewReservation:
     source: Source
     title: str
     password: str
+
+
+@dataclass(frozen=True)
+class NewCharge:
+    """A charge of a saved card: `source` is the order it pays (the gateway's order id),
+    `password` the reservation's (it also protects the payment recorded)."""
+
+    source: Source
+    password: str
+    price: Decimal
+    title: str
+    webhook_url: str

@@ -376,6 +376,7 @@ WRITES = {
     ("/payments/histories", "post"),
     ("/payments/histories/cancel", "put"),
     ("/payments/reservations", "post"),
+    ("/payments/reservations/{id}/charges", "post"),
 }
 
 

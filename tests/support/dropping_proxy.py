@@ -13,9 +13,11 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
 
 
 class DroppingProxy:
-    def __init__(self, target: str, *, drop_first: int):
+    def __init__(self, target: str, *, drop_first: int, matching: str = ""):
+        """`matching`: only requests whose path contains it are counted (and dropped)."""
         self.target = target.rstrip("/")
         self.drop_first = drop_first
+        self.matching = matching
         self.requests = 0
         self._lock = threading.Lock()
         proxy = self
@@ -37,8 +39,10 @@ class DroppingProxy:
                     allow_redirects=False,
                 )
                 with proxy._lock:
-                    proxy.requests += 1
-                    drop = proxy.requests <= proxy.drop_first
+                    drop = False
+                    if proxy.matching in self.path:
+                        proxy.requests += 1
+                        drop = proxy.requests <= proxy.drop_first
                 if drop:
                     # The server did the work; the client never hears about it.
                     self.close_connection = True
