@@ -280,5 +280,9 @@ from .adoption.commands import adopt_original  # noqa: E402 (commands live in th
 
 main.add_command(adopt_original)
 
+from .payments.commands import schedules_group  # noqa: E402 (commands live in their own module)
+
+main.add_command(schedules_group)
+
 if __name__ == "__main__":
     main()

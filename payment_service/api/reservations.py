@@ -6,8 +6,8 @@ from typing import Any
 
 from flask.views import MethodView
 
-from ..payments import charges, reservations
-from ..payments.inputs import NewCharge, NewReservation
+from ..payments import charges, reservations, schedules
+from ..payments.inputs import NewCharge, NewReservation, NewSchedule
 from ..transport import Blueprint
 from .context import runtime
 from .idempotency import ALREADY_REGISTERED, idempotent_write, resumed
@@ -17,6 +17,8 @@ from .schemas import (
     HistorySchema,
     ReservationCreateSchema,
     ReservationSchema,
+    ScheduleCreateSchema,
+    ScheduleSchema,
     require_uuid,
 )
 
@@ -81,3 +83,28 @@ class ReservationCharges(MethodView):
         with the same key.
         """
         return charges.charge(runtime(), require_uuid(id), new, resume=resumed())
+
+
+@blp.route("/<id>/schedules")
+class ReservationSchedules(MethodView):
+    @idempotent_write(
+        blp,
+        "POST /payments/reservations/{id}/schedules",
+        ScheduleCreateSchema,
+        201,
+        ScheduleSchema,
+        "The schedule; its periods are charged by the housekeeper as they fall due.",
+    )
+    @blp.alt_response(403, description="Wrong password.")
+    @blp.alt_response(404, description="No such reservation.")
+    @blp.alt_response(429, description=THROTTLED)
+    @password_checked
+    def post(self, new: NewSchedule, id: str) -> dict[str, Any]:
+        """Charge the saved card every month, week or day, with retries after a decline.
+
+        Each period is charged once, from `first_at` on (month periods keep its day, on the
+        last day of shorter months); a declined period is tried again after each of `retries`
+        (default `["P1D", "P3D", "P7D"]`), and after the last the schedule is `past_due`.
+        Every payment is stored and reported to `webhook_url` like a charge.
+        """
+        return schedules.create(runtime(), require_uuid(id), new)

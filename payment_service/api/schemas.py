@@ -17,12 +17,13 @@ from flask import current_app, has_app_context
 from ..delivery.url_policy import SETTING as ALLOWED_NETWORKS
 from ..delivery.url_policy import literal_address_problem, url_problem
 from ..errors import PolicyRefusal, RawError
-from ..payments import bounds
+from ..payments import bounds, calendar
 from ..payments.inputs import (
     NewCancel,
     NewCharge,
     NewHistory,
     NewReservation,
+    NewSchedule,
     Source,
     VendorRef,
 )
@@ -257,6 +258,55 @@ class ReservationCreateSchema(Registration):
     password = text(bounds.PASSWORD_MAX)
 
 
+def _duration(value: str) -> None:
+    try:
+        calendar.parse_duration(value)
+    except ValueError as error:
+        raise ma.ValidationError(str(error)) from None
+
+
+class ScheduleCreateSchema(Strict):
+    typia_name = "IPaymentSchedule.ICreate"
+
+    password = text(bounds.PASSWORD_MAX, metadata={"description": "the reservation's password"})
+    price = Money(bounded=True, required=True, metadata={"description": "charged each period"})
+    title = text(
+        bounds.FREE_TEXT_MAX, multiline=True, metadata={"description": "order name at the gateway"}
+    )
+    every = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(calendar.EVERY),
+        metadata={"expected": '("month" | "week" | "day")', "enum": list(calendar.EVERY)},
+    )
+    first_at = ma.fields.AwareDateTime(
+        required=True,
+        metadata={
+            "expected": 'string & Format<"date-time">',
+            "description": "the first charge, with its offset; later ones keep its day of month",
+        },
+    )
+    retries = ma.fields.List(
+        ma.fields.String(validate=_duration),
+        validate=ma.validate.Length(max=10),
+        load_default=list(calendar.DEFAULT_RETRIES),
+        metadata={
+            "expected": "Array<string>",
+            "description": "ISO-8601 durations after the due time at which a declined period "
+            "is tried again (weeks, days, hours, minutes, seconds)",
+        },
+    )
+    webhook_url = webhook_url_field()
+
+    @ma.post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> NewSchedule:
+        retries = tuple(data.pop("retries"))
+        return NewSchedule(
+            **data,
+            retries=tuple(calendar.parse_duration(text) for text in retries),
+            retries_text=retries,
+        )
+
+
 # -- responses -------------------------------------------------------------------------------
 
 
@@ -339,3 +389,38 @@ def require_uuid(value: str) -> str:
     if UUID_PATTERN.match(value):
         return value.lower().removeprefix("urn:uuid:")
     raise RawError(400, invalid_uuid_parameter("id", value))
+
+
+class SchedulePeriodSchema(ma.Schema):
+    id = ma.fields.String(metadata={"format": "uuid", "description": "the order id it pays"})
+    sequence = ma.fields.Integer()
+    due_at = ma.fields.String(metadata={"format": "date-time"})
+    status = ma.fields.String(
+        metadata={"enum": ["pending", "paid", "retrying", "failed", "cancelled"]}
+    )
+    attempts = ma.fields.Integer()
+    next_attempt_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    history_id = ma.fields.String(
+        allow_none=True, metadata={"format": "uuid", "description": "the payment, once paid"}
+    )
+    error = ma.fields.Dict(
+        allow_none=True, metadata={"description": "the last decline: {code, message}"}
+    )
+
+
+class ScheduleSchema(ma.Schema):
+    typia_name = "IPaymentSchedule"
+
+    id = ma.fields.String(metadata={"format": "uuid"})
+    reservation_id = ma.fields.String(metadata={"format": "uuid"})
+    price = Money()
+    title = ma.fields.String()
+    every = ma.fields.String(metadata={"enum": ["month", "week", "day"]})
+    first_at = ma.fields.String(metadata={"format": "date-time"})
+    next_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    status = ma.fields.String(metadata={"enum": ["active", "past_due", "cancelled"]})
+    retries = ma.fields.List(ma.fields.String())
+    webhook_url = ma.fields.String()
+    created_at = ma.fields.String(metadata={"format": "date-time"})
+    cancelled_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    periods = ma.fields.List(ma.fields.Nested(SchedulePeriodSchema))

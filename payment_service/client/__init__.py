@@ -43,6 +43,7 @@ from .models import (
     TossPayment,
     TossPaymentCancel,
 )
+from .schedules import Schedule, SchedulePeriod
 from .webhooks import (
     WEBHOOK_ID_HEADER,
     WEBHOOK_SIGNATURE_HEADER,
@@ -78,6 +79,8 @@ __all__ = [
     "PaymentVendor",
     "PaymentWebhook",
     "Performance",
+    "Schedule",
+    "SchedulePeriod",
     "ServerError",
     "SystemInfo",
     "TossBilling",

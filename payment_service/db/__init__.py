@@ -17,6 +17,8 @@ from .models import (
     PaymentHistoryWebhook,
     PaymentHistoryWebhookResponse,
     PaymentReservation,
+    PaymentSchedule,
+    PaymentSchedulePeriod,
 )
 from .session import Database, DatabaseUnavailable
 
@@ -33,4 +35,6 @@ __all__ = [
     "PaymentHistoryWebhook",
     "PaymentHistoryWebhookResponse",
     "PaymentReservation",
+    "PaymentSchedule",
+    "PaymentSchedulePeriod",
 ]

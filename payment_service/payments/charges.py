@@ -18,9 +18,13 @@ payment of it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from ..db import PaymentReservation
+from sqlalchemy.orm import Session
+
+from ..db import PaymentHistory, PaymentReservation
 from ..db.queries import records
 from ..observability.metrics import count_billing_charge
 from ..runtime import Runtime
@@ -38,52 +42,74 @@ from .reservations import WHAT as RESERVATION
 PLACEHOLDER_PREFIX = "charge:"
 
 
+@dataclass(frozen=True)
+class SavedCard:
+    """What a charge needs of a reservation."""
+
+    id: str
+    vendor_code: str
+    store_id: str
+    billing_key: str
+    customer_id: str
+
+
 def charge(
-    runtime: Runtime,
-    reservation_id: str,
-    new: NewCharge,
-    *,
-    resume: bool = False,
-    event: dict[str, Any] | None = None,
+    runtime: Runtime, reservation_id: str, new: NewCharge, *, resume: bool = False
 ) -> dict[str, Any]:
     """Charge `new.price` on the reservation's saved card for the order `new.source` and
-    return the recorded payment (`IPaymentHistory`). `resume`: this exact request ran before
-    with an unknown outcome. `event`: what the webhook of the new payment says caused it."""
+    return the recorded payment (`IPaymentHistory`), protected by the same password.
+    `resume`: this exact request ran before with an unknown outcome."""
     with runtime.database.reading() as session:
         row = records.by_id(session, PaymentReservation, reservation_id)
-        found = None
-        if row is not None:
-            found = (row.password, row.vendor_code, row.vendor_store_id, row.vendor_uid)
-            customer_id = row.source_id
+        found = None if row is None else (row.password, saved_card(row))
     access.verify(
         new.password, found[0] if found else None, RESERVATION, record_id=reservation_id.lower()
     )
     assert found is not None
-    _, code, store_id, billing_key = found
-    vendor = runtime.vendors.get(code)
+    return charge_saved(runtime, found[1], new, resume=resume, event={"type": "charge"})
+
+
+def saved_card(row: PaymentReservation) -> SavedCard:
+    return SavedCard(row.id, row.vendor_code, row.vendor_store_id, row.vendor_uid, row.source_id)
+
+
+def charge_saved(
+    runtime: Runtime,
+    card: SavedCard,
+    new: NewCharge,
+    *,
+    resume: bool = False,
+    event: dict[str, Any],
+    password_hash: str | None = None,
+    on_recorded: Callable[[Session, PaymentHistory], None] | None = None,
+) -> dict[str, Any]:
+    """Charge `card` (its password already checked, or the server acting on its own with
+    `password_hash`, the hash that then protects the payment). `event`: what the webhook of
+    the new payment says caused it; `on_recorded`: see `histories.record_gateway_payment`."""
+    vendor = runtime.vendors.get(card.vendor_code)
     history = NewHistory(
         # The gateway's payment id is known only once it has charged: the claim holds a stand-in
         # made from the order, so a second request for the same order finds it.
-        vendor=VendorRef(code, store_id, placeholder_uid(new.source)),
+        vendor=VendorRef(card.vendor_code, card.store_id, placeholder_uid(new.source)),
         source=new.source,
         price=new.price,
         password=new.password,
         webhook_url=new.webhook_url,
+        password_hash=password_hash,
     )
 
     def charge_at_gateway(taken_over: bool) -> tuple[str, dict[str, Any]]:
         request = BillingCharge(
-            billing_key=billing_key,
-            customer_id=customer_id,
+            billing_key=card.billing_key,
+            customer_id=card.customer_id,
             order_id=new.source.id,
             amount=new.price,
             title=new.title,
             resume=taken_over,
         )
-        charged = vendor.charge_billing_key(store_id, request)
+        charged = vendor.charge_billing_key(card.store_id, request)
         return charged.uid, charged.payment
 
-    cause = event if event is not None else {"type": "charge"}
     try:
         view = histories.record_gateway_payment(
             runtime,
@@ -91,13 +117,14 @@ def charge(
             history,
             charge_at_gateway,
             resume=resume,
-            event={**cause, "reservation_id": reservation_id.lower()},
+            event={**event, "reservation_id": card.id},
             unknown_outcome=outcome_unknown,
+            on_recorded=on_recorded,
         )
     except BaseException as error:
-        count_billing_charge(code, _outcome(error))
+        count_billing_charge(card.vendor_code, _outcome(error))
         raise
-    count_billing_charge(code, "paid")
+    count_billing_charge(card.vendor_code, "paid")
     return view
 
 

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..crypto import check_password, hash_password
 from ..db import PaymentHistory, PaymentHistoryClaim
@@ -81,6 +82,7 @@ def record_gateway_payment(
     resume: bool = False,
     event: dict[str, Any] | None = None,
     unknown_outcome: Callable[[BaseException], bool] | None = None,
+    on_recorded: Callable[[Session, PaymentHistory], None] | None = None,
 ) -> dict[str, Any]:
     """The saga of the module's docstring for any payment the gateway makes: claim `new`'s
     source and vendor uid, run `gateway`, then record its payment under the uid it returns.
@@ -88,7 +90,9 @@ def record_gateway_payment(
     `event`: also report the new payment to its `webhook_url` (through the outbox, in the
     recording transaction), as this event, with `previous` the payment before it was paid.
     `unknown_outcome`: which failures of `gateway` may have left a payment at the gateway, so
-    that the claim is kept for a retry to settle (by default a timeout only).
+    that the claim is kept for a retry to settle (by default a timeout only). `on_recorded`:
+    what else to write in the transaction that records the payment (e.g. the schedule period
+    it pays), so both are stored or neither.
     """
     claim_id, taken_over = _claim(runtime, new, resume)
     try:
@@ -110,6 +114,8 @@ def record_gateway_payment(
                 # payment to cancel.
                 recorded = stored.get(session, claim_id)
                 if recorded is not None:
+                    if on_recorded is not None:
+                        on_recorded(session, recorded)
                     return history_view(recorded, runtime.settings.keys.history)
                 raise ServiceError("the claimed payment history disappeared")
             now = runtime.clock()
@@ -118,6 +124,8 @@ def record_gateway_payment(
             previous = history_view(row, runtime.settings.keys.history) if event else None
             apply_summary(row, summary, payment, runtime.settings.keys)
             session.flush()
+            if on_recorded is not None:
+                on_recorded(session, row)
             view = history_view(row, runtime.settings.keys.history)
             if event is not None and previous is not None:
                 webhook = enqueue(session, row, previous, view, event, runtime.settings, now)
@@ -141,12 +149,15 @@ class _KeptClaim:
 
 def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> tuple[str, bool]:
     """The claim's id, and whether it was taken over from an earlier attempt."""
-    hashed = hash_password(new.password)  # bcrypt, before any transaction
+    given = new.password_hash
+    hashed = given or hash_password(new.password)  # bcrypt, before any transaction
     claimed = _insert_claim(runtime, new, hashed, resume)
     if isinstance(claimed, str):
         return claimed, False
-    # Only the owner may resume it: the same password (checked outside the transaction).
-    if not check_password(new.password, claimed.password):
+    # Only the owner may resume it: the same password (checked outside the transaction), or,
+    # for the server's own charges, the same hash.
+    owner = claimed.password == given if given else check_password(new.password, claimed.password)
+    if not owner:
         raise Conflict(IN_PROGRESS)
     with runtime.database.transaction() as session:
         row = claims.locked(session, claimed.id)

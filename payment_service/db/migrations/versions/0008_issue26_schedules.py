@@ -1,0 +1,82 @@
+"""Schedules: recurring charges of saved cards, and their periods (issue 26)."""
+
+import sqlalchemy as sa
+from alembic import op
+
+from payment_service.db.types import Money, UTCDateTime
+
+revision = "0008_issue26"
+down_revision = "0006_issue16"
+
+SCHEDULES = "payment_schedules"
+PERIODS = "payment_schedule_periods"
+
+
+def upgrade() -> None:
+    op.create_table(
+        SCHEDULES,
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("reservation_id", sa.String(length=36), nullable=False),
+        sa.Column("price", Money(precision=20, scale=4), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("every", sa.String(length=8), nullable=False),
+        sa.Column("first_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("retries", sa.Text(), nullable=False),
+        sa.Column("webhook_url", sa.String(length=1024), nullable=False),
+        sa.Column("password", sa.String(length=255), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("next_sequence", sa.Integer(), nullable=False),
+        sa.Column("next_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("cancelled_at", UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["reservation_id"],
+            ["payment_reservations.id"],
+            name=op.f(f"{SCHEDULES}_reservation_id_fkey"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"{SCHEDULES}_pkey")),
+    )
+    op.create_index(op.f(f"{SCHEDULES}_reservation_id_idx"), SCHEDULES, ["reservation_id"])
+    op.create_index(op.f(f"{SCHEDULES}_next_at_idx"), SCHEDULES, ["next_at"])
+    op.create_table(
+        PERIODS,
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("schedule_id", sa.String(length=36), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("due_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("leased_until", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("history_id", sa.String(length=36), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["schedule_id"],
+            [f"{SCHEDULES}.id"],
+            name=op.f(f"{PERIODS}_schedule_id_fkey"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["history_id"],
+            ["payment_histories.id"],
+            name=op.f(f"{PERIODS}_history_id_fkey"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"{PERIODS}_pkey")),
+        sa.UniqueConstraint(
+            "schedule_id", "sequence", name=op.f(f"{PERIODS}_schedule_id_sequence_key")
+        ),
+    )
+    op.create_index(
+        f"{PERIODS}_status_next_attempt_at_idx", PERIODS, ["status", "next_attempt_at"]
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(f"{PERIODS}_status_next_attempt_at_idx", table_name=PERIODS)
+    op.drop_table(PERIODS)
+    op.drop_index(op.f(f"{SCHEDULES}_next_at_idx"), table_name=SCHEDULES)
+    op.drop_index(op.f(f"{SCHEDULES}_reservation_id_idx"), table_name=SCHEDULES)
+    op.drop_table(SCHEDULES)
