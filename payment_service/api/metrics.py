@@ -11,6 +11,7 @@ from flask.views import MethodView
 
 from ..delivery.operations import backlog
 from ..observability.metrics import CONTENT_TYPE, BacklogCollector, render
+from ..payments.schedules import count_by_status
 from ..transport import Blueprint
 from .context import runtime
 
@@ -30,5 +31,9 @@ class Metrics(MethodView):
     def get(self) -> Response:
         """Prometheus metrics: HTTP, gateway and webhook families of every worker."""
         current = runtime()
-        collector = BacklogCollector(lambda: backlog(current.database), current.clock)
+        collector = BacklogCollector(
+            lambda: backlog(current.database),
+            current.clock,
+            schedules=lambda: count_by_status(current),
+        )
         return Response(render(collector), status=200, content_type=CONTENT_TYPE)

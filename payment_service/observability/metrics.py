@@ -155,6 +155,9 @@ def count_housekeeping(job: str, outcome: str) -> None:
     HOUSEKEEPING_JOBS.labels(job, outcome).inc()
 
 
+SCHEDULE_STATUSES = ("active", "past_due", "cancelled")
+
+
 class BacklogCollector:
     """Outgoing webhooks still to deliver, read from the database at each scrape.
 
@@ -166,13 +169,17 @@ class BacklogCollector:
         self,
         backlog: Callable[[], tuple[int, int, datetime | None]],
         clock: Callable[[], datetime],
+        schedules: Callable[[], dict[str, int]] | None = None,
     ):
         self.backlog = backlog
         self.clock = clock
+        self.schedules = schedules
+        """Schedules of saved-card charges by status, read at each scrape too, when given."""
 
     def collect(self) -> Iterator[Metric]:
         try:
             pending, failed, oldest = self.backlog()
+            by_status = self.schedules() if self.schedules is not None else None
         except Exception as error:  # the scrape must not fail with the database
             log.warning("metrics: cannot read the webhook backlog: %s", type(error).__name__)
             yield GaugeMetricFamily(
@@ -197,6 +204,15 @@ class BacklogCollector:
             "Age of the oldest outgoing webhook not delivered yet (0 when none is pending).",
             value=age,
         )
+        if by_status is not None:
+            family = GaugeMetricFamily(
+                "payment_schedules",
+                "Schedules of saved-card charges, by status (active, past_due, cancelled).",
+                labels=["status"],
+            )
+            for status in SCHEDULE_STATUSES:
+                family.add_metric([status], by_status.get(status, 0))
+            yield family
 
 
 class _OwnFamilies:

@@ -27,6 +27,12 @@ PORTONE_STORE = "test-portone-store"
 STORES = {"iamport": IAMPORT_STORE, "toss.payments": TOSS_STORE, "portone": PORTONE_STORE}
 VENDORS = list(STORES)
 PRICE = Decimal(9900)
+# Where each gateway's billing charge is sent (the answer a test loses on its way back).
+CHARGE_PATHS = {
+    "iamport": "/subscribe/payments/again",
+    "toss.payments": "/v1/billing/",
+    "portone": "/billing-key",
+}
 
 
 @pytest.fixture(scope="package")

@@ -34,14 +34,7 @@ from payment_service.vendors import GatewayClient
 from tests.e2e.conftest import PASSWORD, count, new_source
 from tests.support.dropping_proxy import DroppingProxy
 
-from .conftest import PRICE, STORES, Saved, nothing_charged
-
-# Where each gateway's billing charge is sent (the answer a test loses on its way back).
-CHARGE_PATHS = {
-    "iamport": "/subscribe/payments/again",
-    "toss.payments": "/v1/billing/",
-    "portone": "/billing-key",
-}
+from .conftest import CHARGE_PATHS, PRICE, STORES, Saved, nothing_charged
 
 
 def test_a_charge_is_paid_stored_and_webhooked(saved: Saved):

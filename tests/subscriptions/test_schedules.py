@@ -4,16 +4,23 @@ fall due (run here at chosen times with `run_housekeeping(now=...)`), declined p
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from payment_service.client import Forbidden, NotFound, Schedule
 from payment_service.db import PaymentHistory as StoredHistory
+from payment_service.db import PaymentHistoryClaim
 from tests.e2e.conftest import PASSWORD, count
+from tests.support.dropping_proxy import DroppingProxy
 from tests.support.threads import on_threads
 
-from .conftest import PRICE, Saved
+from .conftest import CHARGE_PATHS, PRICE, Saved
 
 # In the past, so that the webhooks of the payments (stamped with the housekeeping's time) are
 # due for delivery at once; the package's housekeeper never runs by itself.
@@ -149,3 +156,69 @@ def test_the_password_guards_the_schedule(saved: Saved):
     with pytest.raises(NotFound):
         saved.client.schedules.get("00000000-0000-4000-8000-000000000000", password=PASSWORD)
     assert reread(saved, created).status == "active"
+
+
+def test_a_housekeeper_killed_after_the_gateway_charged_charges_nothing_twice(
+    saved: Saved, tmp_path
+):
+    """A housekeeper process charges a period; the gateway charges, its answer never comes
+    back, and the process is killed while it waits. The next round settles the period from the
+    gateway: one payment, one charge at the gateway."""
+    created = schedule(saved, every="day")
+    backend = saved.backend
+    fake = backend.fakes.by_code(saved.code)
+    with DroppingProxy(
+        fake.url, drop_first=1, matching=CHARGE_PATHS[saved.code], hold=True
+    ) as proxy:
+        vendors = backend.fakes.vendor_options()
+        vendors[saved.code]["base_url"] = proxy.url
+        environ = {
+            **os.environ,
+            "PAYMENT_MODE": "local",
+            "PAYMENT_DATABASE_URL": backend.database_url,
+            "PAYMENT_VENDORS": json.dumps(vendors),
+        }
+        command = [sys.executable, "-m", "payment_service.cli", "schedules", "run-due"]
+        process = subprocess.Popen(
+            [*command, "--now", FIRST.isoformat()],
+            env=environ,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            assert proxy.dropped.wait(timeout=60), "the housekeeper never charged"
+        finally:
+            process.kill()
+            process.wait(timeout=30)
+    assert saved.charges_at_fake == 1
+    assert count(backend, StoredHistory) == 0
+    assert count(backend, PaymentHistoryClaim) == 1
+    assert [p.status for p in reread(saved, created).periods] == ["pending"]
+
+    # Before the dead process's lease runs out, nobody touches the period.
+    backend.run_housekeeping(now=FIRST + timedelta(seconds=30))
+    assert saved.charges_at_fake == 1 and count(backend, StoredHistory) == 0
+    # After it, the period is settled from the gateway, not charged again.
+    backend.run_housekeeping(now=FIRST + timedelta(hours=1))
+    done = reread(saved, created)
+    assert [(p.status, p.attempts) for p in done.periods] == [("paid", 1)]
+    assert saved.charges_at_fake == 1
+    assert count(backend, StoredHistory) == 1
+    assert count(backend, PaymentHistoryClaim) == 0
+    history = saved.client.histories.at(done.periods[0].history_id, password=PASSWORD)
+    assert history.paid_at is not None and history.price == PRICE
+    paid_webhook(saved, history.id)
+
+
+def test_metrics_count_schedules_by_status_and_charges_by_outcome(saved: Saved):
+    schedule(saved, every="week", retries=[])
+    saved.backend.customer.decline_charges(saved.code, saved.billing_key)
+    saved.backend.run_housekeeping(now=FIRST)
+    stopped = schedule(saved)
+    saved.client.schedules.cancel(stopped.id, password=PASSWORD)
+    text = requests.get(saved.backend.url + "/metrics", timeout=10).text
+    assert 'payment_schedules{status="active"} 0.0' in text
+    assert 'payment_schedules{status="past_due"} 1.0' in text
+    assert 'payment_schedules{status="cancelled"} 1.0' in text
+    assert f'payment_billing_charges_total{{outcome="declined",vendor="{saved.code}"}}' in text
