@@ -17,6 +17,7 @@ from payment_service.client import Forbidden, NotFound, Schedule
 from payment_service.db import PaymentHistory as StoredHistory
 from payment_service.db import PaymentHistoryClaim
 from tests.e2e.conftest import PASSWORD, count
+from tests.support.cli import run_cli
 from tests.support.dropping_proxy import DroppingProxy
 from tests.support.threads import on_threads
 
@@ -222,3 +223,22 @@ def test_metrics_count_schedules_by_status_and_charges_by_outcome(saved: Saved):
     assert 'payment_schedules{status="past_due"} 1.0' in text
     assert 'payment_schedules{status="cancelled"} 1.0' in text
     assert f'payment_billing_charges_total{{outcome="declined",vendor="{saved.code}"}}' in text
+
+
+def test_the_command_charges_the_due_periods_as_of_a_time(saved: Saved, tmp_path):
+    created = schedule(saved, every="day")
+    backend = saved.backend
+    env = {
+        "PAYMENT_MODE": "local",
+        "PAYMENT_DATABASE_URL": backend.database_url,
+        "PAYMENT_VENDORS": json.dumps(backend.fakes.vendor_options()),
+    }
+    moment = (FIRST + timedelta(days=1)).isoformat()
+    ran = run_cli("schedules", "run-due", "--now", moment, env=env, cwd=tmp_path)
+    assert (ran.status, ran.stdout.strip()) == (0, "2 charge(s) attempted")
+    assert [p.status for p in reread(saved, created).periods] == ["paid", "paid"]
+    again = run_cli("schedules", "run-due", "--now", moment, env=env, cwd=tmp_path)
+    assert (again.status, again.stdout.strip()) == (0, "0 charge(s) attempted")
+    assert saved.charges_at_fake == 2
+    refused = run_cli("schedules", "run-due", "--now", "tomorrow", env=env, cwd=tmp_path)
+    assert refused.status == 2 and "ISO-8601" in refused.stderr
