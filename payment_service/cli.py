@@ -64,7 +64,7 @@ def webhooks_list(status: str | None, limit: int) -> None:
             tail = row.last_error or ""
         click.echo(
             f"{row.id:36}  {row.status:9}  {row.attempts:>8}  {iso(row.created_at):24}  "
-            f"{row.payment_history_id:36}  {row.receiver}  {tail}"
+            f"{row.payment_history_id or row.schedule_id or '':36}  {row.receiver}  {tail}"
         )
     if not rows:
         click.echo("(none)")

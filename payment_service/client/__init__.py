@@ -43,7 +43,7 @@ from .models import (
     TossPayment,
     TossPaymentCancel,
 )
-from .schedules import Schedule, SchedulePeriod
+from .schedules import Schedule, SchedulePeriod, ScheduleWebhook, decode_schedule_webhook
 from .webhooks import (
     WEBHOOK_ID_HEADER,
     WEBHOOK_SIGNATURE_HEADER,
@@ -81,6 +81,7 @@ __all__ = [
     "Performance",
     "Schedule",
     "SchedulePeriod",
+    "ScheduleWebhook",
     "ServerError",
     "SystemInfo",
     "TossBilling",
@@ -92,6 +93,7 @@ __all__ = [
     "WebhookDecodeError",
     "WebhookError",
     "WebhookSignatureError",
+    "decode_schedule_webhook",
     "decode_webhook",
     "generate_webhook_secret",
     "sign_webhook",

@@ -10,7 +10,9 @@ from typing import Any, Literal
 from uuid import UUID
 
 from .connection import Connection, new_idempotency_key, path_id
+from .errors import WebhookDecodeError
 from .models import Amount, _list, _money, _opt_dict, _opt_str, _opt_time, _str, _time, amount_input
+from .webhooks import KeyPair, _decrypt_with_any, _pair
 
 ScheduleStatus = Literal["active", "past_due", "cancelled"]
 PeriodStatus = Literal["pending", "paid", "retrying", "failed", "cancelled"]
@@ -80,6 +82,46 @@ class Schedule:
             periods=tuple(SchedulePeriod.from_dict(item) for item in _list(raw, "periods")),
             raw=dict(raw),
         )
+
+
+@dataclass(frozen=True)
+class ScheduleWebhook:
+    """An event of a schedule posted to its `webhook_url`: `schedule.declined` (a period's
+    charge was declined: `period` says when it is tried again, or that it failed) or
+    `schedule.status` (`previous_status` → `schedule.status`). Its paid periods arrive as
+    ordinary payment webhooks (`decode_webhook`)."""
+
+    id: str
+    type: Literal["schedule.declined", "schedule.status"]
+    previous_status: str
+    schedule: Schedule
+    period: SchedulePeriod | None
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> ScheduleWebhook:
+        kind = raw["type"]
+        if kind not in ("schedule.declined", "schedule.status"):
+            raise ValueError(f"unknown schedule event {kind!r}")
+        period = raw.get("period")
+        return cls(
+            id=_str(raw, "id"),
+            type=kind,
+            previous_status=str(raw["previous"]["status"]),
+            schedule=Schedule.from_dict(raw["schedule"]),
+            period=SchedulePeriod.from_dict(period) if period else None,
+        )
+
+
+def decode_schedule_webhook(
+    body: str | bytes, key: str, iv: str, previous_keys: Sequence[KeyPair] = ()
+) -> ScheduleWebhook:
+    """Decrypt and parse a schedule's event, as `decode_webhook` does a payment's; raises
+    `WebhookDecodeError` when it does not decrypt or is not a schedule event."""
+    payload = _decrypt_with_any(body, [(key, iv), *(_pair(p) for p in previous_keys)])
+    try:
+        return ScheduleWebhook.from_dict(payload)
+    except (KeyError, ValueError, TypeError) as error:
+        raise WebhookDecodeError(f"the webhook body is not a schedule event: {error}") from None
 
 
 class Schedules:

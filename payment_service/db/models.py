@@ -167,9 +167,14 @@ class PaymentHistoryWebhook(Base):
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
-    payment_history_id: Mapped[str] = mapped_column(
-        Id, ForeignKey("payment_histories.id", ondelete="CASCADE"), index=True
+    payment_history_id: Mapped[str | None] = mapped_column(
+        Id, ForeignKey("payment_histories.id", ondelete="CASCADE"), index=True, nullable=True
     )
+    schedule_id: Mapped[str | None] = mapped_column(
+        Id, ForeignKey("payment_schedules.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+    """Set instead of `payment_history_id` for an event of a schedule (a declined period, a
+    change of status: docs/subscriptions.md), delivered to the schedule's `webhook_url`."""
     previous: Mapped[str] = mapped_column(Text)
     current: Mapped[str] = mapped_column(Text)
     data: Mapped[str] = mapped_column(Text)

@@ -29,7 +29,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..db import PaymentHistory, PaymentHistoryWebhook, PaymentHistoryWebhookResponse
+from ..db import (
+    PaymentHistory,
+    PaymentHistoryWebhook,
+    PaymentHistoryWebhookResponse,
+    PaymentSchedule,
+)
 from ..db.queries import outbox
 from ..observability import request_ids
 from ..observability.metrics import count_delivery
@@ -206,13 +211,15 @@ class Dispatcher:
             found = outbox.lease_due(
                 session, now, limit, skip_receivers or (), lease_until, self.name
             )
-            return [self._prepare(webhook, history) for webhook, history in found]
+            return [self._prepare(webhook, subject) for webhook, subject in found]
 
-    def _prepare(self, webhook: PaymentHistoryWebhook, history: PaymentHistory) -> Prepared:
-        body, headers = build_request(webhook, history, self.runtime.settings, int(time.time()))
+    def _prepare(
+        self, webhook: PaymentHistoryWebhook, subject: PaymentHistory | PaymentSchedule
+    ) -> Prepared:
+        body, headers = build_request(webhook, subject, self.runtime.settings, int(time.time()))
         return Prepared(
             webhook.id,
-            history.webhook_url,
+            subject.webhook_url,
             body,
             headers,
             webhook.attempts,

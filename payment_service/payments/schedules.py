@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from ..db import PaymentHistory, PaymentReservation, PaymentSchedule, PaymentSchedulePeriod
 from ..db.queries import records
 from ..db.queries import schedules as stored
+from ..delivery.outbox import enqueue_schedule_event
 from ..errors import Conflict, NotFound, ServiceError
 from ..runtime import Runtime
 from ..vendors import ChargeDeclined
@@ -111,7 +112,8 @@ def cancel(runtime: Runtime, schedule_id: str, password: str) -> dict[str, Any]:
         schedule = stored.locked(session, schedule_id.lower())
         if schedule is None:
             raise NotFound(f"No {WHAT} found.")
-        if schedule.status != "cancelled":
+        was = schedule.status
+        if was != "cancelled":
             schedule.status = "cancelled"
             schedule.cancelled_at = runtime.clock()
         for period in schedule.periods:
@@ -119,7 +121,11 @@ def cancel(runtime: Runtime, schedule_id: str, password: str) -> dict[str, Any]:
                 period.status = "cancelled"
                 period.next_attempt_at = None
         session.flush()
-        return schedule_view(schedule, schedule.periods)
+        reported = _report_status(runtime, session, schedule, was)
+        view = schedule_view(schedule, schedule.periods)
+    if reported:
+        runtime.outbox_written()
+    return view
 
 
 def _verify(password: str, hashed: str | None, schedule_id: str) -> None:
@@ -269,8 +275,10 @@ def _charge(runtime: Runtime, work: _Work, now: datetime) -> None:
         webhook_url=work.webhook_url,
     )
 
+    reported: list[bool] = []
+
     def paid(session: Session, history: PaymentHistory) -> None:
-        _mark_paid(session, work, history.id)
+        reported.append(_mark_paid(runtime, session, work, history.id))
 
     event = {"type": "schedule.charge", "schedule_id": work.schedule_id, "period": work.sequence}
     try:
@@ -283,6 +291,8 @@ def _charge(runtime: Runtime, work: _Work, now: datetime) -> None:
             password_hash=work.password_hash,
             on_recorded=paid,
         )
+        if any(reported):
+            runtime.outbox_written()
     except ChargeDeclined as declined:
         _declined(runtime, work, {"code": declined.code, "message": declined.message})
     except Conflict:
@@ -301,27 +311,46 @@ def _charge(runtime: Runtime, work: _Work, now: datetime) -> None:
             log.exception("schedule %s period %d failed", work.schedule_id, work.sequence)
 
 
-def _mark_paid(session: Session, work: _Work, history_id: str) -> None:
+def _mark_paid(runtime: Runtime, session: Session, work: _Work, history_id: str) -> bool:
+    """Mark the period paid by the payment `history_id`; whether an event was written."""
     schedule = stored.locked(session, work.schedule_id)
     period = stored.locked_period(session, work.period_id)
     if period is None or schedule is None:
-        return
+        return False
     period.status = "paid"
     period.history_id = history_id
     period.attempts += 1
     period.next_attempt_at = None
     period.leased_until = None
     period.last_error = None
-    if schedule.status == "past_due":
+    was = schedule.status
+    if was == "past_due":
         schedule.status = "active"
+    session.flush()
+    return _report_status(runtime, session, schedule, was)
+
+
+def _report_status(runtime: Runtime, session: Session, schedule: PaymentSchedule, was: str) -> bool:
+    """Report a change of the schedule's status (`schedule.status`), if it changed."""
+    if schedule.status == was:
+        return False
+    current = schedule_view(schedule, schedule.periods)
+    event = {"type": "schedule.status"}
+    enqueue_schedule_event(
+        session, schedule, {"status": was}, current, event, runtime.settings, runtime.clock()
+    )
+    return True
 
 
 def _declined(runtime: Runtime, work: _Work, error: dict[str, Any]) -> None:
+    """Count the declined attempt, schedule the next retry or fail the period, and report
+    both (`schedule.declined`, and `schedule.status` when it became past_due)."""
     with runtime.database.transaction() as session:
         schedule = stored.locked(session, work.schedule_id)
         period = stored.locked_period(session, work.period_id)
         if schedule is None or period is None or period.status not in stored.CHARGEABLE:
             return
+        was = schedule.status
         period.attempts += 1
         period.leased_until = None
         period.last_error = json.dumps(error, ensure_ascii=False)
@@ -334,14 +363,23 @@ def _declined(runtime: Runtime, work: _Work, error: dict[str, Any]) -> None:
             period.next_attempt_at = None
             if schedule.status != "cancelled":
                 schedule.status = "past_due"
+        session.flush()
+        event = {"type": "schedule.declined", "period": period_view(period)}
+        current = schedule_view(schedule, schedule.periods)
+        enqueue_schedule_event(
+            session, schedule, {"status": was}, current, event, runtime.settings, runtime.clock()
+        )
+        _report_status(runtime, session, schedule, was)
+    runtime.outbox_written()
 
 
 def _settle_recorded(runtime: Runtime, work: _Work) -> None:
     source = Source(SOURCE_SCHEMA, SOURCE_TABLE, work.period_id)
     with runtime.database.transaction() as session:
         history = records.by_source(session, PaymentHistory, source)
-        if history is not None:
-            _mark_paid(session, work, history.id)
+        reported = history is not None and _mark_paid(runtime, session, work, history.id)
+    if reported:
+        runtime.outbox_written()
 
 
 def count_by_status(runtime: Runtime) -> dict[str, int]:

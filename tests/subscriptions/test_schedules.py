@@ -113,6 +113,16 @@ def test_past_due_after_the_last_retry_and_active_again_once_paid(saved: Saved):
     assert [p.status for p in again.periods] == ["failed", "paid"]
     assert again.status == "active"
     assert count(saved.backend, StoredHistory) == 1
+    # Each decline and each change of status reached the schedule's webhook_url, in order.
+    events = saved.receiver.wait_for_schedule_events(4)
+    assert [(e.type, e.previous_status, e.schedule.status) for e in events] == [
+        ("schedule.declined", "active", "active"),
+        ("schedule.declined", "active", "past_due"),
+        ("schedule.status", "active", "past_due"),
+        ("schedule.status", "past_due", "active"),
+    ]
+    assert [e.period.status for e in events[:2]] == ["retrying", "failed"]
+    assert events[0].period.error["code"] and events[0].schedule.id == created.id
 
 
 def test_periods_that_fell_due_meanwhile_are_each_charged_once(saved: Saved):
@@ -139,6 +149,12 @@ def test_a_cancelled_schedule_charges_nothing(saved: Saved):
     cancelled = saved.client.schedules.cancel(created.id, password=PASSWORD)
     assert (cancelled.status, cancelled.next_at) == ("cancelled", None)
     assert cancelled.cancelled_at is not None
+    [event] = saved.receiver.wait_for_schedule_events(1)
+    assert (event.type, event.previous_status, event.schedule.status) == (
+        "schedule.status",
+        "active",
+        "cancelled",
+    )
     saved.backend.run_housekeeping(now=MONTHS[2])
     assert reread(saved, created).periods == ()
     assert saved.charges_at_fake == 0

@@ -1,4 +1,5 @@
-"""Schedules: recurring charges of saved cards, and their periods (issue 26)."""
+"""Schedules: recurring charges of saved cards, and their periods (issue 26); the outbox also
+carries a schedule's events (a webhook row names a payment or a schedule)."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -10,6 +11,7 @@ down_revision = "0006_issue16"
 
 SCHEDULES = "payment_schedules"
 PERIODS = "payment_schedule_periods"
+WEBHOOKS = "payment_history_webhooks"
 
 
 def upgrade() -> None:
@@ -72,9 +74,33 @@ def upgrade() -> None:
     op.create_index(
         f"{PERIODS}_status_next_attempt_at_idx", PERIODS, ["status", "next_attempt_at"]
     )
+    with op.batch_alter_table(WEBHOOKS) as batch:
+        batch.alter_column("payment_history_id", existing_type=sa.String(length=36), nullable=True)
+        batch.add_column(sa.Column("schedule_id", sa.String(length=36), nullable=True))
+        batch.create_foreign_key(
+            op.f(f"{WEBHOOKS}_schedule_id_fkey"),
+            SCHEDULES,
+            ["schedule_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
+        batch.create_index(op.f(f"{WEBHOOKS}_schedule_id_idx"), ["schedule_id"], unique=False)
 
 
 def downgrade() -> None:
+    # A schedule's events go with the schedules (their attempts first: SQLite may not cascade).
+    op.execute(
+        "DELETE FROM payment_history_webhook_responses WHERE payment_history_webhook_id IN "
+        f"(SELECT id FROM {WEBHOOKS} WHERE payment_history_id IS NULL)"
+    )
+    op.execute(f"DELETE FROM {WEBHOOKS} WHERE payment_history_id IS NULL")
+    with op.batch_alter_table(WEBHOOKS) as batch:
+        batch.drop_index(op.f(f"{WEBHOOKS}_schedule_id_idx"))
+        batch.drop_constraint(op.f(f"{WEBHOOKS}_schedule_id_fkey"), type_="foreignkey")
+        batch.drop_column("schedule_id")
+        batch.alter_column(
+            "payment_history_id", existing_type=sa.String(length=36), nullable=False
+        )
     op.drop_index(f"{PERIODS}_status_next_attempt_at_idx", table_name=PERIODS)
     op.drop_table(PERIODS)
     op.drop_index(op.f(f"{SCHEDULES}_next_at_idx"), table_name=SCHEDULES)
