@@ -75,9 +75,8 @@ class ReservationCharges(MethodView):
     def post(self, new: NewCharge, id: str) -> dict[str, Any]:
         """Charge the saved card for an order, at the gateway, and store the payment.
 
-        The gateway's billing API is called by the server (iamport
-        `/subscribe/payments/again`, Toss `/v1/billing/{billingKey}`, PortOne
-        `/payments/{paymentId}/billing-key`); `source.id` is the order id sent to it. With an
+        The server calls the gateway's billing API itself (docs/subscriptions.md lists each
+        gateway's call); `source.id` is the order id sent to it. With an
         `Idempotency-Key`, a retry after a timeout settles the first attempt from the gateway
         and never charges twice. 502/503/504: the gateway failed, is down or timed out; retry
         with the same key.

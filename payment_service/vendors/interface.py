@@ -41,8 +41,8 @@ class Refund:
 class BillingCharge:
     """What the `charge_billing_key` hook charges: `amount` on the saved card or billing key
     `billing_key` (a reservation's `vendor.uid`) of the customer `customer_id` (the
-    reservation's `source.id`), for the order `order_id` (the charge's `source.id`: iamport's
-    `merchant_uid`, Toss's `orderId`, PortOne's `paymentId`), named `title` at the gateway.
+    reservation's `source.id`), for the order `order_id` (the charge's `source.id`, to be sent
+    as the gateway's own order or payment id, by which it can be looked up), named `title`.
 
     `resume`: an earlier call for this same `order_id` ended with an unknown outcome (a
     timeout, a crash), so it may have charged; the plugin must then look the order up first
@@ -60,7 +60,7 @@ class BillingCharge:
 @dataclass(frozen=True)
 class ChargedPayment:
     """What `charge_billing_key` returns: the paid payment's uid at the gateway (what a history's
-    `vendor.uid` names, e.g. iamport's `imp_uid`) and its record, as `fetch_payment` returns it."""
+    `vendor.uid` names) and its record, as `fetch_payment` returns it."""
 
     uid: str
     payment: dict[str, Any]
