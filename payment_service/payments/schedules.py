@@ -241,7 +241,14 @@ def _lease(runtime: Runtime, period_id: str, now: datetime) -> _Work | None:
         # The schedule first, then the period: the order every writer of both follows.
         schedule = stored.locked(session, seen.schedule_id)
         period = stored.locked_period(session, period_id)
-        if schedule is None or period is None or schedule.status == "cancelled":
+        if schedule is None or period is None:
+            return None
+        if schedule.status == "cancelled":
+            # Left chargeable by an attempt that was running when the schedule was cancelled
+            # and never finished: nothing more is charged for it.
+            if period.status in stored.CHARGEABLE:
+                period.status = "cancelled"
+                period.next_attempt_at = None
             return None
         due = period.next_attempt_at is not None and period.next_attempt_at <= now
         held = period.leased_until is not None and period.leased_until > now
