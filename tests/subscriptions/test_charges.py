@@ -31,7 +31,7 @@ from payment_service.db import PaymentHistory as StoredHistory
 from payment_service.db import PaymentHistoryClaim, PaymentHistoryWebhook
 from payment_service.testing import PaymentBackend
 from payment_service.vendors import GatewayClient
-from tests.e2e.conftest import PASSWORD, count, new_source
+from tests.e2e.conftest import PASSWORD, count, new_source, send_encrypted
 from tests.support.dropping_proxy import DroppingProxy
 
 from .conftest import CHARGE_PATHS, PRICE, STORES, Saved, nothing_charged
@@ -254,3 +254,29 @@ def test_the_sdk_retries_a_failed_charge_with_its_key(saved: Saved):
     history = saved.charge(order, idempotency_key="sdk-1")
     assert history.paid_at is not None
     assert saved.charges_at_fake == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"source": {"schema": "s", "table": "t", "id": "not-a-uuid"}},
+        {"price": -1},
+        {"webhook_url": "not a url"},
+        {"title": None},
+    ],
+)
+def test_bad_input_is_400_and_charges_nothing(saved: Saved, change):
+    body = {
+        "password": PASSWORD,
+        "source": new_source(),
+        "price": 9900,
+        "title": "monthly plan",
+        "webhook_url": saved.receiver.url,
+        **change,
+    }
+    answer = send_encrypted(
+        saved.backend, "POST", f"/payments/reservations/{saved.id}/charges", json.dumps(body)
+    )
+    assert answer.status_code == 400
+    assert nothing_charged(saved.backend)
+    assert saved.charges_at_fake == 0

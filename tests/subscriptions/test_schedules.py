@@ -15,8 +15,8 @@ import requests
 
 from payment_service.client import Forbidden, NotFound, Schedule
 from payment_service.db import PaymentHistory as StoredHistory
-from payment_service.db import PaymentHistoryClaim
-from tests.e2e.conftest import PASSWORD, count
+from payment_service.db import PaymentHistoryClaim, PaymentSchedule
+from tests.e2e.conftest import PASSWORD, count, send_encrypted
 from tests.support.cli import run_cli
 from tests.support.dropping_proxy import DroppingProxy
 from tests.support.threads import on_threads
@@ -258,3 +258,33 @@ def test_the_command_charges_the_due_periods_as_of_a_time(saved: Saved, tmp_path
     assert saved.charges_at_fake == 2
     refused = run_cli("schedules", "run-due", "--now", "tomorrow", env=env, cwd=tmp_path)
     assert refused.status == 2 and "ISO-8601" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"every": "year"},
+        {"first_at": "2026-01-31T03:00:00"},  # no offset
+        {"retries": ["P1M"]},  # months have no fixed length
+        {"retries": ["1 day"]},
+        {"price": 0},
+    ],
+)
+def test_bad_input_is_400_and_creates_nothing(saved: Saved, change):
+    body = {
+        "password": PASSWORD,
+        "price": 9900,
+        "title": "Pro plan",
+        "every": "month",
+        "first_at": FIRST.isoformat(),
+        "webhook_url": saved.receiver.url,
+        **change,
+    }
+    answer = send_encrypted(
+        saved.backend,
+        "POST",
+        f"/payments/reservations/{saved.id}/schedules",
+        json.dumps(body),
+    )
+    assert answer.status_code == 400
+    assert count(saved.backend, PaymentSchedule) == 0
