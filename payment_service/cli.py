@@ -10,7 +10,6 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import click
 
@@ -25,6 +24,7 @@ from .payments.views import iso
 from .roles import commands as roles
 from .rotation import UNREADABLE_SHOWN, count_rows
 from .rotation import rotate_keys as rotate
+from .runtime import utcnow
 from .settings.commands import keys_group, settings_command
 from .vendors import DuplicateVendor, VendorConfigError
 
@@ -82,7 +82,7 @@ def webhooks_retry(ids: tuple[str, ...], all_failed: bool) -> None:
         fail("give webhook ids or --failed (not both)", code=2)
     settings = load_settings()
     try:
-        count = retry(open_database(settings), settings, datetime.now(UTC), list(ids) or None)
+        count = retry(open_database(settings), settings, utcnow(), list(ids) or None)
     except NotFound as error:
         fail(error.message)
     click.echo(f"requeued {count} webhook(s)")

@@ -18,7 +18,7 @@ DECLINED_MESSAGE = "한도초과 혹은 잔액부족으로 결제에 실패했�
 
 
 def register(state: TossState, input: Json) -> Json:
-    billing = records.billing(input)
+    billing = records.billing(input, state.clock)
     with state.lock:
         state.billings.set(billing["billingKey"], Billing(billing, dict(input)))
         return records.snapshot(billing)
@@ -50,6 +50,7 @@ def pay(state: TossState, billing_key: str, input: Json) -> Json:
             installment_months=0,
             approved=True,
             type="BILLING",
+            clock=state.clock,
         )
         state.payments.set(payment["paymentKey"], payment)
         transactions.record_approval(state, payment)

@@ -237,13 +237,20 @@ class IdempotencyKey(Base):
     context: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The record the first request showed its password opens (or created), and that record's
+    # bcrypt hash then: a later request with this key must open it too before it is told
+    # anything about the key (NULL while nothing has been shown yet).
+    auth_record: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    auth_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class AuthFailure(Base):
-    """One failed password check (wrong password or unknown record) by one client address.
+    """One password check counted against one budget (`client`: a client address or block,
+    or ``record:<id>``): reserved before its bcrypt runs, deleted again if the password was
+    right, so what stays is a failure (a wrong password or an unknown record).
 
-    Rows live for one throttling window: every server process counts a client's recent rows
-    before spending bcrypt on it, so an attacker spread over processes is counted once.
+    Rows live for one throttling window: every server process counts a budget's recent rows
+    before spending bcrypt, so an attacker spread over processes is counted once.
     """
 
     __tablename__ = "payment_auth_failures"
@@ -252,6 +259,9 @@ class AuthFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     client: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # A check reserves its rows (one per budget it spends: the client, its IPv6 /48, the
+    # record) under one attempt id before bcrypt runs, and deletes them when it succeeded.
+    attempt: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
 
 
 class PaymentSchedule(Base):

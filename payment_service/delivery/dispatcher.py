@@ -216,7 +216,8 @@ class Dispatcher:
     def _prepare(
         self, webhook: PaymentHistoryWebhook, subject: PaymentHistory | PaymentSchedule
     ) -> Prepared:
-        body, headers = build_request(webhook, subject, self.runtime.settings, int(time.time()))
+        sent_at = int(self.runtime.clock().timestamp())
+        body, headers = build_request(webhook, subject, self.runtime.settings, sent_at)
         return Prepared(
             webhook.id,
             subject.webhook_url,

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..client.webhooks import sign_webhook
+from payment_service_client.webhooks import sign_webhook
+
 from ..crypto import dumps
 from ..db import PaymentHistory, PaymentHistoryWebhook, PaymentSchedule
 from ..observability import request_ids

@@ -12,7 +12,8 @@ record and no duplicate reaches the gateway:
 
 If step 2 fails, the claim is released. If its outcome is unknown (a timeout), the claim stays
 so that the same request can be retried and finish the job — by its owner only: taking over a
-kept claim needs the password it was made with (anyone else gets 409). If step 3 fails, the
+kept claim needs the password it was made with, checked through `security.passwords` like any
+other (anyone else gets 409, counted by the throttle). If step 3 fails, the
 gateway payment is cancelled, and the error says so.
 
 Passwords are hashed and checked (bcrypt) outside every transaction. Refunds: `refunds.py`.
@@ -29,13 +30,14 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..crypto import check_password, hash_password
+from ..crypto import hash_password
 from ..db import PaymentHistory, PaymentHistoryClaim
 from ..db.queries import claims, records
 from ..db.queries import histories as stored
 from ..delivery.outbox import enqueue
 from ..errors import Conflict, ServiceError
 from ..runtime import Runtime
+from ..security import passwords
 from ..vendors import GatewayTimeout, Refund, Vendor
 from . import access, refunds
 from .idempotency import Attempt
@@ -153,10 +155,18 @@ def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> tuple[str, bool]:
     hashed = given or hash_password(new.password)  # bcrypt, before any transaction
     claimed = _insert_claim(runtime, new, hashed, resume)
     if isinstance(claimed, str):
+        if not given:
+            passwords.created(claimed, hashed, new.password)
         return claimed, False
-    # Only the owner may resume it: the same password (checked outside the transaction), or,
-    # for the server's own charges, the same hash.
-    owner = claimed.password == given if given else check_password(new.password, claimed.password)
+    # Only the owner may resume it: the same password, checked outside the transaction and
+    # like every password check (the verified-credential cache, then the throttle: counted for
+    # the client and the claim, 429 past the limit), since a takeover also decides where the
+    # payment's webhooks go from now on; for the server's own charges (a schedule's, which hold
+    # no password), the same hash.
+    if given:
+        owner = claimed.password == given
+    else:
+        owner = passwords.verify(claimed.id, claimed.password, new.password)
     if not owner:
         raise Conflict(IN_PROGRESS)
     with runtime.database.transaction() as session:

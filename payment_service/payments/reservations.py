@@ -12,6 +12,7 @@ from ..db import PaymentReservation
 from ..db.queries import records
 from ..errors import Conflict
 from ..runtime import Runtime
+from ..security import passwords
 from . import access
 from .inputs import NewReservation
 from .views import reservation_view
@@ -44,6 +45,7 @@ def create(runtime: Runtime, new: NewReservation) -> dict[str, Any]:
             )
             session.add(row)
             session.flush()
+            passwords.created(row.id, hashed, new.password)
             return reservation_view(row, runtime.settings.keys.reservation)
     except IntegrityError:
         raise Conflict(

@@ -9,6 +9,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from payment_service_client.webhooks import webhook_key
+
+from ..key_hygiene import weakness
 from .schema import Context, Invalid, Parser
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -133,10 +136,6 @@ def vendor_options(raw: str, context: Context) -> dict[str, dict[str, Any]]:
 def signing_secrets(raw: str, context: Context) -> str:
     """One or more webhook signing secrets separated by spaces, each `whsec_<base64>` or any
     text; kept as given (`WebhookDelivery.signing_secrets` splits it)."""
-    # The SDK's webhook module defines what a usable secret is; imported here only, so that
-    # loading settings does not import the SDK for every other setting.
-    from ..client.webhooks import webhook_key
-
     problems: list[str] = []
     for index, secret in enumerate(raw.split()):
         try:
@@ -145,4 +144,16 @@ def signing_secrets(raw: str, context: Context) -> str:
             problems.append(f"secret #{index + 1}: {error}")
     if problems:
         raise Invalid(*problems)
+    return raw
+
+
+MAC_KEY_MIN_LENGTH = 32
+
+
+def mac_key(raw: str, context: Context) -> str:
+    """A secret key for HMAC: at least 32 characters; in `real` mode not a weak one."""
+    if len(raw) < MAC_KEY_MIN_LENGTH:
+        raise Invalid(f"must be at least {MAC_KEY_MIN_LENGTH} characters long")
+    if context.mode == "real" and (problem := weakness(raw)) is not None:
+        raise Invalid(problem)
     return raw

@@ -8,17 +8,16 @@ import time
 from collections.abc import Callable, Iterable
 
 from flask import Flask, Response, request
-
-from fake_servers.common.server import Lifecycle, ServerThread
-
-from ..client import (
+from payment_service_client import (
     PaymentWebhook,
     ScheduleWebhook,
     WebhookDecodeError,
     decode_schedule_webhook,
     decode_webhook,
 )
-from ..client.webhooks import KeyPair
+from payment_service_client.webhooks import KeyPair
+
+from fake_servers.common.server import Lifecycle, ServerThread
 
 
 class WebhookReceiver(Lifecycle):

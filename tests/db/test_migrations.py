@@ -201,7 +201,7 @@ def test_schedules_come_and_go_with_0008(empty_database):
     database = empty_database
     upgrade(database)
     alembic = alembic_config(database)
-    command.downgrade(alembic, "0006_issue16")
+    command.downgrade(alembic, "0007_issue24")
     tables = set(inspect(database.engine).get_table_names())
     assert not {"payment_schedules", "payment_schedule_periods"} & tables
     upgrade(database)

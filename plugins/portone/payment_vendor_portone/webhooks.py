@@ -17,6 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+# The SDK's verifier: Standard Webhooks, as PortOne's own SDKs check it.
+from payment_service_client import WebhookSignatureError, verify_webhook_signature
+
 from payment_service.vendors import InvalidWebhook, WebhookNotice, WebhookUnauthorized
 
 TOLERANCE_S = 5 * 60
@@ -24,10 +27,6 @@ NOT_PAID_YET = ("Transaction.Ready",)
 
 
 def verify(secrets: Iterable[str], headers: Mapping[str, str], body: bytes) -> None:
-    # The SDK's verifier (Standard Webhooks, as PortOne's own SDKs check it); imported here so
-    # that loading the plugin does not load the whole client package into every worker.
-    from payment_service.client import WebhookSignatureError, verify_webhook_signature
-
     configured = list(secrets)
     if not configured:
         raise WebhookUnauthorized(
