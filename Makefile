@@ -12,7 +12,7 @@ CLUSTER_VENV ?= .cluster/venv
 # Workers for the test suite (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 4
 
-.PHONY: run test install lint format clean cluster
+.PHONY: run test install lint format clean cluster bench
 
 run: $(STAMP)
 	$(BIN)/payment-service serve --with-fakes
@@ -38,6 +38,11 @@ $(STAMP): setup.cfg pyproject.toml client/setup.cfg $(PLUGINS)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]' -e './client[async]' $(foreach p,$(PLUGINS),-e ./$(dir $(p)))
 	touch $(STAMP)
+
+# Every benchmark of benchmarks/, each printing its ratio against a baseline of the same run
+# (docs/performance.md). BENCH_DATABASE_URL: a scratch PostgreSQL database they may empty.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL)) $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

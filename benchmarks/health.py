@@ -110,12 +110,25 @@ def _client(port: int, seconds: float, start_at: float, results: multiprocessing
     results.put(done)
 
 
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (`serve` runs gunicorn as a role: its workers are
+    grandchildren)."""
+    found = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return found
+    for child in map(int, children):
+        found += descendants(child)
+    return found
+
+
 def cpu_seconds(master: int) -> float:
-    """CPU time (user + system) used so far by a gunicorn master and its workers."""
+    """CPU time (user + system) used so far by a server process and all its descendants
+    (gunicorn's master and workers; with `serve`, also its sender and housekeeper)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    for pid in [master, *map(int, children)]:
+    for pid in descendants(master):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:

@@ -19,6 +19,9 @@ from .crypto import dumps
 from .db.setup import Target, setup_database
 from .delivery.operations import list_webhooks, retry
 from .errors import NotFound, ServiceError, Unavailable
+from .healing import commands as healing
+from .healing.commands import cli_user
+from .healing.findings import store_report
 from .payments import reconcile as core
 from .payments.views import iso
 from .roles import commands as roles
@@ -37,6 +40,8 @@ def main() -> None:
 main.add_command(roles.serve)
 main.add_command(roles.fakes)
 main.add_command(roles.housekeeper)
+main.add_command(healing.janitor)
+main.add_command(healing.findings)
 
 
 @main.group()
@@ -137,6 +142,8 @@ def reconcile(
                 cancel_older_than=cancel_after,
                 progress=progress,
             )
+        # Kept, like every run's: `findings list` shows them, `findings repair` acts on one.
+        store_report(runtime, report, found_by="cli", actor=cli_user())
     except ServiceError as error:
         fail(error.message, code=2)
     finally:

@@ -10,7 +10,8 @@ from flask import Response
 from flask.views import MethodView
 
 from ..delivery.operations import backlog
-from ..observability.metrics import CONTENT_TYPE, BacklogCollector, render
+from ..healing.status import healing_state
+from ..observability.metrics import CONTENT_TYPE, BacklogCollector, HealingCollector, render
 from ..payments.schedules import count_by_status
 from ..transport import Blueprint
 from .context import runtime
@@ -36,4 +37,5 @@ class Metrics(MethodView):
             current.clock,
             schedules=lambda: count_by_status(current),
         )
-        return Response(render(collector), status=200, content_type=CONTENT_TYPE)
+        healing = HealingCollector(lambda: healing_state(current.database))
+        return Response(render(collector, healing), status=200, content_type=CONTENT_TYPE)

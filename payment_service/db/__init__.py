@@ -9,7 +9,10 @@ objects to the session; SQLAlchemy writes both at commit.
 from .models import (
     AuthFailure,
     Base,
+    Finding,
+    FindingEvent,
     IdempotencyKey,
+    JanitorCheck,
     PaymentHistory,
     PaymentHistoryCancel,
     PaymentHistoryClaim,
@@ -19,6 +22,7 @@ from .models import (
     PaymentReservation,
     PaymentSchedule,
     PaymentSchedulePeriod,
+    ReconcileRun,
 )
 from .session import Database, DatabaseUnavailable
 
@@ -27,7 +31,10 @@ __all__ = [
     "Base",
     "Database",
     "DatabaseUnavailable",
+    "Finding",
+    "FindingEvent",
     "IdempotencyKey",
+    "JanitorCheck",
     "PaymentHistory",
     "PaymentHistoryCancel",
     "PaymentHistoryClaim",
@@ -37,4 +44,5 @@ __all__ = [
     "PaymentReservation",
     "PaymentSchedule",
     "PaymentSchedulePeriod",
+    "ReconcileRun",
 ]

@@ -126,10 +126,15 @@ class Dispatcher:
         self._threads.clear()
 
     def wake(self) -> None:
-        """Look for due rows now instead of at the next poll."""
+        """Look for due rows now instead of at the next poll.
+
+        One idle thread looks, not all of them: a thread that claims a row wakes the next one
+        (so a backlog still gets every thread), and a single new webhook costs one claim, not
+        one per thread — the others would find it locked (SKIP LOCKED) or already leased, after
+        a transaction each that the claim that matters waits behind for the CPU."""
         with self._signal:
             self._generation += 1
-            self._signal.notify_all()
+            self._signal.notify()
 
     def _work(self, polls: bool) -> None:
         """One delivery thread. Only the `polls` thread looks again after `poll_s` when idle
@@ -141,12 +146,13 @@ class Dispatcher:
                     return
                 seen = self._generation
             try:
-                claimed = self._claim_for_thread()
+                claimed, more = self._claim_for_thread()
             except Exception:
                 log.exception("claiming webhooks failed; retrying after the poll interval")
-                claimed = []
-            if claimed:
-                # There may be more due rows: let the idle threads look too, meanwhile.
+                claimed, more = [], False
+            if more:
+                # More rows are due: let an idle thread take the next, meanwhile (it wakes
+                # the next one in turn if there are more still).
                 self.wake()
             for prepared in claimed:
                 try:
@@ -157,8 +163,8 @@ class Dispatcher:
                     with self._busy_lock:
                         self._busy[receiver_key(prepared.url)] -= 1
             if claimed:
-                # Delivering this row may have made the payment's next row due.
-                self.wake()
+                # Delivering this row may have made the payment's next row due: this thread
+                # looks again itself (no wake-up: that would cost another thread's claim too).
                 continue
             with self._signal:
                 if not self._stopped and self._generation == seen:
@@ -177,15 +183,16 @@ class Dispatcher:
         """Lease up to `limit` due webhooks to this dispatcher; return their ids."""
         return [request.webhook_id for request in self._claim(limit)]
 
-    def _claim_for_thread(self) -> list[Prepared]:
+    def _claim_for_thread(self) -> tuple[list[Prepared], bool]:
         """Claim one row whose receiver is not already served by `host_limit` threads of this
         process, and count it as busy (released by the caller after sending).
 
         The claim runs outside the lock (threads claim in parallel); if meanwhile other threads
-        filled that receiver's share, the lease is given back at once and nothing is sent."""
+        filled that receiver's share, the lease is given back at once and nothing is sent.
+        Also says whether more rows were due."""
         with self._busy_lock:
             full = sorted(key for key, n in self._busy.items() if n >= self.config.host_limit)
-        claimed = self._claim(1, skip_receivers=full)
+        claimed, more = self._lease(1, full, look_ahead=1)
         kept: list[Prepared] = []
         with self._busy_lock:
             for prepared in claimed:
@@ -197,21 +204,26 @@ class Dispatcher:
         for prepared in claimed:
             if prepared not in kept:
                 self._unclaim(prepared.webhook_id)
-        return kept
+        return kept, more
 
     def _unclaim(self, webhook_id: str) -> None:
         with self.runtime.database.transaction() as session:
             outbox.unlease(session, webhook_id, self.name)
 
-    def _claim(self, limit: int, skip_receivers: list[str] | None = None) -> list[Prepared]:
+    def _claim(self, limit: int) -> list[Prepared]:
         """Lease due webhooks and build their requests, in one short transaction."""
+        return self._lease(limit, [])[0]
+
+    def _lease(
+        self, limit: int, skip_receivers: list[str], *, look_ahead: int = 0
+    ) -> tuple[list[Prepared], bool]:
         now = self.runtime.clock()
         lease_until = now + timedelta(seconds=self.config.lease_s)
         with self.runtime.database.transaction() as session:
-            found = outbox.lease_due(
-                session, now, limit, skip_receivers or (), lease_until, self.name
+            found, more = outbox.lease_due(
+                session, now, limit, skip_receivers, lease_until, self.name, look_ahead=look_ahead
             )
-            return [self._prepare(webhook, subject) for webhook, subject in found]
+            return [self._prepare(webhook, subject) for webhook, subject in found], more
 
     def _prepare(
         self, webhook: PaymentHistoryWebhook, subject: PaymentHistory | PaymentSchedule

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..db import PaymentHistory, PaymentReservation
 from ..db.queries import records
+from ..db.queries.claims import CHARGE_PREFIX
 from ..observability.metrics import count_billing_charge
 from ..runtime import Runtime
 from ..vendors import (
@@ -39,7 +40,7 @@ from . import access, histories
 from .inputs import NewCharge, NewHistory, Source, VendorRef
 from .reservations import WHAT as RESERVATION
 
-PLACEHOLDER_PREFIX = "charge:"
+PLACEHOLDER_PREFIX = CHARGE_PREFIX
 
 
 @dataclass(frozen=True)

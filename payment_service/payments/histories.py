@@ -125,6 +125,7 @@ def record_gateway_payment(
             row.vendor_uid = uid
             previous = history_view(row, runtime.settings.keys.history) if event else None
             apply_summary(row, summary, payment, runtime.settings.keys)
+            row.synced_at = row.confirmed_at
             session.flush()
             if on_recorded is not None:
                 on_recorded(session, row)
@@ -171,6 +172,10 @@ def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> tuple[str, bool]:
         raise Conflict(IN_PROGRESS)
     with runtime.database.transaction() as session:
         row = claims.locked(session, claimed.id)
+        if row is None and stored.get(session, claimed.id) is not None:
+            # Recorded meanwhile from the gateway's answer (by the janitor, or another retry of
+            # this request): `create` goes on, finds the payment recorded and answers it.
+            return claimed.id
         unchanged = (
             row is not None
             and row.password == claimed.password

@@ -19,11 +19,13 @@ import hmac
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from ..delivery.url_policy import SETTING as ALLOWED_NETWORKS_SETTING
 from ..delivery.url_policy import AddressPolicy
+from ..durations import format_duration, parse_duration
 from ..keyrings import AtRestKeyring, WireKeyring
 from . import parsers
 from .keys import PUBLISHED_KEYS, PUBLISHED_VALUES, KeysGroup, keyring
@@ -79,6 +81,7 @@ GATEWAYS = "Gateways (vendor plugins)"
 WEBHOOKS = "Webhooks to your services"
 PASSWORDS = "Password checks"
 OBSERVABILITY = "Observability"
+HEALING = "Self-healing: the janitor and scheduled reconciliation"
 
 
 @dataclass(frozen=True, repr=False)
@@ -196,6 +199,17 @@ class WebhookDelivery(Declared):
         return tuple((self.signing_secret or "").split())
 
 
+JANITOR_SCHEDULE = tuple(parse_duration(d) for d in ("5m", "1h", "1d", "1d", "1d"))
+
+
+def _show_durations(value: tuple[timedelta, ...]) -> str:
+    return ",".join(format_duration(d) for d in value)
+
+
+def _show_optional_duration(value: timedelta | None) -> str:
+    return "off" if value is None else format_duration(value)
+
+
 def _default_database() -> str:
     return f"sqlite:///{Path.cwd() / 'payment-service.sqlite3'}"
 
@@ -233,6 +247,20 @@ class Settings(Declared):
         "PAYMENT_HOUSEKEEPING_INTERVAL_S", 5.0, parsers.seconds, [HOUSEKEEPER],
         "seconds between two rounds of the housekeeper's jobs",
         topic=SERVING,
+    )  # fmt: skip
+    janitor_schedule: tuple[timedelta, ...] = setting(
+        "PAYMENT_JANITOR_SCHEDULE", JANITOR_SCHEDULE, parsers.durations, [HOUSEKEEPER, CLI],
+        "the janitor checks a record in doubt with its gateway when found, then after each of "
+        "these delays (comma-separated); still in doubt after the last, it becomes a finding "
+        "(docs/janitor.md)",
+        topic=HEALING, show=_show_durations, shown_default="`5m,1h,1d,1d,1d`",
+    )  # fmt: skip
+    reconcile_every: timedelta | None = setting(
+        "PAYMENT_RECONCILE_EVERY", None, parsers.optional_duration, [HOUSEKEEPER],
+        "reconcile every vendor that can list its payments this often (e.g. `1h`), over the "
+        "window since the last run with some overlap, one run at a time across housekeepers; "
+        "`off`: never (docs/janitor.md)",
+        topic=HEALING, show=_show_optional_duration, shown_default="`off`",
     )  # fmt: skip
     max_body_bytes: int = setting(
         "PAYMENT_MAX_BODY_BYTES", 1024 * 1024, parsers.positive_int, [API],

@@ -7,10 +7,12 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from payment_service_client.webhooks import webhook_key
 
+from ..durations import parse_duration
 from ..key_hygiene import weakness
 from .schema import Context, Invalid, Parser
 
@@ -157,3 +159,27 @@ def mac_key(raw: str, context: Context) -> str:
     if context.mode == "real" and (problem := weakness(raw)) is not None:
         raise Invalid(problem)
     return raw
+
+
+def durations(raw: str, context: Context) -> tuple[timedelta, ...]:
+    """Comma-separated durations (`5m,1h,1d`), each greater than zero."""
+    try:
+        parsed = tuple(parse_duration(part) for part in raw.split(","))
+    except ValueError as error:
+        raise Invalid(f"must be durations like 5m,1h,1d ({error})") from None
+    if any(duration <= timedelta(0) for duration in parsed):
+        raise Invalid(f"every duration must be greater than 0 (got {raw!r})")
+    return parsed
+
+
+def optional_duration(raw: str, context: Context) -> timedelta | None:
+    """A duration (`1h`, `30m`), or `off` for none."""
+    if raw.strip().lower() in ("", "off", "0"):
+        return None
+    try:
+        duration = parse_duration(raw)
+    except ValueError as error:
+        raise Invalid(str(error)) from None
+    if duration <= timedelta(0):
+        raise Invalid(f"must be greater than 0, or off (got {raw!r})")
+    return duration

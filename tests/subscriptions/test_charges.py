@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 import requests
@@ -225,6 +226,12 @@ def test_a_retry_after_a_lost_answer_never_charges_twice(saved: Saved):
         assert first.status_code in (502, 503, 504)
         assert saved.charges_at_fake == 1
         assert count(saved.backend, StoredHistory) == 0
+    # The housekeeping (its janitor re-checks abandoned registrations) leaves the charge's
+    # claim alone: the gateway knows a charge by its order, and the retry settles it.
+    later = saved.backend.clock.now()
+    for hours in (1, 2, 3):
+        saved.backend.run_housekeeping(now=later + timedelta(hours=hours))
+    assert count(saved.backend, PaymentHistoryClaim) == 1
     second = raw_charge(saved, order, "lost-1")
     assert second.status_code == 201
     assert saved.charges_at_fake == 1

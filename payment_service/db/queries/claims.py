@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 
 from ..models import PaymentHistory, PaymentHistoryClaim
 
+# The vendor uid a claim of a saved-card charge holds until the gateway names the payment
+# (`payments.charges`): the gateway knows such a charge by its order, not by this uid.
+CHARGE_PREFIX = "charge:"
 # Uids per `IN (…)` list (SQLite allows 32766 bound parameters, PostgreSQL 65535).
 CHUNK = 500
 CLAIM_COLUMNS = PaymentHistoryClaim.__table__.columns
@@ -21,6 +24,10 @@ def held(session: Session, code: str, uid: str) -> bool:
         PaymentHistoryClaim.vendor_code == code, PaymentHistoryClaim.vendor_uid == uid
     )
     return session.scalar(query) is not None
+
+
+def get(session: Session, claim_id: str) -> PaymentHistoryClaim | None:
+    return session.get(PaymentHistoryClaim, claim_id)
 
 
 def locked(session: Session, claim_id: str) -> PaymentHistoryClaim | None:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Update, exists, false, func, or_, select, true, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from ..models import (
@@ -38,6 +38,17 @@ def latest_of_schedule(session: Session, schedule_id: str) -> datetime | None:
     return session.scalar(query)
 
 
+def _relaxed(session: Session, statement: Update) -> Update:
+    """`statement`, which on PostgreSQL also lets its transaction commit without waiting for
+    the WAL flush: `SET LOCAL synchronous_commit = off`, as `set_config(…, true)` returned by
+    a statement the transaction runs anyway rather than a round trip of its own (the setting
+    only has to come before the commit). Evaluated for each row it changes: when it changes
+    none, the transaction commits as usual. A Core statement (no ORM session sync needed)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return statement
+    return statement.returning(func.set_config("synchronous_commit", "off", true()))
+
+
 def lease_due(
     session: Session,
     now: datetime,
@@ -45,14 +56,26 @@ def lease_due(
     skip_receivers: Iterable[str],
     lease_until: datetime,
     holder: str,
-) -> list[tuple[PaymentHistoryWebhook, Subject]]:
+    *,
+    look_ahead: int = 0,
+) -> tuple[list[tuple[PaymentHistoryWebhook, Subject]], bool]:
     """Lease up to `limit` due webhooks to `holder`, with their subjects: the oldest first,
     none for a receiver of `skip_receivers` (`delivery.dispatcher.receiver_key`), and for each
     subject only its oldest pending one (a payment's webhooks are delivered in order, and so
     are a schedule's).
 
+    Also says whether more rows were due: up to `look_ahead` more are read (not leased), so
+    that a sender wakes another thread only when there is something for it.
+
     On PostgreSQL, rows another dispatcher is leasing right now are skipped (SKIP LOCKED)
-    rather than waited for; SQLite runs one writing transaction at a time anyway."""
+    rather than waited for; SQLite runs one writing transaction at a time anyway.
+
+    PostgreSQL commits the lease without waiting for its WAL flush (`synchronous_commit =
+    off` for this transaction only): the lease is visible to every other sender at once, and
+    the flush it skips (milliseconds of fsync) sits between a commit and its webhook's
+    request. A crash of the database server may forget a lease of its last fraction of a
+    second; the row is then simply due again, delivered at least once as always."""
+    postgres = session.get_bind().dialect.name == "postgresql"
     older = aliased(PaymentHistoryWebhook)
     blocked = exists().where(
         # NULL never equals NULL: a payment's rows are compared by payment, a schedule's by
@@ -76,22 +99,25 @@ def lease_due(
             ~or_(false(), *(_of_receiver(key) for key in skip_receivers)),
         )
         .order_by(Row.next_attempt_at, Row.created_at)
-        .limit(limit)
+        .limit(limit + look_ahead)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if postgres:
         query = query.with_for_update(skip_locked=True, of=Row)
-    found = [
+    rows = [
         (webhook, history if history is not None else schedule)
         for webhook, history, schedule in session.execute(query)
         if history is not None or schedule is not None
     ]
+    found = rows[:limit]
     if found:
-        session.execute(
-            update(Row)
-            .where(Row.id.in_([webhook.id for webhook, _ in found]))
+        table = Row.__table__
+        lease = (
+            update(table)
+            .where(table.c.id.in_([webhook.id for webhook, _ in found]))
             .values(claimed_until=lease_until, claimed_by=holder)
         )
-    return found
+        session.execute(_relaxed(session, lease))
+    return found, len(rows) > limit
 
 
 def _of_receiver(key: str) -> ColumnElement[bool]:
@@ -131,11 +157,16 @@ def record_attempt(
     changes: dict[str, Any],
 ) -> None:
     """Keep the attempt and apply `changes` to the webhook, if it is still pending (another
-    dispatcher may have settled it after our lease ran out: its verdict stands)."""
+    dispatcher may have settled it after our lease ran out: its verdict stands).
+
+    On PostgreSQL, without waiting for the WAL flush either (see `lease_due`): the attempt
+    already happened, and a crash of the database server in the fraction of a second before
+    the flush may only forget that it did — the webhook is then sent again (at least once,
+    as receivers are told to expect), never lost."""
     session.add(response)
-    session.execute(
-        update(Row).where(Row.id == webhook_id, Row.status == "pending").values(**changes)
-    )
+    table = Row.__table__
+    record = update(table).where(table.c.id == webhook_id, table.c.status == "pending")
+    session.execute(_relaxed(session, record.values(**changes)))
 
 
 def newest(

@@ -7,7 +7,7 @@ from alembic import op
 from payment_service.db.types import Money, UTCDateTime
 
 revision = "0008_issue26"
-down_revision = "0007_issue24"
+down_revision = "0008_issue27"
 
 SCHEDULES = "payment_schedules"
 PERIODS = "payment_schedule_periods"

@@ -1,0 +1,204 @@
+"""Sender scale-out: a backlog of queued webhooks drained by 1, 2 and 4 sender processes.
+
+For each process count, `--webhooks` outbox rows (one per payment, so no ordering waits) are
+written not yet due, the table is analysed (as a database in service would be), then
+`payment-service webhooks deliver` processes are started and left to settle; one transaction
+makes every row due at once (and NOTIFYs the senders). The drain time runs from that commit
+to the receiver's last request. The receiver (`arrivals.py`, two processes on one port) counts
+requests by webhook id: each must arrive exactly once, and every row must end `delivered`
+after one attempt. The baseline is one process, measured in the same run: the ratio printed
+is each count's throughput over one process's (aim: 4 processes >= 3x where neither the
+receiver nor the database is the limit — on a 2-core machine they share the cores).
+
+    .venv/bin/python benchmarks/senders.py [--webhooks 10000] [--processes 1 2 4]
+        [--database-url URL]
+
+`--database-url` is emptied: point it at a scratch database (PostgreSQL: SKIP LOCKED lets the
+senders claim side by side; SQLite serialises every claim and record).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import bindparam, func, select, text, update  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from benchmarks.arrivals import Arrivals  # noqa: E402
+from benchmarks.webhook_latency import empty, environment  # noqa: E402
+from payment_service.app import create_runtime  # noqa: E402
+from payment_service.db import Database, PaymentHistoryWebhook  # noqa: E402
+from payment_service.db.migrate import upgrade  # noqa: E402
+from payment_service.db.notifications import notify_outbox  # noqa: E402
+from payment_service.delivery.outbox import enqueue  # noqa: E402
+from payment_service.payments.views import history_view  # noqa: E402
+from payment_service.runtime import Runtime  # noqa: E402
+from payment_service.settings import Settings  # noqa: E402
+from tests.support.rows import confirmed_history  # noqa: E402
+from tests.support.servers import free_port  # noqa: E402
+
+BIN = Path(sys.executable).parent
+BATCH = 50  # rows per seeding transaction, well within the unit of work's deadline
+SETTLE_S = 1.0
+TARGET_4 = 3.0
+LATER = datetime.now(UTC) + timedelta(days=365)  # not due: the senders leave them alone
+
+
+def seed(runtime: Runtime, url: str, count: int) -> None:
+    """`count` webhooks, one per payment, due in a year (the senders leave them alone)."""
+    settings = runtime.settings
+    for start in range(0, count, BATCH):
+        with runtime.database.transaction() as session:
+            for index in range(start, min(start + BATCH, count)):
+                # A second apart, as webhooks written over a while (`release` keeps the order):
+                # rows due at one same instant would all be sorted by each claim.
+                later = LATER + timedelta(seconds=index)
+                history = confirmed_history(settings.keys.history, url, vendor_code="bench")
+                session.add(history)
+                session.flush()
+                view = history_view(history, settings.keys.history)
+                enqueue(session, history, view, {**view, "refund": 1}, {}, settings, later)
+    with runtime.database.engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+
+
+def release(runtime: Runtime) -> float:
+    """Make every webhook due now, in their order, in one transaction; return when it
+    committed."""
+    table = PaymentHistoryWebhook.__table__
+    with runtime.database.engine.connect() as connection:
+        rows = connection.execute(select(table.c.id, table.c.next_attempt_at)).all()
+    back = LATER - datetime.now(UTC) + timedelta(seconds=len(rows))
+    due = [{"key": row.id, "due": row.next_attempt_at - back} for row in rows]
+    with Session(runtime.database.engine) as session, session.begin():
+        statement = update(table).where(table.c.id == bindparam("key"))
+        session.execute(statement.values(next_attempt_at=bindparam("due")), due)
+        notify_outbox(session)
+    return time.time()
+
+
+def listening(runtime: Runtime, processes: int, timeout: float = 120.0) -> None:
+    """Wait until `processes` senders LISTEN (PostgreSQL; SQLite has nothing to look at)."""
+    if runtime.database.dialect != "postgresql":
+        time.sleep(SETTLE_S * 2)
+        return
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND query = 'LISTEN payment_outbox'"
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with runtime.database.engine.connect() as connection:
+            if connection.execute(query).scalar_one() >= processes:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{processes} senders did not all listen within {timeout} s")
+
+
+def settled(runtime: Runtime) -> tuple[int, int]:
+    """(rows delivered, attempts made in all)."""
+    with runtime.database.reading() as session:
+        delivered = session.scalar(
+            select(func.count()).where(PaymentHistoryWebhook.status == "delivered")
+        )
+        attempts = session.scalar(select(func.sum(PaymentHistoryWebhook.attempts)))
+    return int(delivered or 0), int(attempts or 0)
+
+
+def drain(
+    runtime: Runtime, env: dict[str, str], receiver: Arrivals, count: int, processes: int, log: Path
+) -> float:
+    """Seconds for `processes` senders to deliver `count` queued webhooks, each exactly once."""
+    empty(runtime.database)
+    seed(runtime, receiver.url, count)
+    receiver.clear()
+    senders = []
+    with log.open("ab") as output:
+        for _ in range(processes):
+            senders.append(
+                subprocess.Popen(
+                    [str(BIN / "payment-service"), "webhooks", "deliver"],
+                    env={**os.environ, **env},
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    try:
+        listening(runtime, processes)
+        time.sleep(SETTLE_S)  # and idle after their first look
+        released = release(runtime)
+        receiver.wait_for(count, timeout=max(600.0, count / 5))
+        last = max(at for _, at in receiver.lines())
+        time.sleep(1.0)  # anything sent twice would show up now
+    finally:
+        for process in senders:
+            process.terminate()
+        for process in senders:
+            process.wait(30)
+    ids = [webhook_id for webhook_id, _ in receiver.lines()]
+    assert len(ids) == count and len(set(ids)) == count, (
+        f"{processes} senders: {len(ids)} requests for {len(set(ids))} webhooks"
+    )
+    delivered, attempts = settled(runtime)
+    assert delivered == count and attempts == count, (delivered, attempts)
+    return last - released
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--webhooks", type=int, default=10_000)
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    args = parser.parse_args()
+    times: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/senders.sqlite3"
+        env = environment(url)
+        upgrade(Database(url))
+        runtime = create_runtime(Settings.load(environ=env, env_file=None))
+        with Arrivals(Path(tmp), free_port(), processes=2) as receiver:
+            for processes in args.processes:
+                times[processes] = drain(
+                    runtime, env, receiver, args.webhooks, processes, Path(tmp, "senders.log")
+                )
+                print(
+                    f"  {processes} sender process(es): {times[processes]:6.1f} s, "
+                    f"{args.webhooks / times[processes]:6.0f} webhooks/s, each delivered once",
+                    flush=True,
+                )
+        runtime.close()
+    return report(times, url.split(":")[0], args.webhooks)
+
+
+def report(times: dict[int, float], dialect: str, count: int) -> int:
+    workers = os.environ.get("PAYMENT_WEBHOOK_WORKERS", "4")
+    print(f"{count} queued webhooks, {dialect}, {workers} delivery threads per process")
+    first = min(times)
+    base = count / times[first]
+    failed = False
+    for processes, seconds in sorted(times.items()):
+        ratio = (count / seconds) / base
+        line = (
+            f"  {processes} process(es): {seconds:6.1f} s  {count / seconds:6.0f}/s  {ratio:4.2f}×"
+        )
+        if processes == 4 and first == 1:
+            met = ratio >= TARGET_4
+            failed |= not met
+            line += f"  (aim >= {TARGET_4}× one process: {'ok' if met else 'MISSED'})"
+        print(line)
+    print(f"  load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
