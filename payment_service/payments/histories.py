@@ -174,8 +174,9 @@ def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> tuple[str, bool]:
         row = claims.locked(session, claimed.id)
         if row is None and stored.get(session, claimed.id) is not None:
             # Recorded meanwhile from the gateway's answer (by the janitor, or another retry of
-            # this request): `create` goes on, finds the payment recorded and answers it.
-            return claimed.id
+            # this request): `create` goes on, finds the payment recorded and answers it (a
+            # charge, taken over, looks its order up at the gateway and never charges again).
+            return claimed.id, True
         unchanged = (
             row is not None
             and row.password == claimed.password
