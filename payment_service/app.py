@@ -10,7 +10,16 @@ from flask import Flask
 from flask_smorest import Api
 
 from . import __version__, console, http
-from .api import docs, histories, internal, metrics, monitors, reservations, webhooks
+from .api import (
+    docs,
+    histories,
+    internal,
+    metrics,
+    monitors,
+    reservations,
+    schedules,
+    webhooks,
+)
 from .api.openapi import DocumentedApi, spec_kwargs
 from .db import Database
 from .observability import instrument
@@ -57,6 +66,7 @@ def create_app(
     api.register_blueprint(monitors.blp)
     api.register_blueprint(histories.blp)
     api.register_blueprint(reservations.blp)
+    api.register_blueprint(schedules.blp)
     api.register_blueprint(webhooks.blueprint(runtime.vendors))
     if settings.internal_webhook_enabled:
         api.register_blueprint(internal.blp)

@@ -69,7 +69,7 @@ def webhooks_list(status: str | None, limit: int) -> None:
             tail = row.last_error or ""
         click.echo(
             f"{row.id:36}  {row.status:9}  {row.attempts:>8}  {iso(row.created_at):24}  "
-            f"{row.payment_history_id:36}  {row.receiver}  {tail}"
+            f"{row.payment_history_id or row.schedule_id or '':36}  {row.receiver}  {tail}"
         )
     if not rows:
         click.echo("(none)")
@@ -291,6 +291,10 @@ from .console.commands import audit_command, operators_group  # noqa: E402 (as a
 
 main.add_command(operators_group)
 main.add_command(audit_command)
+
+from .payments.commands import schedules_group  # noqa: E402 (as above)
+
+main.add_command(schedules_group)
 
 if __name__ == "__main__":
     main()

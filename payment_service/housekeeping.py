@@ -19,7 +19,7 @@ from datetime import timedelta
 from .db.queries import auth_failures
 from .healing import janitor, scheduled
 from .observability.metrics import count_housekeeping
-from .payments import refunds, webhooks
+from .payments import refunds, schedules, webhooks
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ def purge_auth_failures(runtime: Runtime) -> None:
 
 
 JOBS: tuple[Job, ...] = (
+    # Schedules' periods that fell due (and declined ones due again), each charged once.
+    schedules.charge_due,
     # Refunds whose gateway call timed out, settled from the gateway's truth.
     refunds.settle_all,
     # Gateway events left as a note that nobody took up (its holder died, or they kept coming).

@@ -65,6 +65,7 @@ from .models import (
     WebhookCounts,
 )
 from .receiving import WebhookVerifier
+from .schedules import Schedule, SchedulePeriod, ScheduleWebhook, decode_schedule_webhook
 from .webhooks import (
     WEBHOOK_ID_HEADER,
     WEBHOOK_SIGNATURE_HEADER,
@@ -124,6 +125,9 @@ __all__ = [
     "PortOnePayment",
     "PortOnePaymentAmount",
     "PortOnePaymentCancellation",
+    "Schedule",
+    "SchedulePeriod",
+    "ScheduleWebhook",
     "ServerError",
     "SystemInfo",
     "TossBilling",
@@ -140,6 +144,7 @@ __all__ = [
     "WebhookError",
     "WebhookSignatureError",
     "WebhookVerifier",
+    "decode_schedule_webhook",
     "decode_webhook",
     "generate_webhook_secret",
     "sign_webhook",

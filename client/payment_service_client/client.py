@@ -8,6 +8,7 @@ from .connection import Connection, ConnectionOptions
 from .histories import Histories
 from .monitors import Monitors
 from .reservations import Reservations
+from .schedules import Schedules
 
 if TYPE_CHECKING:
     # typing.Unpack arrived in Python 3.12; only type checkers read it here.
@@ -45,6 +46,7 @@ class PaymentClient:
         self.connection = Connection(host, key, iv, **options)
         self.histories = Histories(self.connection)
         self.reservations = Reservations(self.connection)
+        self.schedules = Schedules(self.connection)
         self.monitors = Monitors(self.connection)
 
     @property

@@ -5,8 +5,16 @@ from __future__ import annotations
 from uuid import UUID
 
 from . import routes
-from .connection import Connection
-from .models import PaymentReservation, SourceInput, VendorInput
+from .connection import Connection, new_idempotency_key, path_id
+from .models import (
+    Amount,
+    PaymentHistory,
+    PaymentReservation,
+    SourceInput,
+    VendorInput,
+    amount_input,
+    source_input,
+)
 
 
 class Reservations:
@@ -50,3 +58,45 @@ class Reservations:
         """Read a reservation by its id (R9, ``PATCH /payments/reservations/{id}``)."""
         call = routes.by_id(routes.RESERVATIONS, PaymentReservation.from_dict, id, password)
         return self._connection.run(call)
+
+    def charge(
+        self,
+        id: str | UUID,
+        *,
+        password: str,
+        source: SourceInput,
+        price: Amount,
+        title: str,
+        webhook_url: str,
+        idempotency_key: str | None = None,
+    ) -> PaymentHistory:
+        """Charge the saved card of reservation `id` for the order `source`
+        (``POST /payments/reservations/{id}/charges``); returns the payment, stored like a
+        registered one and posted to `webhook_url`.
+
+        The server calls the gateway's billing API itself; ``source.id`` is the order id sent
+        to it and `title` the order's name there. `password` is the reservation's, and opens
+        the new payment too.
+
+        Raises `Forbidden` (wrong password), `NotFound`, `Conflict` (the order is already
+        paid or being charged) and `Unprocessable` when the card company declines (its body
+        has ``declined: true`` and the gateway's ``code``; nothing was charged) or the vendor
+        cannot charge saved cards. Sent with an ``Idempotency-Key`` and retried with it, so a
+        retry after a timeout never charges twice: after a final `TransportError` or
+        `ServerError`, call it again with the same `idempotency_key`.
+        """
+        body = {
+            "password": password,
+            "source": source_input(source),
+            "price": amount_input(price),
+            "title": title,
+            "webhook_url": webhook_url,
+        }
+        return self._connection.call(
+            "POST",
+            f"{self._prefix}/{path_id(id)}/charges",
+            PaymentHistory.from_dict,
+            status=201,
+            body=body,
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )

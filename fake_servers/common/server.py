@@ -123,6 +123,15 @@ class ServedFake(Lifecycle):
         """Wait until every webhook sent so far was attempted; False on timeout."""
         return bool(self._sender.drain(timeout))
 
+    def decline_charges(self, billing_key: str, count: int = 1) -> None:
+        """Make the next `count` charges of `billing_key` fail as the card company's refusal."""
+        self.state.decline_charges(billing_key, count)
+
+    def charges_of(self, billing_key: str) -> int:
+        """How many charges of `billing_key` were asked for, declined ones included."""
+        with self.state.lock:
+            return int(self.state.charge_attempts.get(billing_key, 0))
+
     def last_webhook(self, key: str) -> Any:
         """The last webhook sent about `key` (a payment, or a billing key), whatever its target."""
         return self.state.sent_webhooks.find(key)

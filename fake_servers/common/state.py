@@ -23,6 +23,10 @@ class FakeState:
         self._stores: list[VolatileStore[Any]] = []
         # The checkout windows the stand-in browser SDK opened (`fake_servers.common.checkout`).
         self.checkout_windows: VolatileStore[Any] = self.store()
+        # Test hook: how many of the next charges of each billing key to decline
+        # (`decline_charges`), and how many charges each billing key was asked for.
+        self.declines: dict[str, int] = {}
+        self.charge_attempts: dict[str, int] = {}
 
     def store(self) -> VolatileStore[Any]:
         store: VolatileStore[Any] = VolatileStore(self.expiration)
@@ -34,6 +38,22 @@ class FakeState:
         with self.lock:
             for store in self._stores:
                 store.clear()
+            self.declines.clear()
+            self.charge_attempts.clear()
+
+    def decline_charges(self, billing_key: str, count: int = 1) -> None:
+        """Make the next `count` charges of `billing_key` fail as a card company's refusal."""
+        with self.lock:
+            self.declines[billing_key] = self.declines.get(billing_key, 0) + count
+
+    def charge_declined(self, billing_key: str) -> bool:
+        """Count a charge of `billing_key`; whether it is to be declined (call with the lock)."""
+        self.charge_attempts[billing_key] = self.charge_attempts.get(billing_key, 0) + 1
+        left = self.declines.get(billing_key, 0)
+        if left <= 0:
+            return False
+        self.declines[billing_key] = left - 1
+        return True
 
 
 class WebhookState(FakeState):

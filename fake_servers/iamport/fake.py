@@ -137,6 +137,16 @@ class FakeIamport(Lifecycle):
                 entry.cancelled_at -= seconds
             return payment.to_json()
 
+    def decline_charges(self, customer_uid: str, count: int = 1) -> None:
+        """Make the next `count` charges of the saved card (`POST /subscribe/payments/again`)
+        fail as a card company's refusal: a `failed` payment, answered with code 0."""
+        self.state.decline_charges(customer_uid, count)
+
+    def charges_of(self, customer_uid: str) -> int:
+        """How many charges of the saved card were asked for, declined ones included."""
+        with self.state.lock:
+            return self.state.charge_attempts.get(customer_uid, 0)
+
     def last_webhook(self) -> dict[str, Any] | None:
         """The latest webhook of the payment notified first most recently (the original's view)."""
         webhook = last_webhook(self.state)

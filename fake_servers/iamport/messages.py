@@ -12,6 +12,9 @@ NOT_PAID = "Not paid yet."
 ALREADY_PAID = "Already paid."
 ALREADY_CANCELLED = "Already cancelled."
 ALREADY_ISSUED = "Already issued."
+# A charge of a saved card the test asked to decline (`decline_charges`), in a card company's
+# words: "[8326] limit exceeded".
+CARD_DECLINED = "[8326] 한도초과"
 
 REFUND_ACCOUNT_REQUIRED = "가상계좌 취소는 계좌번호, 예금주, 은행명을 입력해야 합니다."
 OVER_REFUND = "취소 금액은 결제 또는 잔여 금액보다 클 수 없습니다."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from fake_servers.common.http import HttpError, dumps
+from fake_servers.common.store import not_found
 
 from . import generators, messages
 from .records import CardPayment, Payment, PaymentCancel, Subscription, VBankPayment
@@ -22,6 +23,21 @@ WINDOW_FIELDS = ("pg_provider", "channel", "user_agent")
 
 def find_payment(state: State, imp_uid: str) -> Payment:
     return state.payments.get(imp_uid)
+
+
+def find_by_order(state: State, merchant_uid: str, payment_status: str | None = None) -> Payment:
+    """`GET /payments/find/:merchant_uid(/:payment_status)`: the order's latest payment (of
+    that status), as iamport finds it; 404 when there is none."""
+    with state.lock:
+        found = [
+            payment
+            for payment in state.payments.values()
+            if payment.merchant_uid == merchant_uid
+            and payment_status in (None, "all", payment.status)
+        ]
+    if not found:
+        raise not_found(merchant_uid)
+    return max(found, key=lambda payment: payment.started_at)
 
 
 def pay_by_card(state: State, order: dict[str, Any]) -> CardPayment:
@@ -59,6 +75,15 @@ def pay_again(state: State, order: dict[str, Any]) -> CardPayment:
             buyer=buyer,
             customer_uid=card.customer_uid,
         )
+        if state.charge_declined(card.customer_uid):
+            # iamport answers a card company's refusal with code 0 and a `failed` payment
+            # (its fail_reason says why); no webhook, as for any attempt that took no money.
+            payment.status = "failed"
+            payment.paid_at = 0
+            payment.failed_at = payment.started_at
+            payment.fail_reason = messages.CARD_DECLINED
+            state.payments.set(payment.imp_uid, payment)
+            return payment
         return _create(state, payment)
 
 

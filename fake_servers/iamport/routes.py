@@ -1,4 +1,4 @@
-"""The 20 HTTP routes of the fake, translating requests into calls on the state and back.
+"""The HTTP routes of the fake, translating requests into calls on the state and back.
 
 Order of checks on every protected route, as in the original: the body or query is parsed and
 validated first (400), then the token (403/404), then the records (404/422).
@@ -21,6 +21,7 @@ from .listing import list_by_status
 from .payments import (
     cancel,
     deposit,
+    find_by_order,
     find_payment,
     issue_vbank,
     pay_again,
@@ -105,6 +106,13 @@ def list_payments(payment_status: str) -> Response:
     query = require(schemas.PAYMENT_LIST_QUERY, _query(numbers=True), QUERY)
     _authorize()
     return _envelope(list_by_status(_state(), payment_status, query), 200)
+
+
+@routes.get("/payments/find/<merchant_uid>")
+@routes.get("/payments/find/<merchant_uid>/<payment_status>")
+def find_payment_by_order(merchant_uid: str, payment_status: str | None = None) -> Response:
+    _authorize()
+    return _success(find_by_order(_state(), merchant_uid, payment_status), 200)
 
 
 @routes.get("/payments/<imp_uid>")

@@ -22,19 +22,21 @@ STATUSES = {
     "CANCELLABLE_AMOUNT_CONSISTENCY_BROKEN": 409,
     "BILLING_KEY_ALREADY_DELETED": 409,
     "PAYMENT_NOT_WAITING_FOR_DEPOSIT": 409,
+    "PG_PROVIDER": 502,  # the PG (the card company behind it) refused: `pgCode`, `pgMessage`
     "NOT_FOUND": 404,  # an unknown route (PortOne's own shape; no SDK call reaches it)
 }
 
 
 class PortOneError(Exception):
-    def __init__(self, type: str, message: str):
+    def __init__(self, type: str, message: str, **extra: str):
         super().__init__(message)
         self.type = type
         self.message = message
         self.status = STATUSES[type]
+        self.extra = extra
 
     def body(self) -> dict[str, Any]:
-        return {"type": self.type, "message": self.message}
+        return {"type": self.type, "message": self.message, **self.extra}
 
 
 def invalid_request(message: str) -> PortOneError:

@@ -194,6 +194,11 @@ def cancel(state: PortOneState, payment_id: str, input: Json) -> Json:
         return {"cancellation": records.snapshot(entry)}
 
 
+# The card company's refusal of a charge a test asked to decline (`decline_charges`).
+DECLINED_PG_CODE = "8326"
+DECLINED_PG_MESSAGE = "한도초과"
+
+
 def pay_with_billing_key(state: PortOneState, payment_id: str, input: Json) -> Json:
     """Charge a billing key at once; answers `{"payment": {pgTxId, paidAt}}`."""
     store_id = validation.string(input, "storeId", required=False)
@@ -213,6 +218,15 @@ def pay_with_billing_key(state: PortOneState, payment_id: str, input: Json) -> J
         key = state.billing_key(billing_key, store_id)
         if key["status"] == "DELETED":
             raise PortOneError("BILLING_KEY_ALREADY_DELETED", "이미 삭제된 빌링키입니다.")
+        if state.charge_declined(billing_key):
+            # The PG's refusal, as PortOne passes it on; no payment is kept (so the same
+            # paymentId may be charged again) and no webhook is sent.
+            raise PortOneError(
+                "PG_PROVIDER",
+                "PG사에서 결제를 거절했습니다.",
+                pgCode=DECLINED_PG_CODE,
+                pgMessage=DECLINED_PG_MESSAGE,
+            )
         # The card is the one the billing key was issued for.
         method = records.card_method(DEFAULT_CARD_NUMBER, months)
         method["card"] = records.snapshot(key["methods"][0]["card"])

@@ -53,6 +53,7 @@ def create_app(fake: FakeToss) -> Flask:
         app.add_url_rule(rule, f"{method} {rule}", view, methods=[method])
 
     answered("GET", "/v1/payments/<payment_key>", payments.at)
+    answered("GET", "/v1/payments/orders/<order_id>", payments.by_order)
     # The SDK sends no body to deposit, and whatever else arrives is irrelevant.
     answered("PUT", "/internal/<payment_key>/deposit", payments.deposit)
 

@@ -5,11 +5,16 @@ Same conventions as `payments`: validated input, state changed under its lock, c
 
 from __future__ import annotations
 
-from fake_servers.common.http import HttpError
+from fake_servers.common.http import HttpError, RawError
 
 from . import records, transactions
 from .records import Json
 from .state import Billing, TossState
+
+# What Toss answers when the card company refuses a billing charge ("limit exceeded or
+# insufficient balance"), used for the charges a test asked to decline (`decline_charges`).
+DECLINED_CODE = "REJECT_CARD_PAYMENT"
+DECLINED_MESSAGE = "한도초과 혹은 잔액부족으로 결제에 실패했습니다."
 
 
 def register(state: TossState, input: Json) -> Json:
@@ -36,6 +41,9 @@ def pay(state: TossState, billing_key: str, input: Json) -> Json:
     """
     with state.lock:
         card = state.billings.get(billing_key).card
+        if state.charge_declined(billing_key):
+            # A card company's refusal, in Toss's own error shape: nothing is recorded.
+            raise RawError(403, {"code": DECLINED_CODE, "message": DECLINED_MESSAGE})
         payment = records.card_payment(
             input,
             card_number=card["cardNumber"],

@@ -7,7 +7,7 @@ original's `HttpError`s.
 
 from __future__ import annotations
 
-from fake_servers.common.http import HttpError
+from fake_servers.common.http import HttpError, RawError
 
 from . import records, transactions
 from .records import TRANSFER, VIRTUAL_ACCOUNT, Json
@@ -15,11 +15,22 @@ from .state import TossState
 
 CANCELED_STATUSES = ("CANCELED", "PARTIAL_CANCELED")
 ALREADY_CANCELED = "Already canceled payment."
+NO_PAYMENT_OF_ORDER = "존재하지 않는 결제 정보 입니다."
 
 
 def at(state: TossState, payment_key: str) -> Json:
     with state.lock:
         return records.snapshot(state.payments.get(payment_key))
+
+
+def by_order(state: TossState, order_id: str) -> Json:
+    """`GET /v1/payments/orders/{orderId}`: the latest payment of the order (real Toss has this
+    route; the original fake had not)."""
+    with state.lock:
+        found = [p for p in state.payments.values() if p.get("orderId") == order_id]
+        if not found:
+            raise RawError(404, {"code": "NOT_FOUND_PAYMENT", "message": NO_PAYMENT_OF_ORDER})
+        return records.snapshot(max(found, key=lambda payment: payment["requestedAt"]))
 
 
 def key_in(state: TossState, input: Json) -> Json:

@@ -12,6 +12,7 @@ from flask.views import MethodView
 from ..delivery.operations import backlog
 from ..healing.status import healing_state
 from ..observability.metrics import CONTENT_TYPE, BacklogCollector, HealingCollector, render
+from ..payments.schedules import count_by_status
 from ..transport import Blueprint
 from .context import runtime
 
@@ -31,6 +32,10 @@ class Metrics(MethodView):
     def get(self) -> Response:
         """Prometheus metrics: HTTP, gateway and webhook families of every worker."""
         current = runtime()
-        collector = BacklogCollector(lambda: backlog(current.database), current.clock)
+        collector = BacklogCollector(
+            lambda: backlog(current.database),
+            current.clock,
+            schedules=lambda: count_by_status(current),
+        )
         healing = HealingCollector(lambda: healing_state(current.database))
         return Response(render(collector, healing), status=200, content_type=CONTENT_TYPE)

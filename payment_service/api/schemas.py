@@ -17,8 +17,16 @@ from flask import current_app, has_app_context
 from ..delivery.url_policy import SETTING as ALLOWED_NETWORKS
 from ..delivery.url_policy import literal_address_problem, url_problem
 from ..errors import PolicyRefusal, RawError
-from ..payments import bounds
-from ..payments.inputs import NewCancel, NewHistory, NewReservation, Source, VendorRef
+from ..payments import bounds, calendar
+from ..payments.inputs import (
+    NewCancel,
+    NewCharge,
+    NewHistory,
+    NewReservation,
+    NewSchedule,
+    Source,
+    VendorRef,
+)
 from ..vendors import RefundAccount
 from ..wire import UUID_PATTERN, invalid_uuid_parameter
 
@@ -176,15 +184,8 @@ class Registration(Builds):
     source = ma.fields.Nested(SourceSchema, required=True)
 
 
-class HistoryCreateSchema(Registration):
-    typia_name = "IPaymentHistory.ICreate"
-    builds = NewHistory
-
-    price = Money(
-        bounded=True, required=True, metadata={"description": "the amount the order expects"}
-    )
-    password = text(bounds.PASSWORD_MAX)
-    webhook_url = text(
+def webhook_url_field() -> ma.fields.String:
+    return text(
         bounds.WEBHOOK_URL_MAX,
         validate=_webhook_url,
         metadata={
@@ -193,6 +194,34 @@ class HistoryCreateSchema(Registration):
             "description": "http(s) URL without user:password, where changes are posted",
         },
     )
+
+
+class HistoryCreateSchema(Registration):
+    typia_name = "IPaymentHistory.ICreate"
+    builds = NewHistory
+
+    price = Money(
+        bounded=True, required=True, metadata={"description": "the amount the order expects"}
+    )
+    password = text(bounds.PASSWORD_MAX)
+    webhook_url = webhook_url_field()
+
+
+class ChargeCreateSchema(Builds):
+    typia_name = "IPaymentReservation.ICharge"
+    builds = NewCharge
+
+    password = text(bounds.PASSWORD_MAX, metadata={"description": "the reservation's password"})
+    source = ma.fields.Nested(
+        SourceSchema,
+        required=True,
+        metadata={"description": "the order this charge pays (its id is the gateway's order id)"},
+    )
+    price = Money(bounded=True, required=True, metadata={"description": "the amount to charge"})
+    title = text(
+        bounds.FREE_TEXT_MAX, multiline=True, metadata={"description": "order name at the gateway"}
+    )
+    webhook_url = webhook_url_field()
 
 
 class BankAccountSchema(Builds):
@@ -227,6 +256,55 @@ class ReservationCreateSchema(Registration):
 
     title = text(bounds.FREE_TEXT_MAX, multiline=True)
     password = text(bounds.PASSWORD_MAX)
+
+
+def _duration(value: str) -> None:
+    try:
+        calendar.parse_duration(value)
+    except ValueError as error:
+        raise ma.ValidationError(str(error)) from None
+
+
+class ScheduleCreateSchema(Strict):
+    typia_name = "IPaymentSchedule.ICreate"
+
+    password = text(bounds.PASSWORD_MAX, metadata={"description": "the reservation's password"})
+    price = Money(bounded=True, required=True, metadata={"description": "charged each period"})
+    title = text(
+        bounds.FREE_TEXT_MAX, multiline=True, metadata={"description": "order name at the gateway"}
+    )
+    every = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(calendar.EVERY),
+        metadata={"expected": '("month" | "week" | "day")', "enum": list(calendar.EVERY)},
+    )
+    first_at = ma.fields.AwareDateTime(
+        required=True,
+        metadata={
+            "expected": 'string & Format<"date-time">',
+            "description": "the first charge, with its offset; later ones keep its day of month",
+        },
+    )
+    retries = ma.fields.List(
+        ma.fields.String(validate=_duration),
+        validate=ma.validate.Length(max=10),
+        load_default=list(calendar.DEFAULT_RETRIES),
+        metadata={
+            "expected": "Array<string>",
+            "description": "ISO-8601 durations after the due time at which a declined period "
+            "is tried again (weeks, days, hours, minutes, seconds)",
+        },
+    )
+    webhook_url = webhook_url_field()
+
+    @ma.post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> NewSchedule:
+        retries = tuple(data.pop("retries"))
+        return NewSchedule(
+            **data,
+            retries=tuple(calendar.parse_duration(text) for text in retries),
+            retries_text=retries,
+        )
 
 
 # -- responses -------------------------------------------------------------------------------
@@ -311,3 +389,38 @@ def require_uuid(value: str) -> str:
     if UUID_PATTERN.match(value):
         return value.lower().removeprefix("urn:uuid:")
     raise RawError(400, invalid_uuid_parameter("id", value))
+
+
+class SchedulePeriodSchema(ma.Schema):
+    id = ma.fields.String(metadata={"format": "uuid", "description": "the order id it pays"})
+    sequence = ma.fields.Integer()
+    due_at = ma.fields.String(metadata={"format": "date-time"})
+    status = ma.fields.String(
+        metadata={"enum": ["pending", "paid", "retrying", "failed", "cancelled"]}
+    )
+    attempts = ma.fields.Integer()
+    next_attempt_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    history_id = ma.fields.String(
+        allow_none=True, metadata={"format": "uuid", "description": "the payment, once paid"}
+    )
+    error = ma.fields.Dict(
+        allow_none=True, metadata={"description": "the last decline: {code, message}"}
+    )
+
+
+class ScheduleSchema(ma.Schema):
+    typia_name = "IPaymentSchedule"
+
+    id = ma.fields.String(metadata={"format": "uuid"})
+    reservation_id = ma.fields.String(metadata={"format": "uuid"})
+    price = Money()
+    title = ma.fields.String()
+    every = ma.fields.String(metadata={"enum": ["month", "week", "day"]})
+    first_at = ma.fields.String(metadata={"format": "date-time"})
+    next_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    status = ma.fields.String(metadata={"enum": ["active", "past_due", "cancelled"]})
+    retries = ma.fields.List(ma.fields.String())
+    webhook_url = ma.fields.String()
+    created_at = ma.fields.String(metadata={"format": "date-time"})
+    cancelled_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    periods = ma.fields.List(ma.fields.Nested(SchedulePeriodSchema))

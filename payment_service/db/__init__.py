@@ -22,6 +22,8 @@ from .models import (
     PaymentHistoryWebhook,
     PaymentHistoryWebhookResponse,
     PaymentReservation,
+    PaymentSchedule,
+    PaymentSchedulePeriod,
     ReconcileRun,
 )
 from .session import Database, DatabaseUnavailable
@@ -44,5 +46,7 @@ __all__ = [
     "PaymentHistoryWebhook",
     "PaymentHistoryWebhookResponse",
     "PaymentReservation",
+    "PaymentSchedule",
+    "PaymentSchedulePeriod",
     "ReconcileRun",
 ]

@@ -172,9 +172,14 @@ class PaymentHistoryWebhook(Base):
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
-    payment_history_id: Mapped[str] = mapped_column(
-        Id, ForeignKey("payment_histories.id", ondelete="CASCADE"), index=True
+    payment_history_id: Mapped[str | None] = mapped_column(
+        Id, ForeignKey("payment_histories.id", ondelete="CASCADE"), index=True, nullable=True
     )
+    schedule_id: Mapped[str | None] = mapped_column(
+        Id, ForeignKey("payment_schedules.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+    """Set instead of `payment_history_id` for an event of a schedule (a declined period, a
+    change of status: docs/subscriptions.md), delivered to the schedule's `webhook_url`."""
     previous: Mapped[str] = mapped_column(Text)
     current: Mapped[str] = mapped_column(Text)
     data: Mapped[str] = mapped_column(Text)
@@ -390,3 +395,67 @@ class ReconcileRun(Base):
     last_outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
     running_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     running_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class PaymentSchedule(Base):
+    """A recurring charge of a saved card (docs/subscriptions.md): `price` every `every` from
+    `first_at` (the anchor: month periods keep its day, on the last day of shorter months).
+    `next_sequence` / `next_at` name the next period to open; `retries` (JSON, ISO-8601
+    durations) when a declined period is tried again, counted from its due time. `password`
+    is the reservation's bcrypt hash, which also protects the payments it makes."""
+
+    __tablename__ = "payment_schedules"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    reservation_id: Mapped[str] = mapped_column(
+        Id, ForeignKey("payment_reservations.id", ondelete="CASCADE"), index=True
+    )
+    price: Mapped[Decimal] = mapped_column(Money)
+    title: Mapped[str] = mapped_column(Text)
+    every: Mapped[str] = mapped_column(String(8))
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retries: Mapped[str] = mapped_column(Text)
+    webhook_url: Mapped[str] = mapped_column(String(1024))
+    password: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    next_sequence: Mapped[int] = mapped_column(Integer)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    periods: Mapped[list[PaymentSchedulePeriod]] = relationship(
+        order_by="PaymentSchedulePeriod.sequence",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class PaymentSchedulePeriod(Base):
+    """One period of a schedule, opened when it falls due and charged exactly once: unique per
+    schedule and sequence, and its id is the order id (`source.id`) of its charge, so that a
+    second housekeeper or a retry after a crash finds the same order at the gateway.
+
+    `leased_until`: the housekeeper charging it right now (a crashed one's lease runs out, and
+    the next attempt settles what it did from the gateway before charging)."""
+
+    __tablename__ = "payment_schedule_periods"
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "sequence"),
+        Index("payment_schedule_periods_status_next_attempt_at_idx", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    schedule_id: Mapped[str] = mapped_column(
+        Id, ForeignKey("payment_schedules.id", ondelete="CASCADE")
+    )
+    sequence: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    history_id: Mapped[str | None] = mapped_column(
+        Id, ForeignKey("payment_histories.id", ondelete="SET NULL"), nullable=True
+    )
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

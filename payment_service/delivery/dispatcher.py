@@ -29,7 +29,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..db import PaymentHistory, PaymentHistoryWebhook, PaymentHistoryWebhookResponse
+from ..db import (
+    PaymentHistory,
+    PaymentHistoryWebhook,
+    PaymentHistoryWebhookResponse,
+    PaymentSchedule,
+)
 from ..db.queries import outbox
 from ..observability import request_ids
 from ..observability.metrics import count_delivery
@@ -218,14 +223,16 @@ class Dispatcher:
             found, more = outbox.lease_due(
                 session, now, limit, skip_receivers, lease_until, self.name, look_ahead=look_ahead
             )
-            return [self._prepare(webhook, history) for webhook, history in found], more
+            return [self._prepare(webhook, subject) for webhook, subject in found], more
 
-    def _prepare(self, webhook: PaymentHistoryWebhook, history: PaymentHistory) -> Prepared:
+    def _prepare(
+        self, webhook: PaymentHistoryWebhook, subject: PaymentHistory | PaymentSchedule
+    ) -> Prepared:
         sent_at = int(self.runtime.clock().timestamp())
-        body, headers = build_request(webhook, history, self.runtime.settings, sent_at)
+        body, headers = build_request(webhook, subject, self.runtime.settings, sent_at)
         return Prepared(
             webhook.id,
-            history.webhook_url,
+            subject.webhook_url,
             body,
             headers,
             webhook.attempts,

@@ -17,7 +17,8 @@ STATUSES = ("pending", "delivered", "failed")
 @dataclass(frozen=True)
 class WebhookRow:
     id: str
-    payment_history_id: str
+    payment_history_id: str | None
+    """The payment it reports on; None for a schedule's event (`schedule_id`)."""
     status: str
     attempts: int
     created_at: datetime
@@ -25,7 +26,8 @@ class WebhookRow:
     delivered_at: datetime | None
     last_error: str | None
     receiver: str
-    """The payment's webhook_url, never with credentials."""
+    """The payment's (or schedule's) webhook_url, never with credentials."""
+    schedule_id: str | None = None
 
 
 def list_webhooks(
@@ -44,6 +46,7 @@ def list_webhooks(
                 w.delivered_at,
                 w.last_error,
                 without_credentials(url),
+                w.schedule_id,
             )
             for w, url in outbox.newest(session, status, limit)
         ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..db import PaymentHistory, PaymentHistoryWebhook
+from ..db import PaymentHistory, PaymentHistoryWebhook, PaymentSchedule
 from ..db.notifications import notify_outbox
 from ..db.queries import outbox
 from ..observability import request_ids
@@ -34,11 +34,44 @@ def enqueue(
     steps back (two hosts, an NTP correction).
     """
     latest = outbox.latest_of_payment(session, history.id)
+    return _add(
+        session, {"payment_history_id": history.id}, latest, previous, current, event, settings, now
+    )
+
+
+def enqueue_schedule_event(
+    session: Session,
+    schedule: PaymentSchedule,
+    previous: dict[str, Any],
+    current: dict[str, Any],
+    event: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+) -> PaymentHistoryWebhook:
+    """Record an event of `schedule` (`event["type"]`: `schedule.declined`,
+    `schedule.status`), delivered to its `webhook_url` in order after its earlier events.
+    `current` is the schedule now, `previous` what the event changed (e.g. `{status}`)."""
+    latest = outbox.latest_of_schedule(session, schedule.id)
+    return _add(
+        session, {"schedule_id": schedule.id}, latest, previous, current, event, settings, now
+    )
+
+
+def _add(
+    session: Session,
+    subject: dict[str, str],
+    latest: datetime | None,
+    previous: dict[str, Any],
+    current: dict[str, Any],
+    event: Any,
+    settings: Settings,
+    now: datetime,
+) -> PaymentHistoryWebhook:
     if latest is not None and now <= latest:
         now = latest + timedelta(microseconds=1)
     cipher = settings.keys.webhook
     webhook = PaymentHistoryWebhook(
-        payment_history_id=history.id,
+        **subject,
         previous=cipher.encrypt_json(previous),
         current=cipher.encrypt_json(current),
         data=cipher.encrypt_json(event),

@@ -14,28 +14,45 @@ secrets (a rotation), `webhook-signature` carries one signature per secret.
 
 from __future__ import annotations
 
+from typing import Any
+
 from payment_service_client.webhooks import sign_webhook
 
 from ..crypto import dumps
-from ..db import PaymentHistory, PaymentHistoryWebhook
+from ..db import PaymentHistory, PaymentHistoryWebhook, PaymentSchedule
 from ..observability import request_ids
 from ..settings import Settings
 
 
 def build_request(
-    webhook: PaymentHistoryWebhook, history: PaymentHistory, settings: Settings, timestamp: int
+    webhook: PaymentHistoryWebhook,
+    subject: PaymentHistory | PaymentSchedule,
+    settings: Settings,
+    timestamp: int,
 ) -> tuple[str, dict[str, str]]:
     stored = settings.keys.webhook
-    payload = {
-        "id": webhook.id,
-        "source": {
-            "schema": history.source_schema,
-            "table": history.source_table,
-            "id": history.source_id,
-        },
-        "previous": stored.decrypt_json(webhook.previous),
-        "current": stored.decrypt_json(webhook.current),
-    }
+    payload: dict[str, Any]
+    if isinstance(subject, PaymentSchedule):
+        # A schedule's event (docs/subscriptions.md): `type` tells it from a payment's change.
+        event = stored.decrypt_json(webhook.data)
+        payload = {
+            "id": webhook.id,
+            "type": event["type"],
+            "previous": stored.decrypt_json(webhook.previous),
+            "schedule": stored.decrypt_json(webhook.current),
+            "period": event.get("period"),
+        }
+    else:
+        payload = {
+            "id": webhook.id,
+            "source": {
+                "schema": subject.source_schema,
+                "table": subject.source_table,
+                "id": subject.source_id,
+            },
+            "previous": stored.decrypt_json(webhook.previous),
+            "current": stored.decrypt_json(webhook.current),
+        }
     body = settings.keys.connection.encrypt(dumps(payload))
     headers = {"Content-Type": "text/plain"}
     if webhook.request_id:

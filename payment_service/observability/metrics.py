@@ -116,6 +116,13 @@ RECONCILE_RUNS = Counter(
     ["vendor", "outcome"],
     registry=REGISTRY,
 )
+BILLING_CHARGES = Counter(
+    "payment_billing_charges",
+    "Charges of saved cards (billing keys), by vendor and outcome (paid, declined, "
+    "unsupported, refused, unknown: the gateway failed or timed out, error).",
+    ["vendor", "outcome"],
+    registry=REGISTRY,
+)
 
 _http_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
@@ -155,8 +162,15 @@ def count_inbound(vendor: str, outcome: str) -> None:
     INBOUND_WEBHOOKS.labels(vendor, outcome).inc()
 
 
+def count_billing_charge(vendor: str, outcome: str) -> None:
+    BILLING_CHARGES.labels(vendor, outcome).inc()
+
+
 def count_housekeeping(job: str, outcome: str) -> None:
     HOUSEKEEPING_JOBS.labels(job, outcome).inc()
+
+
+SCHEDULE_STATUSES = ("active", "past_due", "cancelled")
 
 
 class BacklogCollector:
@@ -170,13 +184,17 @@ class BacklogCollector:
         self,
         backlog: Callable[[], tuple[int, int, datetime | None]],
         clock: Callable[[], datetime],
+        schedules: Callable[[], dict[str, int]] | None = None,
     ):
         self.backlog = backlog
         self.clock = clock
+        self.schedules = schedules
+        """Schedules of saved-card charges by status, read at each scrape too, when given."""
 
     def collect(self) -> Iterator[Metric]:
         try:
             pending, failed, oldest = self.backlog()
+            by_status = self.schedules() if self.schedules is not None else None
         except Exception as error:  # the scrape must not fail with the database
             log.warning("metrics: cannot read the webhook backlog: %s", type(error).__name__)
             yield GaugeMetricFamily(
@@ -201,6 +219,15 @@ class BacklogCollector:
             "Age of the oldest outgoing webhook not delivered yet (0 when none is pending).",
             value=age,
         )
+        if by_status is not None:
+            family = GaugeMetricFamily(
+                "payment_schedules",
+                "Schedules of saved-card charges, by status (active, past_due, cancelled).",
+                labels=["status"],
+            )
+            for status in SCHEDULE_STATUSES:
+                family.add_metric([status], by_status.get(status, 0))
+            yield family
 
 
 def count_janitor_check(outcome: str) -> None:

@@ -22,16 +22,19 @@ Passwords are hashed and checked (bcrypt) outside every transaction. Refunds: `r
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..crypto import hash_password
 from ..db import PaymentHistory, PaymentHistoryClaim
 from ..db.queries import claims, records
 from ..db.queries import histories as stored
+from ..delivery.outbox import enqueue
 from ..errors import Conflict, ServiceError
 from ..runtime import Runtime
 from ..security import passwords
@@ -56,18 +59,54 @@ def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[s
     """Approve and record a payment. `resume`: this exact request (same idempotency key and
     body) ran before and its outcome is unknown, so its claim may be taken over at once."""
     vendor = runtime.vendors.get(new.vendor.code)
-    claim_id = _claim(runtime, new, resume)
-    try:
+
+    def approve(taken_over: bool) -> tuple[str, dict[str, Any]]:
+        # Approving is safe to repeat (the vendor interface requires it), taken over or not.
         payment = vendor.approve(
             new.vendor.store_id, new.vendor.uid, order_id=new.source.id, amount=new.price
         )
+        return new.vendor.uid, payment
+
+    return record_gateway_payment(runtime, vendor, new, approve, resume=resume)
+
+
+# What the gateway is asked between the claim and the confirmation: given whether the claim was
+# taken over from an earlier attempt of unknown outcome, the payment's uid and its record.
+GatewayStep = Callable[[bool], tuple[str, dict[str, Any]]]
+
+
+def record_gateway_payment(
+    runtime: Runtime,
+    vendor: Vendor,
+    new: NewHistory,
+    gateway: GatewayStep,
+    *,
+    resume: bool = False,
+    event: dict[str, Any] | None = None,
+    unknown_outcome: Callable[[BaseException], bool] | None = None,
+    on_recorded: Callable[[Session, PaymentHistory], None] | None = None,
+) -> dict[str, Any]:
+    """The saga of the module's docstring for any payment the gateway makes: claim `new`'s
+    source and vendor uid, run `gateway`, then record its payment under the uid it returns.
+
+    `event`: also report the new payment to its `webhook_url` (through the outbox, in the
+    recording transaction), as this event, with `previous` the payment before it was paid.
+    `unknown_outcome`: which failures of `gateway` may have left a payment at the gateway, so
+    that the claim is kept for a retry to settle (by default a timeout only). `on_recorded`:
+    what else to write in the transaction that records the payment (e.g. the schedule period
+    it pays), so both are stored or neither.
+    """
+    claim_id, taken_over = _claim(runtime, new, resume)
+    try:
+        uid, payment = gateway(taken_over)
         summary = vendor.summarize(payment)
-    except GatewayTimeout:
-        # The approval may have happened: keep the claim so a retry can complete it.
+    except BaseException as error:
+        unknown = unknown_outcome(error) if unknown_outcome else isinstance(error, GatewayTimeout)
+        if not unknown:
+            _release_quietly(runtime, claim_id)
+        # Else the gateway may have acted: the claim stays so a retry can complete it.
         raise
-    except BaseException:
-        _release_quietly(runtime, claim_id)
-        raise
+    webhook_id: str | None = None
     try:
         with runtime.database.transaction() as session:
             claim = claims.locked(session, claim_id)
@@ -77,15 +116,29 @@ def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[s
                 # payment to cancel.
                 recorded = stored.get(session, claim_id)
                 if recorded is not None:
+                    if on_recorded is not None:
+                        on_recorded(session, recorded)
                     return history_view(recorded, runtime.settings.keys.history)
                 raise ServiceError("the claimed payment history disappeared")
-            row = claims.confirm(session, claim, runtime.clock())
+            now = runtime.clock()
+            row = claims.confirm(session, claim, now)
+            row.vendor_uid = uid
+            previous = history_view(row, runtime.settings.keys.history) if event else None
             apply_summary(row, summary, payment, runtime.settings.keys)
             row.synced_at = row.confirmed_at
             session.flush()
-            return history_view(row, runtime.settings.keys.history)
+            if on_recorded is not None:
+                on_recorded(session, row)
+            view = history_view(row, runtime.settings.keys.history)
+            if event is not None and previous is not None:
+                webhook = enqueue(session, row, previous, view, event, runtime.settings, now)
+                session.flush()
+                webhook_id = webhook.id
     except Exception as error:
-        raise _compensate(runtime, vendor, new, claim_id, error) from error
+        raise _compensate(runtime, vendor, new, uid, claim_id, error) from error
+    if webhook_id is not None:
+        runtime.outbox_written()
+    return view
 
 
 @dataclass(frozen=True)
@@ -97,24 +150,33 @@ class _KeptClaim:
     created_at: datetime
 
 
-def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
-    hashed = hash_password(new.password)  # bcrypt, before any transaction
+def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> tuple[str, bool]:
+    """The claim's id, and whether it was taken over from an earlier attempt."""
+    given = new.password_hash
+    hashed = given or hash_password(new.password)  # bcrypt, before any transaction
     claimed = _insert_claim(runtime, new, hashed, resume)
     if isinstance(claimed, str):
-        passwords.created(claimed, hashed, new.password)
-        return claimed
+        if not given:
+            passwords.created(claimed, hashed, new.password)
+        return claimed, False
     # Only the owner may resume it: the same password, checked outside the transaction and
     # like every password check (the verified-credential cache, then the throttle: counted for
     # the client and the claim, 429 past the limit), since a takeover also decides where the
-    # payment's webhooks go from now on.
-    if not passwords.verify(claimed.id, claimed.password, new.password):
+    # payment's webhooks go from now on; for the server's own charges (a schedule's, which hold
+    # no password), the same hash.
+    if given:
+        owner = claimed.password == given
+    else:
+        owner = passwords.verify(claimed.id, claimed.password, new.password)
+    if not owner:
         raise Conflict(IN_PROGRESS)
     with runtime.database.transaction() as session:
         row = claims.locked(session, claimed.id)
         if row is None and stored.get(session, claimed.id) is not None:
             # Recorded meanwhile from the gateway's answer (by the janitor, or another retry of
-            # this request): `create` goes on, finds the payment recorded and answers it.
-            return claimed.id
+            # this request): `create` goes on, finds the payment recorded and answers it (a
+            # charge, taken over, looks its order up at the gateway and never charges again).
+            return claimed.id, True
         unchanged = (
             row is not None
             and row.password == claimed.password
@@ -127,7 +189,7 @@ def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
         row.created_at = runtime.clock()
         # The owner's request names the webhook_url to use from now on.
         row.webhook_url = new.webhook_url
-        return row.id
+        return row.id, True
 
 
 def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str, resume: bool) -> str | _KeptClaim:
@@ -203,25 +265,25 @@ def _release_quietly(runtime: Runtime, claim_id: str) -> None:
 
 
 def _compensate(
-    runtime: Runtime, vendor: Vendor, new: NewHistory, claim_id: str, error: Exception
+    runtime: Runtime, vendor: Vendor, new: NewHistory, uid: str, claim_id: str, error: Exception
 ) -> ServiceError:
     """The gateway approved but we could not record it: cancel at the gateway and say so."""
-    log.error("could not record approved payment %s/%s: %r", vendor.code, new.vendor.uid, error)
+    log.error("could not record approved payment %s/%s: %r", vendor.code, uid, error)
     try:
         refund = Refund(new.source.id, new.price, COMPENSATION_REASON)
-        vendor.cancel(new.vendor.store_id, new.vendor.uid, refund)
+        vendor.cancel(new.vendor.store_id, uid, refund)
     except Exception as cancel_error:
         log.critical(
             "payment %s/%s is approved at the gateway, not recorded, and not cancelled: %r",
             vendor.code,
-            new.vendor.uid,
+            uid,
             cancel_error,
         )
         return ServiceError(
             "The payment was approved at the gateway but could not be recorded, and cancelling "
             "it failed too. Retry the same request to record it.",
             status=500,
-            vendor_uid=new.vendor.uid,
+            vendor_uid=uid,
             recorded=False,
             cancelled=False,
         )
@@ -230,7 +292,7 @@ def _compensate(
         "The payment could not be recorded, so it was cancelled at the gateway.",
         status=503,
         final=True,
-        vendor_uid=new.vendor.uid,
+        vendor_uid=uid,
         recorded=False,
         cancelled=True,
     )

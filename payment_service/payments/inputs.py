@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ..vendors import RefundAccount
@@ -31,6 +32,9 @@ class NewHistory:
     price: Decimal
     password: str
     webhook_url: str
+    password_hash: str | None = None
+    """The bcrypt hash to protect the payment with, when the server acts on its own (a
+    schedule's charge) and holds no password: used instead of hashing `password`."""
 
 
 @dataclass(frozen=True)
@@ -48,3 +52,27 @@ class NewReservation:
     source: Source
     title: str
     password: str
+
+
+@dataclass(frozen=True)
+class NewCharge:
+    """A charge of a saved card: `source` is the order it pays (the gateway's order id),
+    `password` the reservation's (it also protects the payment recorded)."""
+
+    source: Source
+    password: str
+    price: Decimal
+    title: str
+    webhook_url: str
+
+
+@dataclass(frozen=True)
+class NewSchedule:
+    password: str
+    price: Decimal
+    title: str
+    every: str
+    first_at: datetime
+    retries: tuple[timedelta, ...]
+    retries_text: tuple[str, ...]
+    webhook_url: str

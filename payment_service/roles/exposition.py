@@ -8,6 +8,7 @@ from prometheus_client import start_http_server
 
 from ..delivery.operations import backlog
 from ..observability.metrics import BacklogCollector, scrape_registry
+from ..payments.schedules import count_by_status
 from ..runtime import Runtime
 
 
@@ -16,7 +17,11 @@ def serve_metrics(runtime: Runtime, port: int, host: str, *, with_backlog: bool)
     host:port until the runtime is closed."""
     collector = None
     if with_backlog:
-        collector = BacklogCollector(lambda: backlog(runtime.database), runtime.clock)
+        collector = BacklogCollector(
+            lambda: backlog(runtime.database),
+            runtime.clock,
+            schedules=lambda: count_by_status(runtime),
+        )
     server, thread = start_http_server(port, addr=host, registry=scrape_registry(collector))
 
     def shut_down() -> None:

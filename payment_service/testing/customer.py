@@ -36,6 +36,15 @@ class Customer:
         """Save a card for later charges; the uid of the reservation to register."""
         return self.fakes.by_code(vendor_code).register_card(customer_id)
 
+    def decline_charges(self, vendor_code: str, billing_key_uid: str, count: int = 1) -> None:
+        """Have the card company refuse the next `count` charges of the saved card
+        `billing_key_uid` (a reservation's `vendor.uid`) at the fake."""
+        self.fakes.by_code(vendor_code).decline_charges(billing_key_uid, count)
+
+    def charges_of(self, vendor_code: str, billing_key_uid: str) -> int:
+        """How many charges of the saved card the fake was asked for (declined included)."""
+        return self.fakes.by_code(vendor_code).charges_of(billing_key_uid)
+
     def __getattr__(self, name: str) -> Callable[..., Any]:
         fakes: GatewayFakes | None = self.__dict__.get("fakes")
         for gateway in fakes.gateways.values() if fakes is not None else ():

@@ -8,7 +8,13 @@ import time
 from collections.abc import Callable, Iterable
 
 from flask import Flask, Response, request
-from payment_service_client import PaymentWebhook, WebhookDecodeError, decode_webhook
+from payment_service_client import (
+    PaymentWebhook,
+    ScheduleWebhook,
+    WebhookDecodeError,
+    decode_schedule_webhook,
+    decode_webhook,
+)
 from payment_service_client.webhooks import KeyPair
 
 from fake_servers.common.server import Lifecycle, ServerThread
@@ -34,6 +40,8 @@ class WebhookReceiver(Lifecycle):
         self.previous_keys = list(previous_keys)
         """More (key, iv) pairs accepted, as a receiver does while the connection key rotates."""
         self.received: list[PaymentWebhook] = []
+        # Events of schedules (`schedule.declined`, `schedule.status`), in arrival order.
+        self.schedule_events: list[ScheduleWebhook] = []
         self.headers: list[dict[str, str]] = []
         self.attempts = 0
         self.delay_s = 0.0
@@ -66,7 +74,14 @@ class WebhookReceiver(Lifecycle):
             try:
                 webhook = decode_webhook(body, self.key, self.iv, self.previous_keys)
             except WebhookDecodeError as error:
-                return Response(str(error), status=400)
+                try:
+                    event = decode_schedule_webhook(body, self.key, self.iv, self.previous_keys)
+                except WebhookDecodeError:
+                    return Response(str(error), status=400)
+                self.schedule_events.append(event)
+                self.headers.append(dict(request.headers))
+                self._condition.notify_all()
+                return Response(b"", status=201)
             self.received.append(webhook)
             self.headers.append(dict(request.headers))
             self._condition.notify_all()
@@ -88,6 +103,19 @@ class WebhookReceiver(Lifecycle):
                         f"no matching webhook within {timeout}s ({len(self.received)} received)"
                     )
                 self._condition.wait(left)
+
+    def wait_for_schedule_events(self, count: int, timeout: float = 10.0) -> list[ScheduleWebhook]:
+        """Wait until at least `count` schedule events were received; return them all."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while len(self.schedule_events) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(
+                        f"{len(self.schedule_events)} of {count} schedule events within {timeout}s"
+                    )
+                self._condition.wait(left)
+            return list(self.schedule_events)
 
     def wait_for_attempts(self, count: int, timeout: float = 10.0) -> None:
         """Wait until at least `count` requests arrived (answered or not)."""
@@ -119,6 +147,7 @@ class WebhookReceiver(Lifecycle):
     def clear(self) -> None:
         with self._condition:
             self.received.clear()
+            self.schedule_events.clear()
             self.headers.clear()
             self.attempts = 0
 

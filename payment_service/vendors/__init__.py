@@ -16,6 +16,8 @@ A plugin module implements `register_settings` and `register_vendors` with `@hoo
 import pluggy
 
 from .errors import (
+    ChargeDeclined,
+    ChargingUnsupported,
     DuplicateVendor,
     GatewayAnswer,
     GatewayError,
@@ -33,7 +35,9 @@ from .errors import (
 from .fakes import FakeGateway, FakeServer
 from .gateway import GatewayClient, decimal, segment
 from .interface import (
+    BillingCharge,
     CancelRecord,
+    ChargedPayment,
     ListedPayment,
     PaymentSummary,
     Refund,
@@ -51,7 +55,11 @@ hookimpl = pluggy.HookimplMarker("payment_service")
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "BillingCharge",
     "CancelRecord",
+    "ChargeDeclined",
+    "ChargedPayment",
+    "ChargingUnsupported",
     "DuplicateVendor",
     "FakeGateway",
     "FakeServer",

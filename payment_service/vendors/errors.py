@@ -122,6 +122,40 @@ class GatewayTimeout(GatewayError):
     status = 504
 
 
+class ChargeDeclined(GatewayRejected):
+    """The gateway declined a billing-key charge (the card company refused it: limit, balance,
+    expired card ...): no money moved. `code` is the gateway's (or the card company's) code
+    for the reason, shown to our client beside the gateway's message."""
+
+    status = 422
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        vendor: str,
+        code: str | None,
+        path: str | None = None,
+        answer: GatewayAnswer | None = None,
+    ):
+        super().__init__(message, vendor=vendor, path=path, answer=answer)
+        self.code = code
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "declined": True, "code": self.code}
+
+
+class ChargingUnsupported(Unprocessable):
+    """No installed plugin charges billing keys of this vendor (`charge_billing_key`)."""
+
+    def __init__(self, vendor: str):
+        super().__init__(
+            f"The vendor {vendor!r} cannot charge saved cards: its plugin does not implement "
+            "the `charge_billing_key` hook.",
+            vendor=vendor,
+        )
+
+
 class PaymentMismatch(Unprocessable):
     """The gateway payment does not match the order (amount, order id or state).
 

@@ -144,6 +144,21 @@ class FakeGateway(ABC):
         """Save a card for later charges (a reservation's `vendor.uid`)."""
         raise NotImplementedError(f"{self.title} saves no card")
 
+    def decline_charges(self, billing_key: str, count: int = 1) -> None:
+        """Make the card company refuse the next `count` charges of `billing_key` (a
+        reservation's `vendor.uid`): the server's own `decline_charges`, where it has one."""
+        decline: Callable[[str, int], Any] | None = getattr(self.server, "decline_charges", None)
+        if decline is None:
+            raise NotImplementedError(f"{self.title} cannot decline charges")
+        decline(billing_key, count)
+
+    def charges_of(self, billing_key: str) -> int:
+        """How many charges of `billing_key` the fake was asked for, declined ones included."""
+        counted: Callable[[str], int] | None = getattr(self.server, "charges_of", None)
+        if counted is None:
+            raise NotImplementedError(f"{self.title} does not count charges")
+        return counted(billing_key)
+
 
 def contributed_fakes(
     plugins: Iterable[Any] = (), *, load_entry_points: bool = True

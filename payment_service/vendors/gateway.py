@@ -20,6 +20,8 @@ from ..deadlines import DeadlineSession
 from ..observability.metrics import observe_gateway
 from ..wire import dumps
 from .errors import (
+    ChargeDeclined,
+    ChargingUnsupported,
     GatewayAnswer,
     GatewayError,
     GatewayRejected,
@@ -27,9 +29,19 @@ from .errors import (
     GatewayUnavailable,
     PaymentMismatch,
 )
-from .interface import ListedPayment, PaymentSummary, Refund, Vendor, WebhookNotice
+from .interface import (
+    BillingCharge,
+    ChargedPayment,
+    ListedPayment,
+    PaymentSummary,
+    Refund,
+    Vendor,
+    WebhookNotice,
+)
 
 T = TypeVar("T")
+# The `charge_billing_key` hook as the plugin manager calls it (first non-None answer).
+Charger = Callable[..., ChargedPayment | None]
 
 # Statuses whose meaning is the caller's concern and pass through unchanged.
 PASS_THROUGH = {400, 404, 409, 422}
@@ -139,6 +151,8 @@ def outcome_of(error: BaseException | None) -> str:
         return "ok"
     if isinstance(error, PaymentMismatch):
         return "mismatch"
+    if isinstance(error, ChargeDeclined):
+        return "declined"
     if isinstance(error, GatewayTimeout):
         return "timeout"
     if isinstance(error, GatewayUnavailable):
@@ -154,8 +168,9 @@ class ObservedVendor(Vendor):
     records anything itself. Local work (`summarize`, `read_webhook`) passes straight through.
     """
 
-    def __init__(self, vendor: Vendor):
+    def __init__(self, vendor: Vendor, charger: Charger | None = None):
         self.inner = vendor
+        self.charger = charger
         # Instance attributes shadow the ClassVars: the wrapped vendor's identity, unchanged.
         self.code = vendor.code  # type: ignore[misc]
         self.webhook_name = vendor.webhook_name  # type: ignore[misc]
@@ -202,6 +217,21 @@ class ObservedVendor(Vendor):
             "fetch_reservation",
             lambda: self.inner.fetch_reservation(store_id, uid, customer_id=customer_id),
         )
+
+    def charge_billing_key(self, store_id: str, charge: BillingCharge) -> ChargedPayment:
+        """Charge through the plugins' `charge_billing_key` hook (`ChargingUnsupported` when
+        none charges this vendor)."""
+
+        def call() -> ChargedPayment:
+            charger = self.charger
+            found = None
+            if charger is not None:
+                found = charger(vendor=self.inner, store_id=store_id, charge=charge)
+            if found is None:
+                raise ChargingUnsupported(self.code)
+            return found
+
+        return self._observe("charge_billing_key", call)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         # Local work; passed on explicitly because the base class has a default (accept all).

@@ -13,7 +13,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from .fakes import FakeGateway
-    from .interface import Vendor
+    from .interface import BillingCharge, ChargedPayment, Vendor
     from .settings import PluginSettings, VendorSettings
 
 hookspec = pluggy.HookspecMarker("payment_service")
@@ -43,6 +43,29 @@ def register_vendors(settings: VendorSettings) -> list[Vendor]:
     Optional capabilities are methods a vendor may override; the core checks for them:
     `list_payments` (its `can_list` is then true) makes the vendor reconcilable by
     `payment-service reconcile`.
+    """
+
+
+@hookspec(firstresult=True)
+def charge_billing_key(
+    vendor: Vendor, store_id: str, charge: BillingCharge
+) -> ChargedPayment | None:
+    """Charge a saved card / billing key at the gateway, without the customer (a subscription's
+    monthly charge): `charge.amount` on `charge.billing_key` for the order `charge.order_id`.
+
+    Called for every vendor; a plugin answers only for its own vendors (`vendor` is the object
+    its `register_vendors` returned) and returns None for any other, so the first plugin that
+    knows the vendor charges it. A vendor no plugin charges is refused with 422.
+
+    Return the paid payment (`ChargedPayment`): its uid, which becomes the history's
+    `vendor.uid`, and the gateway's record of it as `fetch_payment` returns it (the core maps it
+    with `summarize`); it must be paid for exactly `charge.amount`. Raise `ChargeDeclined`
+    when the gateway or the card company declines (with its code and message: nothing was
+    charged), the other `vendors.errors` types as for every call (`GatewayTimeout` when the
+    outcome is unknown).
+
+    When `charge.resume` is set an earlier call for the same order may have charged: look the
+    order up first and return its paid payment instead of charging again.
     """
 
 

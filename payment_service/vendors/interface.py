@@ -38,6 +38,35 @@ class Refund:
 
 
 @dataclass(frozen=True)
+class BillingCharge:
+    """What the `charge_billing_key` hook charges: `amount` on the saved card or billing key
+    `billing_key` (a reservation's `vendor.uid`) of the customer `customer_id` (the
+    reservation's `source.id`), for the order `order_id` (the charge's `source.id`, to be sent
+    as the gateway's own order or payment id, by which it can be looked up), named `title`.
+
+    `resume`: an earlier call for this same `order_id` ended with an unknown outcome (a
+    timeout, a crash), so it may have charged; the plugin must then look the order up first
+    and return that payment if it was paid, never charge a second time.
+    """
+
+    billing_key: str
+    customer_id: str
+    order_id: str
+    amount: Decimal
+    title: str
+    resume: bool = False
+
+
+@dataclass(frozen=True)
+class ChargedPayment:
+    """What `charge_billing_key` returns: the paid payment's uid at the gateway (what a history's
+    `vendor.uid` names) and its record, as `fetch_payment` returns it."""
+
+    uid: str
+    payment: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class CancelRecord:
     """One refund as the gateway lists it, in the gateway's own order."""
 

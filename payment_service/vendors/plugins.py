@@ -196,7 +196,8 @@ class VendorRegistry:
         declared = declared_settings(manager)
         for name, vendors in vendors_by_plugin(manager, settings, declared):
             for vendor in vendors:
-                loaded.append(LoadedVendor(ObservedVendor(vendor), name, distributions.get(name)))
+                observed = ObservedVendor(vendor, manager.hook.charge_billing_key)
+                loaded.append(LoadedVendor(observed, name, distributions.get(name)))
         return cls(loaded, declared)
 
     def variables(self) -> list[Variable]:

@@ -24,6 +24,8 @@ TABLES = {
     "payment_history_pending_refunds",
     "payment_idempotency_keys",
     "payment_auth_failures",
+    "payment_schedules",
+    "payment_schedule_periods",
     "payment_janitor_checks",
     "payment_findings",
     "payment_finding_events",
@@ -207,3 +209,17 @@ def utc(stored: datetime | str | None) -> datetime | None:
         return None
     moment = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def test_schedules_come_and_go_with_0008(empty_database):
+    """0008: the schedules' tables are created, and dropped again by the downgrade."""
+    database = empty_database
+    upgrade(database)
+    alembic = alembic_config(database)
+    command.downgrade(alembic, "0008_issue27")
+    tables = set(inspect(database.engine).get_table_names())
+    assert not {"payment_schedules", "payment_schedule_periods"} & tables
+    upgrade(database)
+    assert {"payment_schedules", "payment_schedule_periods"} <= set(
+        inspect(database.engine).get_table_names()
+    )

@@ -322,7 +322,15 @@ def test_description_explains_the_encrypted_transport(document: dict[str, Any]) 
 
 def test_tags_have_descriptions(document: dict[str, Any]) -> None:
     names = [tag["name"] for tag in document["tags"]]
-    assert names == ["monitors", "histories", "reservations", "webhooks", "internal", "metrics"]
+    assert names == [
+        "monitors",
+        "histories",
+        "reservations",
+        "schedules",
+        "webhooks",
+        "internal",
+        "metrics",
+    ]
     assert all(tag.get("description") for tag in document["tags"])
 
 
@@ -381,6 +389,8 @@ WRITES = {
     ("/payments/histories", "post"),
     ("/payments/histories/cancel", "put"),
     ("/payments/reservations", "post"),
+    ("/payments/reservations/{id}/charges", "post"),
+    ("/payments/reservations/{id}/schedules", "post"),
 }
 
 

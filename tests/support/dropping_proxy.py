@@ -13,9 +13,17 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
 
 
 class DroppingProxy:
-    def __init__(self, target: str, *, drop_first: int):
+    def __init__(self, target: str, *, drop_first: int, matching: str = "", hold: bool = False):
+        """`matching`: only requests whose path contains it are counted (and dropped).
+        `hold`: keep the connection of a dropped answer open, silent, until `release` is set
+        (a client then waits, as for a gateway that acted and never answered); `dropped` is
+        set once an answer was dropped (the server did the work)."""
         self.target = target.rstrip("/")
         self.drop_first = drop_first
+        self.matching = matching
+        self.hold = hold
+        self.dropped = threading.Event()
+        self.release = threading.Event()
         self.requests = 0
         self._lock = threading.Lock()
         proxy = self
@@ -37,10 +45,15 @@ class DroppingProxy:
                     allow_redirects=False,
                 )
                 with proxy._lock:
-                    proxy.requests += 1
-                    drop = proxy.requests <= proxy.drop_first
+                    drop = False
+                    if proxy.matching in self.path:
+                        proxy.requests += 1
+                        drop = proxy.requests <= proxy.drop_first
                 if drop:
                     # The server did the work; the client never hears about it.
+                    proxy.dropped.set()
+                    if proxy.hold:
+                        proxy.release.wait(timeout=60)
                     self.close_connection = True
                     return
                 self.send_response(answer.status_code)
@@ -69,5 +82,6 @@ class DroppingProxy:
         self.close()
 
     def close(self) -> None:
+        self.release.set()
         self._server.shutdown()
         self._server.server_close()

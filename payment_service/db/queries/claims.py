@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 
 from ..models import PaymentHistory, PaymentHistoryClaim
 
+# The vendor uid a claim of a saved-card charge holds until the gateway names the payment
+# (`payments.charges`): the gateway knows such a charge by its order, not by this uid.
+CHARGE_PREFIX = "charge:"
 # Uids per `IN (…)` list (SQLite allows 32766 bound parameters, PostgreSQL 65535).
 CHUNK = 500
 CLAIM_COLUMNS = PaymentHistoryClaim.__table__.columns

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..models import JanitorCheck, PaymentHistory, PaymentHistoryClaim, new_id
 from ..models import PaymentHistoryPendingRefund as Pending
+from .claims import CHARGE_PREFIX
 
 # Records read per kind and round: more wait for the next round.
 LIMIT = 500
@@ -37,7 +38,12 @@ def abandoned_claims(session: Session, claimed_before: datetime) -> list[Doubt]:
             PaymentHistoryClaim.vendor_uid,
             PaymentHistoryClaim.created_at,
         )
-        .where(PaymentHistoryClaim.created_at <= claimed_before)
+        .where(
+            PaymentHistoryClaim.created_at <= claimed_before,
+            # A saved-card charge's claim names no gateway uid to look up: the charge's own
+            # retry (or its schedule's next round) settles it from the gateway by its order.
+            ~PaymentHistoryClaim.vendor_uid.startswith(CHARGE_PREFIX, autoescape=True),
+        )
         .order_by(PaymentHistoryClaim.created_at)
         .limit(LIMIT)
     )

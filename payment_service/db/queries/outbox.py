@@ -1,4 +1,8 @@
-"""The outbox: outgoing webhooks (`PaymentHistoryWebhook`) and their delivery attempts."""
+"""The outbox: outgoing webhooks (`PaymentHistoryWebhook`) and their delivery attempts.
+
+A row reports a change of a payment (`payment_history_id`) or an event of a schedule
+(`schedule_id`); either is its *subject*, whose `webhook_url` it goes to and whose rows are
+delivered in order."""
 
 from __future__ import annotations
 
@@ -9,14 +13,28 @@ from typing import Any
 from sqlalchemy import ColumnElement, Update, exists, false, func, or_, select, true, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
-from ..models import PaymentHistory, PaymentHistoryWebhook, PaymentHistoryWebhookResponse
+from ..models import (
+    PaymentHistory,
+    PaymentHistoryWebhook,
+    PaymentHistoryWebhookResponse,
+    PaymentSchedule,
+)
 
 Row = PaymentHistoryWebhook
+Subject = PaymentHistory | PaymentSchedule
+# Where a row goes: its payment's webhook_url, or its schedule's.
+TARGET_URL = func.coalesce(PaymentHistory.webhook_url, PaymentSchedule.webhook_url)
 
 
 def latest_of_payment(session: Session, history_id: str) -> datetime | None:
     """When the payment's newest webhook was created."""
     query = select(func.max(Row.created_at)).where(Row.payment_history_id == history_id)
+    return session.scalar(query)
+
+
+def latest_of_schedule(session: Session, schedule_id: str) -> datetime | None:
+    """When the schedule's newest event was created."""
+    query = select(func.max(Row.created_at)).where(Row.schedule_id == schedule_id)
     return session.scalar(query)
 
 
@@ -40,10 +58,11 @@ def lease_due(
     holder: str,
     *,
     look_ahead: int = 0,
-) -> tuple[list[tuple[PaymentHistoryWebhook, PaymentHistory]], bool]:
-    """Lease up to `limit` due webhooks to `holder`, with their payments: the oldest first,
+) -> tuple[list[tuple[PaymentHistoryWebhook, Subject]], bool]:
+    """Lease up to `limit` due webhooks to `holder`, with their subjects: the oldest first,
     none for a receiver of `skip_receivers` (`delivery.dispatcher.receiver_key`), and for each
-    payment only its oldest pending one (a payment's webhooks are delivered in order).
+    subject only its oldest pending one (a payment's webhooks are delivered in order, and so
+    are a schedule's).
 
     Also says whether more rows were due: up to `look_ahead` more are read (not leased), so
     that a sender wakes another thread only when there is something for it.
@@ -59,13 +78,19 @@ def lease_due(
     postgres = session.get_bind().dialect.name == "postgresql"
     older = aliased(PaymentHistoryWebhook)
     blocked = exists().where(
-        older.payment_history_id == Row.payment_history_id,
+        # NULL never equals NULL: a payment's rows are compared by payment, a schedule's by
+        # schedule.
+        or_(
+            older.payment_history_id == Row.payment_history_id,
+            older.schedule_id == Row.schedule_id,
+        ),
         older.status == "pending",
         tuple_(older.created_at, older.id) < tuple_(Row.created_at, Row.id),
     )
     query = (
-        select(Row, PaymentHistory)
-        .join(PaymentHistory, PaymentHistory.id == Row.payment_history_id)
+        select(Row, PaymentHistory, PaymentSchedule)
+        .outerjoin(PaymentHistory, PaymentHistory.id == Row.payment_history_id)
+        .outerjoin(PaymentSchedule, PaymentSchedule.id == Row.schedule_id)
         .where(
             Row.status == "pending",
             Row.next_attempt_at <= now,
@@ -78,7 +103,11 @@ def lease_due(
     )
     if postgres:
         query = query.with_for_update(skip_locked=True, of=Row)
-    rows = [(webhook, history) for webhook, history in session.execute(query)]
+    rows = [
+        (webhook, history if history is not None else schedule)
+        for webhook, history, schedule in session.execute(query)
+        if history is not None or schedule is not None
+    ]
     found = rows[:limit]
     if found:
         table = Row.__table__
@@ -92,8 +121,9 @@ def lease_due(
 
 
 def _of_receiver(key: str) -> ColumnElement[bool]:
-    """The payment's webhook_url belongs to receiver `key` (`key`, then end, `/`, `?` or `#`)."""
-    url = PaymentHistory.webhook_url
+    """The subject's webhook_url belongs to receiver `key` (`key`, then end, `/`, `?` or
+    `#`)."""
+    url = TARGET_URL
     escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return or_(url == key, *(url.like(f"{escaped}{end}%", escape="\\") for end in ("/", "?", "#")))
 
@@ -107,12 +137,17 @@ def unlease(session: Session, webhook_id: str, holder: str) -> None:
     )
 
 
-def with_payment(
-    session: Session, webhook_id: str
-) -> tuple[PaymentHistoryWebhook, PaymentHistory] | None:
+def with_payment(session: Session, webhook_id: str) -> tuple[PaymentHistoryWebhook, Subject] | None:
+    """The webhook with its subject (its payment, or its schedule)."""
     webhook = session.get(Row, webhook_id)
-    history = session.get(PaymentHistory, webhook.payment_history_id) if webhook else None
-    return (webhook, history) if webhook is not None and history is not None else None
+    if webhook is None:
+        return None
+    subject: Subject | None
+    if webhook.payment_history_id is not None:
+        subject = session.get(PaymentHistory, webhook.payment_history_id)
+    else:
+        subject = session.get(PaymentSchedule, webhook.schedule_id or "")
+    return (webhook, subject) if subject is not None else None
 
 
 def record_attempt(
@@ -137,11 +172,12 @@ def record_attempt(
 def newest(
     session: Session, status: str | None, limit: int
 ) -> list[tuple[PaymentHistoryWebhook, str]]:
-    """The newest webhooks first, optionally only those in `status`, each with its payment's
+    """The newest webhooks first, optionally only those in `status`, each with its subject's
     `webhook_url` (where it goes)."""
     query = (
-        select(Row, PaymentHistory.webhook_url)
-        .join(PaymentHistory, PaymentHistory.id == Row.payment_history_id)
+        select(Row, TARGET_URL)
+        .outerjoin(PaymentHistory, PaymentHistory.id == Row.payment_history_id)
+        .outerjoin(PaymentSchedule, PaymentSchedule.id == Row.schedule_id)
         .order_by(Row.created_at.desc(), Row.id.desc())
         .limit(limit)
     )

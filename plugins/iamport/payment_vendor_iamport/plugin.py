@@ -3,7 +3,14 @@ point `iamport`."""
 
 from __future__ import annotations
 
-from payment_service.vendors import PluginSettings, Vendor, VendorSettings, hookimpl
+from payment_service.vendors import (
+    BillingCharge,
+    ChargedPayment,
+    PluginSettings,
+    Vendor,
+    VendorSettings,
+    hookimpl,
+)
 
 from .options import SETTINGS
 from .vendor import IamportVendor
@@ -19,3 +26,13 @@ def register_settings() -> PluginSettings:
 def register_vendors(settings: VendorSettings) -> list[Vendor]:
     """The iamport vendor, configured from `settings` (raises VendorConfigError if unusable)."""
     return [IamportVendor.from_settings(settings)]
+
+
+@hookimpl
+def charge_billing_key(
+    vendor: Vendor, store_id: str, charge: BillingCharge
+) -> ChargedPayment | None:
+    """Charge a saved card of this plugin's vendor; None for any other vendor."""
+    if not isinstance(vendor, IamportVendor):
+        return None
+    return vendor.charge_billing_key(store_id, charge)

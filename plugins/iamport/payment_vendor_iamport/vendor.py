@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
@@ -10,11 +12,16 @@ from typing import Any
 
 from payment_service import vendors
 from payment_service.vendors import VendorSettings
+from payment_service.vendors.replies import text
+from payment_service.wire import dumps
 
 from . import listing, mapping, webhooks
 from .api import IamportApi, unreadable
 from .options import CODE, REPLIES, load_options
 
+AGAIN_PATH = "/subscribe/payments/again"
+# iamport words a card company's refusal as "[<code>] <reason>" in `fail_reason`.
+FAIL_CODE = re.compile(r"^\[(?P<code>[^\]]+)\]\s*")
 # The original's refund reason for a wrongly paid amount, shown in iamport's console.
 WRONG_AMOUNT_REASON = "잘못된 금액을 결제함"
 UNAPPROVABLE = ("failed", "cancelled")
@@ -112,6 +119,64 @@ class IamportVendor(vendors.Vendor):
         path = f"/subscribe/customers/{vendors.segment(uid)}"
         return record(self.api.call(store_id, "GET", path), path)
 
+    def charge_billing_key(
+        self, store_id: str, charge: vendors.BillingCharge
+    ) -> vendors.ChargedPayment:
+        """The paid payment of `_charged` with its uid (`imp_uid`)."""
+        payment = self._charged(store_id, charge)
+        with REPLIES.reading_payment():
+            return vendors.ChargedPayment(text(payment, "imp_uid"), payment)
+
+    def _charged(self, store_id: str, charge: vendors.BillingCharge) -> dict[str, Any]:
+        """`POST /subscribe/payments/again` on the card saved under `customer_uid`, for the order
+        `merchant_uid`. iamport answers a card company's refusal with code 0 and a `failed`
+        payment (or, for some refusals, a non-zero code): either is `ChargeDeclined`.
+
+        Resumed, the order is looked up first (`GET /payments/find/{merchant_uid}/paid`): a
+        paid payment of it is the earlier call's charge.
+        """
+        if charge.resume:
+            paid = self._paid_payment_of(store_id, charge.order_id)
+            if paid is not None:
+                return paid
+        body = {
+            "customer_uid": charge.billing_key,
+            "merchant_uid": charge.order_id,
+            "amount": charge.amount,
+            "name": charge.title,
+        }
+        try:
+            payment = record(self.api.call(store_id, "POST", AGAIN_PATH, body), AGAIN_PATH)
+        except vendors.GatewayRejected as refusal:
+            if refusal.gateway_status != 200 or refusal.answer is None:
+                raise
+            # A non-zero code in a 200 envelope: iamport refused the charge itself.
+            code = _envelope_code(refusal.answer.body)
+            raise vendors.ChargeDeclined(
+                refusal.message, vendor=CODE, code=code, path=AGAIN_PATH, answer=refusal.answer
+            ) from None
+        if payment.get("status") != "paid":
+            reason = payment.get("fail_reason")
+            reason = reason if isinstance(reason, str) and reason else "iamport declined"
+            matched = FAIL_CODE.match(reason)
+            raise vendors.ChargeDeclined(
+                reason,
+                vendor=CODE,
+                code=matched.group("code") if matched else None,
+                path=AGAIN_PATH,
+                answer=vendors.GatewayAnswer(200, dumps(payment), reason),
+            )
+        return payment
+
+    def _paid_payment_of(self, store_id: str, merchant_uid: str) -> dict[str, Any] | None:
+        path = f"/payments/find/{vendors.segment(merchant_uid)}/paid"
+        try:
+            return record(self.api.call(store_id, "GET", path), path)
+        except vendors.GatewayRejected as refusal:
+            if refusal.gateway_status == 404:
+                return None
+            raise
+
     def list_payments(
         self, store_id: str, since: datetime, until: datetime
     ) -> Iterator[vendors.ListedPayment]:
@@ -126,3 +191,12 @@ class IamportVendor(vendors.Vendor):
 
 def record(response: Any, path: str) -> dict[str, Any]:
     return REPLIES.object(response, path)
+
+
+def _envelope_code(body: str) -> str | None:
+    """iamport's `code` in an envelope it answered (a number, as text), if readable."""
+    try:
+        code = json.loads(body).get("code")
+    except (ValueError, AttributeError):
+        return None
+    return None if code is None else str(code)

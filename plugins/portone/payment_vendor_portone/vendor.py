@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from payment_service import vendors
 from payment_service.errors import Unprocessable
 from payment_service.vendors import VendorSettings
+from payment_service.vendors.replies import text
 
 from . import mapping, webhooks
 from .banks import bank_code
@@ -160,6 +161,55 @@ class PortOneVendor(vendors.Vendor):
             )
         return info
 
+    def charge_billing_key(
+        self, store_id: str, charge: vendors.BillingCharge
+    ) -> vendors.ChargedPayment:
+        """The paid payment of `_charged` with its uid (`id`)."""
+        payment = self._charged(store_id, charge)
+        with REPLIES.reading_payment():
+            return vendors.ChargedPayment(text(payment, "id"), payment)
+
+    def _charged(self, store_id: str, charge: vendors.BillingCharge) -> dict[str, Any]:
+        """`POST /payments/{paymentId}/billing-key` with the order id as the `paymentId`, then
+        the payment as PortOne records it. The PG's refusal (`PG_PROVIDER`, with `pgCode` and
+        `pgMessage`) is `ChargeDeclined`.
+
+        Resumed, the payment is fetched first: PAID, it is the earlier call's charge.
+        """
+        amount = charge.amount
+        if amount != amount.to_integral_value():
+            raise Unprocessable(f"PortOne charges whole won; {amount} has a fraction.", vendor=CODE)
+        uid = vendors.segment(charge.order_id)
+        if charge.resume:
+            try:
+                payment = self.fetch_payment(store_id, charge.order_id)
+            except vendors.GatewayRejected as refusal:
+                if refusal.gateway_status != 404:
+                    raise
+            else:
+                if payment.get("status") == "PAID":
+                    return payment
+        path = f"/payments/{uid}/billing-key"
+        body = {
+            "billingKey": charge.billing_key,
+            "orderName": charge.title,
+            "amount": {"total": int(amount)},
+            "currency": CURRENCY,
+            # Where a V2 payment carries an order id (`order_of`), for reconciliation.
+            "customData": json.dumps({"orderId": charge.order_id}),
+        }
+        try:
+            self._call(store_id, "POST", path, body)
+        except vendors.GatewayError as error:
+            refusal = pg_refusal(error)
+            if refusal is None:
+                raise
+            message, code = refusal
+            raise vendors.ChargeDeclined(
+                message, vendor=CODE, code=code, path=path, answer=error.answer
+            ) from None
+        return self.fetch_payment(store_id, charge.order_id)
+
     # ---- webhooks --------------------------------------------------------------------------
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
@@ -215,3 +265,18 @@ def order_of(payment: Mapping[str, Any]) -> str | None:
 
 def rfc3339(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+def pg_refusal(error: vendors.GatewayError) -> tuple[str, str | None] | None:
+    """(message, PG code) when PortOne answered the PG's refusal (`PG_PROVIDER`), else None."""
+    if error.answer is None:
+        return None
+    try:
+        body = json.loads(error.answer.body)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or body.get("type") != "PG_PROVIDER":
+        return None
+    message = body.get("pgMessage") or body.get("message") or "PortOne's PG declined"
+    code = body.get("pgCode")
+    return str(message), code if isinstance(code, str) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any
 
 from payment_service import vendors
 from payment_service.vendors import VendorSettings
+from payment_service.vendors.replies import text
 
 from . import listing, mapping, webhooks
 from .options import CODE, REPLIES, load_options
@@ -23,6 +25,24 @@ AUTHENTICATION_MESSAGES = (
     "No authorization token exists.",
     "Invalid authorization token.",
     "Wrong authorization token.",
+)
+
+# Toss's codes for a card company's refusal of a billing charge (nothing was charged).
+DECLINE_CODES = frozenset(
+    {
+        "REJECT_CARD_PAYMENT",
+        "REJECT_CARD_COMPANY",
+        "REJECT_ACCOUNT_PAYMENT",
+        "EXCEED_MAX_AMOUNT",
+        "EXCEED_MAX_DAILY_PAYMENT_COUNT",
+        "EXCEED_MAX_PAYMENT_AMOUNT",
+        "INVALID_CARD_EXPIRATION",
+        "INVALID_STOPPED_CARD",
+        "INVALID_CARD_LOST_OR_STOLEN",
+        "INVALID_REJECT_CARD",
+        "RESTRICTED_CARD",
+        "NOT_AVAILABLE_PAYMENT",
+    }
 )
 
 
@@ -126,6 +146,56 @@ class TossVendor(vendors.Vendor):
         path = f"/v1/billing/authorizations/{vendors.segment(uid)}"
         return self._call(store_id, "POST", path, {"customerKey": customer_id})
 
+    def charge_billing_key(
+        self, store_id: str, charge: vendors.BillingCharge
+    ) -> vendors.ChargedPayment:
+        """The paid payment of `_charged` with its uid (`paymentKey`)."""
+        payment = self._charged(store_id, charge)
+        with REPLIES.reading_payment():
+            return vendors.ChargedPayment(text(payment, "paymentKey"), payment)
+
+    def _charged(self, store_id: str, charge: vendors.BillingCharge) -> dict[str, Any]:
+        """`POST /v1/billing/{billingKey}` for the order `orderId`; a card company's refusal
+        (Toss's `code`, e.g. `REJECT_CARD_PAYMENT`) is `ChargeDeclined`.
+
+        Resumed, the order is looked up first (`GET /v1/payments/orders/{orderId}`): a `DONE`
+        payment of it is the earlier call's charge.
+        """
+        if charge.resume:
+            done = self._done_payment_of(store_id, charge.order_id)
+            if done is not None:
+                return done
+        path = f"/v1/billing/{vendors.segment(charge.billing_key)}"
+        body = {
+            "customerKey": charge.customer_id,
+            "amount": charge.amount,
+            "orderId": charge.order_id,
+            "orderName": charge.title,
+            # The original fake's body (`ITossBilling.IPaymentStore`) also names these.
+            "method": "billing",
+            "billingKey": charge.billing_key,
+        }
+        try:
+            return self._call(store_id, "POST", path, body)
+        except vendors.GatewayError as error:
+            code = toss_code(error)
+            if code is None or not (code in DECLINE_CODES or code.startswith("REJECT_")):
+                raise
+            message = error.answer.message if error.answer and error.answer.message else code
+            raise vendors.ChargeDeclined(
+                message, vendor=CODE, code=code, path=path, answer=error.answer
+            ) from None
+
+    def _done_payment_of(self, store_id: str, order_id: str) -> dict[str, Any] | None:
+        path = f"/v1/payments/orders/{vendors.segment(order_id)}"
+        try:
+            payment = self._call(store_id, "GET", path)
+        except vendors.GatewayRejected as refusal:
+            if refusal.gateway_status == 404:
+                return None
+            raise
+        return payment if payment.get("status") == "DONE" else None
+
     def list_payments(
         self, store_id: str, since: datetime, until: datetime
     ) -> Iterator[vendors.ListedPayment]:
@@ -155,3 +225,14 @@ def forbidden_request(error: vendors.GatewayError) -> vendors.GatewayRejected | 
     if message is None or message in AUTHENTICATION_MESSAGES:
         return None
     return vendors.GatewayRejected(message, vendor=CODE, status=403, path=error.path, answer=answer)
+
+
+def toss_code(error: vendors.GatewayError) -> str | None:
+    """Toss's error `code` in the answer of a failed call, if it has one."""
+    if error.answer is None:
+        return None
+    try:
+        code = json.loads(error.answer.body).get("code")
+    except (ValueError, AttributeError):
+        return None
+    return code if isinstance(code, str) else None

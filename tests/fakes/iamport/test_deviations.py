@@ -8,7 +8,15 @@ import pytest
 
 from fake_servers.iamport import FakeIamport
 
-from .helpers import REFUND_ACCOUNT, IamportClient, new_uid, onetime_body, refund_body, vbank_body
+from .helpers import (
+    REFUND_ACCOUNT,
+    IamportClient,
+    again_body,
+    new_uid,
+    onetime_body,
+    refund_body,
+    vbank_body,
+)
 from .scenarios import card_payment, vbank_payment
 
 
@@ -233,3 +241,30 @@ def test_generated_names_are_hangul_syllables(fake: FakeIamport) -> None:
     vbank = fake.issue_vbank(1_000, new_uid())
     names = vbank["vbank_name"][:2] + vbank["vbank_holder"]
     assert all("\uac00" <= char <= "\ud7a3" for char in names)
+
+
+# --------------------------------------------------------------------------- billing charges
+
+
+def test_a_payment_is_found_by_its_order(api: IamportClient, fake: FakeIamport) -> None:
+    customer_uid = new_uid()
+    fake.register_card(customer_uid)
+    paid = api.ok("POST", "/subscribe/payments/again", again_body(customer_uid))
+    order = paid["merchant_uid"]
+    assert api.ok("GET", f"/payments/find/{order}") == paid
+    assert api.ok("GET", f"/payments/find/{order}/paid") == paid
+    api.error(404, "GET", f"/payments/find/{order}/failed")
+    api.error(404, "GET", f"/payments/find/{new_uid()}")
+
+
+def test_a_declined_charge_is_a_failed_payment(api: IamportClient, fake: FakeIamport) -> None:
+    customer_uid = new_uid()
+    fake.register_card(customer_uid)
+    fake.decline_charges(customer_uid)
+    declined = api.ok("POST", "/subscribe/payments/again", again_body(customer_uid))
+    assert (declined["status"], declined["paid_at"]) == ("failed", 0)
+    assert declined["fail_reason"].startswith("[8326]")
+    assert fake.webhooks_for(declined["imp_uid"]) == []
+    again = api.ok("POST", "/subscribe/payments/again", again_body(customer_uid))
+    assert again["status"] == "paid"
+    assert fake.charges_of(customer_uid) == 2

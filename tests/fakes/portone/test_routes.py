@@ -175,3 +175,25 @@ def test_command_line_serves_until_terminated(tmp_path):
         assert process.wait(timeout=20) == 0
     finally:
         process.kill()
+
+
+def test_a_declined_billing_charge_is_the_pg_refusal_and_keeps_nothing(fake):
+    key = fake.issue_billing_key("customer-1")["billingKey"]
+    fake.decline_charges(key)
+    payment_id = new_id()
+    body = {"billingKey": key, "orderName": "plan", "amount": {"total": 1000}, "currency": "KRW"}
+    url = f"{fake.url}/payments/{payment_id}/billing-key"
+    declined = requests.post(url, json=body, headers=AUTH, timeout=10)
+    assert declined.status_code == 502
+    assert declined.json() == {
+        "type": "PG_PROVIDER",
+        "message": declined.json()["message"],
+        "pgCode": "8326",
+        "pgMessage": "한도초과",
+    }
+    assert (
+        requests.get(f"{fake.url}/payments/{payment_id}", headers=AUTH, timeout=10).status_code
+        == 404
+    )
+    assert requests.post(url, json=body, headers=AUTH, timeout=10).status_code == 200
+    assert fake.charges_of(key) == 2

@@ -169,6 +169,36 @@ def test_billing_payment_has_type_billing(client: TossClient) -> None:
     assert client.key_in(1000)["type"] == "NORMAL"
 
 
+def test_a_payment_is_found_by_its_order(client: TossClient) -> None:
+    # Real Toss's `GET /v1/payments/orders/{orderId}`, which the original fake lacks.
+    billing = client.register_billing()
+    paid = client.pay_billing(billing["billingKey"], orderId="order-1234")
+    found = client.get("/v1/payments/orders/order-1234")
+    assert (found.status_code, found.json()) == (200, paid)
+    missing = client.get("/v1/payments/orders/nobody")
+    assert (missing.status_code, missing.json()["code"]) == (404, "NOT_FOUND_PAYMENT")
+
+
+def test_a_declined_billing_charge_records_nothing(client: TossClient, fake: FakeToss) -> None:
+    billing = client.register_billing()
+    fake.decline_charges(billing["billingKey"])
+    declined = client.post(
+        f"/v1/billing/{billing['billingKey']}",
+        {
+            "method": "billing",
+            "billingKey": billing["billingKey"],
+            "customerKey": "some-consumer-key",
+            "orderId": "order-5678",
+            "amount": 1000,
+        },
+    )
+    assert declined.status_code == 403
+    assert declined.json()["code"] == "REJECT_CARD_PAYMENT"
+    assert client.get("/v1/payments/orders/order-5678").status_code == 404
+    assert client.pay_billing(billing["billingKey"], orderId="order-5678")["status"] == "DONE"
+    assert fake.charges_of(billing["billingKey"]) == 2
+
+
 def test_canceling_an_old_receipt_keeps_the_newer_one(client: TossClient) -> None:
     payment = client.key_in(10000)
     old = client.expect(client.issue_receipt(payment), 201)
