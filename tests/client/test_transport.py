@@ -18,6 +18,8 @@ from payment_service_client import (
     TransportTimeout,
 )
 
+from tests.support.clients import run_coroutine
+
 from .samples import SOURCE
 from .stub import Reply, StubServer
 from .wire import IV, KEY
@@ -163,13 +165,13 @@ def test_a_caller_httpx_client_is_used_and_left_open(stub: StubServer, stub_url:
             # Still usable: the client did not close what it does not own.
             return (await http.get(stub_url + "/monitors/health")).status_code
 
-    assert asyncio.run(scenario()) == 200
+    assert run_coroutine(scenario()) == 200
     assert stub.requests[0].headers["X-From-Client"] == "yes"
 
 
 def test_aclose_closes_the_async_clients_own_connections(stub_url: str) -> None:
     client = AsyncPaymentClient(stub_url, KEY, IV)
-    asyncio.run(client.aclose())
+    run_coroutine(client.aclose())
     assert client.connection.client.is_closed
 
 
@@ -180,5 +182,5 @@ def test_concurrent_async_calls_share_one_client(stub: StubServer, stub_url: str
         async with AsyncPaymentClient(stub_url, KEY, IV) as client:
             return await asyncio.gather(*(client.monitors.is_healthy() for _ in range(5)))
 
-    assert asyncio.run(scenario()) == [True] * 5
+    assert run_coroutine(scenario()) == [True] * 5
     assert len(stub.requests) == 5

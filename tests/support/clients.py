@@ -3,13 +3,16 @@ through `PaymentClient` and through `AsyncPaymentClient` alike.
 
 `Blocking` drives an `AsyncPaymentClient` from synchronous test code: each call runs to
 completion on the adapter's own event loop (one loop per client, as an asyncio service has),
-and returns or raises exactly what the coroutine returned or raised.
+and returns or raises exactly what the coroutine returned or raised. The loop runs on a thread
+of its own, because the calling thread may already run one (Playwright's synchronous API keeps
+a loop running in the test thread for the whole session of a worker that drove a browser).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Coroutine
 from typing import Any, Literal
 
 from payment_service_client import AsyncPaymentClient, PaymentClient
@@ -18,8 +21,25 @@ Flavour = Literal["sync", "async"]
 FLAVOURS: tuple[Flavour, ...] = ("sync", "async")
 
 
+class _LoopThread:
+    """An event loop running on a daemon thread; `run` waits for a coroutine on it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+
 class _BlockingGroup:
-    def __init__(self, runner: asyncio.Runner, group: object):
+    def __init__(self, runner: _LoopThread, group: object):
         self._runner = runner
         self._group = group
 
@@ -32,7 +52,7 @@ class Blocking:
     """An `AsyncPaymentClient` with `PaymentClient`'s synchronous calls."""
 
     def __init__(self, host: str, key: str, iv: str, **options: Any):
-        self._runner = asyncio.Runner()
+        self._runner = _LoopThread()
         self.client = AsyncPaymentClient(host, key, iv, **options)
         self.connection = self.client.connection
         self.histories = _BlockingGroup(self._runner, self.client.histories)
@@ -62,3 +82,12 @@ def connect(flavour: Flavour, host: str, key: str, iv: str, **options: Any) -> A
     if flavour == "sync":
         return PaymentClient(host, key, iv, **options)
     return Blocking(host, key, iv, **options)
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """`asyncio.run(coroutine)` on a loop of its own thread (see the module's note)."""
+    runner = _LoopThread()
+    try:
+        return runner.run(coroutine)
+    finally:
+        runner.close()
