@@ -172,7 +172,7 @@ class WebhookDelivery(Declared):
         ALLOWED_NETWORKS_SETTING,
         ByMode(
             lambda mode: AddressPolicy.parse(None, mode),
-            "`local`: any; `dev`/`real`: all but loopback, link-local, multicast, reserved",
+            "`local`: any; `dev`/`real`: all but loopback, link-local, cloud metadata, special",
         ),
         _address_policy, [API, SENDER],
         "where webhooks may be delivered: comma-separated CIDRs and/or host names "
