@@ -19,6 +19,7 @@ from ..delivery.url_policy import literal_address_problem, url_problem
 from ..errors import PolicyRefusal, RawError
 from ..payments import bounds
 from ..payments.inputs import NewCancel, NewHistory, NewReservation, Source, VendorRef
+from ..transport import REDACT
 from ..vendors import RefundAccount
 from ..wire import UUID_PATTERN, invalid_uuid_parameter
 
@@ -131,7 +132,9 @@ class SourceSchema(Builds):
 class PasswordSchema(Strict):
     typia_name = "IPaymentSource.IPassword"
 
-    password = text(bounds.PASSWORD_MAX, metadata={"description": "the record's password"})
+    password = text(
+        bounds.PASSWORD_MAX, metadata={"description": "the record's password", REDACT: "value"}
+    )
 
 
 class AccessorSchema(Strict):
@@ -144,7 +147,7 @@ class AccessorSchema(Strict):
         validate=ma.validate.Regexp(UUID_PATTERN),
         metadata={"format": "uuid"},
     )
-    password = text(bounds.PASSWORD_MAX)
+    password = text(bounds.PASSWORD_MAX, metadata={REDACT: "value"})
 
     @ma.post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> tuple[Source, str]:
@@ -183,7 +186,7 @@ class HistoryCreateSchema(Registration):
     price = Money(
         bounded=True, required=True, metadata={"description": "the amount the order expects"}
     )
-    password = text(bounds.PASSWORD_MAX)
+    password = text(bounds.PASSWORD_MAX, metadata={REDACT: "value"})
     webhook_url = text(
         bounds.WEBHOOK_URL_MAX,
         validate=_webhook_url,
@@ -191,6 +194,7 @@ class HistoryCreateSchema(Registration):
             "expected": 'string & Format<"uri">',
             "format": "uri",
             "description": "http(s) URL without user:password, where changes are posted",
+            REDACT: "credentials",
         },
     )
 
@@ -199,10 +203,11 @@ class BankAccountSchema(Builds):
     typia_name = "IPaymentCancelHistory.IBankAccount"
     builds = RefundAccount
 
-    bank = text(bounds.VENDOR_TEXT_MAX)
-    account = text(bounds.VENDOR_TEXT_MAX)
-    holder = text(bounds.VENDOR_TEXT_MAX)
-    mobile = text(bounds.VENDOR_TEXT_MAX)
+    # A refund account is personal data: a 400 never echoes any of it.
+    bank = text(bounds.VENDOR_TEXT_MAX, metadata={REDACT: "value"})
+    account = text(bounds.VENDOR_TEXT_MAX, metadata={REDACT: "value"})
+    holder = text(bounds.VENDOR_TEXT_MAX, metadata={REDACT: "value"})
+    mobile = text(bounds.VENDOR_TEXT_MAX, metadata={REDACT: "value"})
 
 
 class CancelCreateSchema(Builds):
@@ -210,14 +215,17 @@ class CancelCreateSchema(Builds):
     builds = NewCancel
 
     source = ma.fields.Nested(SourceSchema, required=True)
-    password = text(bounds.PASSWORD_MAX)
+    password = text(bounds.PASSWORD_MAX, metadata={REDACT: "value"})
     price = Money(bounded=True, required=True, metadata={"description": "amount to refund"})
     reason = text(bounds.FREE_TEXT_MAX, multiline=True)
     account = ma.fields.Nested(
         BankAccountSchema,
         required=True,
         allow_none=True,
-        metadata={"description": "refund account (virtual-account payments), else null"},
+        metadata={
+            "description": "refund account (virtual-account payments), else null",
+            REDACT: "value",
+        },
     )
 
 
@@ -226,7 +234,7 @@ class ReservationCreateSchema(Registration):
     builds = NewReservation
 
     title = text(bounds.FREE_TEXT_MAX, multiline=True)
-    password = text(bounds.PASSWORD_MAX)
+    password = text(bounds.PASSWORD_MAX, metadata={REDACT: "value"})
 
 
 # -- responses -------------------------------------------------------------------------------
