@@ -159,7 +159,8 @@ class WebhookDelivery(Declared):
     signing_secret: str | None = setting(
         "PAYMENT_WEBHOOK_SIGNING_SECRET", None, parsers.signing_secrets, [SENDER],
         "sign webhooks (Standard Webhooks): `whsec_<base64>` or any text without spaces; "
-        "several, space-separated, sign each delivery with each (rotation)",
+        "several, space-separated, sign each delivery with each (rotation); `real` mode needs "
+        "each to hold at least 24 random bytes",
         topic=WEBHOOKS, secret=True,
     )  # fmt: skip
     host_concurrency: int | None = setting(

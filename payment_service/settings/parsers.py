@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..key_hygiene import weakness
 from .schema import Context, Invalid, Parser
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -135,14 +136,42 @@ def signing_secrets(raw: str, context: Context) -> str:
     text; kept as given (`WebhookDelivery.signing_secrets` splits it)."""
     # The SDK's webhook module defines what a usable secret is; imported here only, so that
     # loading settings does not import the SDK for every other setting.
-    from ..client.webhooks import webhook_key
+    from ..client.webhooks import SECRET_PREFIX, webhook_key
 
     problems: list[str] = []
+    seen: set[bytes] = set()
     for index, secret in enumerate(raw.split()):
+        label = f"secret #{index + 1}"
         try:
-            webhook_key(secret)
+            key = webhook_key(secret)
         except ValueError as error:
-            problems.append(f"secret #{index + 1}: {error}")
+            problems.append(f"{label}: {error}")
+            continue
+        if context.mode == "real":
+            text = secret.removeprefix(SECRET_PREFIX)
+            problems += [f"{label}: {problem}" for problem in signing_secret_problems(text, key)]
+            if key in seen:
+                problems.append(f"{label}: repeats an earlier secret")
+        seen.add(key)
     if problems:
         raise Invalid(*problems)
     return raw
+
+
+# Standard Webhooks: a secret's HMAC key should be 24 to 64 random bytes.
+MIN_SIGNING_KEY_BYTES = 24
+
+
+def signing_secret_problems(text: str, key: bytes) -> list[str]:
+    """Why `real` mode refuses a webhook signing secret (`text`: as written, without `whsec_`;
+    `key`: its HMAC key): too short to be a secret, or guessable. Never quotes the secret."""
+    problems: list[str] = []
+    if len(key) < MIN_SIGNING_KEY_BYTES:
+        problems.append(
+            f"is {len(key)} bytes; real mode needs at least {MIN_SIGNING_KEY_BYTES} random bytes "
+            "(`payment-service keys generate` prints one)"
+        )
+    reason = weakness(text) or weakness(key.hex())
+    if reason:
+        problems.append(reason)
+    return problems
