@@ -46,8 +46,10 @@ def purge_auth_failures(runtime: Runtime) -> None:
 JOBS: tuple[Job, ...] = (
     # Refunds whose gateway call timed out, settled from the gateway's truth.
     refunds.settle_all,
-    # Gateway events left as a note that nobody took up (its holder died, or they kept coming).
+    # Gateway events left as a note that nobody took up (the process to fetch them died).
     webhooks.resume_requested,
+    # Signed inbound webhook ids past their signature's tolerance, past budget windows.
+    webhooks.purge_inbound,
     purge_idempotency_keys,
     purge_auth_failures,
 )

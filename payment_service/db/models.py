@@ -99,10 +99,12 @@ class PaymentHistory(SourcedRecord, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Single flight of inbound gateway webhooks: the process re-fetching this payment holds
-    # the lease; an event arriving meanwhile only sets `sync_requested_at`, and the holder
-    # fetches once more before letting go.
+    # the lease; an event arriving meanwhile only sets `sync_requested_at`, and one trailing
+    # fetch takes it up once `PAYMENT_WEBHOOK_REFETCH_INTERVAL_S` has passed since the last
+    # fetch began (`sync_fetched_at`).
     sync_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     sync_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sync_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     cancels: Mapped[list[PaymentHistoryCancel]] = relationship(
         order_by="(PaymentHistoryCancel.created_at, PaymentHistoryCancel.sequence)",
@@ -247,3 +249,24 @@ class AuthFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     client: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class InboundWebhookId(Base):
+    """A signed gateway webhook already received (Standard Webhooks `webhook-id`, hashed),
+    kept until its signature would be refused as too old: a replay is answered without work."""
+
+    __tablename__ = "payment_inbound_webhook_ids"
+
+    vendor_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class InboundBudget(Base):
+    """Inbound gateway webhooks accepted per vendor and minute, shared by every process."""
+
+    __tablename__ = "payment_inbound_budgets"
+
+    vendor_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    used: Mapped[int] = mapped_column(Integer)

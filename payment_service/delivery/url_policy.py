@@ -44,9 +44,9 @@ REFUSED_RANGES: tuple[tuple[Network, str], ...] = tuple(
         # IPv4
         ("0.0.0.0/8", "a 'this network'"),  # Linux connects 0.x.x.x to the local host
         ("127.0.0.0/8", "a loopback"),
-        ("169.254.0.0/16", "a link-local (cloud metadata: 169.254.169.254)"),
-        ("100.64.0.0/10", "a shared (carrier-grade NAT; cloud metadata: 100.100.100.200)"),
-        ("192.0.0.0/24", "an IETF protocol (cloud metadata: 192.0.0.192)"),
+        ("169.254.0.0/16", "a link-local"),  # cloud metadata at 169.254.169.254
+        ("100.64.0.0/10", "a shared (carrier-grade NAT)"),  # Alibaba: 100.100.100.200
+        ("192.0.0.0/24", "an IETF protocol"),  # Oracle Cloud: 192.0.0.192
         ("192.0.2.0/24", "a documentation"),
         ("198.51.100.0/24", "a documentation"),
         ("203.0.113.0/24", "a documentation"),
@@ -68,7 +68,7 @@ REFUSED_RANGES: tuple[tuple[Network, str], ...] = tuple(
         ("e000::/4", "a reserved"),
         ("f000::/5", "a reserved"),
         ("f800::/6", "a reserved"),
-        ("fd00:ec2::/32", "a cloud metadata (AWS: fd00:ec2::254)"),
+        ("fd00:ec2::/32", "a cloud metadata"),  # AWS: fd00:ec2::254 (and its DNS, NTP)
         ("fe00::/9", "a reserved"),
         ("fe80::/10", "a link-local"),
         ("fec0::/10", "a site-local"),

@@ -275,7 +275,7 @@ def _repair(runtime: Runtime, vendor: Vendor, report: Report) -> None:
         }
         notice = WebhookNotice(uid, "reconciliation found the history drifted")
         try:
-            outcome = synchronize(runtime, vendor, notice, event)
+            outcome = synchronize(runtime, vendor, notice, event, coalesce=False)
         except ServiceError as error:  # the gateway's, or a sync already under way
             report.errors.append(f"repairing {history_id} ({uid}) failed: {error}")
             continue

@@ -300,6 +300,19 @@ class Settings(Declared):
         topic=GATEWAYS,
     )  # fmt: skip
     webhooks: WebhookDelivery = group(WebhookDelivery)
+    webhook_refetch_interval_s: float = setting(
+        "PAYMENT_WEBHOOK_REFETCH_INTERVAL_S", 2.0, parsers.zero_or_more_seconds,
+        [API, HOUSEKEEPER, CLI],
+        "inbound gateway webhooks: least time between two re-fetches of one payment (events "
+        "meanwhile are coalesced into one trailing fetch); `0`: no pause, still one at a time",
+        topic=WEBHOOKS,
+    )  # fmt: skip
+    webhook_inbound_per_minute: int = setting(
+        "PAYMENT_WEBHOOK_INBOUND_PER_MINUTE", 600, parsers.zero_or_more, [API],
+        "inbound gateway webhooks accepted per vendor and minute, all processes together; "
+        "beyond, 429; `0` turns the budget off",
+        topic=WEBHOOKS,
+    )  # fmt: skip
     internal_webhook_capacity: int = setting(
         "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100, parsers.positive_int, [API],
         "webhooks the test receiver (`/payments/internal/webhook`, not in `real` mode) keeps",

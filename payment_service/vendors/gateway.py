@@ -27,7 +27,14 @@ from .errors import (
     GatewayUnavailable,
     PaymentMismatch,
 )
-from .interface import ListedPayment, PaymentSummary, Refund, Vendor, WebhookNotice
+from .interface import (
+    ListedPayment,
+    PaymentSummary,
+    Refund,
+    SignedDelivery,
+    Vendor,
+    WebhookNotice,
+)
 
 T = TypeVar("T")
 
@@ -203,9 +210,9 @@ class ObservedVendor(Vendor):
             lambda: self.inner.fetch_reservation(store_id, uid, customer_id=customer_id),
         )
 
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> SignedDelivery | None:
         # Local work; passed on explicitly because the base class has a default (accept all).
-        self.inner.verify_webhook(headers, body)
+        return self.inner.verify_webhook(headers, body)
 
     @property
     def can_list(self) -> bool:

@@ -1,0 +1,46 @@
+"""Inbound gateway webhooks bounded (issue 24): when each payment was last re-fetched, the
+signed webhook ids already received, and each vendor's budget per minute."""
+
+import sqlalchemy as sa
+from alembic import op
+
+from payment_service.db.types import UTCDateTime
+
+revision = "0011_issue24b"
+down_revision = "0006_issue16"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("payment_histories", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sync_fetched_at", UTCDateTime(timezone=True), nullable=True))
+    op.create_table(
+        "payment_inbound_webhook_ids",
+        sa.Column("vendor_code", sa.String(length=64), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "vendor_code", "digest", name=op.f("payment_inbound_webhook_ids_pkey")
+        ),
+    )
+    with op.batch_alter_table("payment_inbound_webhook_ids", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("payment_inbound_webhook_ids_expires_at_idx"), ["expires_at"], unique=False
+        )
+    op.create_table(
+        "payment_inbound_budgets",
+        sa.Column("vendor_code", sa.String(length=64), nullable=False),
+        sa.Column("window_start", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "vendor_code", "window_start", name=op.f("payment_inbound_budgets_pkey")
+        ),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("payment_inbound_budgets")
+    with op.batch_alter_table("payment_inbound_webhook_ids", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("payment_inbound_webhook_ids_expires_at_idx"))
+    op.drop_table("payment_inbound_webhook_ids")
+    with op.batch_alter_table("payment_histories", schema=None) as batch_op:
+        batch_op.drop_column("sync_fetched_at")
