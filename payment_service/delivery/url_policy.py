@@ -23,7 +23,11 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -82,6 +86,34 @@ METADATA_ADDRESSES: frozenset[Address] = frozenset(
     ipaddress.ip_address(text)
     for text in ("169.254.169.254", "100.100.100.200", "192.0.0.192", "fd00:ec2::254")
 )
+
+
+# Threads that resolve host names for deliveries, per process. `getaddrinfo` cannot be
+# interrupted, so a lookup runs on one of these while the delivery waits at most until its
+# deadline; a name whose lookup hangs holds a resolver thread (until the system resolver gives
+# up: resolv.conf's `timeout` × `attempts`), never a delivery thread. Many at once for the 4
+# delivery threads: only when all are held do further lookups wait in line, and those still
+# end at their own deadlines.
+RESOLVER_THREADS = 32
+_resolver: ThreadPoolExecutor | None = None
+_resolver_lock = threading.Lock()
+
+
+def lookup(host: str, port: int, timeout_s: float | None = None) -> list[Any]:
+    """`socket.getaddrinfo(host, port)` for a stream socket, given up (TimeoutError) after
+    `timeout_s` seconds (None: wait as long as the resolver takes)."""
+    if timeout_s is None:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    global _resolver
+    with _resolver_lock:
+        if _resolver is None:
+            _resolver = ThreadPoolExecutor(RESOLVER_THREADS, thread_name_prefix="resolver")
+        pending = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        return pending.result(timeout=max(timeout_s, 0.0))
+    except FutureTimeout:
+        pending.cancel()  # still waiting in line: it never runs
+        raise TimeoutError(f"resolving {host} took longer than the deadline") from None
 
 
 class AddressRefused(Exception):
@@ -270,13 +302,16 @@ class AddressPolicy:
             if candidate.version == network.version
         )
 
-    def resolve(self, host: str, port: int) -> list[tuple[socket.AddressFamily, str]]:
+    def resolve(
+        self, host: str, port: int, timeout_s: float | None = None
+    ) -> list[tuple[socket.AddressFamily, str]]:
         """The addresses to connect to, each one checked; AddressRefused when none may be used.
 
         Every address must pass (not just one): a name that resolves to a public and a loopback
-        address is refused, so the order the resolver returns cannot be played with.
+        address is refused, so the order the resolver returns cannot be played with. With
+        `timeout_s`, TimeoutError when the resolver has not answered by then (`lookup`).
         """
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = lookup(host, port, timeout_s)
         found: list[tuple[socket.AddressFamily, str]] = []
         for family, _, _, _, sockaddr in infos:
             text = str(sockaddr[0]).split("%")[0]
