@@ -262,6 +262,16 @@ class InboundWebhookId(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class AtRestSeal(Base):
+    """A keyring whose every value `rotate-keys` has rewritten bound to its place: in `real`
+    mode (`PAYMENT_AT_REST_REQUIRE_BOUND=auto`) its unbound values are refused from then on."""
+
+    __tablename__ = "payment_at_rest_seals"
+
+    keyring: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class InboundBudget(Base):
     """Inbound gateway webhooks accepted per vendor and minute, shared by every process."""
 

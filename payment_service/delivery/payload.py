@@ -17,6 +17,7 @@ from __future__ import annotations
 from ..client.webhooks import sign_webhook
 from ..crypto import dumps
 from ..db import PaymentHistory, PaymentHistoryWebhook
+from ..db.places import place
 from ..observability import request_ids
 from ..settings import Settings
 
@@ -32,8 +33,8 @@ def build_request(
             "table": history.source_table,
             "id": history.source_id,
         },
-        "previous": stored.decrypt_json(webhook.previous),
-        "current": stored.decrypt_json(webhook.current),
+        "previous": stored.decrypt_json(webhook.previous, place(webhook, "previous")),
+        "current": stored.decrypt_json(webhook.current, place(webhook, "current")),
     }
     body = settings.keys.connection.encrypt(dumps(payload))
     headers = {"Content-Type": "text/plain"}

@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..crypto import dumps
+from ..db.places import place
 from ..db.queries import claims, histories
 from ..errors import BadRequest, ServiceError
 from ..runtime import Runtime
@@ -226,7 +227,7 @@ def _load(
     with runtime.database.transaction() as session:
         rows = histories.of_window_or_listed(session, vendor.code, store_id, since, until, listed)
         for row in rows:
-            stored = vendor.summarize(cipher.decrypt_json(row.data))
+            stored = vendor.summarize(cipher.decrypt_json(row.data, place(row, "data")))
             recorded[row.vendor_uid] = Recorded(
                 row.id,
                 row.vendor_uid,

@@ -266,6 +266,21 @@ class Settings(Declared):
         "PostgreSQL schema holding the tables (created by `setup-db`)",
         topic=DATABASE,
     )  # fmt: skip
+    at_rest_require_bound: str = setting(
+        "PAYMENT_AT_REST_REQUIRE_BOUND", "auto", parsers.choice("auto", "always", "never"),
+        DATABASE_ROLES,
+        "refuse stored values not sealed in an envelope bound to their table, column and row "
+        "(unmarked or older envelopes): `auto`, in `real` mode, for the tables `rotate-keys` "
+        "has rewritten completely; `always`; `never`",
+        topic=DATABASE,
+    )  # fmt: skip
+    admin_database_url: str | None = setting(
+        "PAYMENT_ADMIN_DATABASE_URL", None, parsers.text, [CLI],
+        "`setup-db`: a PostgreSQL role that may create roles and databases, e.g. "
+        "`postgresql+psycopg://postgres:…@host:5432/postgres` (kept out of the process list; "
+        "`--admin-url -` reads it from standard input instead)",
+        topic=DATABASE, secret=URL_PASSWORD,
+    )  # fmt: skip
     database_readonly_user: str | None = setting(
         "PAYMENT_DATABASE_READONLY_USER", None, parsers.identifier, [CLI],
         "read-only role `setup-db` creates (SELECT on every table of the schema, now and later)",

@@ -1,5 +1,6 @@
-"""Inbound gateway webhooks bounded (issue 24): when each payment was last re-fetched, the
-signed webhook ids already received, and each vendor's budget per minute."""
+"""Issue 24: inbound gateway webhooks bounded (when each payment was last re-fetched, the
+signed webhook ids already received, each vendor's budget per minute), and the keyrings whose
+values `rotate-keys` has bound to their place."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -37,7 +38,16 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "payment_at_rest_seals",
+        sa.Column("keyring", sa.String(length=32), nullable=False),
+        sa.Column("sealed_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("keyring", name=op.f("payment_at_rest_seals_pkey")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("payment_at_rest_seals")
     op.drop_table("payment_inbound_budgets")
     with op.batch_alter_table("payment_inbound_webhook_ids", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("payment_inbound_webhook_ids_expires_at_idx"))
