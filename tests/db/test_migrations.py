@@ -27,6 +27,7 @@ TABLES = {
     "payment_auth_failures",
     "payment_inbound_webhook_ids",
     "payment_inbound_budgets",
+    "payment_at_rest_seals",
 }
 # The one head of the migration chain (a second head would make this raise).
 HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
