@@ -252,8 +252,10 @@ def require_binding(settings: Settings, database: Database) -> Settings:
         try:
             with database.reading() as session:
                 names &= ciphertexts.sealed(session)
-        except Exception as error:  # not migrated yet (a fresh database): nothing is sealed
-            log.info("at-rest seals not read (%s); unbound values stay readable", error)
+        except Exception as error:
+            # Not migrated yet (a fresh database, where nothing is sealed), or unreachable: this
+            # process reads unbound values; restart it once the database answers.
+            log.warning("at-rest seals not read (%s); unbound values stay readable", error)
             return settings
     if not names:
         return settings
