@@ -1,5 +1,6 @@
 # The two commands of the README. Each creates .venv when missing and installs everything:
-# the service, its test tools, and every vendor plugin distribution under plugins/.
+# the service, its test tools, the SDK's distribution (client/), and every vendor plugin
+# distribution under plugins/.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -19,7 +20,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 install: $(STAMP)
 
@@ -32,10 +33,10 @@ cluster: $(STAMP)
 	$(BIN)/python deploy/wheels.py $(CLUSTER_VENV)
 	$(CLUSTER_VENV)/bin/python deploy/cluster.py
 
-$(STAMP): setup.cfg pyproject.toml $(PLUGINS)
+$(STAMP): setup.cfg pyproject.toml client/setup.cfg $(PLUGINS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]' $(foreach p,$(PLUGINS),-e ./$(dir $(p)))
+	$(BIN)/python -m pip install --quiet -e '.[test]' -e './client[async]' $(foreach p,$(PLUGINS),-e ./$(dir $(p)))
 	touch $(STAMP)
 
 lint: $(STAMP)

@@ -17,8 +17,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, render_template_string, request
-
-from payment_service.client import (
+from payment_service_client import (
     PaymentError,
     PaymentHistory,
     PaymentSDKError,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from payment_service_client import PaymentClient
 
 from fake_servers.iamport import DEFAULT_MERCHANT_CODE
 from fake_servers.iamport.checkout import SCRIPT_PATH as IAMPORT_SCRIPT
@@ -22,7 +23,6 @@ from fake_servers.portone import DEFAULT_CHANNEL_KEY, DEFAULT_STORE_ID
 from fake_servers.portone.checkout import SCRIPT_PATH as PORTONE_SCRIPT
 from fake_servers.toss import DEFAULT_CLIENT_KEY
 from fake_servers.toss.checkout import SCRIPT_PATHS as TOSS_SCRIPTS
-from payment_service.client import PaymentClient
 
 from .inbox import Inbox
 from .routes import blueprint

@@ -139,6 +139,10 @@ def _health(url: str) -> Callable[[], bool]:
     return lambda: _answers(url)
 
 
+# Where nginx connects to the instances from (all on this machine).
+NGINX_ADDRESS = "127.0.0.1/32"
+
+
 @dataclass
 class Cluster:
     bin_dir: Path
@@ -154,6 +158,14 @@ class Cluster:
 
     def _env(self, **extra: str) -> dict[str, str]:
         return {**self.environ, **extra}
+
+    def roles_env(self, vendors: str) -> dict[str, str]:
+        """What the instances, the sender and the housekeeper run with."""
+        # Every request reaches the instances through nginx, from 127.0.0.1: trusting that
+        # address makes X-Forwarded-For (the client nginx saw) the client's address, so the
+        # password throttle tells clients apart instead of counting everyone as nginx.
+        proxies = self.environ.get("PAYMENT_TRUSTED_PROXIES") or NGINX_ADDRESS
+        return self._env(PAYMENT_VENDORS=vendors, PAYMENT_TRUSTED_PROXIES=proxies)
 
     def _start(self, name: str, command: list[str], env: Mapping[str, str]) -> None:
         # Each in its own session: a Ctrl-C reaches only this orchestrator, which then stops
@@ -202,10 +214,7 @@ class Cluster:
             raise ClusterError("`payment-service schema` failed (see above)")
 
         vendors = json.dumps(self._vendor_options())
-        # Every request reaches the instances through nginx, from 127.0.0.1: trusting that
-        # address makes X-Forwarded-For (the client nginx saw) the client's address.
-        proxies = self.environ.get("PAYMENT_TRUSTED_PROXIES") or "127.0.0.1/32"
-        roles = self._env(PAYMENT_VENDORS=vendors, PAYMENT_TRUSTED_PROXIES=proxies)
+        roles = self.roles_env(vendors)
         ready: dict[str, Callable[[], bool]] = {}
         for port in self.ports.serve:
             serve = [command, "serve", "--api-only", "--host", "127.0.0.1", "--port", str(port)]

@@ -1,5 +1,5 @@
-"""Build the four distributions of this checkout (the service and the three vendor plugins),
-and optionally install them into a venv.
+"""Build the five distributions of this checkout (the service, its SDK and the three vendor
+plugins), and optionally install them into a venv.
 
     python3 deploy/wheels.py --dist DIR       # build: DIR gets a wheel and an sdist of each
     python3 deploy/wheels.py VENV [--dist DIR]  # build, then install into VENV (made if missing)
@@ -25,8 +25,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The service, then every vendor plugin distribution under plugins/.
-DISTRIBUTIONS = (ROOT, *sorted(path.parent for path in (ROOT / "plugins").glob("*/setup.cfg")))
+# The service, the SDK (client/, which the service requires), then every vendor plugin
+# distribution under plugins/.
+CLIENT = ROOT / "client"
+DISTRIBUTIONS = (
+    ROOT,
+    CLIENT,
+    *sorted(path.parent for path in (ROOT / "plugins").glob("*/setup.cfg")),
+)
 # What building needs (the distributions' pyproject.toml ask for setuptools>=77).
 BUILD_REQUIREMENTS = ("build", "setuptools>=77")
 _CAN_BUILD = (
@@ -66,7 +72,7 @@ def build(outdir: Path, python: str = sys.executable) -> list[Path]:
     """sdist and wheel of every distribution into `outdir`; returns the wheels.
 
     --no-isolation: the building interpreter already has setuptools and build, which saves
-    creating eight throw-away environments per build. One build of this checkout at a time: a
+    creating ten throw-away environments per build. One build of this checkout at a time: a
     build writes `build/` and `*.egg-info` inside the source tree, so two at once (parallel
     test workers, `make cluster` during a test run) would break each other.
     """

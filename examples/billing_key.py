@@ -10,8 +10,7 @@ import uuid
 
 import requests
 from common import IV, KEY, PASSWORD, TOSS_AUTH, urls
-
-from payment_service.client import PaymentClient
+from payment_service_client import PaymentClient
 
 where = urls(__doc__.splitlines()[0], "toss")
 # The record of your service the card belongs to: here a subscription.

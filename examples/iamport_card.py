@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import requests
 from common import IAMPORT_CREDENTIALS, IV, KEY, PASSWORD, new_order, urls
+from payment_service_client import PaymentClient
 
-from payment_service.client import PaymentClient
 from payment_service.testing import WebhookReceiver
 
 where = urls(__doc__.splitlines()[0], "iamport")

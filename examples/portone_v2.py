@@ -11,8 +11,8 @@ import json
 
 import requests
 from common import IV, KEY, PASSWORD, new_order, urls
+from payment_service_client import PaymentClient
 
-from payment_service.client import PaymentClient
 from payment_service.testing import WebhookReceiver
 
 where = urls(__doc__.splitlines()[0], "portone")

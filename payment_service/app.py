@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -14,7 +15,7 @@ from .api.openapi import DocumentedApi, spec_kwargs
 from .db import Database
 from .observability import instrument
 from .rotation import require_binding
-from .runtime import Runtime
+from .runtime import Runtime, utcnow
 from .settings import Settings
 from .vendors import VendorRegistry
 
@@ -31,10 +32,12 @@ def create_app(
     *,
     database: Database | None = None,
     plugins: Iterable[Any] = (),
+    clock: Callable[[], datetime] | None = None,
 ) -> Flask:
     """Build the API: routes, error handlers, the runtime. Nothing runs in the background:
     webhooks are sent and periodic jobs run by roles of their own (`payment_service.roles`).
-    `plugins` are vendor plugins registered besides the entry points."""
+    `plugins` are vendor plugins registered besides the entry points; `clock` replaces the wall
+    clock (the test kit's, which tests advance)."""
     settings = settings or Settings.load()
     app = Flask(__name__)
     app.config.update(
@@ -45,7 +48,7 @@ def create_app(
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    runtime = create_runtime(settings, database=database, plugins=plugins)
+    runtime = create_runtime(settings, database=database, plugins=plugins, clock=clock)
     app.extensions["payment_service"] = runtime
     # First, so that its hooks run around all others (request id, access line, metrics).
     instrument.install(app, runtime)
@@ -64,7 +67,11 @@ def create_app(
 
 
 def create_runtime(
-    settings: Settings, *, database: Database | None = None, plugins: Iterable[Any] = ()
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    plugins: Iterable[Any] = (),
+    clock: Callable[[], datetime] | None = None,
 ) -> Runtime:
     """The objects a process of the service works with, without the HTTP layer (the sender,
     the housekeeper, commands)."""
@@ -75,4 +82,5 @@ def create_runtime(
         settings=require_binding(settings, database),
         database=database,
         vendors=VendorRegistry.from_settings(settings, plugins),
+        clock=clock or utcnow,
     )

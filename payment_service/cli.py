@@ -10,7 +10,6 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import click
 from sqlalchemy.engine import make_url
@@ -22,11 +21,15 @@ from .crypto import dumps
 from .db.setup import Target, setup_database
 from .delivery.operations import list_webhooks, retry
 from .errors import NotFound, ServiceError, Unavailable
+from .healing import commands as healing
+from .healing.commands import cli_user
+from .healing.findings import store_report
 from .payments import reconcile as core
 from .payments.views import iso
 from .roles import commands as roles
 from .rotation import UNREADABLE_SHOWN, count_rows
 from .rotation import rotate_keys as rotate
+from .runtime import utcnow
 from .settings.commands import keys_group, settings_command
 from .vendors import DuplicateVendor, VendorConfigError
 
@@ -39,6 +42,8 @@ def main() -> None:
 main.add_command(roles.serve)
 main.add_command(roles.fakes)
 main.add_command(roles.housekeeper)
+main.add_command(healing.janitor)
+main.add_command(healing.findings)
 
 
 @main.group()
@@ -84,7 +89,7 @@ def webhooks_retry(ids: tuple[str, ...], all_failed: bool) -> None:
         fail("give webhook ids or --failed (not both)", code=2)
     settings = load_settings()
     try:
-        count = retry(open_database(settings), settings, datetime.now(UTC), list(ids) or None)
+        count = retry(open_database(settings), settings, utcnow(), list(ids) or None)
     except NotFound as error:
         fail(error.message)
     click.echo(f"requeued {count} webhook(s)")
@@ -139,6 +144,8 @@ def reconcile(
                 cancel_older_than=cancel_after,
                 progress=progress,
             )
+        # Kept, like every run's: `findings list` shows them, `findings repair` acts on one.
+        store_report(runtime, report, found_by="cli", actor=cli_user())
     except ServiceError as error:
         fail(error.message, code=2)
     finally:

@@ -124,13 +124,14 @@ class Unprocessable(ServiceError):
 
 
 class TooManyFailures(ServiceError):
-    """A client failed too many password checks lately; it is refused before any bcrypt runs."""
+    """Too many password checks failed lately for this client or record (`security.throttle`);
+    refused before bcrypt runs."""
 
     status = 429
 
     def __init__(self, retry_after_s: int):
         super().__init__(
-            f"Too many failed password checks from this address; retry in {retry_after_s} seconds."
+            f"Too many failed password checks lately; retry in {retry_after_s} seconds."
         )
         self.retry_after_s = retry_after_s
 

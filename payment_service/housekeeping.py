@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from .db.queries import auth_failures
+from .healing import janitor, scheduled
 from .observability.metrics import count_housekeeping
 from .payments import refunds, webhooks
 from .runtime import Runtime
@@ -50,6 +51,12 @@ JOBS: tuple[Job, ...] = (
     webhooks.resume_requested,
     # Signed inbound webhook ids past their signature's tolerance, past budget windows.
     webhooks.purge_inbound,
+    # Records in doubt re-checked with their gateway on a backoff schedule, findings raised for
+    # those that stay in doubt (healing/janitor.py); unknown refunds are settled above at once
+    # and every round while the gateway does not answer, the janitor keeps their schedule.
+    janitor.run_janitor,
+    # PAYMENT_RECONCILE_EVERY: each listing vendor reconciled once a period (healing/scheduled.py).
+    scheduled.reconcile_due,
     purge_idempotency_keys,
     purge_auth_failures,
 )

@@ -44,6 +44,7 @@ class Runtime:
         return IdempotencyKeys(
             self.database,
             settings.keys.idempotency,
+            settings.fingerprint_secret,
             ttl=timedelta(seconds=settings.idempotency_ttl_s),
             lease=timedelta(seconds=lease),
         )

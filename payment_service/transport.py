@@ -26,6 +26,7 @@ from .errors import BadRequest, InvalidInput, PolicyRefusal, RawError, RefusedIn
 from .keyrings import WireKeyring
 from .wire import ABSENT, EMPTY_JSON, dumps, fastify_body
 
+ENCRYPTED_CONTENT_TYPE = "text/plain; charset=utf-8"
 DECRYPT_FAILED = (
     "Failed to decrypt the request body. Check your body content or encryption password."
 )
@@ -39,6 +40,21 @@ def connection_cipher() -> Cipher:
     """The pair to answer with: the one that decrypted this request's body (a client still on
     a previous connection key during a rotation reads its answer), else the current one."""
     return g.get("connection_cipher") or connection_keys().current
+
+
+def encrypted_answer(plaintext: str, status: int) -> Response:
+    """`plaintext` encrypted with this request's pair (`connection_cipher`), as text/plain."""
+    return Response(
+        connection_cipher().encrypt(plaintext),
+        status=status,
+        content_type=ENCRYPTED_CONTENT_TYPE,
+    )
+
+
+def plaintext_of(response: Response) -> str | None:
+    """The plaintext `response` was encrypted from, if it is this request's encrypted answer."""
+    kept = g.get("plaintext_answer")
+    return kept[1] if kept is not None and kept[0] is response else None
 
 
 def connection_keys() -> WireKeyring:
@@ -283,11 +299,12 @@ class Blueprint(flask_smorest.Blueprint):
             def wrapper(*args: Any, **kwargs: Any) -> Response:
                 result = view(*args, **kwargs)
                 dumped = instance.dump(result) if instance is not None else result
-                return Response(
-                    connection_cipher().encrypt(dumps(dumped)),
-                    status=status,
-                    content_type="text/plain; charset=utf-8",
-                )
+                plaintext = dumps(dumped)
+                response = encrypted_answer(plaintext, status)
+                # What the idempotency layer keeps (encrypted at rest) to answer a replay in
+                # the pair the replaying client uses, not the one of this answer's time.
+                g.plaintext_answer = (response, plaintext)
+                return response
 
             return marker(documented(wrapper))
 

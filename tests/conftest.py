@@ -26,6 +26,18 @@ from payment_service.db.migrate import upgrade
 from payment_service.settings import Settings
 
 POSTGRES_ENV = "PAYMENT_TEST_POSTGRES_URL"
+REALTIME_GROUP = "realtime"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `realtime` (a peer that really takes time: a trickling receiver, a hanging
+    gateway, a topology of processes) run one after another on one xdist worker (`make test`
+    runs with `--dist loadgroup`), so their timing does not compete with each other."""
+    for item in items:
+        if item.get_closest_marker("realtime") is not None:
+            item.add_marker(pytest.mark.xdist_group(REALTIME_GROUP))
+
+
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 

@@ -16,9 +16,11 @@ def secret_value(seed: str, length: int) -> str:
 
 
 def secret_keys_env() -> dict[str, str]:
-    """PAYMENT_<TABLE>_ENCRYPTION_KEY / _IV for every table, each its own random value."""
+    """PAYMENT_<TABLE>_ENCRYPTION_KEY / _IV for every table, each its own random value, and
+    the idempotency fingerprint key."""
     env: dict[str, str] = {}
     for table in PUBLISHED_KEYS:
         env[f"PAYMENT_{table}_ENCRYPTION_KEY"] = secret_value(f"{table}-key", 32)
         env[f"PAYMENT_{table}_ENCRYPTION_IV"] = secret_value(f"{table}-iv", 16)
+    env["PAYMENT_IDEMPOTENCY_FINGERPRINT_KEY"] = secret_value("fingerprint", 43)
     return env

@@ -7,6 +7,7 @@ from typing import Any, Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from .clock import FakeClock
 from .store import Expiration
 from .webhooks import WebhookSender
 
@@ -93,12 +94,22 @@ class ServedFake(Lifecycle):
     state: Any
 
     def __init__(
-        self, host: str, port: int, webhook_url: str | None, expiration: Expiration | None
+        self,
+        host: str,
+        port: int,
+        webhook_url: str | None,
+        expiration: Expiration | None,
+        clock: FakeClock | None = None,
     ):
         self.host = host
         self.port = port
         self.webhook_url = webhook_url
-        self.expiration = expiration if expiration is not None else Expiration()
+        # The fake's wall time (`state.clock`); tests `advance()` it instead of sleeping, and
+        # records expire by it too unless `expiration` brings a clock of its own.
+        self.clock = clock if clock is not None else FakeClock()
+        self.expiration = (
+            expiration if expiration is not None else Expiration(clock=self.clock.timestamp)
+        )
         self._sender = WebhookSender()
         self._server: ServerThread | None = None
 

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from .clock import FakeClock
 from .store import Expiration, VolatileStore
 
 
@@ -14,8 +15,10 @@ class FakeState:
     """The lock under which a fake's routes read and change its stores, and the stores, made
     with `store()` so that `clear()` empties them all."""
 
-    def __init__(self, expiration: Expiration):
+    def __init__(self, expiration: Expiration, clock: FakeClock | None = None):
         self.expiration = expiration
+        # The fake's wall time: every time it prints or compares (tests advance it).
+        self.clock = clock if clock is not None else FakeClock()
         self.lock = threading.RLock()
         self._stores: list[VolatileStore[Any]] = []
         # The checkout windows the stand-in browser SDK opened (`fake_servers.common.checkout`).
@@ -38,8 +41,13 @@ class WebhookState(FakeState):
     built-in receiver got, per record, and `deliver`, which each body is handed to once it is
     recorded as sent."""
 
-    def __init__(self, expiration: Expiration, deliver: Callable[[dict[str, Any]], None]):
-        super().__init__(expiration)
+    def __init__(
+        self,
+        expiration: Expiration,
+        deliver: Callable[[dict[str, Any]], None],
+        clock: FakeClock | None = None,
+    ):
+        super().__init__(expiration, clock)
         self.sent_webhooks: VolatileStore[dict[str, Any]] = self.store()
         self.received_webhooks: VolatileStore[dict[str, Any]] = self.store()
         self._deliver = deliver

@@ -8,7 +8,6 @@ from typing import Any
 from fake_servers.common.http import HttpError
 
 from . import messages
-from .clock import now_ms
 from .records import User
 from .state import State
 
@@ -24,7 +23,7 @@ def issue_token(state: State, accessor: dict[str, Any]) -> User:
         expected.encode("utf-8"), accessor["imp_secret"].encode("utf-8")
     ):
         raise HttpError(403, messages.WRONG_KEYS)
-    now = now_ms()
+    now = state.clock.ms()
     # Computed in milliseconds, then divided, so the printed seconds equal JavaScript's.
     user = User(now=now / 1000, expired_at=(now + TOKEN_LIFETIME_MS) / 1000)
     return state.users.set(user.access_token, user)

@@ -9,7 +9,6 @@ from typing import Any
 from fake_servers.common.http import HttpError
 
 from . import messages
-from .clock import now_ms
 from .records import Certification
 from .state import State
 
@@ -42,7 +41,7 @@ def confirm_otp(state: State, imp_uid: str, otp: str) -> Certification:
         if otp != certification.otp:
             raise HttpError(403, messages.WRONG_OTP)
         certification.certified = True
-        certification.certified_at = now_ms() / 1000
+        certification.certified_at = state.clock.seconds()
         return certification
 
 

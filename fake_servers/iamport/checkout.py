@@ -15,7 +15,6 @@ the query.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
@@ -95,7 +94,7 @@ class IamportCheckout(CheckoutGateway):
             "custom_data": _custom_data(params.raw("custom_data")),
             "notice_url": _notice_url(params),
             "m_redirect_url": params.url("m_redirect_url"),
-            "vbank_due": _vbank_due(params),
+            "vbank_due": _vbank_due(params, self.state.clock.seconds()),
         }
         if window == "redirect" and order["m_redirect_url"] is None:
             raise body.refuse("a payment that leaves the page needs `m_redirect_url`")
@@ -228,12 +227,12 @@ def _notice_url(params: Fields) -> str | None:
     return params.url("notice_url")
 
 
-def _vbank_due(params: Fields) -> int:
+def _vbank_due(params: Fields, now: float) -> int:
     """`vbank_due` as the SDK takes it, `YYYYMMDD` or `YYYYMMDDhhmm` in Korean time, in Unix
     seconds; a week from now when absent."""
     text = params.text("vbank_due", max_length=12)
     if text is None:
-        return round(time.time()) + VBANK_DAYS * 24 * 60 * 60
+        return round(now) + VBANK_DAYS * 24 * 60 * 60
     layout = {8: "%Y%m%d", 12: "%Y%m%d%H%M"}.get(len(text))
     try:
         if layout is None or not text.isdigit():

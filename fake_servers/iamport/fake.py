@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
 
+from fake_servers.common.clock import FakeClock
 from fake_servers.common.server import Lifecycle, ServerThread
 from fake_servers.common.store import Expiration
 from fake_servers.common.validation import Schema, require
@@ -53,18 +53,27 @@ class FakeIamport(Lifecycle):
         webhook_url: str | None = None,
         expiration: Expiration | None = None,
         credentials: Mapping[str, str] | None = None,
+        clock: FakeClock | None = None,
     ):
         self.host = host
         self._webhook_url = webhook_url
+        # Records expire by the fake's clock too, unless `expiration` brings a clock of its own.
+        clock = clock if clock is not None else FakeClock()
         self.state = State(
-            expiration if expiration is not None else Expiration(),
+            expiration if expiration is not None else Expiration(clock=clock.timestamp),
             credentials if credentials is not None else DEFAULT_CREDENTIALS,
             lambda: self.webhook_url,
+            clock,
         )
         self.app: Flask = create_app(self)
         self._server = ServerThread(self.app, host, port)
 
     # ------------------------------------------------------------------ serving
+
+    @property
+    def clock(self) -> FakeClock:
+        """The fake's wall time; tests `advance()` it instead of sleeping."""
+        return self.state.clock
 
     @property
     def port(self) -> int:
@@ -207,7 +216,7 @@ class FakeIamport(Lifecycle):
             "merchant_uid": merchant_uid,
             "amount": amount,
             "vbank_code": vbank_code,
-            "vbank_due": round(time.time()) + WEEK_SECONDS,
+            "vbank_due": round(self.state.clock.seconds()) + WEEK_SECONDS,
             "vbank_holder": "홍길동",
             **extra,
         }

@@ -18,7 +18,6 @@ from typing import Any
 
 from fake_servers.common.http import HttpError
 
-from .clock import now_seconds
 from .records import Payment
 from .state import State
 
@@ -56,7 +55,7 @@ def list_by_status(state: State, status: str, query: dict[str, Any]) -> dict[str
     """One page of the payments in `status` (or any, for `all`) inside the query's range."""
     if status not in STATUSES:
         raise HttpError(400, UNKNOWN_STATUS)
-    until = query.get("to", math.floor(now_seconds()))
+    until = query.get("to", math.floor(state.clock.seconds()))
     since = query.get("from", until - MAX_RANGE_S)
     if until - since > MAX_RANGE_S:
         raise HttpError(400, RANGE_TOO_LONG)

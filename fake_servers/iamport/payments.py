@@ -7,7 +7,6 @@ from typing import Any, TypeVar
 from fake_servers.common.http import HttpError, dumps
 
 from . import generators, messages
-from .clock import now_ms
 from .records import CardPayment, Payment, PaymentCancel, Subscription, VBankPayment
 from .state import State
 from .subscriptions import register_card
@@ -33,6 +32,7 @@ def pay_by_card(state: State, order: dict[str, Any]) -> CardPayment:
             register_card(state, customer_uid, order)
         payment = _card_payment(
             order,
+            now=state.clock.seconds(),
             card_code=generators.new_id(),
             card_name=generators.hangul_name(),
             card_number=order["card_number"],
@@ -52,6 +52,7 @@ def pay_again(state: State, order: dict[str, Any]) -> CardPayment:
         }
         payment = _card_payment(
             order,
+            now=state.clock.seconds(),
             card_code=card.card_code,
             card_name=card.card_name,
             card_number=card.card_number,
@@ -69,6 +70,7 @@ def pay_in_window(
     with state.lock:
         payment = _card_payment(
             order,
+            now=state.clock.seconds(),
             card_code=generators.new_id(),
             card_name=generators.hangul_name(2) + "카드",
             card_number=card_number,
@@ -84,7 +86,7 @@ def fail_in_window(
 ) -> Payment:
     """What a checkout window that took no money leaves: a `failed` payment. No webhook: iamport
     sends none for a payment that never happened."""
-    now = now_ms() / 1000
+    now = state.clock.seconds()
     payment = Payment(
         pay_method=order.get("pay_method") or "card",
         merchant_uid=order["merchant_uid"],
@@ -123,8 +125,8 @@ def _card_payment(
     buyer: dict[str, str | None],
     customer_uid: str | None,
     window: dict[str, Any] | None = None,
+    now: float,
 ) -> CardPayment:
-    now = now_ms() / 1000
     return CardPayment(
         card_code=card_code,
         card_name=card_name,
@@ -154,7 +156,7 @@ def issue_vbank(
     The requested `vbank_holder` is ignored: iamport names the holder itself. `window` is set
     when the account was asked for in the checkout window (`WINDOW_FIELDS`).
     """
-    issued = now_ms()
+    issued = state.clock.ms()
     payment = VBankPayment(
         vbank_code=order["vbank_code"],
         vbank_date=order["vbank_due"],
@@ -193,7 +195,7 @@ def deposit(state: State, imp_uid: str) -> VBankPayment:
     with state.lock:
         payment = _waiting_vbank(state, imp_uid)
         payment.status = "paid"
-        payment.paid_at = now_ms() / 1000
+        payment.paid_at = state.clock.seconds()
         notify(state, payment)
         return payment
 
@@ -224,7 +226,7 @@ def cancel(state: State, request: dict[str, Any]) -> Payment:
             )
             raise HttpError(422, text)
 
-        now = now_ms() / 1000
+        now = state.clock.seconds()
         payment.cancel_amount += amount
         payment.cancel_reason = request["reason"]
         payment.cancelled_at = now

@@ -7,7 +7,6 @@ from typing import Any
 from fake_servers.common.http import HttpError
 
 from . import messages
-from .clock import now_ms
 from .records import Receipt
 from .state import State
 
@@ -29,7 +28,7 @@ def issue_receipt(state: State, imp_uid: str, request: dict[str, Any]) -> Receip
             type=request.get("type") or "person",
             amount=payment.amount,
             vat=payment.amount * VAT_RATE,
-            applied_at=now_ms() / 1000,
+            applied_at=state.clock.seconds(),
         )
         state.receipts.set(imp_uid, receipt)
         payment.cash_receipt_issue = True
@@ -46,6 +45,6 @@ def cancel_receipt(state: State, imp_uid: str) -> Receipt:
         receipt = state.receipts.get(imp_uid)
         if receipt.cancelled_at:
             raise HttpError(422, messages.ALREADY_CANCELLED)
-        receipt.cancelled_at = now_ms() / 1000
+        receipt.cancelled_at = state.clock.seconds()
         payment.cash_receipt_issue = False
         return receipt

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from fake_servers.common.clock import FakeClock
 from fake_servers.common.state import FakeState
 from fake_servers.common.store import Expiration, VolatileStore
 from fake_servers.common.webhooks import WebhookSender
@@ -28,8 +29,9 @@ class State(FakeState):
         expiration: Expiration,
         credentials: Mapping[str, str],
         webhook_url: Callable[[], str],
+        clock: FakeClock | None = None,
     ):
-        super().__init__(expiration)
+        super().__init__(expiration, clock)
         self.credentials = dict(credentials)
         self.default_webhook_url = webhook_url
         self.users: VolatileStore[User] = self.store()

@@ -38,6 +38,7 @@ def issue(state: PortOneState, input: Json, default_store: str) -> Json:
         number=number,
         customer=customer,
         custom_data=custom_data,
+        clock=state.clock,
     )
     with state.lock:
         state.billing_keys.set(info["billingKey"], info)
@@ -64,6 +65,6 @@ def delete(state: PortOneState, billing_key: str, store_id: str | None) -> Json:
         if info["status"] == "DELETED":
             raise PortOneError("BILLING_KEY_ALREADY_DELETED", "이미 삭제된 빌링키입니다.")
         info["status"] = "DELETED"
-        info["deletedAt"] = records.now_iso()
+        info["deletedAt"] = records.stamp(state.clock)
         state.emit("BillingKey.Deleted", {"billingKey": billing_key, "storeId": info["storeId"]})
         return {"deletedAt": info["deletedAt"]}

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from flask import Flask
 
+from fake_servers.common.clock import FakeClock
 from fake_servers.common.http import dumps
 from fake_servers.common.server import ServedFake
 from fake_servers.common.store import Expiration
@@ -62,15 +62,16 @@ class FakePortOne(ServedFake):
         api_secrets: Iterable[str] | None = None,
         store_id: str = DEFAULT_STORE_ID,
         webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+        clock: FakeClock | None = None,
     ):
         signing.secret_bytes(webhook_secret)  # refuse an unusable secret at once
-        super().__init__(host, port, webhook_url, expiration)
+        super().__init__(host, port, webhook_url, expiration, clock)
         self.auth = Authenticator(
             set(api_secrets) if api_secrets is not None else {DEFAULT_API_SECRET}
         )
         self.store_id = store_id
         self.webhook_secret = webhook_secret
-        self.state = PortOneState(self.expiration, self._deliver)
+        self.state = PortOneState(self.expiration, self._deliver, self.clock)
         self.app: Flask = create_app(self)
 
     @property
@@ -86,11 +87,11 @@ class FakePortOne(ServedFake):
             return
         data = dumps(body).encode("utf-8")
         message_id = f"msg_{secrets.token_hex(12)}"
-        headers = signing.headers(self.webhook_secret, message_id, int(time.time()), data)
+        headers = signing.headers(self.webhook_secret, message_id, int(self.clock.seconds()), data)
         self._sender.send(url, data, headers)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
-        return signing.verify(self.webhook_secret, headers, body)
+        return signing.verify(self.webhook_secret, headers, body, now=self.clock.seconds())
 
     # ---- the customer's side, in process --------------------------------------------------
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from fake_servers.common.clock import FakeClock
+
 from . import records, validation
 from .errors import invalid_request
 from .records import METHOD_TYPES, Json
@@ -15,11 +17,11 @@ DEFAULT_PAGE_SIZE = 10
 MAX_CURSOR_SIZE = 1000
 
 
-def _range(filter: Json, path: str) -> tuple[datetime, datetime]:
+def _range(filter: Json, path: str, clock: FakeClock) -> tuple[datetime, datetime]:
     """`from`/`until`: until defaults to now, from to 90 days before until (as documented)."""
     until_text = validation.timestamp(filter, "until", path)
     from_text = validation.timestamp(filter, "from", path)
-    until = records.parse_time(until_text or records.now_iso())
+    until = records.parse_time(until_text or records.stamp(clock))
     start = records.parse_time(from_text) if from_text else until - timedelta(days=90)
     return start, until
 
@@ -35,7 +37,7 @@ def search(state: PortOneState, body: Json) -> Json:
     stamp = validation.string(filter, "timestampType", path, required=False) or "CREATED_AT"
     if stamp not in ("CREATED_AT", "STATUS_CHANGED_AT"):
         raise invalid_request("잘못된 요청입니다: `filter.timestampType` 값이 올바르지 않습니다.")
-    start, until = _range(filter, path)
+    start, until = _range(filter, path, state.clock)
     statuses = validation.strings(filter, "status", path)
     methods = validation.strings(filter, "methods", path)
     is_test = validation.boolean(filter, "isTest", path)
@@ -69,7 +71,7 @@ def search(state: PortOneState, body: Json) -> Json:
 def by_cursor(state: PortOneState, body: Json) -> Json:
     """Payments created in [from, until], oldest first; the cursor is the last one's position."""
     store_id = validation.string(body, "storeId", required=False)
-    start, until = _range(body, "")
+    start, until = _range(body, "", state.clock)
     cursor = validation.string(body, "cursor", required=False)
     size = validation.integer(body, "size", required=False, minimum=1) or DEFAULT_PAGE_SIZE
     size = min(size, MAX_CURSOR_SIZE)

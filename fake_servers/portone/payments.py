@@ -8,7 +8,8 @@ announces the change as a webhook, and returns a private copy of what it answers
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+
+from fake_servers.common.clock import FakeClock
 
 from . import records, validation
 from .errors import PortOneError, invalid_request
@@ -47,12 +48,19 @@ def _checkout(
     input: Json,
     default_store: str,
     status: str,
-    method: Callable[[Json], Json],
+    method: Callable[[Json, FakeClock], Json],
 ) -> Json:
     """Store a payment made in the checkout window: the fields every method shares are checked
-    first (storeId, amount, orderName, currency, customer, customData), then `method(input)`."""
+    first (storeId, amount, orderName, currency, customer, customData), then
+    `method(input, clock)`."""
     fields = _window_fields(input, default_store)
-    payment = records.payment(payment_id=payment_id, status=status, method=method(input), **fields)
+    payment = records.payment(
+        payment_id=payment_id,
+        status=status,
+        method=method(input, state.clock),
+        clock=state.clock,
+        **fields,
+    )
     with state.lock:
         return _store(state, payment)
 
@@ -76,10 +84,11 @@ def fail_in_window(
     payment = records.payment(
         payment_id=payment_id,
         status="FAILED",
-        method=_card(input),
+        method=_card(input, state.clock),
+        clock=state.clock,
         **_window_fields(input, default_store),
     )
-    records.mark_failed(payment, failure)
+    records.mark_failed(payment, failure, state.clock)
     with state.lock:
         existing = state.payments.find(payment_id)
         if existing is not None and existing["status"] not in ("READY", "FAILED"):
@@ -93,7 +102,7 @@ def pay_by_card(state: PortOneState, payment_id: str, input: Json, default_store
     return _checkout(state, payment_id, input, default_store, "PAID", _card)
 
 
-def _card(input: Json) -> Json:
+def _card(input: Json, _clock: FakeClock) -> Json:
     number = validation.string(input, "cardNumber", required=False) or DEFAULT_CARD_NUMBER
     months = validation.integer(input, "installmentMonth", required=False, minimum=0) or 0
     return records.card_method(number, months)
@@ -108,11 +117,10 @@ def issue_virtual_account(
     )
 
 
-def _virtual_account(input: Json) -> Json:
+def _virtual_account(input: Json, clock: FakeClock) -> Json:
     bank = validation.string(input, "bank", required=False) or "SHINHAN"
     remittee = validation.string(input, "remitteeName", required=False) or "포트원"
-    due = (datetime.now(UTC) + timedelta(days=3)).isoformat(timespec="seconds")
-    return records.virtual_account_method(bank, remittee, due.replace("+00:00", "Z"))
+    return records.virtual_account_method(bank, remittee, clock)
 
 
 def deposit(state: PortOneState, payment_id: str) -> Json:
@@ -123,7 +131,7 @@ def deposit(state: PortOneState, payment_id: str) -> Json:
             raise PortOneError(
                 "PAYMENT_NOT_WAITING_FOR_DEPOSIT", "입금 대기 중인 가상계좌 결제 건이 아닙니다."
             )
-        records.mark_paid(payment)
+        records.mark_paid(payment, records.stamp(state.clock))
         payment["method"]["remitterName"] = payment["customer"].get("name", "입금자")
         state.emit("Transaction.Paid", _event_data(payment))
         return records.snapshot(payment)
@@ -168,7 +176,7 @@ def cancel(state: PortOneState, payment_id: str, input: Json) -> Json:
             # Money paid into a virtual account goes back by bank transfer: PortOne needs the
             # account (for the PGs it aggregates that do not keep the payer's).
             raise invalid_request("가상계좌 결제 취소에는 환불 계좌(`refundAccount`)가 필요합니다.")
-        entry = records.cancellation(amount, reason, tax_free)
+        entry = records.cancellation(amount, reason, state.clock, tax_free)
         money["cancelled"] += amount
         money["cancelledTaxFree"] += tax_free
         payment["cancellations"].append(entry)
@@ -219,6 +227,7 @@ def pay_with_billing_key(state: PortOneState, payment_id: str, input: Json) -> J
             customer=records.customer(customer) or dict(key["customer"]),
             custom_data=custom_data,
             billing_key=billing_key,
+            clock=state.clock,
             platform="API",
         )
         payment["amount"] = records.amount(total, tax_free)

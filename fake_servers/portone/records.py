@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import copy
 import secrets
-import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
+
+from fake_servers.common.clock import FakeClock
 
 Json = dict[str, Any]
 
@@ -30,22 +31,11 @@ VIRTUAL_ACCOUNT_METHOD = "PaymentMethodVirtualAccount"
 METHOD_TYPES = {CARD_METHOD: "CARD", VIRTUAL_ACCOUNT_METHOD: "VIRTUAL_ACCOUNT"}
 
 
-_clock_lock = threading.Lock()
-_last = datetime.min.replace(tzinfo=UTC)
-
-
-def now_iso() -> str:
-    """RFC 3339 in UTC with milliseconds, as PortOne prints times.
-
-    Never the same instant twice (at least a millisecond after the previous one), so payments
-    list in the order they were made and a listing cursor is never ambiguous.
-    """
-    global _last
-    with _clock_lock:
-        now = datetime.now(UTC)
-        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        _last = max(now, _last + timedelta(milliseconds=1))
-        return _last.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def stamp(clock: FakeClock) -> str:
+    """RFC 3339 in UTC with milliseconds, as PortOne prints times; never the same instant twice
+    (`FakeClock.unique`), so payments list in the order they were made and a listing cursor is
+    never ambiguous."""
+    return clock.iso(clock.unique())
 
 
 def parse_time(text: str) -> datetime:
@@ -95,7 +85,8 @@ def card_method(number: str, installment_months: int = 0) -> Json:
     }
 
 
-def virtual_account_method(bank: str, remittee: str, due: str) -> Json:
+def virtual_account_method(bank: str, remittee: str, clock: FakeClock) -> Json:
+    due = clock.later(3 * 24 * 60 * 60).isoformat(timespec="seconds").replace("+00:00", "Z")
     return {
         "type": VIRTUAL_ACCOUNT_METHOD,
         "bank": bank,
@@ -103,7 +94,7 @@ def virtual_account_method(bank: str, remittee: str, due: str) -> Json:
         "accountType": "NORMAL",
         "remitteeName": remittee,
         "expiredAt": due,
-        "issuedAt": now_iso(),
+        "issuedAt": stamp(clock),
     }
 
 
@@ -120,12 +111,13 @@ def payment(
     custom_data: str | None = None,
     billing_key: str | None = None,
     platform: str = "PC",
+    clock: FakeClock,
 ) -> Json:
     """A new payment in `status` (`PAID` or `VIRTUAL_ACCOUNT_ISSUED`).
 
     `platform` is where it was requested: `PC` or `MOBILE` (a checkout window), `API`.
     """
-    at = now_iso()
+    at = stamp(clock)
     paid = status == "PAID"
     record: Json = {
         "status": status,
@@ -158,8 +150,7 @@ def payment(
     return record
 
 
-def mark_paid(record: Json, at: str | None = None) -> None:
-    at = at or now_iso()
+def mark_paid(record: Json, at: str) -> None:
     record["status"] = "PAID"
     record["paidAt"] = at
     record["statusChangedAt"] = at
@@ -168,17 +159,17 @@ def mark_paid(record: Json, at: str | None = None) -> None:
     record["receiptUrl"] = f"https://receipt.example.invalid/{record['transactionId']}"
 
 
-def mark_failed(record: Json, failure: Json) -> None:
+def mark_failed(record: Json, failure: Json, clock: FakeClock) -> None:
     """A payment attempt that took no money (`FailedPayment`): `failure` says why."""
-    at = now_iso()
+    at = stamp(clock)
     record["status"] = "FAILED"
     record["failedAt"] = record["statusChangedAt"] = record["updatedAt"] = at
     record["failure"] = failure
     record.pop("pgTxId", None)
 
 
-def cancellation(amount_: int, reason: str, tax_free: int = 0) -> Json:
-    at = now_iso()
+def cancellation(amount_: int, reason: str, clock: FakeClock, tax_free: int = 0) -> Json:
+    at = stamp(clock)
     return {
         "status": "SUCCEEDED",
         "id": str(uuid.uuid4()),
@@ -194,9 +185,15 @@ def cancellation(amount_: int, reason: str, tax_free: int = 0) -> Json:
 
 
 def billing_key_info(
-    *, billing_key: str, store_id: str, number: str, customer: Json, custom_data: str | None
+    *,
+    billing_key: str,
+    store_id: str,
+    number: str,
+    customer: Json,
+    custom_data: str | None,
+    clock: FakeClock,
 ) -> Json:
-    at = now_iso()
+    at = stamp(clock)
     method = {"type": "BillingKeyPaymentMethodCard", "card": card(number)}
     record: Json = {
         "status": "ISSUED",

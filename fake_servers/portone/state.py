@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fake_servers.common.clock import FakeClock
 from fake_servers.common.state import WebhookState
 from fake_servers.common.store import Expiration, VolatileStore
 
 from .errors import billing_key_not_found, payment_not_found
-from .records import Json, now_iso
+from .records import Json, stamp
 
 
 class PortOneState(WebhookState):
@@ -18,9 +19,14 @@ class PortOneState(WebhookState):
     held, so one payment's webhooks leave in the order of its changes.
     """
 
-    def __init__(self, expiration: Expiration, deliver: Callable[[Json], None]):
+    def __init__(
+        self,
+        expiration: Expiration,
+        deliver: Callable[[Json], None],
+        clock: FakeClock | None = None,
+    ):
         # The webhooks sent and received are kept per payment or billing key.
-        super().__init__(expiration, deliver)
+        super().__init__(expiration, deliver, clock)
         self.payments: VolatileStore[Json] = self.store()
         self.billing_keys: VolatileStore[Json] = self.store()
 
@@ -41,5 +47,5 @@ class PortOneState(WebhookState):
         """Announce an event (`Transaction.Paid`, `BillingKey.Issued`, ...) unless `skip`."""
         if skip:
             return
-        body = {"type": type, "timestamp": now_iso(), "data": data}
+        body = {"type": type, "timestamp": stamp(self.clock), "data": data}
         self.send(data.get("paymentId") or data.get("billingKey"), body)

@@ -13,7 +13,7 @@ from .state import Billing, TossState
 
 
 def register(state: TossState, input: Json) -> Json:
-    billing = records.billing(input)
+    billing = records.billing(input, state.clock)
     with state.lock:
         state.billings.set(billing["billingKey"], Billing(billing, dict(input)))
         return records.snapshot(billing)
@@ -42,6 +42,7 @@ def pay(state: TossState, billing_key: str, input: Json) -> Json:
             installment_months=0,
             approved=True,
             type="BILLING",
+            clock=state.clock,
         )
         state.payments.set(payment["paymentKey"], payment)
         transactions.record_approval(state, payment)

@@ -22,7 +22,7 @@ def issue(state: TossState, input: Json) -> Json:
             raise HttpError(422, "Duplicated cash receipt exists.")
         if payment["totalAmount"] < input["amount"]:
             raise HttpError(422, "Input amount is greater than its payment.")
-        receipt = records.cash_receipt(input)
+        receipt = records.cash_receipt(input, state.clock)
         state.cash_receipts.set(receipt["receiptKey"], CashReceipt(receipt, payment["paymentKey"]))
         payment["cashReceipt"] = records.cash_receipt_summary(receipt, input)
         return records.snapshot(receipt)
@@ -34,7 +34,7 @@ def cancel(state: TossState, receipt_key: str) -> Json:
         entry = state.cash_receipts.get(receipt_key)
         # A receipt whose payment was purged answers 404, like the original.
         payment = state.payments.get(entry.payment_key)
-        entry.record["canceledAt"] = records.now_iso()
+        entry.record["canceledAt"] = state.clock.iso()
         summary = payment["cashReceipt"]
         if summary is not None and summary["issueNumber"] == entry.record["approvalNumber"]:
             payment["cashReceipt"] = None

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from flask import Flask
 
+from fake_servers.common.clock import FakeClock
 from fake_servers.common.server import ServedFake
 from fake_servers.common.store import Expiration
 from fake_servers.common.validation import require
@@ -39,12 +40,13 @@ class FakeToss(ServedFake):
         webhook_url: str | None = None,
         expiration: Expiration | None = None,
         secret_keys: Iterable[str] | None = None,
+        clock: FakeClock | None = None,
     ):
-        super().__init__(host, port, webhook_url, expiration)
+        super().__init__(host, port, webhook_url, expiration, clock)
         self.secret_keys: set[str] = (
             set(secret_keys) if secret_keys is not None else {DEFAULT_SECRET_KEY}
         )
-        self.state = TossState(self.expiration, self._deliver)
+        self.state = TossState(self.expiration, self._deliver, self.clock)
         self.app: Flask = create_app(self)
 
     def accepts(self, secret_key: str) -> bool:

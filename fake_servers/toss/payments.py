@@ -30,6 +30,7 @@ def key_in(state: TossState, input: Json) -> Json:
         installment_months=input.get("cardInstallmentPlan") or 0,
         approved=input.get("__approved", True),
         type="NORMAL",
+        clock=state.clock,
     )
     with state.lock:
         state.payments.set(payment["paymentKey"], payment)
@@ -52,7 +53,7 @@ def approve(state: TossState, payment_key: str, input: Json) -> Json:
             raise HttpError(422, "Wrong price.")
         if payment["status"] in CANCELED_STATUSES:
             raise HttpError(422, ALREADY_CANCELED)
-        payment["approvedAt"] = records.now_iso()
+        payment["approvedAt"] = state.clock.iso()
         if payment["method"] not in (VIRTUAL_ACCOUNT, TRANSFER):
             payment["status"] = "DONE"
             transactions.record_approval(state, payment)
@@ -73,7 +74,7 @@ def cancel(state: TossState, payment_key: str, input: Json) -> Json:
         payment["status"] = status
         payment["cancels"] = [
             *(payment["cancels"] or []),
-            records.cancel_entry(input, amount, remaining),
+            records.cancel_entry(input, amount, remaining, state.clock),
         ]
         payment["balanceAmount"] = remaining
         entry = payment["cancels"][-1]
@@ -84,7 +85,7 @@ def cancel(state: TossState, payment_key: str, input: Json) -> Json:
 
 def create_virtual_account(state: TossState, input: Json) -> Json:
     """Issue a virtual account; the payment waits for `deposit` (`__approved` changes nothing)."""
-    payment = records.virtual_account_payment(input)
+    payment = records.virtual_account_payment(input, state.clock)
     with state.lock:
         state.payments.set(payment["paymentKey"], payment)
         transactions.record(
@@ -108,7 +109,7 @@ def deposit(state: TossState, payment_key: str) -> Json:
         if payment["status"] in CANCELED_STATUSES:
             raise HttpError(422, ALREADY_CANCELED)
         payment["virtualAccount"]["settlementStatus"] = "COMPLETED"
-        payment["approvedAt"] = records.now_iso()
+        payment["approvedAt"] = state.clock.iso()
         payment["status"] = "DONE"
         transactions.record(state, payment, "DONE", payment["totalAmount"], payment["approvedAt"])
         state.emit(records.webhook(payment, "DONE"))

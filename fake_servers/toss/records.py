@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from fake_servers.common.clock import FakeClock
 
 Json = dict[str, Any]
 
@@ -20,13 +22,9 @@ def new_key() -> str:
     return str(uuid.uuid4())
 
 
-def now_iso() -> str:
-    """The current instant as JavaScript's `Date.toISOString()` prints it."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def shift_iso(text: str, seconds: float) -> str:
-    """An ISO timestamp of the fake moved `seconds` into the past, printed as `now_iso` does."""
+    """An ISO timestamp of the fake moved `seconds` into the past, printed as `FakeClock.iso`
+    prints it."""
     moment = datetime.fromisoformat(text).astimezone(UTC) - timedelta(seconds=seconds)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -57,10 +55,15 @@ def _common(input: Json) -> Json:
 
 
 def card_payment(
-    input: Json, card_number: str, installment_months: float, approved: bool, type: str
+    input: Json,
+    card_number: str,
+    installment_months: float,
+    approved: bool,
+    type: str,
+    clock: FakeClock,
 ) -> Json:
     """A card payment (`ITossCardPayment`) for a key-in or billing request `input`."""
-    now = now_iso()
+    now = clock.iso()
     return {
         "card": {
             "company": "신한카드",
@@ -87,10 +90,10 @@ def card_payment(
     }
 
 
-def virtual_account_payment(input: Json) -> Json:
+def virtual_account_payment(input: Json, clock: FakeClock) -> Json:
     """A virtual-account payment (`ITossVirtualAccountPayment`) waiting for its deposit."""
     # The original computes the due date from the server's local calendar, not UTC.
-    due = date.today() + timedelta(days=3)
+    due = clock.now().astimezone().date() + timedelta(days=3)
     return {
         "secret": new_key(),
         "virtualAccount": {
@@ -107,14 +110,14 @@ def virtual_account_payment(input: Json) -> Json:
         "type": "NORMAL",
         "status": "WAITING_FOR_DEPOSIT",
         **_common(input),
-        "requestedAt": now_iso(),
+        "requestedAt": clock.iso(),
         "approvedAt": None,
         "cancels": None,
         "cashReceipt": None,
     }
 
 
-def cancel_entry(input: Json, amount: float, balance_after: float) -> Json:
+def cancel_entry(input: Json, amount: float, balance_after: float, clock: FakeClock) -> Json:
     """One `ITossPaymentCancel` for a cancel request `input` of `amount`."""
     return {
         "cancelAmount": amount,
@@ -122,11 +125,11 @@ def cancel_entry(input: Json, amount: float, balance_after: float) -> Json:
         "taxFreeAmount": input.get("taxFreeAmount", 0),
         "taxAmount": input.get("taxAmount", 0),
         "refundableAmount": input.get("refundableAmount", balance_after),
-        "canceledAt": now_iso(),
+        "canceledAt": clock.iso(),
     }
 
 
-def billing(input: Json) -> Json:
+def billing(input: Json, clock: FakeClock) -> Json:
     """An `ITossBilling` for a card registration request `input`."""
     return {
         # The misspelling is the original's; clients may have recorded it.
@@ -135,12 +138,12 @@ def billing(input: Json) -> Json:
         "method": CARD,
         "cardCompany": "신한",
         "cardNumber": input["cardNumber"],
-        "authenticatedAt": now_iso(),
+        "authenticatedAt": clock.iso(),
         "customerKey": input["customerKey"],
     }
 
 
-def cash_receipt(input: Json) -> Json:
+def cash_receipt(input: Json, clock: FakeClock) -> Json:
     """An `ITossCashReceipt` for an issue request `input`."""
     return {
         "receiptKey": new_key(),
@@ -148,7 +151,7 @@ def cash_receipt(input: Json) -> Json:
         "orderId": input["orderId"],
         "orderName": input["orderName"],
         "approvalNumber": new_key(),
-        "approvedAt": now_iso(),
+        "approvedAt": clock.iso(),
         "canceledAt": None,
         "receiptUrl": RECEIPT_URL,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fake_servers.common.clock import FakeClock
 from fake_servers.common.state import WebhookState
 from fake_servers.common.store import Expiration, VolatileStore
 
@@ -38,9 +39,14 @@ class TossState(WebhookState):
     `deliver` receives each webhook after it has been recorded as sent.
     """
 
-    def __init__(self, expiration: Expiration, deliver: Callable[[Json], None]):
+    def __init__(
+        self,
+        expiration: Expiration,
+        deliver: Callable[[Json], None],
+        clock: FakeClock | None = None,
+    ):
         # The webhooks sent and received (by /internal/webhook) are kept per payment.
-        super().__init__(expiration, deliver)
+        super().__init__(expiration, deliver, clock)
         self.payments: VolatileStore[Json] = self.store()
         self.billings: VolatileStore[Billing] = self.store()
         self.cash_receipts: VolatileStore[CashReceipt] = self.store()

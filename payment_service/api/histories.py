@@ -38,6 +38,8 @@ class Histories(MethodView):
     )
     @blp.alt_response(409, description=ALREADY_REGISTERED)
     @blp.alt_response(422, description="The gateway payment does not match the order.")
+    @blp.alt_response(429, description=THROTTLED)
+    @password_checked  # taking over an abandoned claim checks the password it was made with
     def post(self, new: NewHistory) -> dict[str, Any]:
         """Register a payment that the gateway's popup returned (R6).
 

@@ -1,9 +1,14 @@
 """The `Idempotency-Key` header on write routes (see `payments/idempotency.py` for semantics).
 
-`@idempotent(blp, "name")` (or `@idempotent_write`, which adds the body and answer schemas)
-goes above a write view's other decorators, so that everything the route answers, validation
-refusals included, passes through it. Requests without the header
-are untouched: the original SDK sends none.
+`@idempotent(blp, "name", schema)` (or `@idempotent_write`, which adds the body and answer
+schemas) goes above a write view's other decorators, so that everything the route answers
+passes through it. Requests without the header are untouched: the original SDK sends none.
+
+A keyed request runs in one password attempt (`security.passwords`: cache and throttle) from
+the first look at its key to its answer. A body the route's schema refuses gets the route's
+400 and never touches the key. For a key already opened by a password (`Keys.holder`), this
+request's password is checked first (403/429 like any check), and only then is its body
+compared (422) or the kept answer replayed.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ from flask import Response, make_response, request
 from marshmallow import Schema
 
 from .. import http
-from ..errors import BadRequest, Conflict, ServiceError, is_final_status
+from ..errors import BadRequest, Conflict, ServiceError, WrongPassword, is_final_status
 from ..observability.metrics import count_idempotent
-from ..payments.idempotency import Attempt, Stored, fingerprint, key_problem
-from ..transport import Blueprint, read_encrypted_json
+from ..payments.idempotency import Attempt, Opened, Stored, key_problem
+from ..security import passwords
+from ..transport import Blueprint, encrypted_answer, plaintext_of, read_encrypted_json
 from .context import runtime
+from .passwords import request_client
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -41,9 +48,11 @@ HEADER_DOC = {
     "description": (
         "Makes a retry of this request safe: the first request with a key is processed and "
         "its final answer (2xx or 4xx) is kept for `PAYMENT_IDEMPOTENCY_TTL_S`; a later "
-        "request with the same key and body gets that answer again, byte for byte, with "
-        "`Idempotent-Replayed: true`, and nothing is done twice. The same key with another "
-        "body gets 422; while the first request still runs, 409 with `Retry-After`. "
+        "request with the same key, password and body gets that answer again, with "
+        "`Idempotent-Replayed: true`, and nothing is done twice. A kept key checks the "
+        "password first (403, 429 like any check); then the same key with another body gets "
+        "422. While the first request still runs, 409 with `Retry-After`. A request refused "
+        "for its body or password keeps no key. "
         "1 to 255 printable ASCII characters; a fresh random UUID per operation is ideal."
     ),
 }
@@ -61,8 +70,11 @@ def resumed() -> bool:
     return attempt is not None and attempt.resumed
 
 
-def idempotent(blp: Blueprint, route: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Honour `Idempotency-Key` on a write view; `route` scopes the keys."""
+def idempotent(
+    blp: Blueprint, route: str, schema: type[Schema] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Honour `Idempotency-Key` on a write view; `route` scopes the keys; a body `schema`
+    refuses is left to the view (its 400) without touching the key."""
     documented = blp.doc(parameters=[HEADER_DOC])
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -79,7 +91,12 @@ def idempotent(blp: Blueprint, route: str) -> Callable[[Callable[..., Any]], Cal
             except ServiceError:
                 # Nothing to fingerprint: the view answers its usual 400 and keeps no key.
                 return make_response(view(*args, **kwargs))
-            return _run(route, key, fingerprint(body), lambda: view(*args, **kwargs))
+            if schema is not None and schema().validate(body):
+                # Refused input never pins a key (a stranger's junk body with a victim's
+                # predictable key must not spoil the victim's request): the view's 400.
+                return make_response(view(*args, **kwargs))
+            with runtime().passwords.attempt(request_client()):
+                return _run(route, key, body, lambda: view(*args, **kwargs))
 
         return documented(wrapper)
 
@@ -99,16 +116,24 @@ def idempotent_write(
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         view = blp.encrypted_response(status, response, description)(view)
-        return idempotent(blp, route)(blp.encrypted_arguments(arguments)(view))
+        return idempotent(blp, route, arguments)(blp.encrypted_arguments(arguments)(view))
 
     return decorate
 
 
-def _run(route: str, key: str, print_: str, view: Callable[[], Any]) -> Response:
+def _run(route: str, key: str, body: Any, view: Callable[[], Any]) -> Response:
     keys = runtime().idempotency
     clock = runtime().clock
+    holder = keys.holder(route, key, clock())
+    password = body.get("password") if isinstance(body, dict) else None
+    if holder is not None and not (
+        isinstance(password, str)
+        and passwords.verify(holder.record_id, holder.password_hash, password)
+    ):
+        # Nothing about the key (its body, its answer) is told before this check passed.
+        return http.service_error(WrongPassword())
     try:
-        begun = keys.begin(route, key, print_, clock())
+        begun = keys.begin(route, key, keys.fingerprint(body), clock(), holder)
     except Conflict as error:
         count_idempotent(route, "in_flight")
         response = http.service_error(error)
@@ -126,17 +151,19 @@ def _run(route: str, key: str, print_: str, view: Callable[[], Any]) -> Response
             response = http.service_error(error)
             final = error.final
         except BaseException:
-            keys.release(begun, clock())
+            keys.release(begun, clock(), _opened())
             raise
     if final:
-        keys.finish(
-            begun,
-            Stored(response.status_code, response.content_type or "", response.get_data()),
-            clock(),
-        )
+        keys.finish(begun, _kept(response), clock(), _opened())
     else:
-        keys.release(begun, clock())
+        keys.release(begun, clock(), _opened())
     return response
+
+
+def _opened() -> Opened | None:
+    """The record this request's password opened or created, if it got that far."""
+    opened = passwords.opened()
+    return None if opened is None else Opened(*opened)
 
 
 @contextmanager
@@ -148,7 +175,21 @@ def _holding(attempt: Attempt) -> Iterator[None]:
         _attempt.reset(token)
 
 
+def _kept(response: Response) -> Stored:
+    """What to keep of a final answer: an encrypted answer's plaintext (it is encrypted at rest,
+    and for the wire again at each replay), else the exact bytes."""
+    plaintext = plaintext_of(response)
+    if plaintext is not None:
+        return Stored(response.status_code, "", plaintext.encode("utf-8"), encrypted=True)
+    return Stored(response.status_code, response.content_type or "", response.get_data())
+
+
 def _replay(stored: Stored) -> Response:
-    response = Response(stored.body, status=stored.status, content_type=stored.content_type)
+    if stored.encrypted:
+        # In the pair this request came in (`read_encrypted_json` noted it), so a replay after
+        # a rotation reads like any answer, and a retired pair is never used again.
+        response = encrypted_answer(stored.body.decode("utf-8"), stored.status)
+    else:
+        response = Response(stored.body, status=stored.status, content_type=stored.content_type)
     response.headers[REPLAYED] = "true"
     return response

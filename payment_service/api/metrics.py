@@ -10,7 +10,8 @@ from flask import Response
 from flask.views import MethodView
 
 from ..delivery.operations import backlog
-from ..observability.metrics import CONTENT_TYPE, BacklogCollector, render
+from ..healing.status import healing_state
+from ..observability.metrics import CONTENT_TYPE, BacklogCollector, HealingCollector, render
 from ..transport import Blueprint
 from .context import runtime
 
@@ -31,4 +32,5 @@ class Metrics(MethodView):
         """Prometheus metrics: HTTP, gateway and webhook families of every worker."""
         current = runtime()
         collector = BacklogCollector(lambda: backlog(current.database), current.clock)
-        return Response(render(collector), status=200, content_type=CONTENT_TYPE)
+        healing = HealingCollector(lambda: healing_state(current.database))
+        return Response(render(collector, healing), status=200, content_type=CONTENT_TYPE)

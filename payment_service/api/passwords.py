@@ -19,7 +19,10 @@ from .schemas import AccessorSchema, PasswordSchema, require_uuid
 
 View = TypeVar("View", bound=Callable[..., Any])
 
-THROTTLED = "Too many failed password checks from this address lately (see `Retry-After`)."
+THROTTLED = (
+    "Too many failed password checks lately from this address or for this record "
+    "(see `Retry-After`)."
+)
 
 
 def request_client() -> str:
@@ -32,7 +35,7 @@ def request_client() -> str:
 
 
 def password_checked(view: View) -> View:
-    """Run a view that checks a record password: 429 for a throttled client, failures counted."""
+    """Run a view that checks a record password: failures counted, 429 past a budget."""
 
     @functools.wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:

@@ -9,7 +9,10 @@ objects to the session; SQLAlchemy writes both at commit.
 from .models import (
     AuthFailure,
     Base,
+    Finding,
+    FindingEvent,
     IdempotencyKey,
+    JanitorCheck,
     PaymentHistory,
     PaymentHistoryCancel,
     PaymentHistoryClaim,
@@ -17,6 +20,7 @@ from .models import (
     PaymentHistoryWebhook,
     PaymentHistoryWebhookResponse,
     PaymentReservation,
+    ReconcileRun,
 )
 from .session import Database, DatabaseUnavailable
 
@@ -25,7 +29,10 @@ __all__ = [
     "Base",
     "Database",
     "DatabaseUnavailable",
+    "Finding",
+    "FindingEvent",
     "IdempotencyKey",
+    "JanitorCheck",
     "PaymentHistory",
     "PaymentHistoryCancel",
     "PaymentHistoryClaim",
@@ -33,4 +40,5 @@ __all__ = [
     "PaymentHistoryWebhook",
     "PaymentHistoryWebhookResponse",
     "PaymentReservation",
+    "ReconcileRun",
 ]

@@ -105,6 +105,11 @@ class PaymentHistory(SourcedRecord, Base):
     sync_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     sync_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     sync_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # What the janitor (healing/) reads without decrypting `data`: when the gateway's record
+    # was last fetched, and the deadline of a payment the gateway still awaits (a virtual
+    # account's deposit; NULL once it is paid, cancelled or expired).
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
 
     cancels: Mapped[list[PaymentHistoryCancel]] = relationship(
         order_by="(PaymentHistoryCancel.created_at, PaymentHistoryCancel.sequence)",
@@ -234,13 +239,20 @@ class IdempotencyKey(Base):
     context: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The record the first request showed its password opens (or created), and that record's
+    # bcrypt hash then: a later request with this key must open it too before it is told
+    # anything about the key (NULL while nothing has been shown yet).
+    auth_record: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    auth_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class AuthFailure(Base):
-    """One failed password check (wrong password or unknown record) by one client address.
+    """One password check counted against one budget (`client`: a client address or block,
+    or ``record:<id>``): reserved before its bcrypt runs, deleted again if the password was
+    right, so what stays is a failure (a wrong password or an unknown record).
 
-    Rows live for one throttling window: every server process counts a client's recent rows
-    before spending bcrypt on it, so an attacker spread over processes is counted once.
+    Rows live for one throttling window: every server process counts a budget's recent rows
+    before spending bcrypt, so an attacker spread over processes is counted once.
     """
 
     __tablename__ = "payment_auth_failures"
@@ -249,6 +261,105 @@ class AuthFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     client: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # A check reserves its rows (one per budget it spends: the client, its IPv6 /48, the
+    # record) under one attempt id before bcrypt runs, and deletes them when it succeeded.
+    attempt: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+
+
+class JanitorCheck(Base):
+    """A record in doubt that the janitor re-checks with its gateway (healing/janitor.py).
+
+    `kind` is `claim` (a registration whose approval had an unknown outcome), `refund` (a
+    payment with refunds of unknown outcome) or `payment` (a payment the gateway still awaits,
+    past its due date or not heard of for longer than the gateway retries its webhooks).
+    `checks` counts the re-checks made; `next_check_at` is when the next one is due (pushed
+    ahead while one is under way, so two housekeepers never check the same record at once);
+    `gave_up_at` is set once the schedule is spent and a finding was raised.
+    """
+
+    __tablename__ = "payment_janitor_checks"
+    __table_args__ = (UniqueConstraint("kind", "record_id"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[str] = mapped_column(Id)
+    vendor_code: Mapped[str] = mapped_column(String(64))
+    vendor_uid: Mapped[str] = mapped_column(String(255))
+    in_doubt_since: Mapped[datetime] = mapped_column(UTCDateTime)
+    checks: Mapped[int] = mapped_column(Integer, default=0)
+    next_check_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Finding(Base):
+    """Something a person should look at: found by reconciliation or raised by the janitor.
+
+    `kind`: `orphan`, `drift`, `unknown` or `janitor-gave-up`; `state`: `open`, `repaired` or
+    `ignored`. `open_key` is the finding's identity (kind, vendor, record) while it is open and
+    NULL once closed: unique, so finding the same thing again updates the open finding instead
+    of adding one, on both databases (NULLs never collide).
+    """
+
+    __tablename__ = "payment_findings"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    open_key: Mapped[str | None] = mapped_column(String(400), nullable=True, unique=True)
+    vendor_code: Mapped[str] = mapped_column(String(64))
+    vendor_store_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    vendor_uid: Mapped[str] = mapped_column(String(255))
+    record_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    """The payment history (or claim) concerned; NULL for an orphan."""
+    summary: Mapped[str] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text)
+    """JSON: what was found (the differing fields, the amount held, the last answer)."""
+    found_by: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    times_seen: Mapped[int] = mapped_column(Integer, default=1)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    events: Mapped[list[FindingEvent]] = relationship(
+        order_by="FindingEvent.id",  # the order they were written in
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class FindingEvent(Base):
+    """The audit trail of a finding: found, seen again, repaired, ignored, a failed repair —
+    who acted (a command's user, an operator, `housekeeper`) and why."""
+
+    __tablename__ = "payment_finding_events"
+
+    # A counter, not a UUID: the trail's order when several steps share one instant.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    finding_id: Mapped[str] = mapped_column(
+        Id, ForeignKey("payment_findings.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class ReconcileRun(Base):
+    """The scheduled reconciliation of one vendor: the end of the last window reconciled, and
+    the lease of the housekeeper running it now (one run at a time across instances)."""
+
+    __tablename__ = "payment_reconcile_runs"
+
+    vendor_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    running_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    running_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class InboundWebhookId(Base):

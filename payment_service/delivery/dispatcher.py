@@ -209,7 +209,8 @@ class Dispatcher:
             return [self._prepare(webhook, history) for webhook, history in found]
 
     def _prepare(self, webhook: PaymentHistoryWebhook, history: PaymentHistory) -> Prepared:
-        body, headers = build_request(webhook, history, self.runtime.settings, int(time.time()))
+        sent_at = int(self.runtime.clock().timestamp())
+        body, headers = build_request(webhook, history, self.runtime.settings, sent_at)
         return Prepared(
             webhook.id,
             history.webhook_url,

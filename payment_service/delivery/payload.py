@@ -14,7 +14,8 @@ secrets (a rotation), `webhook-signature` carries one signature per secret.
 
 from __future__ import annotations
 
-from ..client.webhooks import sign_webhook
+from payment_service_client.webhooks import sign_webhook
+
 from ..crypto import dumps
 from ..db import PaymentHistory, PaymentHistoryWebhook
 from ..db.places import place

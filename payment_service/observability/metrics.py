@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from prometheus_client import (
@@ -98,6 +99,21 @@ HOUSEKEEPING_JOBS = Counter(
     "payment_housekeeping_jobs",
     "Runs of the housekeeper's jobs, by job and outcome (ok, error).",
     ["job", "outcome"],
+    registry=REGISTRY,
+)
+
+JANITOR_CHECKS = Counter(
+    "payment_janitor_checks",
+    "Re-checks of records in doubt with their gateway, by outcome (settled; in_doubt: still "
+    "in doubt, checked again later; gave_up: still in doubt after the schedule, a finding; "
+    "error: the gateway could not answer).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+RECONCILE_RUNS = Counter(
+    "payment_reconcile_runs",
+    "Scheduled reconciliations, by vendor and outcome (ok, error).",
+    ["vendor", "outcome"],
     registry=REGISTRY,
 )
 
@@ -187,6 +203,62 @@ class BacklogCollector:
         )
 
 
+def count_janitor_check(outcome: str) -> None:
+    JANITOR_CHECKS.labels(outcome).inc()
+
+
+def count_reconcile_run(vendor: str, outcome: str) -> None:
+    RECONCILE_RUNS.labels(vendor, outcome).inc()
+
+
+@dataclass(frozen=True)
+class HealingState:
+    """What the janitor and reconciliation left in the database (healing.status reads it)."""
+
+    findings: dict[tuple[str, str], int]
+    """How many findings of each (kind, state)."""
+    in_doubt: int
+    last_success: dict[str, datetime]
+    """When each vendor's scheduled reconciliation last succeeded."""
+
+
+class HealingCollector:
+    """Findings, records in doubt and the last reconciliation per vendor, read from the
+    database at each scrape (the same whichever process answers)."""
+
+    def __init__(self, state: Callable[[], HealingState]):
+        self.state = state
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            state = self.state()
+        except Exception as error:  # the scrape must not fail with the database
+            log.warning("metrics: cannot read findings: %s", type(error).__name__)
+            return
+        findings = GaugeMetricFamily(
+            "payment_findings",
+            "Stored findings of reconciliation and the janitor, by kind and state (open, "
+            "repaired, ignored).",
+            labels=["kind", "state"],
+        )
+        for (kind, state_name), count in sorted(state.findings.items()):
+            findings.add_metric([kind, state_name], count)
+        yield findings
+        yield GaugeMetricFamily(
+            "payment_records_in_doubt",
+            "Records the janitor is re-checking with their gateway (or gave up on).",
+            value=state.in_doubt,
+        )
+        last = GaugeMetricFamily(
+            "payment_reconcile_last_success_timestamp_seconds",
+            "Unix time of the last successful scheduled reconciliation, by vendor.",
+            labels=["vendor"],
+        )
+        for vendor, at in sorted(state.last_success.items()):
+            last.add_metric([vendor], at.timestamp())
+        yield last
+
+
 class _OwnFamilies:
     """This process's families, as one collector of a scrape registry."""
 
@@ -198,9 +270,11 @@ def multiprocess() -> bool:
     return bool(os.environ.get(MULTIPROC_ENV))
 
 
-def scrape_registry(backlog: BacklogCollector | None) -> CollectorRegistry:
+def scrape_registry(
+    backlog: BacklogCollector | None, healing: HealingCollector | None = None
+) -> CollectorRegistry:
     """What one scrape shows: every process's families (those writing to the multiprocess
-    directory) or this process's, and the backlog when given."""
+    directory) or this process's, and the database's figures when given."""
     registry = CollectorRegistry(auto_describe=False)
     if multiprocess():
         MultiProcessCollector(registry)
@@ -208,8 +282,10 @@ def scrape_registry(backlog: BacklogCollector | None) -> CollectorRegistry:
         registry.register(_OwnFamilies())
     if backlog is not None:
         registry.register(backlog)
+    if healing is not None:
+        registry.register(healing)
     return registry
 
 
-def render(backlog: BacklogCollector) -> bytes:
-    return generate_latest(scrape_registry(backlog))
+def render(backlog: BacklogCollector, healing: HealingCollector | None = None) -> bytes:
+    return generate_latest(scrape_registry(backlog, healing))

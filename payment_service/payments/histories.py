@@ -12,7 +12,8 @@ record and no duplicate reaches the gateway:
 
 If step 2 fails, the claim is released. If its outcome is unknown (a timeout), the claim stays
 so that the same request can be retried and finish the job — by its owner only: taking over a
-kept claim needs the password it was made with (anyone else gets 409). If step 3 fails, the
+kept claim needs the password it was made with, checked through `security.passwords` like any
+other (anyone else gets 409, counted by the throttle). If step 3 fails, the
 gateway payment is cancelled, and the error says so.
 
 Passwords are hashed and checked (bcrypt) outside every transaction. Refunds: `refunds.py`.
@@ -27,7 +28,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from ..crypto import check_password, hash_password
+from ..crypto import hash_password
 from ..db import PaymentHistory, PaymentHistoryClaim
 from ..db.models import new_id
 from ..db.places import place
@@ -35,6 +36,7 @@ from ..db.queries import claims, records
 from ..db.queries import histories as stored
 from ..errors import Conflict, ServiceError
 from ..runtime import Runtime
+from ..security import passwords
 from ..vendors import GatewayTimeout, Refund, Vendor
 from . import access, refunds
 from .idempotency import Attempt
@@ -81,6 +83,7 @@ def create(runtime: Runtime, new: NewHistory, *, resume: bool = False) -> dict[s
                 raise ServiceError("the claimed payment history disappeared")
             row = claims.confirm(session, claim, runtime.clock())
             apply_summary(row, summary, payment, runtime.settings.keys)
+            row.synced_at = row.confirmed_at
             session.flush()
             return history_view(row, runtime.settings.keys.history)
     except Exception as error:
@@ -100,12 +103,20 @@ def _claim(runtime: Runtime, new: NewHistory, resume: bool) -> str:
     hashed = hash_password(new.password)  # bcrypt, before any transaction
     claimed = _insert_claim(runtime, new, hashed, resume)
     if isinstance(claimed, str):
+        passwords.created(claimed, hashed, new.password)
         return claimed
-    # Only the owner may resume it: the same password (checked outside the transaction).
-    if not check_password(new.password, claimed.password):
+    # Only the owner may resume it: the same password, checked outside the transaction and
+    # like every password check (the verified-credential cache, then the throttle: counted for
+    # the client and the claim, 429 past the limit), since a takeover also decides where the
+    # payment's webhooks go from now on.
+    if not passwords.verify(claimed.id, claimed.password, new.password):
         raise Conflict(IN_PROGRESS)
     with runtime.database.transaction() as session:
         row = claims.locked(session, claimed.id)
+        if row is None and stored.get(session, claimed.id) is not None:
+            # Recorded meanwhile from the gateway's answer (by the janitor, or another retry of
+            # this request): `create` goes on, finds the payment recorded and answers it.
+            return claimed.id
         unchanged = (
             row is not None
             and row.password == claimed.password

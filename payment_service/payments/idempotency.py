@@ -9,12 +9,20 @@ is not stored: the key is released as *unknown*, and the next request with it is
 (`Attempt.resumed`), so that the operation can settle what the first attempt may have done
 instead of doing it again.
 
+A key is no password oracle: a kept key remembers the record its first request opened (or
+created) and that record's password hash (`Opened`); a later request with the key must open
+it too — through the same verified-credential cache and throttle as any check — before the
+body is compared or anything replayed (`Keys.holder`, then `begin`). An answer is kept only
+when the request showed a password that opens its record: a request refused for its password
+or its body never pins the key (`finish` and `release` forget it instead).
+
 Everything lives in the database, so it holds across processes and machines.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 from dataclasses import dataclass
@@ -48,19 +56,38 @@ def key_problem(key: str) -> str | None:
     return None
 
 
-def fingerprint(body: Any) -> str:
-    """A digest of the decrypted request body, insensitive to key order and whitespace."""
+# Not part of a fingerprint: the password is checked against the record it opens instead
+# (bcrypt, throttled), so nothing kept with a key lets anyone test a guess faster than that.
+UNPRINTED = "password"
+
+
+def fingerprint(secret: bytes, body: Any) -> str:
+    """HMAC-SHA256 under `secret` (a server secret, never in the database) of the decrypted
+    request body without its password, insensitive to key order and whitespace."""
+    if isinstance(body, dict):
+        body = {name: value for name, value in body.items() if name != UNPRINTED}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hmac.new(secret, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
 class Stored:
-    """A final answer kept for replay: status, content type and the exact body bytes."""
+    """A final answer kept for replay: status, content type and body. `encrypted`: the body is
+    the plaintext of an encrypted answer (encrypted for the wire again at each replay, with the
+    pair the replaying client uses); otherwise it is the exact body (a plain JSON error)."""
 
     status: int
     content_type: str
     body: bytes
+    encrypted: bool = False
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The record a request's password was shown to open (or created), and its hash then."""
+
+    record_id: str
+    password_hash: str
 
 
 @dataclass(frozen=True)
@@ -78,16 +105,41 @@ class Attempt:
 class Keys:
     """The idempotency keys of one server: begin, finish, release and purge."""
 
-    def __init__(self, database: Database, cipher: Cipher, ttl: timedelta, lease: timedelta):
+    def __init__(
+        self,
+        database: Database,
+        cipher: Cipher,
+        fingerprint_secret: bytes,
+        ttl: timedelta,
+        lease: timedelta,
+    ):
         self.database = database
         self.cipher = cipher
+        self.fingerprint_secret = fingerprint_secret
         self.ttl = ttl
         self.lease = lease
 
-    def begin(self, route: str, key: str, print_: str, now: datetime) -> Attempt | Stored:
-        """Take the key for this request, or return the stored answer to replay.
+    def fingerprint(self, body: Any) -> str:
+        return fingerprint(self.fingerprint_secret, body)
 
-        Raises 422 when the key was used with another body, 409 while another request holds it.
+    def holder(self, route: str, key: str, now: datetime) -> Opened | None:
+        """What a request must open before it is told anything about this key: None for a
+        key that is free, or held by a request that has not shown a password yet."""
+        with self.database.reading() as session:
+            row = keys.find(session, route, key)
+            if row is None or row.expires_at <= now or row.auth_hash is None:
+                return None
+            assert row.auth_record is not None
+            return Opened(row.auth_record, row.auth_hash)
+
+    def begin(
+        self, route: str, key: str, print_: str, now: datetime, opened: Opened | None = None
+    ) -> Attempt | Stored:
+        """Take the key for this request, or return the stored answer to replay. `opened`:
+        what the caller checked this request's password against (`holder`), if anything.
+
+        Raises 422 when the key was used with another body, 409 while another request holds it
+        (or when its holder changed since it was checked).
         """
         owner = str(uuid.uuid4())
         with self.database.transaction() as session:
@@ -95,6 +147,12 @@ class Keys:
             if row is not None and row.expires_at <= now:
                 keys.forget(session, row)
                 row = None
+            if row is not None and _holder(row) != opened:
+                # Answered, or released as unknown, since the caller checked: check again.
+                raise Conflict(IN_PROGRESS)
+            if row is not None and row.status is not None and row.auth_hash is None:
+                # Kept before answers were bound to a password (migration 0007): never replayed.
+                raise Unprocessable(MISMATCH)
             if row is None:
                 row = IdempotencyKey(
                     route=route,
@@ -135,26 +193,47 @@ class Keys:
                 raise Conflict(IN_PROGRESS)
             row.context = self.cipher.encrypt(json.dumps(context))
 
-    def finish(self, attempt: Attempt, answer: Stored, now: datetime) -> None:
-        """Keep a final answer for replay (only if this request still holds the key)."""
+    def finish(
+        self, attempt: Attempt, answer: Stored, now: datetime, opened: Opened | None
+    ) -> None:
+        """Keep a final answer for replay (only if this request still holds the key), bound
+        to the record the request opened; a request that opened none lets the key go."""
         sealed = json.dumps(
-            {"content_type": answer.content_type, "body": answer.body.decode("utf-8")}
+            {
+                "content_type": answer.content_type,
+                "body": answer.body.decode("utf-8"),
+                "encrypted": answer.encrypted,
+            }
         )
         with self.database.transaction() as session:
             row = keys.locked_by_id(session, attempt.id)
             if row is None or row.owner != attempt.owner:
                 return
+            if opened is None:
+                if row.auth_hash is None:
+                    keys.forget(session, row)
+                else:  # a resumed key whose first request's outcome is still unknown
+                    row.unknown = True
+                    row.locked_until = now
+                return
             row.status = answer.status
             row.response = self.cipher.encrypt(sealed)
             row.locked_until = now
             row.expires_at = now + self.ttl
+            row.auth_record, row.auth_hash = opened.record_id, opened.password_hash
 
-    def release(self, attempt: Attempt, now: datetime) -> None:
-        """The outcome is unknown: let the next request with this key take over at once."""
+    def release(self, attempt: Attempt, now: datetime, opened: Opened | None) -> None:
+        """The outcome is unknown: let the next request with this key take over at once (one
+        that opens the same record). A request that opened none did nothing: the key goes."""
         with self.database.transaction() as session:
             row = keys.locked_by_id(session, attempt.id)
             if row is None or row.owner != attempt.owner or row.status is not None:
                 return
+            if opened is None and row.auth_hash is None:
+                keys.forget(session, row)
+                return
+            if opened is not None:
+                row.auth_record, row.auth_hash = opened.record_id, opened.password_hash
             row.unknown = True
             row.locked_until = now
 
@@ -167,4 +246,11 @@ class Keys:
         if row.response is None or row.status is None:
             raise ServiceError("a stored idempotent answer is missing its body")
         sealed = json.loads(self.cipher.decrypt(row.response))
-        return Stored(row.status, sealed["content_type"], sealed["body"].encode("utf-8"))
+        body = sealed["body"].encode("utf-8")
+        return Stored(row.status, sealed["content_type"], body, sealed.get("encrypted", False))
+
+
+def _holder(row: IdempotencyKey) -> Opened | None:
+    if row.auth_hash is None or row.auth_record is None:
+        return None
+    return Opened(row.auth_record, row.auth_hash)

@@ -22,7 +22,6 @@ old (customers charged for nothing). No transaction is held while a gateway is c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,7 +31,8 @@ from typing import Any
 from ..crypto import dumps
 from ..db.places import place
 from ..db.queries import claims, histories
-from ..errors import BadRequest, ServiceError
+from ..durations import parse_duration
+from ..errors import BadRequest, NotFound, ServiceError
 from ..runtime import Runtime
 from ..vendors import (
     GatewayError,
@@ -47,6 +47,8 @@ from ..vendors import (
 )
 from .views import iso
 from .webhooks import synchronize
+
+__all__ = ["drift_of", "parse_duration", "parse_instant", "reconcile", "render_text"]
 
 ORPHAN_CANCEL_REASON = "결제 기록이 없는 결제 취소 (reconciliation)"  # shown in the console
 # The compared fields, in the order a report lists them.
@@ -227,21 +229,38 @@ def _load(
     with runtime.database.transaction() as session:
         rows = histories.of_window_or_listed(session, vendor.code, store_id, since, until, listed)
         for row in rows:
-            stored = vendor.summarize(cipher.decrypt_json(row.data, place(row, "data")))
-            recorded[row.vendor_uid] = Recorded(
-                row.id,
-                row.vendor_uid,
-                row.vendor_store_id,
-                {
-                    "status": stored.status,
-                    "price": row.price,
-                    "refund": row.refund or Decimal(0),
-                    "cancels": [c.amount for c in sorted(row.cancels, key=_sequence)],
-                    "paid_at": iso(row.paid_at),
-                },
-            )
+            recorded[row.vendor_uid] = _recorded(vendor, row, cipher)
         claimed = claims.since(session, vendor.code, listed - recorded.keys())
     return recorded, claimed
+
+
+def _recorded(vendor: Vendor, row: Any, cipher: Any) -> Recorded:
+    """What the history row says, in the compared fields (read inside its session)."""
+    stored = vendor.summarize(cipher.decrypt_json(row.data, place(row, "data")))
+    return Recorded(
+        row.id,
+        row.vendor_uid,
+        row.vendor_store_id,
+        {
+            "status": stored.status,
+            "price": row.price,
+            "refund": row.refund or Decimal(0),
+            "cancels": [c.amount for c in sorted(row.cancels, key=_sequence)],
+            "paid_at": iso(row.paid_at),
+        },
+    )
+
+
+def drift_of(runtime: Runtime, vendor: Vendor, history_id: str) -> list[Drift]:
+    """How one history differs from the gateway's record of it now (a finding's repair
+    checks its outcome with this). Raises NotFound, or the gateway's error."""
+    with runtime.database.reading() as session:
+        row = histories.get(session, history_id)
+        if row is None:
+            raise NotFound("No payment history found.")
+        record = _recorded(vendor, row, runtime.settings.keys.history)
+    payment = vendor.fetch_payment(record.store_id, record.uid)
+    return list(_drift(record, vendor.summarize(payment)))
 
 
 def _sequence(cancel: Any) -> int:
@@ -319,18 +338,6 @@ def _registered_since(runtime: Runtime, vendor: Vendor, uid: str, limit: datetim
 
 
 # -- what the command line reads and prints ---------------------------------------------------
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION = re.compile(r"(\d+)([smhdw])")
-
-
-def parse_duration(text: str) -> timedelta:
-    """`90s`, `30m`, `1h`, `2d`, `1w` or a sum of them (`1h30m`); ValueError otherwise."""
-    compact = text.strip().lower()
-    parts = _DURATION.findall(compact)
-    if not parts or "".join(n + u for n, u in parts) != compact:
-        raise ValueError(f"{text!r} is not a duration like 90s, 30m, 1h, 2d or 1h30m")
-    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
 
 
 def parse_instant(text: str) -> datetime:

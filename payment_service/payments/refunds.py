@@ -61,11 +61,16 @@ def cancel(runtime: Runtime, request: NewCancel, attempt: Attempt | None = None)
     with runtime.database.reading() as session:
         row = records.by_source(session, PaymentHistory, request.source)
         found = (row.id, row.password) if row is not None else None
+        past_due = row is not None and row.due_at is not None and row.due_at <= runtime.clock()
     access.verify(
         request.password, found[1] if found else None, WHAT, record_id=found[0] if found else ""
     )
     assert found is not None
     history_id, hashed = found
+    if past_due:
+        # In doubt (awaited past its due date: paid or expired meanwhile?): ask the gateway
+        # first, as the janitor would, so the refund is decided on the payment as it is now.
+        settle(runtime, history_id)
     if attempt is not None and attempt.resumed and attempt.context:
         done = _refunded_by_earlier_attempt(runtime, history_id, attempt.context)
         if done is not None:

@@ -14,6 +14,7 @@ from ..db.places import place
 from ..db.queries import records
 from ..errors import Conflict
 from ..runtime import Runtime
+from ..security import passwords
 from . import access
 from .inputs import NewReservation
 from .views import reservation_view
@@ -47,6 +48,7 @@ def create(runtime: Runtime, new: NewReservation) -> dict[str, Any]:
             row.data = runtime.settings.keys.reservation.encrypt_json(data, place(row, "data"))
             session.add(row)
             session.flush()
+            passwords.created(row.id, hashed, new.password)
             return reservation_view(row, runtime.settings.keys.reservation)
     except IntegrityError:
         raise Conflict(

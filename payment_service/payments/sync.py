@@ -55,6 +55,7 @@ def apply_summary(
         row.cancels.append(cancel)
     row.refund = sum((record.amount for record in summary.cancels), Decimal(0))
     row.cancelled_at = min((r.cancelled_at for r in summary.cancels), default=None)
+    row.due_at = summary.due_at
 
 
 def is_stale(row: PaymentHistory, summary: PaymentSummary) -> bool:
@@ -101,6 +102,8 @@ def record(
         previous = history_view(row, keys.history)
         if not is_stale(row, summary):
             apply_summary(row, summary, payment, keys)
+        # When the gateway's record was last read (the janitor's measure of silence).
+        row.synced_at = fetched_at or runtime.clock()
         pending_refunds.settle(session, history_id, reservation_id, fetched_at)
         session.flush()
         current = history_view(row, keys.history)

@@ -44,7 +44,8 @@ class GatewayFakes:
 
     Ports default to each fake's fixed one; `ports=0` gives free ports. With `api_url`,
     webhooks go to that payment server; otherwise to the fakes' own receivers. `plugins` adds
-    the fakes of plugins that are not installed.
+    the fakes of plugins that are not installed; `clock` (a `fake_servers` `FakeClock`) is the
+    time every fake that takes one runs on.
     """
 
     def __init__(
@@ -54,9 +55,11 @@ class GatewayFakes:
         api_url: str | None = None,
         *,
         plugins: Iterable[Any] = (),
+        clock: Any = None,
     ):
         self.gateways: dict[str, FakeGateway] = {
-            kind.name: kind(host, port_of(kind, ports)) for kind in contributed_fakes(plugins)
+            kind.name: kind(host, port_of(kind, ports), clock)
+            for kind in contributed_fakes(plugins)
         }
         if api_url is not None:
             self.point_webhooks_at(api_url)

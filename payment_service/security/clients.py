@@ -17,6 +17,8 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # An IPv6 host usually owns a whole /64 and can pick any address in it: count the block.
 IPV6_CLIENT_PREFIX = 64
+# A site is usually given a /48 and can pick any of its 65,536 /64s: that has a budget too.
+IPV6_SITE_PREFIX = 48
 UNKNOWN = "unknown"
 
 
@@ -60,3 +62,14 @@ def _key(address: IPAddress) -> str:
     if isinstance(address, ipaddress.IPv6Address):
         return str(ipaddress.ip_network(f"{address}/{IPV6_CLIENT_PREFIX}", strict=False))
     return str(address)
+
+
+def site_block(client: str) -> str | None:
+    """The IPv6 /48 block around a client key of `client_address` (None for IPv4, unknown)."""
+    try:
+        network = ipaddress.ip_network(client, strict=False)
+    except ValueError:
+        return None
+    if network.version != 6:
+        return None
+    return str(network.supernet(new_prefix=IPV6_SITE_PREFIX))

@@ -1,30 +1,39 @@
-"""Counting failed password checks per client in a sliding window shared by all processes.
+"""Budgets of failed password checks in a sliding window shared by all processes.
 
-Every failure is one short INSERT into `payment_auth_failures`, committed on its own (never
-inside the transaction that read the record). Before spending anything on a client, a process
-reads that client's failures of the last window; past the limit the client is refused until
-enough of them have aged out. Old rows are purged by whichever process notices they are due.
+A check that is about to run bcrypt first *reserves* itself: in one short write transaction it
+locks its budgets (the client's, the record's; PostgreSQL: an advisory lock per budget,
+SQLite: the database's write lock), counts each budget's rows of the last window, and, when
+none is spent, inserts one row per budget under a fresh attempt id. A right password deletes
+that attempt's rows again; a wrong one leaves them as its failures. Since every check in
+flight is counted before its bcrypt runs, no number of threads, workers or instances gets more
+than `limit` wrong passwords checked per budget and window (a check whose process dies midway
+stays counted, which errs on the safe side). Past the limit the check is refused (429) with
+the seconds until the oldest counted row ages out.
 
-A client with no failure at all in the window (a service polling its payments) is read again
-at most once per `CLEAN_RECHECK_S` per process, which keeps that read off the hot path of a
-cached look-up. The first failure this process sees from the client ends that at once, so a
-client failing elsewhere can slip at most one unchecked request per process and period.
+Old rows are purged by whichever process notices they are due.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections import OrderedDict
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..db import Database
 from ..db.queries import auth_failures
+from ..errors import TooManyFailures
 
-CLEAN_RECHECK_S = 1.0
-# Clean clients remembered per process (the oldest are forgotten first, and simply re-read).
-CLEAN_CLIENTS_KEPT = 10_000
+
+@dataclass(frozen=True)
+class Budget:
+    """One thing whose failures are counted: `scope` names it (a client address or block,
+    ``record:<id>``), `limit` is how many failures per window it may spend."""
+
+    scope: str
+    limit: int
 
 
 class FailureThrottle:
@@ -35,8 +44,6 @@ class FailureThrottle:
         self.limit = limit
         self.window = timedelta(seconds=window_s)
         self._clock = clock
-        self._clean_until: OrderedDict[str, datetime] = OrderedDict()
-        self._clean_lock = threading.Lock()
         self._purged_at: datetime | None = None
         self._purge_lock = threading.Lock()
 
@@ -44,44 +51,35 @@ class FailureThrottle:
     def enabled(self) -> bool:
         return self.limit > 0
 
-    def retry_after(self, client: str) -> int | None:
-        """Seconds until `client` may try again, or None when it may try now."""
-        if not self.enabled:
+    def reserve(self, budgets: Sequence[Budget]) -> str | None:
+        """Count one check against every budget before it runs: its attempt id (None when
+        there is nothing to count), or `TooManyFailures` when a budget is spent."""
+        budgets = [budget for budget in budgets if budget.limit > 0]
+        if not self.enabled or not budgets:
             return None
         now = self._clock()
-        with self._clean_lock:
-            until = self._clean_until.get(client)
-        if until is not None and now < until:
-            return None
-        # A read-only unit of work (SQLite: deferred BEGIN, so it never waits on a writer).
-        # The client's most recent failures in the window, at most `limit`: that many means
-        # throttled until the oldest of them ages out; none means a clean client.
-        with self.database.reading() as session:
-            recent = auth_failures.recent(session, client, now - self.window, max(self.limit, 1))
-        if not recent:
-            self._remember_clean(client, now + timedelta(seconds=CLEAN_RECHECK_S))
-        if len(recent) < self.limit:
-            return None
-        return max(1, math.ceil((recent[-1] + self.window - now).total_seconds()))
-
-    def record(self, client: str, count: int = 1) -> None:
-        """Count `count` failed checks by `client`, now."""
-        if not self.enabled or count < 1:
-            return
-        now = self._clock()
+        since = now - self.window
+        attempt = str(uuid.uuid4())
         with self.database.transaction() as session:
-            auth_failures.add(session, client, now, count)
+            auth_failures.lock(session, sorted(budget.scope for budget in budgets))
+            waits = []
+            for budget in budgets:
+                recent = auth_failures.recent(session, budget.scope, since, budget.limit)
+                if len(recent) >= budget.limit:
+                    waits.append((recent[-1] + self.window - now).total_seconds())
+            if waits:
+                raise TooManyFailures(max(1, math.ceil(max(waits))))
+            auth_failures.add(session, [budget.scope for budget in budgets], now, attempt)
             if self._purge_due(now):
-                auth_failures.purge(session, now - self.window)
-        with self._clean_lock:  # no longer clean: read its count again from the next request on
-            self._clean_until.pop(client, None)
+                auth_failures.purge(session, since)
+        return attempt
 
-    def _remember_clean(self, client: str, until: datetime) -> None:
-        with self._clean_lock:
-            self._clean_until[client] = until
-            self._clean_until.move_to_end(client)
-            while len(self._clean_until) > CLEAN_CLIENTS_KEPT:
-                self._clean_until.popitem(last=False)
+    def settle(self, attempt: str | None, *, failed: bool) -> None:
+        """The reserved check ended: a failure stays counted, a success is uncounted."""
+        if attempt is None or failed:
+            return
+        with self.database.transaction() as session:
+            auth_failures.release(session, attempt)
 
     def _purge_due(self, now: datetime) -> bool:
         # At most once a window per process: rows older than a window never count again, and a

@@ -14,14 +14,18 @@ To add a setting: one `setting(...)` field in the class that holds its kind, the
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from ..delivery.url_policy import SETTING as ALLOWED_NETWORKS_SETTING
 from ..delivery.url_policy import AddressPolicy
+from ..durations import format_duration, parse_duration
 from ..keyrings import AtRestKeyring, WireKeyring
 from . import parsers
 from .keys import PUBLISHED_KEYS, PUBLISHED_VALUES, KeysGroup, keyring
@@ -65,6 +69,8 @@ __all__ = [
 ]
 
 MODES = ("local", "dev", "real")
+FINGERPRINT_KEY = "PAYMENT_IDEMPOTENCY_FINGERPRINT_KEY"
+FINGERPRINT_DERIVATION = b"payment-service idempotency fingerprint"
 LOG_FORMATS = ("text", "json")
 
 # Topics: the sections of the reference (in the order their first setting is declared).
@@ -75,6 +81,7 @@ GATEWAYS = "Gateways (vendor plugins)"
 WEBHOOKS = "Webhooks to your services"
 PASSWORDS = "Password checks"
 OBSERVABILITY = "Observability"
+HEALING = "Self-healing: the janitor and scheduled reconciliation"
 
 
 @dataclass(frozen=True, repr=False)
@@ -193,6 +200,17 @@ class WebhookDelivery(Declared):
         return tuple((self.signing_secret or "").split())
 
 
+JANITOR_SCHEDULE = tuple(parse_duration(d) for d in ("5m", "1h", "1d", "1d", "1d"))
+
+
+def _show_durations(value: tuple[timedelta, ...]) -> str:
+    return ",".join(format_duration(d) for d in value)
+
+
+def _show_optional_duration(value: timedelta | None) -> str:
+    return "off" if value is None else format_duration(value)
+
+
 def _default_database() -> str:
     return f"sqlite:///{Path.cwd() / 'payment-service.sqlite3'}"
 
@@ -230,6 +248,20 @@ class Settings(Declared):
         "PAYMENT_HOUSEKEEPING_INTERVAL_S", 5.0, parsers.seconds, [HOUSEKEEPER],
         "seconds between two rounds of the housekeeper's jobs",
         topic=SERVING,
+    )  # fmt: skip
+    janitor_schedule: tuple[timedelta, ...] = setting(
+        "PAYMENT_JANITOR_SCHEDULE", JANITOR_SCHEDULE, parsers.durations, [HOUSEKEEPER, CLI],
+        "the janitor checks a record in doubt with its gateway when found, then after each of "
+        "these delays (comma-separated); still in doubt after the last, it becomes a finding "
+        "(docs/janitor.md)",
+        topic=HEALING, show=_show_durations, shown_default="`5m,1h,1d,1d,1d`",
+    )  # fmt: skip
+    reconcile_every: timedelta | None = setting(
+        "PAYMENT_RECONCILE_EVERY", None, parsers.optional_duration, [HOUSEKEEPER],
+        "reconcile every vendor that can list its payments this often (e.g. `1h`), over the "
+        "window since the last run with some overlap, one run at a time across housekeepers; "
+        "`off`: never (docs/janitor.md)",
+        topic=HEALING, show=_show_optional_duration, shown_default="`off`",
     )  # fmt: skip
     max_body_bytes: int = setting(
         "PAYMENT_MAX_BODY_BYTES", 1024 * 1024, parsers.positive_int, [API],
@@ -292,6 +324,14 @@ class Settings(Declared):
         topic=DATABASE, secret=True,
     )  # fmt: skip
     keys: Keys = declared(KeysGroup(Keys), Keys)
+    idempotency_fingerprint_key: str | None = setting(
+        FINGERPRINT_KEY, None, parsers.mac_key, [API],
+        "the HMAC-SHA256 key of the request fingerprints kept with idempotency keys (at "
+        "least 32 characters; never stored in the database, so a reader of the database "
+        "cannot test guessed bodies against them)",
+        topic=KEYS, secret=True,
+        shown_default="`local`/`dev`: derived from the idempotency table's key; `real`: required",
+    )  # fmt: skip
     vendors: Mapping[str, Mapping[str, Any]] = setting(
         "PAYMENT_VENDORS", {}, parsers.vendor_options, VENDOR_ROLES,
         "JSON: per vendor code, `base_url`, `timeout_s`, `default` and per-`stores` "
@@ -349,6 +389,12 @@ class Settings(Declared):
         "throttling off",
         topic=PASSWORDS,
     )  # fmt: skip
+    auth_failures_ipv6_48_max: int | None = setting(
+        "PAYMENT_AUTH_FAILURES_IPV6_48_MAX", None, parsers.zero_or_more, [API],
+        "failed password checks per IPv6 /48 block and window before 429 (one site can pick "
+        "among 65,536 /64s, each with its own client budget); `0` turns this budget off",
+        topic=PASSWORDS, shown_default="4 × `PAYMENT_AUTH_FAILURES_MAX`",
+    )  # fmt: skip
     auth_failures_window_s: float = setting(
         "PAYMENT_AUTH_FAILURES_WINDOW_S", 60.0, parsers.seconds, [API, HOUSEKEEPER],
         "the sliding window of that count (seconds)",
@@ -374,6 +420,24 @@ class Settings(Declared):
     environ: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Every variable in effect (the environment over `.env`): plugins are given their own
     declared variables from it. Never shown (`repr` lists declared fields only)."""
+
+    @property
+    def ipv6_48_failures_max(self) -> int:
+        """The budget of one IPv6 /48 block (`PAYMENT_AUTH_FAILURES_IPV6_48_MAX`)."""
+        if self.auth_failures_ipv6_48_max is None:
+            return 4 * self.auth_failures_max
+        return self.auth_failures_ipv6_48_max
+
+    @property
+    def fingerprint_secret(self) -> bytes:
+        """The key of idempotency fingerprints: `PAYMENT_IDEMPOTENCY_FINGERPRINT_KEY`, or
+        (`local`, `dev`) one derived from the idempotency table's current key."""
+        if self.idempotency_fingerprint_key is not None:
+            return self.idempotency_fingerprint_key.encode("utf-8")
+        derived = hmac.new(
+            self.keys.idempotency.key.encode("utf-8"), FINGERPRINT_DERIVATION, hashlib.sha256
+        )
+        return derived.digest()
 
     @property
     def internal_webhook_enabled(self) -> bool:
@@ -406,9 +470,18 @@ def _readonly_user_needs_a_password(settings: Settings, sources: Sources) -> lis
     return []
 
 
+def _real_mode_needs_a_fingerprint_key(settings: Settings, sources: Sources) -> list[str]:
+    if settings.mode == "real" and not sources.given(FINGERPRINT_KEY):
+        return [f"{FINGERPRINT_KEY}: required in real mode"]
+    return []
+
+
 # Checks across settings, run after every variable was read (on the values, and on the texts
 # given, since an invalid value was replaced by its default).
-CHECKS: tuple[Callable[[Settings, Sources], list[str]], ...] = (_readonly_user_needs_a_password,)
+CHECKS: tuple[Callable[[Settings, Sources], list[str]], ...] = (
+    _readonly_user_needs_a_password,
+    _real_mode_needs_a_fingerprint_key,
+)
 
 
 def read(sources: Sources) -> tuple[Settings, list[str]]:

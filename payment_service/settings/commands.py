@@ -119,7 +119,7 @@ def keys_group() -> None:
 
 @keys_group.command("generate")
 def keys_generate() -> None:
-    """Print fresh keys, IVs and a webhook signing secret as an env file.
+    """Print fresh keys, IVs, a webhook signing secret and a fingerprint key as an env file.
 
     Enough for `real` mode: add PAYMENT_MODE=real and PAYMENT_DATABASE_URL, keep the file
     secret (chmod 600) and backed up: without its keys, the stored records cannot be read.

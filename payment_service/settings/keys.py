@@ -260,6 +260,7 @@ _ALPHABET = string.ascii_letters + string.digits
 KEY_LENGTH = 32  # AES-256
 IV_LENGTH = 16
 SIGNING_SECRET_BYTES = 32
+MAC_KEY_LENGTH = 43  # about 256 bits of letters and digits
 
 
 def random_text(length: int, taken: set[str]) -> str:
@@ -278,11 +279,13 @@ def signing_secret() -> str:
 
 
 def generated_keys() -> dict[str, str]:
-    """Fresh values for every key, IV and the webhook signing secret, by variable."""
+    """Fresh values for every key, IV, the webhook signing secret and the idempotency
+    fingerprint key, by variable."""
     taken: set[str] = set()
     values: dict[str, str] = {}
     for table in PUBLISHED_KEYS:
         values[key_variable(table)] = random_text(KEY_LENGTH, taken)
         values[iv_variable(table)] = random_text(IV_LENGTH, taken)
     values["PAYMENT_WEBHOOK_SIGNING_SECRET"] = signing_secret()
+    values["PAYMENT_IDEMPOTENCY_FINGERPRINT_KEY"] = random_text(MAC_KEY_LENGTH, taken)
     return values

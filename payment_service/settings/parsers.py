@@ -7,8 +7,12 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+from payment_service_client.webhooks import SECRET_PREFIX, webhook_key
+
+from ..durations import parse_duration
 from ..key_hygiene import weakness
 from .schema import Context, Invalid, Parser
 
@@ -134,10 +138,6 @@ def vendor_options(raw: str, context: Context) -> dict[str, dict[str, Any]]:
 def signing_secrets(raw: str, context: Context) -> str:
     """One or more webhook signing secrets separated by spaces, each `whsec_<base64>` or any
     text; kept as given (`WebhookDelivery.signing_secrets` splits it)."""
-    # The SDK's webhook module defines what a usable secret is; imported here only, so that
-    # loading settings does not import the SDK for every other setting.
-    from ..client.webhooks import SECRET_PREFIX, webhook_key
-
     problems: list[str] = []
     seen: set[bytes] = set()
     for index, secret in enumerate(raw.split()):
@@ -175,3 +175,39 @@ def signing_secret_problems(text: str, key: bytes) -> list[str]:
     if reason:
         problems.append(reason)
     return problems
+
+
+MAC_KEY_MIN_LENGTH = 32
+
+
+def mac_key(raw: str, context: Context) -> str:
+    """A secret key for HMAC: at least 32 characters; in `real` mode not a weak one."""
+    if len(raw) < MAC_KEY_MIN_LENGTH:
+        raise Invalid(f"must be at least {MAC_KEY_MIN_LENGTH} characters long")
+    if context.mode == "real" and (problem := weakness(raw)) is not None:
+        raise Invalid(problem)
+    return raw
+
+
+def durations(raw: str, context: Context) -> tuple[timedelta, ...]:
+    """Comma-separated durations (`5m,1h,1d`), each greater than zero."""
+    try:
+        parsed = tuple(parse_duration(part) for part in raw.split(","))
+    except ValueError as error:
+        raise Invalid(f"must be durations like 5m,1h,1d ({error})") from None
+    if any(duration <= timedelta(0) for duration in parsed):
+        raise Invalid(f"every duration must be greater than 0 (got {raw!r})")
+    return parsed
+
+
+def optional_duration(raw: str, context: Context) -> timedelta | None:
+    """A duration (`1h`, `30m`), or `off` for none."""
+    if raw.strip().lower() in ("", "off", "0"):
+        return None
+    try:
+        duration = parse_duration(raw)
+    except ValueError as error:
+        raise Invalid(str(error)) from None
+    if duration <= timedelta(0):
+        raise Invalid(f"must be greater than 0, or off (got {raw!r})")
+    return duration

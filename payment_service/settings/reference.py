@@ -26,8 +26,9 @@ wrong, names every problem at once and exits with status 2.
 * `payment-service settings` prints the configuration in effect, where each value comes from
   (environment, `.env` or default), secrets shown as `***`; `--role api` (or `sender`,
   `housekeeper`, `fakes`, `cli`) only what that process reads.
-* `payment-service keys generate` prints fresh keys, IVs and a webhook signing secret as an
-  env file: what `dev` and `real` mode need (see [operating](operating.md)).
+* `payment-service keys generate` prints fresh keys, IVs, a webhook signing secret and an
+  idempotency fingerprint key as an env file: what `dev` and `real` mode need (see
+  [operating](operating.md)).
 * *Read by* names the processes that read a variable: `api` (the HTTP server: `serve`,
   gunicorn `wsgi:app`), `sender` (`webhooks deliver`), `housekeeper` (periodic work), `fakes`
   (`payment-service fakes`), `cli` (one-shot commands: `schema`, `setup-db`, `reconcile`,

@@ -27,6 +27,7 @@ from typing import Any
 
 from flask import Flask
 
+from fake_servers.common.clock import FakeClock
 from fake_servers.common.server import Lifecycle, ServerThread
 
 from ..app import create_app
@@ -51,13 +52,17 @@ class PaymentBackend(Lifecycle):
         port: int = 0,
         plugins: Iterable[Any] = (),
         fake_ports: Ports = 0,
+        clock: FakeClock | None = None,
     ):
         self.database_url = database_url
         self.environ = dict(environ or {})
         self.host = host
         self.port = port
         self.plugins = tuple(plugins)
-        self.fakes = GatewayFakes(host, fake_ports, plugins=self.plugins)
+        # One time for the server and its fakes: `backend.clock.advance(seconds)` moves both
+        # (a token expiring, a virtual account falling due, a janitor's schedule) without sleeping.
+        self.clock = clock if clock is not None else FakeClock()
+        self.fakes = GatewayFakes(host, fake_ports, plugins=self.plugins, clock=self.clock)
         self.customer = Customer(self.fakes)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._server: ServerThread | None = None
@@ -93,7 +98,9 @@ class PaymentBackend(Lifecycle):
             settings.database_url, settings.database_schema, timeout_s=settings.database_timeout_s
         )
         upgrade(database)
-        self.app = create_app(settings, database=database, plugins=self.plugins)
+        self.app = create_app(
+            settings, database=database, plugins=self.plugins, clock=self.clock.now
+        )
         runtime = self.runtime
         dispatcher = Dispatcher(runtime).start()
         runtime.outbox_written = dispatcher.wake  # in one process, no need to wait for a poll
@@ -162,10 +169,11 @@ class PaymentBackend(Lifecycle):
             raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
         return fakes.gateways[name].server
 
-    def run_housekeeping(self, now: datetime) -> dict[str, bool]:
-        """Run every housekeeping job (`housekeeping.JOBS`) once, with `runtime.clock`
-        returning `now`; return whether each succeeded, by name."""
-        at_now = dataclasses.replace(self.runtime, clock=lambda: now, closers=[])
+    def run_housekeeping(self, now: datetime | None = None) -> dict[str, bool]:
+        """Run every housekeeping job (`housekeeping.JOBS`) once, at `now` (default: the
+        backend's clock); return whether each succeeded, by name."""
+        at = now if now is not None else self.clock.now()
+        at_now = dataclasses.replace(self.runtime, clock=lambda: at, closers=[])
         return run_jobs(at_now, JOBS)
 
     def webhook_receiver(self) -> WebhookReceiver:

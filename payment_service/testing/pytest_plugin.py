@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from payment_service_client import PaymentClient
 
-from ..client import PaymentClient
 from .backend import PaymentBackend
 from .checkout import Checkout
 from .customer import Customer

@@ -8,11 +8,10 @@ import time
 from collections.abc import Callable, Iterable
 
 from flask import Flask, Response, request
+from payment_service_client import PaymentWebhook, WebhookDecodeError, decode_webhook
+from payment_service_client.webhooks import KeyPair
 
 from fake_servers.common.server import Lifecycle, ServerThread
-
-from ..client import PaymentWebhook, WebhookDecodeError, decode_webhook
-from ..client.webhooks import KeyPair
 
 
 class WebhookReceiver(Lifecycle):

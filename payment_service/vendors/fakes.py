@@ -12,6 +12,7 @@ apart from `payment_service.vendors`, so that a production server never imports 
 
 from __future__ import annotations
 
+import inspect
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
@@ -60,7 +61,8 @@ class FakeGateway(ABC):
     its webhooks to `/payments/webhooks/<its webhook_name>`."""
     default_port: ClassVar[int]
     server_class: ClassVar[Callable[..., FakeServer]]
-    """Makes the fake (not started) from `host` and `port` (0: a free one) keywords."""
+    """Makes the fake (not started) from `host` and `port` (0: a free one) keywords, and a
+    `clock` keyword when it takes one (the test kit's shared clock, which tests advance)."""
     customer_actions: ClassVar[Mapping[str, str]] = {}
     """More names under which `Customer` offers this fake's actions, for callers written
     against one gateway: e.g. {"pay_example_card": "pay_by_card"}."""
@@ -68,9 +70,13 @@ class FakeGateway(ABC):
     """The gateway's browser SDK as merchant pages load it (its CDN URL) → the path where the
     fake serves its stand-in: e.g. {"https://js.example.com/v1/pay.js": "/v1/pay.js"}."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None):
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None, clock: Any = None):
         port = self.default_port if port is None else port
-        self.server: FakeServer = self.server_class(host=host, port=port)
+        options: dict[str, Any] = {"host": host, "port": port}
+        # A third party's fake may keep its own time: it gets the clock only if it takes one.
+        if clock is not None and "clock" in inspect.signature(self.server_class).parameters:
+            options["clock"] = clock
+        self.server: FakeServer = self.server_class(**options)
 
     @classmethod
     @abstractmethod

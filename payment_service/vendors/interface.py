@@ -7,7 +7,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
@@ -62,6 +62,10 @@ class PaymentSummary:
     status: str | None = None
     """The gateway's own word for the payment's state (e.g. "paid", "DONE"), compared by
     reconciliation; None when the vendor does not say."""
+    due_at: datetime | None = None
+    """While the gateway still awaits the payment (a virtual account waiting for its deposit),
+    its deadline; None once it is paid, cancelled or expired. The janitor re-checks awaited
+    payments past it (docs/janitor.md)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,11 @@ class Vendor(ABC):
     webhook_schema: ClassVar[dict[str, Any] | None] = None
     """JSON Schema of the gateway's webhook body, shown in the OpenAPI document (optional;
     `packaged_json` reads one shipped as a file beside the plugin's code)."""
+
+    webhook_retry_window: ClassVar[timedelta] = timedelta(days=1)
+    """How long the gateway keeps retrying a webhook we did not acknowledge. A payment still
+    awaited (see `PaymentSummary.due_at`) that was not fetched for longer than this may have
+    missed its webhook for good: the janitor asks the gateway (docs/janitor.md)."""
 
     distribution: ClassVar[str | None] = None
     """The distribution that provides this vendor (e.g. "payment-vendor-acme"), whose

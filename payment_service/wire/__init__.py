@@ -4,17 +4,20 @@ The payment server and the fake gateways (`fake_servers/`) both answer like the 
 NestJS error bodies, typia's 400 bodies, JSON as JavaScript prints it, CORS as `enableCors()`
 sets it, and "Cannot METHOD /path" for unknown routes. This module is that one definition.
 It imports nothing else of `payment_service`, so the fakes can use it and stay independent
-of the server; and no web framework (`wire.web` holds the Flask side), so the SDK can use it.
+of the server; and no web framework (`wire.web` holds the Flask side). Its JSON is the SDK's
+(`payment_service_client.encoding`): the server depends on the client, never the reverse.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
-from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
+
+# JSON as JavaScript's JSON.stringify writes it: the SDK's, re-exported (one implementation for
+# the server, the fakes and every client).
+from payment_service_client.encoding import dumps as dumps
+from payment_service_client.encoding import js_value as js_value
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -22,54 +25,6 @@ JSON_TYPE = "application/json; charset=utf-8"
 UUID_PATTERN = re.compile(
     r"^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$", re.IGNORECASE
 )
-
-# -- JSON as JavaScript's JSON.stringify writes it ------------------------------------------
-
-# Decimals whose integer form has more digits than this print as floats, as JavaScript would:
-# int(Decimal("1E+1000000")) would build a million-digit number (seconds of CPU per request).
-_MAX_INTEGER_DIGITS = 30
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        # Integral amounts print as JS integers; others keep their exact decimal digits. What a
-        # JS number cannot hold (1E+400: Infinity, NaN) prints as null, as JSON.stringify does.
-        # adjusted() reads the exponent, so no huge integer is ever built.
-        if not value.is_finite() or value.adjusted() > 308:
-            return None
-        if value.adjusted() < -324:
-            return 0
-        if value.adjusted() < _MAX_INTEGER_DIGITS and value == value.to_integral_value():
-            return int(value)
-        number = float(value)
-        return number if math.isfinite(number) else None
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def js_value(value: Any) -> Any:
-    """`value` with integral floats as ints, as JavaScript prints numbers."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: js_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [js_value(v) for v in value]
-    return value
-
-
-def dumps(value: Any) -> str:
-    """JSON as JavaScript's JSON.stringify writes it: compact, raw UTF-8, integers without .0.
-
-    A lone surrogate (which a JSON text may carry as an escape, e.g. echoed in a validation
-    error) is written back as its escape, as JSON.stringify does: it has no UTF-8 form."""
-    text = json.dumps(js_value(value), separators=(",", ":"), ensure_ascii=False, default=_default)
-    if _LONE_SURROGATE.search(text):
-        text = _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-    return text
-
 
 # -- error bodies ---------------------------------------------------------------------------
 

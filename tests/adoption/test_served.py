@@ -13,7 +13,6 @@ import fcntl
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from payment_service.crypto import Cipher
 from payment_service.db import Database, PaymentHistoryCancel, PaymentHistoryWebhook
 from payment_service.testing import GatewayFakes, WebhookReceiver
 from tests.support.cli import run_cli
-from tests.support.servers import free_port, wait_for_health
+from tests.support.servers import free_port, wait_for_health, wait_until
 
 from .adopted import as_json
 from .gateways import put_back
@@ -169,14 +168,16 @@ def the_services_receiver(webhook_url: str) -> WebhookReceiver:
     receiver.app.add_url_rule(
         address.path, "service", receiver.app.view_functions["webhook"], methods=["POST"]
     )
-    deadline = time.monotonic() + 30
-    while True:  # another process may hold the port for a moment (an outgoing connection)
+
+    def started() -> bool:
         try:
-            return receiver.start()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+            receiver.start()
+        except OSError:  # another process may hold the port for a moment (an outgoing connection)
+            return False
+        return True
+
+    wait_until(started, 30, interval=0.5)
+    return receiver
 
 
 @contextmanager

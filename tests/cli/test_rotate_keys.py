@@ -253,6 +253,7 @@ def old_orders(database_url: str) -> Iterator[Orders]:
     yield orders
 
 
+@pytest.mark.realtime  # killed while it runs, under live traffic
 def test_rotate_keys_under_traffic_killed_and_resumed_then_old_keys_dropped(
     database_url, old_orders
 ):

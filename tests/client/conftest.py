@@ -1,15 +1,19 @@
 """The real server (one `PaymentBackend` per session) for what it can answer; one stub server
-per test session, reset for every test, and a client pointed at it, for the rest."""
+per test session, reset for every test, and a client pointed at it, for the rest. Every test
+that takes `client` or `connect` runs twice: with `PaymentClient` and `AsyncPaymentClient`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
 
 import pytest
 
 from fake_servers.common.server import ServerThread
-from payment_service.client import PaymentClient
 from payment_service.testing import PaymentBackend
+from tests.support.clients import FLAVOURS, Flavour
+from tests.support.clients import connect as connect_with
 
 from .stub import StubServer
 from .wire import IV, KEY
@@ -41,7 +45,18 @@ def stub_url(_stub_thread: tuple[StubServer, ServerThread]) -> str:
     return _stub_thread[1].url
 
 
+@pytest.fixture(params=FLAVOURS)
+def flavour(request: pytest.FixtureRequest) -> Flavour:
+    return request.param
+
+
 @pytest.fixture
-def client(stub: StubServer, stub_url: str) -> Iterator[PaymentClient]:
-    with PaymentClient(stub_url, KEY, IV, timeout=5.0) as client:
+def connect(flavour: Flavour) -> Callable[..., Any]:
+    """`connect(host, key, iv, **options)`: a client of this test's flavour."""
+    return partial(connect_with, flavour)
+
+
+@pytest.fixture
+def client(stub: StubServer, stub_url: str, connect: Callable[..., Any]) -> Iterator[Any]:
+    with connect(stub_url, KEY, IV, timeout=5.0) as client:
         yield client

@@ -57,10 +57,10 @@ def test_gateway_errors_are_server_errors_too(client, stub: StubServer) -> None:
         get(client)
 
 
-def test_wrong_password_is_forbidden(backend: PaymentBackend) -> None:
+def test_wrong_password_is_forbidden(backend: PaymentBackend, connect) -> None:
     order = {**SOURCE, "id": str(uuid.uuid4())}
     uid = backend.customer.pay_iamport_card(20000, order["id"])
-    with PaymentClient(backend.url, KEY, IV) as client:
+    with connect(backend.url, KEY, IV) as client:
         client.histories.create(
             vendor={"code": "iamport", "uid": uid, "store_id": "store"},
             source=order,
@@ -87,6 +87,7 @@ def test_a_gateway_pass_through_error_keeps_path_and_raw_message(client, stub: S
 
     assert caught.value.message == raw
     assert caught.value.body["path"] == "/v1/payments/pk_1"
+    assert "[path: /v1/payments/pk_1]" in str(caught.value)
 
 
 def test_a_validation_error_body_is_kept_whole(client, stub: StubServer) -> None:
@@ -104,6 +105,12 @@ def test_a_validation_error_body_is_kept_whole(client, stub: StubServer) -> None
 
     assert caught.value.body == body
     assert caught.value.message == body["message"]
+    # What a log line shows says where and why, not only that the type was broken.
+    assert str(caught.value) == (
+        "400 Request body data is not following the promised type. [path: $input.password; "
+        "reason: Error on typia.assert(): invalid type on $input.password] "
+        "(PATCH /payments/histories/get)"
+    )
 
 
 def test_an_error_body_is_never_decrypted(client, stub: StubServer) -> None:
@@ -145,9 +152,9 @@ def test_an_unknown_route_is_not_found(client, stub: StubServer) -> None:
         get(client)
 
 
-def test_a_client_with_the_wrong_key_gets_bad_request(backend: PaymentBackend) -> None:
+def test_a_client_with_the_wrong_key_gets_bad_request(backend: PaymentBackend, connect) -> None:
     with (
-        PaymentClient(backend.url, "0123456789abcdef", IV) as client,
+        connect(backend.url, "0123456789abcdef", IV) as client,
         pytest.raises(sdk.BadRequest) as caught,
     ):
         get(client)

@@ -103,11 +103,13 @@ def test_results_are_frozen_and_raw_stays_out_of_repr_and_equality() -> None:
     assert first == second
 
 
-def test_importing_the_sdk_loads_no_web_framework_or_database() -> None:
+@pytest.mark.parametrize("module", ["payment_service_client", "payment_service.client"])
+def test_importing_the_sdk_loads_no_web_framework_database_or_httpx(module: str) -> None:
+    # httpx only once AsyncPaymentClient is asked for: the sync SDK works without the extra.
     code = (
-        "import sys, payment_service.client;"
+        f"import sys, {module};"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('flask', 'werkzeug', 'flask_smorest', 'marshmallow', 'sqlalchemy')))"
+        "('flask', 'werkzeug', 'flask_smorest', 'marshmallow', 'sqlalchemy', 'httpx')))"
     )
     output = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

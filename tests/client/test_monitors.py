@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from payment_service_client import PaymentClient, SystemInfo
 
-from payment_service.client import PaymentClient, ServerError
+from payment_service.client import ServerError
 from payment_service.testing import PaymentBackend
 
 from .stub import Reply, StubServer
@@ -44,20 +45,28 @@ def test_health_raises_when_the_server_is_not_ready(client, stub: StubServer) ->
     assert client.monitors.is_healthy() is False
 
 
-def test_is_healthy_is_false_when_nothing_listens() -> None:
-    with PaymentClient(f"http://127.0.0.1:{closed_port()}", KEY, IV, timeout=1.0) as client:
+def test_is_healthy_is_false_when_nothing_listens(connect) -> None:
+    with connect(f"http://127.0.0.1:{closed_port()}", KEY, IV, timeout=1.0) as client:
         assert client.monitors.is_healthy() is False
 
 
-def test_the_real_servers_monitors_parse(backend: PaymentBackend) -> None:
-    with PaymentClient(backend.url, KEY, IV) as client:
+def test_the_real_servers_monitors_parse(backend: PaymentBackend, connect) -> None:
+    with connect(backend.url, KEY, IV) as client:
         assert client.monitors.is_healthy() is True
         system = client.monitors.system()
         performance = client.monitors.performance()
+        plugins = client.monitors.plugins()
+        webhooks = client.monitors.webhooks()
 
     assert system.package["name"] == "payment-service"
     assert system.created_at.tzinfo is not None
     assert performance.memory["rss"] > 0
+    by_code = {plugin.code: plugin for plugin in plugins}
+    assert {"iamport", "toss.payments", "portone"} <= set(by_code)
+    assert by_code["iamport"].distribution == "payment-vendor-iamport"
+    assert by_code["iamport"].webhook.startswith("/payments/webhooks/")
+    assert min(webhooks.pending, webhooks.delivered, webhooks.failed) >= 0
+    assert (webhooks.oldest_pending_at is None) == (webhooks.pending == 0)
 
 
 def test_system_decrypts_and_parses(client, stub: StubServer) -> None:
@@ -89,3 +98,12 @@ def test_performance_decrypts_and_parses(client, stub: StubServer) -> None:
     assert performance.cpu == {"user": 1200, "system": 300}
     assert performance.memory["heapUsed"] == 3
     assert performance.resource["maxRSS"] == 40000
+
+
+def test_a_call_given_by_its_parts_runs_like_the_route(stub: StubServer, stub_url: str) -> None:
+    stub.on("GET", "/monitors/system", Reply.encrypted(SYSTEM))
+    with PaymentClient(stub_url, KEY, IV) as client:
+        by_parts = client.connection.call(
+            "GET", "/monitors/system", SystemInfo.from_dict, status=200
+        )
+        assert by_parts == client.monitors.system()

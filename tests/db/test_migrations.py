@@ -14,7 +14,6 @@ from sqlalchemy import insert, inspect, select
 from payment_service.db import Database, PaymentHistory, PaymentHistoryClaim
 from payment_service.db.migrate import MIGRATIONS, alembic_config, current_revision, upgrade
 
-HISTORIES = "payment_histories"
 TABLES = {
     "payment_reservations",
     "payment_histories",
@@ -28,6 +27,10 @@ TABLES = {
     "payment_inbound_webhook_ids",
     "payment_inbound_budgets",
     "payment_at_rest_seals",
+    "payment_janitor_checks",
+    "payment_findings",
+    "payment_finding_events",
+    "payment_reconcile_runs",
 }
 # The one head of the migration chain (a second head would make this raise).
 HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
@@ -162,16 +165,10 @@ def test_claims_move_to_their_own_table_and_back(empty_database):
         "claim": history(id=str(uuid.uuid4()), source_id="c", vendor_uid="c", data="null-cipher"),
         "paid": history(id=str(uuid.uuid4()), confirmed_at=datetime(2024, 5, 1, tzinfo=UTC)),
     }
-    # Only the columns payments had at 0005 (later revisions add more to the model).
-    present = {column["name"] for column in inspect(database.engine).get_columns(HISTORIES)}
     with database.transaction() as session:
+        # As rows of 0005's table: the model has columns of later revisions.
         for row in rows.values():
-            values = {
-                column.key: getattr(row, column.key)
-                for column in PaymentHistory.__table__.columns
-                if column.key in present
-            }
-            session.execute(insert(PaymentHistory.__table__).values(**values))
+            session.execute(insert(PaymentHistory.__table__).values(as_of_0005(row)))
     claim_id, paid_id = rows["claim"].id, rows["paid"].id
 
     upgrade(database)
@@ -196,6 +193,15 @@ def test_claims_move_to_their_own_table_and_back(empty_database):
         (claim_id, "c", "", Decimal(0), "null-cipher", None),
         (paid_id, "i", "KRW", Decimal(0), "cipher", datetime(2024, 5, 1, tzinfo=UTC)),
     ]
+
+
+# Columns of payment_histories added after 0005.
+ADDED_AFTER_0005 = {"synced_at", "due_at", "sync_fetched_at"}
+
+
+def as_of_0005(row: PaymentHistory) -> dict[str, object]:
+    columns = PaymentHistory.__table__.columns
+    return {c.key: getattr(row, c.key) for c in columns if c.key not in ADDED_AFTER_0005}
 
 
 def utc(stored: datetime | str | None) -> datetime | None:

@@ -62,6 +62,7 @@ def test_a_receiver_that_fails_n_times_gets_the_event_once_after_n_plus_1_attemp
     assert all(a.duration_ms is not None and a.duration_ms >= 0 for a in attempts)
 
 
+@pytest.mark.realtime  # a failed row must stay quiet for a while of real time
 def test_a_receiver_down_past_the_deadline_leaves_a_failed_row_that_retry_delivers(
     database_url, receiver
 ):

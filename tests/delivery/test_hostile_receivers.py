@@ -22,6 +22,8 @@ from tests.support.servers import accepting
 from .conftest import delivery_settings, seed
 from .test_delivery import responses, wait_until, webhook_row
 
+pytestmark = pytest.mark.realtime  # receivers that really trickle or stall
+
 Handler = Callable[[socket.socket, "RawServer"], None]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -28,6 +27,7 @@ from payment_service.client import (
 )
 from payment_service.crypto import Cipher, DecryptionError
 from payment_service.db import (
+    AuthFailure,
     PaymentHistory,
     PaymentHistoryCancel,
     PaymentHistoryClaim,
@@ -36,6 +36,7 @@ from payment_service.db import (
 )
 from payment_service.db.places import place
 from payment_service.vendors import GatewayTimeout
+from tests.support.servers import wait_until
 from tests.support.threads import on_threads
 
 from .conftest import (
@@ -248,6 +249,46 @@ def test_timeout_keeps_the_claim_so_the_same_request_can_finish(
     assert history.data["status"] == "DONE"
     assert count(backend, PaymentHistory) == 1
     assert count(backend, PaymentHistoryClaim) == 0
+
+
+def test_taking_over_a_claim_goes_through_the_password_checks(
+    backend, client, receiver, paid_uid_and_source
+):
+    """Issue 24 item 15: a takeover checks the claim's password like any check: each wrong
+    one is counted for the client and the claim, 429 past the limit, and the payment's
+    webhooks stay where the owner said."""
+    uid, source = paid_uid_and_source
+    vendor = backend.runtime.vendors.get("toss.payments")
+    real_approve = vendor.approve
+
+    def approve_then_time_out(*args, **kwargs):
+        real_approve(*args, **kwargs)
+        raise GatewayTimeout("Toss did not answer in time.", vendor=vendor.code)
+
+    vendor.approve = approve_then_time_out
+    try:
+        with pytest.raises(GatewayError):
+            toss_create(client, receiver, uid, source)
+    finally:
+        del vendor.approve
+    with backend.runtime.database.transaction() as session:
+        claim = session.scalars(select(PaymentHistoryClaim)).one()
+        claim.created_at = claim.created_at.replace(year=claim.created_at.year - 1)
+        claim_id = claim.id
+    hijack = create_body(uid, source, password="a-guess", webhook_url="http://127.0.0.1:9/evil")
+    limit = backend.settings.auth_failures_max
+    statuses = [post_encrypted(backend, "/payments/histories", hijack).status_code]
+    statuses += [
+        post_encrypted(backend, "/payments/histories", hijack).status_code for _ in range(limit)
+    ]
+    assert statuses == [409] * limit + [429]
+    with backend.runtime.database.reading() as session:
+        scopes = list(session.scalars(select(AuthFailure.client)))
+        assert session.get(PaymentHistoryClaim, claim_id).webhook_url == receiver.url
+    assert scopes.count(f"record:{claim_id}") == limit
+    # The owner's retry (its password verified when it claimed) still takes the claim over.
+    history = toss_create(client, receiver, uid, source)
+    assert (history.id, history.data["status"]) == (claim_id, "DONE")
 
 
 def test_a_request_that_outlives_its_claim_returns_what_its_retry_recorded(
@@ -546,9 +587,7 @@ def test_internal_receiver_accepts_our_webhooks(backend, client):
         webhook_url=internal,
     )
     backend.customer.deposit_toss_virtual_account(uid)
-    deadline = time.monotonic() + 10
-    while not received(backend.app).list() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: bool(received(backend.app).list()), 10, interval=0.05)
     (webhook,) = received(backend.app).list()
     assert webhook["current"]["id"] == history.id
     assert webhook["current"]["paid_at"] is not None

@@ -3,20 +3,30 @@ twice, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
+import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from payment_service.client import GatewayError, PaymentClient
-from payment_service.db import IdempotencyKey, PaymentHistory, PaymentHistoryCancel
+from payment_service.crypto import Cipher
+from payment_service.db import AuthFailure, IdempotencyKey, PaymentHistory, PaymentHistoryCancel
+from payment_service.keyrings import WireKeyring
 from payment_service.observability.metrics import REGISTRY
 from payment_service.vendors import GatewayTimeout
+from tests.secret_keys import secret_value
+from tests.support.clients import FLAVOURS, connect
 from tests.support.threads import on_threads
 
 from .conftest import PASSWORD, TOSS_STORE, count, new_source
@@ -220,14 +230,170 @@ def test_a_refusal_is_final_and_replayed(backend, raw, paid, counted):
     assert cancels == []
 
 
-def test_a_validation_error_with_a_key_is_kept_as_final(backend, raw, paid):
+def test_a_validation_error_with_a_key_keeps_no_key(backend, raw, paid):
     bad = {**cancel_body(paid, 1000), "price": "a lot"}
     first = raw.send("PUT", "/payments/histories/cancel", bad, "bad-body")
     assert first.status_code == 400
     assert first.json()["path"] == "$input.price"
+    assert count(backend, IdempotencyKey) == 0
     again = raw.send("PUT", "/payments/histories/cancel", bad, "bad-body")
-    assert again.headers["Idempotent-Replayed"] == "true"
-    assert again.content == first.content
+    assert again.status_code == 400
+    assert "Idempotent-Replayed" not in again.headers
+
+
+# --- issue 24 item 1: the key is no password oracle, and refused requests never pin it ---------
+
+
+def test_a_kept_key_checks_the_password_before_the_body(backend, raw, paid, counted):
+    """A stranger with the victim's (guessable) key learns nothing from wrong passwords: 403
+    whatever the body, each counted as a failed check; 422 only with the right password."""
+    cancels = counted("cancel")
+    key = f"refund-{paid['id']}-1"
+    first = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), key)
+    assert first.status_code == 200
+    for body in (cancel_body(paid, 1000), cancel_body(paid, 2000), cancel_body(paid, 1)):
+        guess = raw.send("PUT", "/payments/histories/cancel", {**body, "password": "guess"}, key)
+        assert (guess.status_code, guess.json()["message"]) == (403, "Wrong password.")
+        assert "Idempotent-Replayed" not in guess.headers
+    assert count(backend, AuthFailure) == 2 * 3  # each guess counts for the client and record
+    other = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 2000), key)
+    assert other.status_code == 422
+    again = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), key)
+    assert (again.status_code, again.content) == (200, first.content)
+    assert len(cancels) == 1
+
+
+def test_guesses_against_a_kept_key_are_throttled(backend, raw, paid):
+    key = f"refund-{paid['id']}-1"
+    assert raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), key).ok
+    guess = {**cancel_body(paid, 1000), "password": "guess"}
+    limit = backend.settings.auth_failures_max
+    statuses = [
+        raw.send("PUT", "/payments/histories/cancel", guess, key).status_code
+        for _ in range(limit + 2)
+    ]
+    assert statuses == [403] * limit + [429, 429]
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {"price": "a lot"},  # refused by the schema: 400
+        {"password": "not-the-victims"},  # a valid body with a wrong password: 403
+        {"source": {"schema": "s", "table": "t", "id": "nowhere"}},  # no such payment: 404
+    ],
+)
+def test_a_strangers_refused_request_does_not_pin_the_victims_key(
+    backend, raw, paid, counted, junk
+):
+    cancels = counted("cancel")
+    key = f"refund-{paid['id']}-1"
+    stranger = raw.send("PUT", "/payments/histories/cancel", {**cancel_body(paid, 5), **junk}, key)
+    assert stranger.status_code in (400, 403, 404)
+    assert count(backend, IdempotencyKey) == 0
+    victim = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), key)
+    assert victim.status_code == 200
+    assert "Idempotent-Replayed" not in victim.headers
+    assert Decimal(str(raw.decrypt(victim)["refund"])) == 1000
+    assert len(cancels) == 1
+
+
+def test_refunds_with_a_cached_password_go_through_a_spent_budget(backend, raw, paid, counted):
+    """Issue 24 item 4: every client here is 127.0.0.1 (one NAT). A stranger spends that
+    address's budget; the shop, whose password was verified moments ago, still refunds."""
+    cancels = counted("cancel")
+    assert raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), None).ok
+    elsewhere = {**cancel_body(new_source(), 1000), "password": "guess"}
+    for _ in range(backend.settings.auth_failures_max):
+        assert raw.send("PUT", "/payments/histories/cancel", elsewhere, None).status_code == 404
+    assert raw.send("PUT", "/payments/histories/cancel", elsewhere, None).status_code == 429
+    again = raw.send("PUT", "/payments/histories/cancel", cancel_body(paid, 1000), "refund-2")
+    assert again.status_code == 200
+    assert Decimal(str(raw.decrypt(again)["refund"])) == 2000
+    assert len(cancels) == 2
+
+
+def test_nothing_kept_with_a_key_tests_a_password_faster_than_bcrypt(backend, raw, paid):
+    """Issue 24 item 2: the fingerprint is an HMAC under a server secret (not in the database)
+    of the body without its password; the only function of the password kept is the record's
+    bcrypt hash."""
+    body = cancel_body(paid, 1000)
+    assert raw.send("PUT", "/payments/histories/cancel", body, "refund-fp").ok
+    with backend.runtime.database.reading() as session:
+        row = session.scalars(select(IdempotencyKey)).one()
+        history = session.scalars(select(PaymentHistory)).one()
+    without = {name: value for name, value in body.items() if name != "password"}
+    secret = backend.settings.fingerprint_secret
+    for canonical in (body, without):  # neither plain digest is what is kept
+        text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert row.fingerprint != hashlib.sha256(text.encode()).hexdigest()
+    text = json.dumps(without, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert row.fingerprint == hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
+    assert (row.auth_record, row.auth_hash) == (history.id, history.password)
+    assert row.auth_hash.startswith("$2")
+
+
+@contextmanager
+def connection_pairs(backend, current: Cipher, *previous: Cipher) -> Iterator[None]:
+    """The server's connection keyring set to `current` and `previous`, for the block."""
+    runtime = backend.runtime
+    settings = runtime.settings
+    keyring = WireKeyring("connection", current, previous)
+    runtime.settings = dataclasses.replace(
+        settings, keys=dataclasses.replace(settings.keys, connection=keyring)
+    )
+    try:
+        yield
+    finally:
+        runtime.settings = settings
+
+
+def test_a_replay_answers_in_the_pair_the_client_used(backend, raw, paid):
+    """Issue 24 item 16: answers are kept as plaintext encrypted at rest, and encrypted for the
+    wire at each replay with the pair the replaying request came in, so a replay after a key
+    rotation is readable, and a retired pair is never used again."""
+    old = backend.settings.keys.connection.current
+    new = Cipher(secret_value("rotated-key", 32), secret_value("rotated-iv", 16))
+    body = cancel_body(paid, 1000)
+
+    def send(cipher: Cipher) -> requests.Response:
+        return requests.put(
+            backend.url + "/payments/histories/cancel",
+            data=cipher.encrypt_json(body),
+            headers={"Content-Type": "text/plain", HEADER: "refund-rotated"},
+            timeout=30,
+        )
+
+    first = send(old)
+    assert first.status_code == 200
+    answer = old.decrypt_json(first.content)
+    with backend.runtime.database.reading() as session:
+        kept = session.scalars(select(IdempotencyKey)).one().response
+    assert first.text not in kept and str(answer["id"]) not in kept  # encrypted at rest
+    with connection_pairs(backend, new, old):  # rotating: both pairs accepted
+        for cipher in (new, old):
+            again = send(cipher)
+            assert again.headers["Idempotent-Replayed"] == "true"
+            assert cipher.decrypt_json(again.content) == answer
+    with connection_pairs(backend, new):  # the old pair retired
+        again = send(new)
+        assert (again.status_code, again.headers["Idempotent-Replayed"]) == (200, "true")
+        assert new.decrypt_json(again.content) == answer
+        assert send(old).status_code == 400
+
+
+def test_a_kept_create_is_replayed_only_with_its_password(backend, raw, receiver, counted):
+    approvals = counted("approve")
+    source = new_source()
+    uid = backend.customer.pay_toss_card(20000, source["id"])
+    body = create_body(receiver, uid, source)
+    first = raw.send("POST", "/payments/histories", body, "order-9-pay")
+    assert first.status_code == 201
+    stolen = raw.send("POST", "/payments/histories", {**body, "password": "guess"}, "order-9-pay")
+    assert stolen.status_code == 403
+    again = raw.send("POST", "/payments/histories", body, "order-9-pay")
+    assert (again.status_code, again.content) == (201, first.content)
+    assert len(approvals) == 1
 
 
 def test_an_undecryptable_body_keeps_no_key(backend, raw, paid):
@@ -341,9 +507,10 @@ def test_without_a_key_a_repeated_create_is_the_usual_409(backend, raw, receiver
     assert count(backend, IdempotencyKey) == 0
 
 
-def test_the_sdk_retries_a_write_whose_first_answer_was_lost(backend, counted):
-    """The network drops the answer to the first cancel; the SDK retries with the same key and
-    the refund still happens once."""
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_the_sdk_retries_a_write_whose_first_answer_was_lost(backend, counted, flavour):
+    """The network drops the answer to the first cancel; the SDK (sync or async) retries with
+    the same key and the refund still happens once."""
     from tests.support.dropping_proxy import DroppingProxy
 
     source = new_source()
@@ -359,7 +526,7 @@ def test_the_sdk_retries_a_write_whose_first_answer_was_lost(backend, counted):
     cancels = counted("cancel")
     with (
         DroppingProxy(backend.url, drop_first=1) as proxy,
-        PaymentClient(proxy.url, backend.key, backend.iv) as client,
+        connect(flavour, proxy.url, backend.key, backend.iv) as client,
     ):
         history = client.histories.cancel(source=source, password=PASSWORD, price=4000, reason="r")
         assert proxy.requests == 2
@@ -369,12 +536,13 @@ def test_the_sdk_retries_a_write_whose_first_answer_was_lost(backend, counted):
     assert backend.toss.payment(uid)["balanceAmount"] == 16000
 
 
-def test_the_sdk_gives_up_after_max_retries(backend, counted):
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_the_sdk_gives_up_after_max_retries(backend, counted, flavour):
     from tests.support.dropping_proxy import DroppingProxy
 
     with (
         DroppingProxy(backend.url, drop_first=10) as proxy,
-        PaymentClient(proxy.url, backend.key, backend.iv, max_retries=1) as client,
+        connect(flavour, proxy.url, backend.key, backend.iv, max_retries=1) as client,
     ):
         with pytest.raises(Exception) as caught:
             client.histories.cancel(source=new_source(), password=PASSWORD, price=1, reason="r")

@@ -7,7 +7,6 @@ import logging
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from payment_service.testing import WebhookReceiver
 from tests.conftest import make_settings
 from tests.delivery.conftest import seed
 from tests.delivery.test_durability import environment
+from tests.support.servers import wait_until
 
 DELIVER = [sys.executable, "-m", "payment_service.cli", "webhooks", "deliver"]
 
@@ -94,14 +94,9 @@ def test_a_delivery_process_serves_its_metrics(database_url: str, tmp_path) -> N
         try:
             first = process.stdout.readline()
             url = re.search(r"http://\S+/metrics", first).group(0)
-            deadline = time.monotonic() + 60
-            while True:
-                text = requests.get(url, timeout=5).text
-                if 'payment_webhook_deliveries_total{outcome="delivered"} 2.0' in text:
-                    break
-                assert time.monotonic() < deadline, text
-                time.sleep(0.2)
-            assert "payment_webhooks_pending 0.0" in text
+            delivered = 'payment_webhook_deliveries_total{outcome="delivered"} 2.0'
+            wait_until(lambda: delivered in requests.get(url, timeout=5).text, 60, interval=0.2)
+            assert "payment_webhooks_pending 0.0" in requests.get(url, timeout=5).text
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -11,7 +11,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from payment_service.testing.customer import Customer
 from payment_service.testing.fakes import GatewayFakes
 from tests.conftest import truncate_all
 from tests.support.payments import register
-from tests.support.servers import free_port, wait_for_health
+from tests.support.servers import free_port, wait_for_health, wait_until
 
 KEY, IV = "MCKOxv9B23r7EatArCFcBP03nfaS03T8", "9haeYD1tIf4v8xs7"
 PASSWORD = "pw-Observability-7f3a9c"
@@ -81,11 +80,7 @@ def value(samples: dict[Any, float], name: str, **labels: str) -> float:
 
 
 def wait(condition: Any, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.2)
+    wait_until(condition, timeout, interval=0.2)
 
 
 def children(pid: int) -> list[int]:

@@ -25,6 +25,8 @@ from payment_service.db.migrate import upgrade
 from .conftest import PASSWORD, open_backend, pay
 from .peers import TcpProxy
 
+pytestmark = pytest.mark.realtime  # a database held, refused and blackholed for real seconds
+
 DB_TIMEOUT_S = 2.0
 
 

@@ -14,6 +14,8 @@ from payment_service.vendors import GatewayClient, GatewayTimeout
 
 from .peers import GatewayStandIn
 
+pytestmark = pytest.mark.realtime  # gateways that really trickle, hang or never read
+
 DEADLINE_S = 1.5
 
 

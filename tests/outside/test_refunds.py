@@ -10,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
+import pytest
 import requests
 
 from tests.support.servers import wait_until
@@ -39,6 +40,7 @@ def refund(backend, paid, amount) -> tuple[int, float]:
     return status, time.monotonic() - started
 
 
+@pytest.mark.realtime  # a gateway that really trickles past the deadline
 def test_a_trickling_gateway_ends_refunds_at_the_deadline_and_they_are_settled_later(
     backend, gateway
 ):
@@ -119,6 +121,7 @@ def test_a_failed_refund_releases_its_reservation(backend, gateway):
     assert refunded_at_gateway(backend, paid.key) == Decimal(20000)
 
 
+@pytest.mark.realtime  # a gateway that really hangs
 def test_a_hanging_gateway_blocks_no_look_up_of_the_same_payment(backend, gateway):
     paid = pay(backend)
     gateway.mode = "hang"

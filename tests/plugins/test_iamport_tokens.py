@@ -204,6 +204,7 @@ def test_cache_discards_only_the_refused_token():
     assert cache.get("k", lambda: IssuedToken(next(tokens), 3600)) == "t2"
 
 
+@pytest.mark.realtime  # a token fetch that really takes time
 def test_waiters_share_the_fetch_in_flight_even_if_it_is_stamped_expired():
     cache = TokenCache(clock=time.time)
     calls: list[int] = []
@@ -218,6 +219,7 @@ def test_waiters_share_the_fetch_in_flight_even_if_it_is_stamped_expired():
     assert results == ["t1"] * 20
 
 
+@pytest.mark.realtime  # a token fetch that really takes time
 def test_waiters_get_the_failure_of_the_fetch_in_flight():
     cache = TokenCache()
     calls: list[int] = []

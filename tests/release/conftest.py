@@ -120,6 +120,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     wheels = sorted(dist.glob("*.whl"))
     assert [wheel.name.split("-")[0] for wheel in wheels] == [
         "payment_service",
+        "payment_service_client",
         "payment_vendor_iamport",
         "payment_vendor_portone",
         "payment_vendor_toss",

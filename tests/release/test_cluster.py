@@ -45,6 +45,8 @@ from tests.roles.support import (
 )
 from tests.support.servers import free_port
 
+pytestmark = pytest.mark.realtime  # a whole topology of processes, paused and killed in real time
+
 ROOT = Path(__file__).resolve().parents[2]
 KEY, IV = PUBLISHED_KEYS["CONNECTION"]
 TOSS_AUTH = ("test_ak_ZORzdMaqN3wQd5k6ygr5AkYXQGwy", "")

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 from deploy.cluster import Cluster, ClusterError, Ports, check
+from payment_service.security.clients import client_address
+from payment_service.settings.parsers import networks
+from payment_service.settings.schema import Context
 from tests.support.servers import free_port, wait_until
 
 
@@ -147,3 +150,17 @@ def test_nginx_tells_the_instances_the_client_it_saw_not_the_one_claimed(
     claimed = {"X-Forwarded-For": "203.0.113.9"}
     assert get_from("127.0.0.2", port, "/payments/histories", claimed) == (200, "127.0.0.2")
     assert get_from("127.0.0.3", port, "/payments/histories", {}) == (200, "127.0.0.3")
+
+
+def test_the_instances_trust_nginx_so_clients_are_told_apart(tmp_path: Path):
+    """Issue 24 item 4: behind the shipped nginx, the throttle counts the client nginx saw,
+    not nginx itself (which would put every client in one budget)."""
+    cluster = Cluster(tmp_path, Ports.from_env({}), {})
+    trusted = networks(cluster.roles_env("{}")["PAYMENT_TRUSTED_PROXIES"], Context("dev"))
+    assert client_address("127.0.0.1", "203.0.113.9", trusted) == "203.0.113.9"
+    assert client_address("127.0.0.1", "198.51.100.7", trusted) == "198.51.100.7"
+    # An operator's own setting wins (nginx on another machine).
+    other = Cluster(tmp_path, Ports.from_env({}), {"PAYMENT_TRUSTED_PROXIES": "10.0.0.5/32"})
+    assert other.roles_env("{}")["PAYMENT_TRUSTED_PROXIES"] == "10.0.0.5/32"
+    shipped = (Path(__file__).parents[2] / "deploy/nginx/payment-service.conf").read_text()
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in shipped

@@ -13,14 +13,14 @@ from tests.release.conftest import Installed
 
 def test_twine_check_passes_strictly(installed: Installed):
     files = sorted(str(path) for path in installed.dist.iterdir())
-    assert len(files) == 8  # an sdist and a wheel of each distribution
+    assert len(files) == 10  # an sdist and a wheel of each distribution
     result = subprocess.run(
         [sys.executable, "-m", "twine", "check", "--strict", *files],
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("PASSED") == 8
+    assert result.stdout.count("PASSED") == 10
 
 
 def test_the_service_wheel_ships_the_migrations_the_payments_package_and_the_licence(
@@ -37,6 +37,29 @@ def test_the_service_wheel_ships_the_migrations_the_payments_package_and_the_lic
     assert "fake_servers/iamport/app.py" in names
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     assert not any(name.startswith(("tests/", "deploy/", "plugins/")) for name in names)
+    # The SDK is a distribution of its own, which the service requires.
+    assert not any(name.startswith(("payment_service_client/", "client/")) for name in names)
+    assert "payment-service-client>=0.2" in metadata(wheel)["Requires-Dist"]
+
+
+def test_the_sdk_wheel_is_typed_and_needs_only_requests_and_pycryptodome(installed: Installed):
+    (wheel,) = installed.dist.glob("payment_service_client-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert "payment_service_client/py.typed" in names
+    assert "payment_service_client/aio.py" in names
+    assert {name.split("/")[0] for name in names} == {
+        "payment_service_client",
+        wheel.name.removesuffix("-py3-none-any.whl") + ".dist-info",
+    }
+    fields = metadata(wheel)
+    assert sorted(fields["Requires-Dist"]) == [
+        'httpx>=0.27; extra == "async"',
+        "pycryptodome>=3.19",
+        "requests>=2.31",
+    ]
+    assert fields["Provides-Extra"] == ["async"]
+    assert "Typing :: Typed" in fields["Classifier"]
 
 
 def metadata(wheel) -> dict[str, list[str]]:

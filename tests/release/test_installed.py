@@ -6,14 +6,13 @@ import json
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import requests
 
 from payment_service.db.migrate import head_revision
 from tests.release.conftest import Installed
-from tests.support.servers import free_port, wait_for_health
+from tests.support.servers import free_port, wait_for_health, wait_until
 
 SMOKE = Path(__file__).with_name("smoke_payment.py")
 
@@ -23,14 +22,15 @@ def sqlite_env(installed: Installed, tmp_path: Path) -> dict[str, str]:
 
 
 def wait_listening(port: int, process: subprocess.Popen[str], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         assert process.poll() is None, process.stdout.read() if process.stdout else ""
         with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"nothing listens on port {port}")
+            return probe.connect_ex(("127.0.0.1", port)) == 0
+
+    try:
+        wait_until(listening, timeout, interval=0.1)
+    except TimeoutError:
+        raise AssertionError(f"nothing listens on port {port}") from None
 
 
 def stop(process: subprocess.Popen[str]) -> str:

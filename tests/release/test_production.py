@@ -1,5 +1,5 @@
 """docs/operating.md's production instructions, run as written by a user's bash with a bare
-`python3`: the four wheels built (`built_once` runs the first line), installed into a fresh
+`python3`: the five wheels built (`built_once` runs the first line), installed into a fresh
 venv, fresh keys from `keys generate`, `real` mode, `setup-db` over PostgreSQL, `serve`."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import os
 import signal
 import stat
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from payment_service.crypto import Cipher
 from payment_service.settings import Settings
 from tests.release.conftest import bare_python, built_once, production_commands
 from tests.release.test_cluster import postgres_admin
-from tests.support.servers import free_port
+from tests.support.servers import free_port, wait_until
 
 DOCUMENTED_PORT = "--port 37821"
 
@@ -38,16 +37,17 @@ def drop(admin: str, database: str, role: str) -> None:
 
 
 def wait_for(url: str, process: subprocess.Popen[str], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def answers() -> bool:
         assert process.poll() is None, log.read_text(errors="replace")
         try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
+            return requests.get(url, timeout=2).status_code == 200
         except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"{url} never answered:\n{log.read_text(errors='replace')}")
+            return False
+
+    try:
+        wait_until(answers, timeout, interval=0.5)
+    except TimeoutError:
+        raise AssertionError(f"{url} never answered:\n{log.read_text(errors='replace')}") from None
 
 
 def test_the_production_instructions_run_as_written(

@@ -68,6 +68,8 @@ def change_password(runtime: Runtime, id: str, password: str) -> None:
         )
 
 
-def stored_failures(runtime: Runtime) -> list[str]:
+def stored_failures(runtime: Runtime, records: bool = False) -> list[str]:
+    """The counted checks' client addresses (with `records`, the records' budgets' too)."""
     with runtime.database.transaction() as session:
-        return list(session.scalars(select(AuthFailure.client).order_by(AuthFailure.id)))
+        scopes = session.scalars(select(AuthFailure.client).order_by(AuthFailure.id))
+        return [scope for scope in scopes if records or not scope.startswith("record:")]

@@ -6,8 +6,8 @@ import base64
 import json
 
 import pytest
+from payment_service_client.webhooks import generate_webhook_secret
 
-from payment_service.client.webhooks import generate_webhook_secret
 from payment_service.key_hygiene import key_problems, weakness
 from payment_service.settings import Settings, SettingsError
 from payment_service.settings.keys import generated_keys

@@ -198,7 +198,7 @@ def test_the_window_slides(http, runtime, clock):
 
 def test_other_clients_are_not_refused(http, runtime, clock):
     id = seed_reservation(runtime)
-    fail(http, runtime, id, LIMIT, address="192.0.2.1")
+    fail(http, runtime, str(uuid.uuid4()), LIMIT, address="192.0.2.1")
     assert look_up(http, runtime, id, PASSWORD, "192.0.2.1")[0] == 429
     assert look_up(http, runtime, id, PASSWORD, "198.51.100.7")[0] == 200
     fail(http, runtime, id, LIMIT - 1, address="198.51.100.7")
@@ -208,9 +208,36 @@ def test_other_clients_are_not_refused(http, runtime, clock):
 def test_ipv6_clients_are_counted_per_64_block(http, runtime, clock):
     id = seed_reservation(runtime)
     for host in range(LIMIT):  # a different address each time, one /64
-        fail(http, runtime, id, 1, address=f"2001:db8:1:2::{host + 1:x}")
+        fail(http, runtime, str(uuid.uuid4()), 1, address=f"2001:db8:1:2::{host + 1:x}")
     assert look_up(http, runtime, id, PASSWORD, "2001:db8:1:2::ffff")[0] == 429
     assert look_up(http, runtime, id, PASSWORD, "2001:db8:1:3::1")[0] == 200
+
+
+SITE_LIMIT = 8
+
+
+@pytest.mark.parametrize("server", [{"auth_failures_ipv6_48_max": SITE_LIMIT}], indirect=True)
+def test_ipv6_sites_are_counted_per_48_block_too(http, runtime, clock):
+    """Issue 24 item 17: one /48 holds 65,536 /64s, each its own client budget; the /48 has
+    one of its own."""
+    id = seed_reservation(runtime)
+    for block in range(SITE_LIMIT):  # a different /64 each time, one /48
+        fail(http, runtime, str(uuid.uuid4()), 1, address=f"2001:db8:1:{block + 1:x}::1")
+    status, (body, retry_after) = look_up(http, runtime, id, PASSWORD, "2001:db8:1:ff::1")
+    assert (status, body["statusCode"], retry_after) == (429, 429, str(WINDOW_S))
+    assert look_up(http, runtime, id, PASSWORD, "2001:db8:2:1::1")[0] == 200  # another /48
+    assert stored_failures(runtime).count("2001:db8:1::/48") == SITE_LIMIT
+
+
+def test_the_48_budget_defaults_to_four_client_budgets(runtime):
+    assert runtime.settings.ipv6_48_failures_max == 4 * LIMIT
+    budgets = runtime.passwords.budgets("2001:db8:1:2::/64", "r")
+    assert [(b.scope, b.limit) for b in budgets] == [
+        ("2001:db8:1:2::/64", LIMIT),
+        ("2001:db8:1::/48", 4 * LIMIT),
+        ("record:r", LIMIT),
+    ]
+    assert [b.scope for b in runtime.passwords.budgets("192.0.2.1", None)] == ["192.0.2.1"]
 
 
 def test_cancels_are_throttled_too(http, runtime, clock, bcrypt):
@@ -274,45 +301,86 @@ def test_forwarded_addresses_are_ignored_without_trusted_proxies(http, runtime, 
 )
 def test_forwarded_addresses_count_when_the_peer_is_a_trusted_proxy(http, runtime, clock):
     id = seed_reservation(runtime)
-    fail(http, runtime, id, 1, address="127.0.0.1", headers=FORWARDED)
-    fail(http, runtime, id, 1, address="192.0.2.1", headers=FORWARDED)  # not a proxy of ours
+    nowhere = str(uuid.uuid4())  # failures on no record, which spend no record's budget
+    fail(http, runtime, nowhere, 1, address="127.0.0.1", headers=FORWARDED)
+    fail(http, runtime, nowhere, 1, address="192.0.2.1", headers=FORWARDED)  # not a proxy of ours
     assert stored_failures(runtime) == ["198.51.100.20", "192.0.2.1"]
-    fail(http, runtime, id, LIMIT - 1, address="127.0.0.1", headers=FORWARDED)
+    fail(http, runtime, nowhere, LIMIT - 1, address="127.0.0.1", headers=FORWARDED)
     throttled = look_up(http, runtime, id, PASSWORD, "127.0.0.1", headers=FORWARDED)
     assert throttled[0] == 429
     other = {"X-Forwarded-For": "198.51.100.21"}  # another client behind the same proxy
     assert look_up(http, runtime, id, PASSWORD, "127.0.0.1", headers=other)[0] == 200
 
 
-def test_failures_through_another_server_count_here(database_url, http, runtime, clock):
-    """Two servers on one database (as two processes would be): a clean client is read again
-    at most once a second, so failures elsewhere reach this server within that second."""
+def test_failures_through_another_server_count_here_at_once(database_url, http, runtime, clock):
+    """Two servers on one database (as two processes would be) spend one budget: every check
+    that runs bcrypt is counted in the database before it runs."""
     id = seed_reservation(runtime)
     other = create_app(make_settings(database_url, auth_failures_max=LIMIT))
     other_runtime: Runtime = other.extensions["payment_service"]
     other_runtime.clock = clock
     try:
-        assert look_up(http, runtime, id, PASSWORD)[0] == 200  # clean here, as of now
-        fail(other.test_client(), other_runtime, id, LIMIT)
-        assert look_up(other.test_client(), other_runtime, id, PASSWORD)[0] == 429
-        # Within that second this server still serves the client (the documented bound)...
-        assert look_up(http, runtime, id, PASSWORD)[0] == 200
-        clock.advance(1)  # ...and then reads the failures made elsewhere.
-        status, (_, retry_after) = look_up(http, runtime, id, PASSWORD)
-        assert (status, retry_after) == (429, str(WINDOW_S - 1))
+        fail(other.test_client(), other_runtime, str(uuid.uuid4()), LIMIT - 1)
+        fail(http, runtime, str(uuid.uuid4()), 1)  # the limit is reached here
+        for client in (http, other.test_client()):
+            status, (_, retry_after) = look_up(client, runtime, id, PASSWORD)
+            assert (status, retry_after) == (429, str(WINDOW_S))
     finally:
         other_runtime.close()
 
 
-def test_a_failure_here_ends_a_clean_standing_at_once(database_url, http, runtime, clock):
+# --- per record: many clients against one record --------------------------------------------
+
+
+def test_a_record_takes_at_most_the_limit_of_wrong_passwords_from_all_clients(
+    http, runtime, clock, bcrypt
+):
     id = seed_reservation(runtime)
-    other = create_app(make_settings(database_url, auth_failures_max=LIMIT))
-    other_runtime: Runtime = other.extensions["payment_service"]
-    other_runtime.clock = clock
-    try:
+    for n in range(LIMIT):  # each from its own address, so no client budget is spent
+        fail(http, runtime, id, 1, address=f"198.51.100.{n + 1}")
+    status, (body, retry_after) = look_up(http, runtime, id, WRONG, "203.0.113.50")
+    assert (status, body["statusCode"], retry_after) == (429, 429, str(WINDOW_S))
+    assert bcrypt.calls == LIMIT
+    assert stored_failures(runtime, records=True).count(f"record:{id}") == LIMIT
+    # Another record is not affected.
+    other = seed_reservation(runtime, source_id="other")
+    assert look_up(http, runtime, other, PASSWORD, "203.0.113.50")[0] == 200
+    clock.advance(WINDOW_S)
+    assert look_up(http, runtime, id, PASSWORD, "203.0.113.50")[0] == 200
+
+
+def test_a_right_password_is_not_counted(http, runtime, clock):
+    id = seed_reservation(runtime)
+    runtime.passwords.credentials.clear()
+    for _ in range(LIMIT + 2):  # every one runs bcrypt (the cache is emptied), none counts
         assert look_up(http, runtime, id, PASSWORD)[0] == 200
-        fail(other.test_client(), other_runtime, id, LIMIT - 1)
-        fail(http, runtime, id, 1)  # the limit is reached here; the next request is refused
-        assert look_up(http, runtime, id, PASSWORD)[0] == 429
-    finally:
-        other_runtime.close()
+        runtime.passwords.credentials.clear()
+    assert stored_failures(runtime, records=True) == []
+
+
+# --- a good client is never locked out (issue 24 item 4) ---------------------------------------
+
+
+def test_a_cached_password_is_never_throttled_by_its_neighbours(http, runtime, clock, bcrypt):
+    """Behind one NAT (or one proxy nobody declared), an attacker spends the address's budget;
+    the service polling with its right, cached password keeps being answered."""
+    id = seed_reservation(runtime)
+    assert look_up(http, runtime, id, PASSWORD, "192.0.2.1")[0] == 200
+    fail(http, runtime, str(uuid.uuid4()), LIMIT, address="192.0.2.1")
+    assert look_up(http, runtime, id, WRONG, "192.0.2.1")[0] == 429
+    for _ in range(3):
+        status, body = look_up(http, runtime, id, PASSWORD, "192.0.2.1")
+        assert (status, body["id"]) == (200, id)
+    assert bcrypt.calls == 1 + LIMIT
+
+
+def test_a_cached_password_is_never_throttled_by_guesses_at_its_record(
+    http, runtime, clock, bcrypt
+):
+    id = seed_reservation(runtime)
+    assert look_up(http, runtime, id, PASSWORD, "192.0.2.1")[0] == 200
+    for n in range(LIMIT):  # the record's budget, spent from everywhere
+        fail(http, runtime, id, 1, address=f"198.51.100.{n + 1}")
+    assert look_up(http, runtime, id, WRONG, "203.0.113.1")[0] == 429
+    assert look_up(http, runtime, id, PASSWORD, "192.0.2.1")[0] == 200
+    assert bcrypt.calls == 1 + LIMIT

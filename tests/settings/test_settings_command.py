@@ -85,7 +85,7 @@ def test_a_bad_configuration_is_shown_with_every_problem_and_exit_status_2(tmp_p
     assert "PAYMENT_WEBHOK_WORKERS" in result.stdout.splitlines()[-1]  # a typo, named
     assert "PAYMENT_WORKERS: must be a whole number (got 'many')" in result.stderr
     assert "PAYMENT_CONNECTION_ENCRYPTION_KEY: required in real mode" in result.stderr
-    assert result.stderr.count("required in real mode") == 12
+    assert result.stderr.count("required in real mode") == 13
 
 
 def test_a_role_shows_only_what_it_reads(tmp_path: Path):
@@ -109,7 +109,7 @@ def test_keys_generate_prints_an_env_file_that_real_mode_accepts(tmp_path: Path)
     env_file = tmp_path / "keys.env"
     env_file.write_text(first.stdout)
     generated = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
-    assert len(generated) == 2 * len(PUBLISHED_KEYS) + 1
+    assert len(generated) == 2 * len(PUBLISHED_KEYS) + 2
     assert generated["PAYMENT_WEBHOOK_SIGNING_SECRET"].startswith("whsec_")
     # Fresh every time, and every value its own.
     again = dotenv_values(stream=io.StringIO(second.stdout))
@@ -120,6 +120,8 @@ def test_keys_generate_prints_an_env_file_that_real_mode_accepts(tmp_path: Path)
     assert settings.keys.connection.key == generated["PAYMENT_CONNECTION_ENCRYPTION_KEY"]
     assert settings.keys.idempotency.iv == generated["PAYMENT_IDEMPOTENCY_ENCRYPTION_IV"]
     assert settings.webhooks.signing_secrets == (generated["PAYMENT_WEBHOOK_SIGNING_SECRET"],)
+    fingerprint_key = generated["PAYMENT_IDEMPOTENCY_FINGERPRINT_KEY"]
+    assert settings.fingerprint_secret == fingerprint_key.encode()
     # And `settings` agrees: exit 0, every key from .env, hidden.
     (tmp_path / ".env").write_text(first.stdout)
     checked = run_cli("settings", env={"PAYMENT_MODE": "real"}, cwd=tmp_path)

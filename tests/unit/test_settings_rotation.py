@@ -20,6 +20,7 @@ def secret_env(mode: str = "real") -> dict[str, str]:
     for table, (key, iv) in SECRET_PAIRS.items():
         env[f"PAYMENT_{table}_ENCRYPTION_KEY"] = key
         env[f"PAYMENT_{table}_ENCRYPTION_IV"] = iv
+    env["PAYMENT_IDEMPOTENCY_FINGERPRINT_KEY"] = "Zq8vN3kR7tW1yB5mC9xL2pJ6hF4dG0sAeUiOo"
     return env
 
 

@@ -1,12 +1,13 @@
-"""Failed password checks per client (`AuthFailure`), for the shared throttle."""
+"""Counted password checks (`AuthFailure`), for the shared throttle."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, insert, select
+from sqlalchemy import Select, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..models import AuthFailure
@@ -14,7 +15,7 @@ from ..models import AuthFailure
 
 @cache
 def _recent_statement(limit: int) -> Select[Any]:
-    # Built once per limit, as it runs before every password check.
+    # Built once per limit, as it runs before every bcrypt check.
     return (
         select(AuthFailure.failed_at)
         .where(
@@ -26,16 +27,34 @@ def _recent_statement(limit: int) -> Select[Any]:
     )
 
 
-def recent(session: Session, client: str, since: datetime, limit: int) -> list[datetime]:
-    """The client's most recent failures after `since`, newest first, at most `limit`."""
+def lock(session: Session, scopes: Sequence[str]) -> None:
+    """Serialize the transactions that count these scopes until this one ends. PostgreSQL: a
+    transaction-level advisory lock per scope (taken in the given order, so two transactions
+    never wait on each other crosswise); SQLite: the write lock every writing unit of work
+    already holds from its BEGIN IMMEDIATE."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for scope in scopes:
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(scope, 0))))
+
+
+def recent(session: Session, scope: str, since: datetime, limit: int) -> list[datetime]:
+    """The scope's most recent counted checks after `since`, newest first, at most `limit`."""
     statement = _recent_statement(limit)
-    return list(session.scalars(statement, {"client": client, "since": since}))
+    return list(session.scalars(statement, {"client": scope, "since": since}))
 
 
-def add(session: Session, client: str, failed_at: datetime, count: int) -> None:
-    session.execute(insert(AuthFailure), [{"client": client, "failed_at": failed_at}] * count)
+def add(session: Session, scopes: Sequence[str], failed_at: datetime, attempt: str) -> None:
+    """Count one check (`attempt`) against each scope."""
+    rows = [{"client": scope, "failed_at": failed_at, "attempt": attempt} for scope in scopes]
+    session.execute(insert(AuthFailure), rows)
+
+
+def release(session: Session, attempt: str) -> None:
+    """Uncount a check that succeeded."""
+    session.execute(delete(AuthFailure).where(AuthFailure.attempt == attempt))
 
 
 def purge(session: Session, cutoff: datetime) -> None:
-    """Forget the failures of `cutoff` and before."""
+    """Forget the checks of `cutoff` and before."""
     session.execute(delete(AuthFailure).where(AuthFailure.failed_at <= cutoff))

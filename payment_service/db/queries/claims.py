@@ -23,6 +23,10 @@ def held(session: Session, code: str, uid: str) -> bool:
     return session.scalar(query) is not None
 
 
+def get(session: Session, claim_id: str) -> PaymentHistoryClaim | None:
+    return session.get(PaymentHistoryClaim, claim_id)
+
+
 def locked(session: Session, claim_id: str) -> PaymentHistoryClaim | None:
     """The claim as stored now, locked until the transaction ends."""
     return session.get(PaymentHistoryClaim, claim_id, with_for_update=True, populate_existing=True)

@@ -16,6 +16,11 @@ def locked(session: Session, route: str, key: str) -> IdempotencyKey | None:
     return session.scalars(query.with_for_update()).first()
 
 
+def find(session: Session, route: str, key: str) -> IdempotencyKey | None:
+    query = select(IdempotencyKey).where(IdempotencyKey.route == route, IdempotencyKey.key == key)
+    return session.scalars(query).first()
+
+
 def forget(session: Session, row: IdempotencyKey) -> None:
     """Delete the (locked) key now, so that a new row may take its route and key."""
     session.delete(row)

@@ -27,6 +27,8 @@ def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
             paid_at=instant(payment["paid_at"]),
             cancels=tuple(cancel_record(entry) for entry in payment.get("cancel_history") or ()),
             status=status if isinstance(status, str) else None,
+            # A virtual account waits (`ready`) for its deposit until `vbank_date`.
+            due_at=instant(payment.get("vbank_date") or 0) if status == "ready" else None,
         )
 
 

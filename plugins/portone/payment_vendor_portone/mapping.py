@@ -21,6 +21,7 @@ def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
             price=decimal(payment["amount"]["total"]),
             paid_at=None if paid_at is None else instant(paid_at),
             status=payment.get("status"),
+            due_at=due_at(payment),
             cancels=tuple(
                 cancel_record(entry)
                 for entry in payment.get("cancellations") or ()
@@ -28,6 +29,15 @@ def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
                 if entry.get("status") == "SUCCEEDED"
             ),
         )
+
+
+def due_at(payment: Mapping[str, Any]) -> datetime | None:
+    """A virtual account's deposit deadline while PortOne awaits it (`VIRTUAL_ACCOUNT_ISSUED`)."""
+    method = payment.get("method")
+    if payment.get("status") != "VIRTUAL_ACCOUNT_ISSUED" or not isinstance(method, Mapping):
+        return None
+    expires = method.get("expiredAt")
+    return instant(expires) if isinstance(expires, str) else None
 
 
 def cancel_record(entry: Mapping[str, Any]) -> CancelRecord:

@@ -20,6 +20,9 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+# The SDK's verifier: Standard Webhooks, as PortOne's own SDKs check it.
+from payment_service_client import WebhookSignatureError, verify_webhook_signature
+
 from payment_service.vendors import (
     InvalidWebhook,
     SignedDelivery,
@@ -35,10 +38,6 @@ def verify(secrets: Iterable[str], headers: Mapping[str, str], body: bytes) -> S
     """The delivery's identity once its signature passes: its `webhook-id`, remembered by the
     core until the signature's timestamp falls out of the tolerance (a replay before then is
     answered 201 without a re-fetch)."""
-    # The SDK's verifier (Standard Webhooks, as PortOne's own SDKs check it); imported here so
-    # that loading the plugin does not load the whole client package into every worker.
-    from payment_service.client import WebhookSignatureError, verify_webhook_signature
-
     configured = list(secrets)
     if not configured:
         raise WebhookUnauthorized(

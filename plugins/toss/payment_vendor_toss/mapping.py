@@ -31,7 +31,21 @@ def summarize(payment: Mapping[str, Any]) -> PaymentSummary:
             paid_at=instant(approved_at) if paid else None,
             cancels=tuple(cancel_record(entry) for entry in payment.get("cancels") or ()),
             status=payment["status"] if isinstance(payment["status"], str) else None,
+            due_at=due_at(payment),
         )
+
+
+def due_at(payment: Mapping[str, Any]) -> datetime | None:
+    """A virtual account's deposit deadline while Toss awaits it (`WAITING_FOR_DEPOSIT`)."""
+    account = payment.get("virtualAccount")
+    if payment.get("status") != "WAITING_FOR_DEPOSIT" or not isinstance(account, Mapping):
+        return None
+    due = account.get("dueDate")
+    if not isinstance(due, str):
+        return None
+    if len(due) == len("2024-01-31"):  # a day: the deposit may come until its end
+        return instant(due) + timedelta(days=1)
+    return instant(due)
 
 
 def cancel_record(entry: Mapping[str, Any]) -> CancelRecord:

@@ -4,7 +4,6 @@ the built-in webhook receiver, and the HTTP conventions (CORS, unknown routes, n
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
 
@@ -59,9 +58,11 @@ def test_key_in_path_is_not_a_payment_key(client: TossClient) -> None:
     assert response.json()["path"] == "$input.method"
 
 
-def test_approve_again_is_allowed_and_refreshes_approved_at(client: TossClient) -> None:
+def test_approve_again_is_allowed_and_refreshes_approved_at(
+    client: TossClient, fake: FakeToss
+) -> None:
     payment = client.key_in(1000)
-    time.sleep(0.002)
+    fake.clock.advance(0.002)
     again = client.approve(payment)
     assert again["status"] == "DONE"
     assert again["approvedAt"] > payment["approvedAt"]
@@ -251,12 +252,12 @@ def test_cash_receipt_cancel(client: TossClient) -> None:
     client.expect(client.issue_receipt(payment), 201)
 
 
-def test_cash_receipt_cancel_can_be_repeated(client: TossClient) -> None:
+def test_cash_receipt_cancel_can_be_repeated(client: TossClient, fake: FakeToss) -> None:
     payment = client.key_in(10000)
     receipt = client.expect(client.issue_receipt(payment), 201)
     path = f"/v1/cash-receipts/{receipt['receiptKey']}/cancel"
     first = client.expect(client.post(path, {}), 201)
-    time.sleep(0.002)
+    fake.clock.advance(0.002)
     second = client.expect(client.post(path, {}), 201)
     assert second["canceledAt"] > first["canceledAt"]
 

@@ -7,7 +7,6 @@ status, these read the webhook recorded at send time, so no test sleeps for deli
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 
@@ -212,7 +211,7 @@ def test_fake_storage_expiration_time(client: TossClient, fake: FakeToss) -> Non
 
     def keyed_in_then_expired(card: str) -> Json:
         payment = client.key_in(1000, cardNumber=card)
-        time.sleep(0.002)
+        fake.clock.advance(0.002)
         return payment
 
     assert_each_payment_pushes_out_the_previous(client, keyed_in_then_expired)

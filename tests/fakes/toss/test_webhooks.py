@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 import requests
 
 from fake_servers.toss import FakeToss
@@ -90,6 +91,7 @@ def test_failed_delivery_changes_nothing(
     assert client.payment(payment["paymentKey"])["status"] == "DONE"
 
 
+@pytest.mark.realtime  # a receiver that really blocks
 def test_answer_does_not_wait_for_a_slow_receiver(
     client: TossClient, fake: FakeToss, receiver: Receiver
 ) -> None:

@@ -8,7 +8,7 @@ from alembic import op
 from payment_service.db.types import UTCDateTime
 
 revision = "0011_issue24b"
-down_revision = "0006_issue16"
+down_revision = "0008_issue27"
 
 
 def upgrade() -> None:

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from . import routes
 from .connection import Connection
-from .models import (
-    AccountInput,
-    Amount,
-    PaymentHistory,
-    SourceInput,
-    VendorInput,
-    account_input,
-    amount_input,
-    source_input,
-)
-from .records import RecordRoutes
+from .models import AccountInput, Amount, PaymentHistory, SourceInput, VendorInput
 
 
-class Histories(RecordRoutes[PaymentHistory]):
+class Histories:
     """``client.histories``: the payment-history routes."""
 
     def __init__(self, connection: Connection):
-        super().__init__(connection, "/payments/histories", PaymentHistory.from_dict)
+        self._connection = connection
+        self._prefix = routes.HISTORIES
 
     def create(
         self,
@@ -49,13 +41,8 @@ class Histories(RecordRoutes[PaymentHistory]):
         never registers twice. If it still fails with a `TransportError` or `ServerError`,
         call it again with the same `idempotency_key` to finish the job safely.
         """
-        return self._register(
-            vendor,
-            source,
-            idempotency_key,
-            price=amount_input(price),
-            password=password,
-            webhook_url=webhook_url,
+        return self._connection.run(
+            routes.create_history(vendor, source, price, password, webhook_url, idempotency_key)
         )
 
     def get(self, *, source: SourceInput, password: str) -> PaymentHistory:
@@ -63,14 +50,16 @@ class Histories(RecordRoutes[PaymentHistory]):
 
         Raises `NotFound` when there is none and `Forbidden` when `password` is wrong.
         """
-        return self._by_source(source, password)
+        call = routes.by_source(routes.HISTORIES, PaymentHistory.from_dict, source, password)
+        return self._connection.run(call)
 
     def at(self, id: str | UUID, *, password: str) -> PaymentHistory:
         """Read a payment by its id (R5, ``PATCH /payments/histories/{id}``).
 
         Raises `NotFound`, `Forbidden`, or `BadRequest` when `id` is not a UUID.
         """
-        return self._by_id(id, password)
+        call = routes.by_id(routes.HISTORIES, PaymentHistory.from_dict, id, password)
+        return self._connection.run(call)
 
     def cancel(
         self,
@@ -96,12 +85,6 @@ class Histories(RecordRoutes[PaymentHistory]):
         is never made twice. After a final `TransportError` or `ServerError`, call it again
         with the same `idempotency_key` (a new key would mean a new refund).
         """
-        body = {
-            "source": source_input(source),
-            "password": password,
-            "price": amount_input(price),
-            "reason": reason,
-            # A required key on the wire: null when there is no account.
-            "account": account_input(account),
-        }
-        return self._write("PUT", "/cancel", 200, body, idempotency_key)
+        return self._connection.run(
+            routes.cancel_history(source, password, price, reason, account, idempotency_key)
+        )

@@ -10,12 +10,12 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from urllib.parse import quote
 
 import requests
 
-from ..crypto import Cipher, DecryptionError
+from .cipher import Cipher, DecryptionError
 from .errors import (
     Conflict,
     InvalidResponse,
@@ -24,6 +24,10 @@ from .errors import (
     TransportTimeout,
     error_from_response,
 )
+
+if TYPE_CHECKING:
+    # routes builds its calls with this module's helpers: only type checkers read this import.
+    from .routes import Call
 
 T = TypeVar("T")
 Timeout = float | tuple[float, float]
@@ -35,7 +39,8 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 # Retries of a write back off exponentially from this delay, up to the cap (seconds).
 RETRY_BASE_S = 0.5
 RETRY_MAX_S = 8.0
-_NO_BODY: Any = object()
+# `body` of a request that has none (None is a JSON value: null).
+NO_BODY: Any = object()
 
 
 def new_idempotency_key() -> str:
@@ -85,12 +90,8 @@ class Connection:
         headers: Mapping[str, str] | None = None,
         max_retries: int = 2,
     ):
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
-        self.max_retries = max_retries
-        if not host.startswith(("http://", "https://")):
-            raise ValueError(f"host must be an http:// or https:// URL, got {host!r}")
-        self.host = host.rstrip("/")
+        self.max_retries = check_retries(max_retries)
+        self.host = check_host(host)
         self.cipher = Cipher(key, iv)  # raises ValueError on an unusable key or IV
         self.timeout = timeout
         self._owns_session = session is None
@@ -102,6 +103,27 @@ class Connection:
         if self._owns_session:
             self.session.close()
 
+    def run(self, call: Call[T]) -> T:
+        """Send one `Call` of `routes`: its body encrypted (when it has one), the answer
+        decrypted and parsed.
+
+        A write (a call with an idempotency key) whose failure `is_retryable` is retried up
+        to `max_retries` times with the same key, after a backoff with jitter.
+        """
+        if call.idempotency_key is None:
+            response = self.send(call.method, call.path, status=call.status, body=call.body)
+        else:
+            response = self._send_idempotent(call, call.idempotency_key)
+        return read_answer(
+            self.cipher,
+            call.method,
+            call.path,
+            call.parse,
+            response.status_code,
+            response.content,
+            response.text,
+        )
+
     def call(
         self,
         method: str,
@@ -109,47 +131,28 @@ class Connection:
         parse: Callable[[Any], T],
         *,
         status: int,
-        body: Any = _NO_BODY,
+        body: Any = NO_BODY,
         idempotency_key: str | None = None,
     ) -> T:
-        """Send `body` encrypted (when given), decrypt the answer and `parse` its JSON.
+        """`run` a call given by its parts (for route groups written before `routes`)."""
+        # Imported here: routes imports this module's helpers at its top.
+        from .routes import Call
 
-        With an `idempotency_key` (write routes), a failure that `is_retryable` is retried up
-        to `max_retries` times with the same key, after a backoff with jitter.
-        """
-        if idempotency_key is None:
-            response = self.send(method, path, status=status, body=body)
-        else:
-            response = self._send_idempotent(method, path, status, body, idempotency_key)
-        try:
-            value = self.cipher.decrypt_json(response.content)
-        except DecryptionError:
-            raise InvalidResponse(
-                f"{method} {path}: the answer does not decrypt with this client's key/IV",
-                status=response.status_code,
-                text=response.text,
-            ) from None
-        try:
-            return parse(value)
-        except (ValueError, TypeError) as error:
-            raise InvalidResponse(
-                f"{method} {path}: unexpected answer: {error}",
-                status=response.status_code,
-                text=response.text,
-            ) from None
+        return self.run(Call(method, path, parse, status, body, idempotency_key))
 
-    def _send_idempotent(
-        self, method: str, path: str, status: int, body: Any, key: str
-    ) -> requests.Response:
+    def _send_idempotent(self, call: Call[Any], key: str) -> requests.Response:
         headers = {IDEMPOTENCY_HEADER: key}
         attempt = 0
         while True:
             try:
-                return self.send(method, path, status=status, body=body, headers=headers)
+                return self.send(
+                    call.method, call.path, status=call.status, body=call.body, headers=headers
+                )
             except (PaymentError, TransportError) as error:
-                if attempt >= self.max_retries or not is_retryable(error):
+                delay = retry_delay(attempt, self.max_retries, error)
+                if delay is None:
                     raise
-                time.sleep(_backoff(attempt, error))
+                time.sleep(delay)
                 attempt += 1
 
     def send(
@@ -158,7 +161,7 @@ class Connection:
         path: str,
         *,
         status: int,
-        body: Any = _NO_BODY,
+        body: Any = NO_BODY,
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send one request and return the response when its status means success.
@@ -166,12 +169,7 @@ class Connection:
         Raises `PaymentError` (by status) for error answers and `TransportError` when no
         answer arrives.
         """
-        headers = {**self.headers, **(headers or {})}
-        data: bytes | None = None
-        if body is not _NO_BODY:
-            # The server checks the media type token exactly (docs/payment-api.md §1.2).
-            headers["Content-Type"] = "text/plain"
-            data = self.cipher.encrypt_json(body).encode("ascii")
+        headers, data = request_parts(self.cipher, self.headers, headers, body)
         try:
             response = self.session.request(
                 method,
@@ -187,22 +185,88 @@ class Connection:
             raise TransportTimeout(f"{method} {path}: timed out: {error}") from error
         except requests.RequestException as error:
             raise TransportError(f"{method} {path}: {error}") from error
-        # The original SDK accepts 200, 201 or the route's own status (docs/payment-api.md §1.4).
-        if response.status_code not in (200, 201, status):
-            raise error_from_response(
-                response.status_code,
-                response.text,
-                method=method,
-                path=path,
-                headers=response.headers,
-            )
+        check_status(method, path, status, response.status_code, response.text, response.headers)
         return response
+
+
+# What the sync and the async connection share: everything but the HTTP library's call.
+
+
+def check_host(host: str) -> str:
+    """The base URL without its trailing slash; ValueError unless http:// or https://."""
+    if not host.startswith(("http://", "https://")):
+        raise ValueError(f"host must be an http:// or https:// URL, got {host!r}")
+    return host.rstrip("/")
+
+
+def check_retries(max_retries: int) -> int:
+    if max_retries < 0:
+        raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+    return max_retries
+
+
+def request_parts(
+    cipher: Cipher,
+    base: Mapping[str, str],
+    extra: Mapping[str, str] | None,
+    body: Any,
+) -> tuple[dict[str, str], bytes | None]:
+    """The headers and the (encrypted) body of one request."""
+    headers = {**base, **(extra or {})}
+    if body is NO_BODY:
+        return headers, None
+    # The server checks the media type token exactly (docs/payment-api.md §1.2).
+    headers["Content-Type"] = "text/plain"
+    return headers, cipher.encrypt_json(body).encode("ascii")
+
+
+def check_status(
+    method: str, path: str, expected: int, status: int, text: str, headers: Mapping[str, str]
+) -> None:
+    """Raise the `PaymentError` of an error answer."""
+    # The original SDK accepts 200, 201 or the route's own status (docs/payment-api.md §1.4).
+    if status not in (200, 201, expected):
+        raise error_from_response(status, text, method=method, path=path, headers=headers)
+
+
+def read_answer(
+    cipher: Cipher,
+    method: str,
+    path: str,
+    parse: Callable[[Any], T],
+    status: int,
+    content: bytes,
+    text: str,
+) -> T:
+    """Decrypt a success answer and `parse` its JSON; `InvalidResponse` when either fails."""
+    try:
+        value = cipher.decrypt_json(content)
+    except DecryptionError:
+        raise InvalidResponse(
+            f"{method} {path}: the answer does not decrypt with this client's key/IV",
+            status=status,
+            text=text,
+        ) from None
+    try:
+        return parse(value)
+    except (ValueError, TypeError) as error:
+        raise InvalidResponse(
+            f"{method} {path}: unexpected answer: {error}", status=status, text=text
+        ) from None
+
+
+def retry_delay(attempt: int, max_retries: int, error: Exception) -> float | None:
+    """Seconds to wait before retrying a write after `error` (attempt number `attempt` + 1),
+    or None when it must not be retried."""
+    if attempt >= max_retries or not is_retryable(error):
+        return None
+    return _backoff(attempt, error)
 
 
 def _backoff(attempt: int, error: Exception) -> float:
     """Seconds before retry number `attempt` + 1: exponential, with jitter so that clients
     failed by one incident do not all come back at once; at least what Retry-After asks."""
-    delay = min(RETRY_BASE_S * 2**attempt, RETRY_MAX_S) * random.uniform(0.5, 1.0)
+    delay = min(RETRY_BASE_S * 2.0**attempt, RETRY_MAX_S) * random.uniform(0.5, 1.0)
     asked = getattr(error, "headers", {}).get("retry-after", "")
     if asked.isdigit():
         delay = max(delay, min(float(asked), RETRY_MAX_S))

@@ -11,9 +11,14 @@ Conventions of the parsed values:
 
 * money (``price``, ``refund``, cancel ``price``) is `decimal.Decimal`, never float;
 * timestamps are timezone-aware `datetime` objects in UTC;
-* gateway records (``data``) are the gateway's JSON as a plain dict; the ``iamport`` and
-  ``toss`` properties return the same dict typed as the matching TypedDict (or None when the
-  record belongs to the other vendor). Fractional numbers inside are Decimal too.
+* gateway records (``data``) are the gateway's JSON as a plain dict; the ``iamport``,
+  ``toss`` and ``portone`` properties return the same dict typed as the matching TypedDict
+  (or None when the record belongs to another vendor), and ``view(VIEW)`` does the same for
+  any vendor whose `VendorView` you have (a plugin's, say). Fractional numbers inside are
+  Decimal too.
+
+Vendor codes are open strings: a server with more vendor plugins answers codes this SDK does
+not list, and the SDK reads them like any other.
 """
 
 from __future__ import annotations
@@ -24,12 +29,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypedDict, TypeVar, cast
 
-VendorCode = Literal["iamport", "toss.payments"]
-"""The vendor codes the server knows. Results type ``vendor_code`` as plain `str` so that a
-server with more vendor plugins still parses."""
+VendorCode = str
+"""A vendor code: open, since every installed vendor plugin brings its own (``GET
+/monitors/plugins`` lists a server's). The shipped plugins' codes are the constants below."""
 
 IAMPORT: VendorCode = "iamport"
 TOSS: VendorCode = "toss.payments"
+PORTONE: VendorCode = "portone"
 
 Amount = int | Decimal
 """An amount of money as the SDK accepts it. Floats are refused: they cannot hold most
@@ -167,6 +173,123 @@ class TossBilling(TypedDict, total=False):
     authenticatedAt: str
 
 
+class PortOnePaymentAmount(TypedDict, total=False):
+    """A PortOne V2 payment's amounts (``PaymentAmount``), in the currency's minor unit."""
+
+    total: int
+    taxFree: int
+    vat: int
+    supply: int
+    discount: int
+    paid: int
+    cancelled: int
+    cancelledTaxFree: int
+
+
+class PortOnePaymentCancellation(TypedDict, total=False):
+    """One entry of a PortOne V2 payment's ``cancellations`` (``PaymentCancellation``)."""
+
+    status: Literal["REQUESTED", "FAILED", "SUCCEEDED"]
+    id: str
+    pgCancellationId: str
+    totalAmount: int
+    taxFreeAmount: int
+    vatAmount: int
+    reason: str
+    cancelledAt: str
+    requestedAt: str
+    trigger: str
+
+
+class PortOnePayment(TypedDict, total=False):
+    """PortOne V2's payment record (``Payment`` of its REST API), the data of a history;
+    ``method``, ``channel`` and ``customer`` as dicts."""
+
+    status: Literal[
+        "READY",
+        "PENDING",
+        "VIRTUAL_ACCOUNT_ISSUED",
+        "PAID",
+        "FAILED",
+        "PARTIAL_CANCELLED",
+        "CANCELLED",
+    ]
+    id: str
+    transactionId: str
+    merchantId: str
+    storeId: str
+    method: dict[str, Any]
+    channel: dict[str, Any]
+    version: str
+    requestedAt: str
+    updatedAt: str
+    statusChangedAt: str
+    paidAt: str
+    cancelledAt: str
+    orderName: str
+    amount: PortOnePaymentAmount
+    currency: str
+    customer: dict[str, Any]
+    customData: str
+    pgTxId: str
+    receiptUrl: str
+    cancellations: list[PortOnePaymentCancellation]
+
+
+class PortOneBillingKey(TypedDict, total=False):
+    """PortOne V2's billing-key record (``BillingKeyInfo``), the data of a reservation."""
+
+    status: Literal["ISSUED", "DELETED"]
+    billingKey: str
+    merchantId: str
+    storeId: str
+    methods: list[dict[str, Any]]
+    channels: list[dict[str, Any]]
+    customer: dict[str, Any]
+    customData: str
+    requestedAt: str
+    issuedAt: str
+    deletedAt: str
+
+
+# --------------------------------------------------------------------------------------------
+# Typed views of ``data`` per vendor.
+
+PaymentData = TypeVar("PaymentData")
+ReservationData = TypeVar("ReservationData")
+
+
+@dataclass(frozen=True)
+class VendorView(Generic[PaymentData, ReservationData]):
+    """How one vendor's records look: the TypedDict of a history's ``data`` (`payment`) and
+    of a reservation's (`reservation`).
+
+    The SDK has the views of the shipped vendors (`IAMPORT_VIEW`, `TOSS_VIEW`,
+    `PORTONE_VIEW`). A vendor plugin's distribution contributes its own by publishing, in a
+    module that imports nothing but this SDK, its TypedDicts and one
+    ``VendorView[TheirPayment, TheirBilling]("their-code", TheirPayment, TheirBilling)``;
+    integrators then read ``history.view(THEIR_VIEW)`` (their record, typed, or None for
+    another vendor's history).
+    """
+
+    code: str
+    payment: type[PaymentData]
+    reservation: type[ReservationData]
+
+    def of_payment(self, record: _VendorData) -> PaymentData | None:
+        """`record`'s ``data`` as this vendor's payment, or None for another vendor's."""
+        return cast(PaymentData, record.data) if record.vendor_code == self.code else None
+
+    def of_reservation(self, record: _VendorData) -> ReservationData | None:
+        """`record`'s ``data`` as this vendor's reservation, or None for another vendor's."""
+        return cast(ReservationData, record.data) if record.vendor_code == self.code else None
+
+
+IAMPORT_VIEW = VendorView(IAMPORT, IamportPayment, IamportSubscription)
+TOSS_VIEW = VendorView(TOSS, TossPayment, TossBilling)
+PORTONE_VIEW = VendorView(PORTONE, PortOnePayment, PortOneBillingKey)
+
+
 # --------------------------------------------------------------------------------------------
 # Structures used both as inputs and inside results.
 
@@ -260,29 +383,15 @@ class PaymentCancel:
         )
 
 
-IamportData = TypeVar("IamportData")
-TossData = TypeVar("TossData")
-
-
-class _VendorData(Generic[IamportData, TossData]):
-    """``data`` typed by the gateway a record comes from (for histories and reservations)."""
+class _VendorData:
+    """A history or a reservation: which vendor, and the gateway's record."""
 
     vendor_code: str
     data: dict[str, Any]
 
-    @property
-    def iamport(self) -> IamportData | None:
-        """``data`` typed as iamport's record, or None for another vendor."""
-        return cast(IamportData, self.data) if self.vendor_code == IAMPORT else None
-
-    @property
-    def toss(self) -> TossData | None:
-        """``data`` typed as Toss Payments' record, or None for another vendor."""
-        return cast(TossData, self.data) if self.vendor_code == TOSS else None
-
 
 @dataclass(frozen=True)
-class PaymentHistory(_VendorData[IamportPayment, TossPayment]):
+class PaymentHistory(_VendorData):
     """A payment as the server records it (``IPaymentHistory``, docs/payment-api.md §2.4).
 
     ``refund`` is the cumulative refunded amount, None when nothing was refunded.
@@ -329,9 +438,28 @@ class PaymentHistory(_VendorData[IamportPayment, TossPayment]):
             raw=dict(raw),
         )
 
+    def view(self, view: VendorView[PaymentData, Any]) -> PaymentData | None:
+        """``data`` typed as `view`'s vendor's payment record, or None for another vendor."""
+        return view.of_payment(self)
+
+    @property
+    def iamport(self) -> IamportPayment | None:
+        """``data`` typed as iamport's payment, or None for another vendor."""
+        return IAMPORT_VIEW.of_payment(self)
+
+    @property
+    def toss(self) -> TossPayment | None:
+        """``data`` typed as Toss Payments' payment, or None for another vendor."""
+        return TOSS_VIEW.of_payment(self)
+
+    @property
+    def portone(self) -> PortOnePayment | None:
+        """``data`` typed as PortOne V2's payment, or None for another vendor."""
+        return PORTONE_VIEW.of_payment(self)
+
 
 @dataclass(frozen=True)
-class PaymentReservation(_VendorData[IamportSubscription, TossBilling]):
+class PaymentReservation(_VendorData):
     """A saved card / billing key (``IPaymentReservation``, docs/payment-api.md §2.4)."""
 
     id: str
@@ -353,6 +481,25 @@ class PaymentReservation(_VendorData[IamportSubscription, TossBilling]):
             created_at=_time(raw, "created_at"),
             raw=dict(raw),
         )
+
+    def view(self, view: VendorView[Any, ReservationData]) -> ReservationData | None:
+        """``data`` typed as `view`'s vendor's reservation record, or None for another vendor."""
+        return view.of_reservation(self)
+
+    @property
+    def iamport(self) -> IamportSubscription | None:
+        """``data`` typed as iamport's saved card, or None for another vendor."""
+        return IAMPORT_VIEW.of_reservation(self)
+
+    @property
+    def toss(self) -> TossBilling | None:
+        """``data`` typed as Toss Payments' billing key, or None for another vendor."""
+        return TOSS_VIEW.of_reservation(self)
+
+    @property
+    def portone(self) -> PortOneBillingKey | None:
+        """``data`` typed as PortOne V2's billing key, or None for another vendor."""
+        return PORTONE_VIEW.of_reservation(self)
 
 
 @dataclass(frozen=True)
@@ -427,6 +574,61 @@ class Performance:
             cpu=_dict(raw, "cpu", {}),
             memory=_dict(raw, "memory", {}),
             resource=_dict(raw, "resource", {}),
+            raw=dict(raw),
+        )
+
+
+@dataclass(frozen=True)
+class VendorPlugin:
+    """One vendor plugin the server has loaded (``GET /monitors/plugins``).
+
+    ``webhook`` is the path its gateway posts webhooks to; ``distribution`` and ``version``
+    are None for a plugin registered without an installed distribution.
+    """
+
+    code: str
+    webhook: str
+    plugin: str
+    distribution: str | None
+    version: str | None
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> VendorPlugin:
+        return cls(
+            code=_str(raw, "code"),
+            webhook=_str(raw, "webhook", ""),
+            plugin=_str(raw, "plugin", ""),
+            distribution=_opt_str(raw, "distribution"),
+            version=_opt_str(raw, "version"),
+            raw=dict(raw),
+        )
+
+    @classmethod
+    def from_list(cls, raw: Any) -> tuple[VendorPlugin, ...]:
+        if not isinstance(raw, list):
+            raise TypeError(f"expected a list of plugins, got {type(raw).__name__}")
+        return tuple(cls.from_dict(item) for item in raw)
+
+
+@dataclass(frozen=True)
+class WebhookCounts:
+    """The server's outgoing webhooks by state (``GET /monitors/webhooks``), and when the
+    oldest still pending was created (None when none is pending)."""
+
+    pending: int
+    delivered: int
+    failed: int
+    oldest_pending_at: datetime | None
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> WebhookCounts:
+        return cls(
+            pending=_int(raw, "pending"),
+            delivered=_int(raw, "delivered"),
+            failed=_int(raw, "failed"),
+            oldest_pending_at=_opt_time(raw, "oldest_pending_at"),
             raw=dict(raw),
         )
 
@@ -533,6 +735,13 @@ def _list(raw: Mapping[str, Any], key: str) -> list[Any]:
     value = _get(raw, key, [])
     if not isinstance(value, list):
         raise ValueError(f"{key!r} must be an array, got {type(value).__name__}")
+    return value
+
+
+def _int(raw: Mapping[str, Any], key: str) -> int:
+    value = _get(raw, key, 0)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key!r} must be an integer, got {value!r}")
     return value
 
 

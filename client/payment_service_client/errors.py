@@ -67,7 +67,9 @@ class PaymentError(PaymentSDKError):
         path: str = "",
         headers: Mapping[str, str] | None = None,
     ):
-        super().__init__(f"{status} {message}" + (f" ({method} {path})" if method else ""))
+        super().__init__(
+            f"{status} {message}{_details(body)}" + (f" ({method} {path})" if method else "")
+        )
         self.status = status
         self.message = message
         self.body = body
@@ -131,15 +133,20 @@ class InvalidResponse(PaymentSDKError):
 
 
 class WebhookError(PaymentSDKError):
-    """A received webhook could not be accepted."""
+    """A received webhook could not be accepted; `status` is what the receiver answers."""
+
+    status = 400
 
 
 class WebhookDecodeError(WebhookError, ValueError):
-    """The body did not decrypt, with the given key/IV, to a webhook payload."""
+    """The body did not decrypt, with the given key/IV, to a webhook payload (answer 400)."""
 
 
 class WebhookSignatureError(WebhookError):
-    """The Standard Webhooks signature headers are missing, do not match, or are stale."""
+    """The Standard Webhooks signature headers are missing, do not match, or are stale
+    (answer 401: the sender is not who it says)."""
+
+    status = 401
 
 
 _BY_STATUS: dict[int, type[PaymentError]] = {
@@ -184,6 +191,20 @@ def error_from_response(
     message = _message(status, body, text)
     cls = error_class(status)
     return cls(status, message, body=body, text=text, method=method, path=path, headers=headers)
+
+
+def _details(body: Any) -> str:
+    """What else the body says besides its ``message``, for ``str(error)``: where in the
+    input the problem is (``path``) and why (``reason``), as validation errors and gateway
+    pass-through errors carry them."""
+    if not isinstance(body, dict):
+        return ""
+    parts = [
+        f"{key}: {body[key]}"
+        for key in ("path", "reason")
+        if isinstance(body.get(key), str) and body[key]
+    ]
+    return f" [{'; '.join(parts)}]" if parts else ""
 
 
 def _message(status: int, body: Any, text: str) -> str:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from . import routes
 from .connection import Connection
 from .models import PaymentReservation, SourceInput, VendorInput
-from .records import RecordRoutes
 
 
-class Reservations(RecordRoutes[PaymentReservation]):
+class Reservations:
     """``client.reservations``: the reservation (saved card / billing key) routes."""
 
     def __init__(self, connection: Connection):
-        super().__init__(connection, "/payments/reservations", PaymentReservation.from_dict)
+        self._connection = connection
+        self._prefix = routes.RESERVATIONS
 
     def create(
         self,
@@ -33,15 +34,19 @@ class Reservations(RecordRoutes[PaymentReservation]):
         Raises `Conflict` when `source` or the gateway uid is already registered. Sent with an
         ``Idempotency-Key`` and retried safely, like `Histories.create`.
         """
-        return self._register(vendor, source, idempotency_key, title=title, password=password)
+        return self._connection.run(
+            routes.create_reservation(vendor, source, title, password, idempotency_key)
+        )
 
     def get(self, *, source: SourceInput, password: str) -> PaymentReservation:
         """Read the reservation of `source` (R8, ``PATCH /payments/reservations/get``).
 
         Raises `NotFound` when there is none and `Forbidden` when `password` is wrong.
         """
-        return self._by_source(source, password)
+        call = routes.by_source(routes.RESERVATIONS, PaymentReservation.from_dict, source, password)
+        return self._connection.run(call)
 
     def at(self, id: str | UUID, *, password: str) -> PaymentReservation:
         """Read a reservation by its id (R9, ``PATCH /payments/reservations/{id}``)."""
-        return self._by_id(id, password)
+        call = routes.by_id(routes.RESERVATIONS, PaymentReservation.from_dict, id, password)
+        return self._connection.run(call)

@@ -1,12 +1,19 @@
-"""Python SDK of the payment server: typed calls for every route, and webhook helpers.
+"""Python SDK of the payment server: typed calls for every route, sync and async, the wire
+encryption, and webhook helpers.
 
-See README.md in this package for the integrator guide. Quick start::
+See README.md of the `payment-service-client` distribution for the integrator guide. Quick
+start::
 
-    from payment_service.client import PaymentClient
+    from payment_service_client import PaymentClient
 
     with PaymentClient("http://127.0.0.1:37821", key, iv) as client:
         history = client.histories.get(source=source, password="...")
+
+`AsyncPaymentClient` (the same calls, awaited) needs the ``async`` extra (httpx); it is
+imported on first use, so that the sync SDK never needs httpx.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from .client import PaymentClient
 from .errors import (
@@ -27,6 +34,12 @@ from .errors import (
     WebhookSignatureError,
 )
 from .models import (
+    IAMPORT,
+    IAMPORT_VIEW,
+    PORTONE,
+    PORTONE_VIEW,
+    TOSS,
+    TOSS_VIEW,
     BankAccount,
     IamportPayment,
     IamportPaymentCancel,
@@ -38,11 +51,20 @@ from .models import (
     PaymentVendor,
     PaymentWebhook,
     Performance,
+    PortOneBillingKey,
+    PortOnePayment,
+    PortOnePaymentAmount,
+    PortOnePaymentCancellation,
     SystemInfo,
     TossBilling,
     TossPayment,
     TossPaymentCancel,
+    VendorCode,
+    VendorPlugin,
+    VendorView,
+    WebhookCounts,
 )
+from .receiving import WebhookVerifier
 from .webhooks import (
     WEBHOOK_ID_HEADER,
     WEBHOOK_SIGNATURE_HEADER,
@@ -54,10 +76,30 @@ from .webhooks import (
     webhook_key,
 )
 
+if TYPE_CHECKING:
+    from .aio import AsyncPaymentClient
+
+
+def __getattr__(name: str) -> Any:
+    # AsyncPaymentClient imports httpx, which only the `async` extra installs.
+    if name == "AsyncPaymentClient":
+        from .aio import AsyncPaymentClient
+
+        return AsyncPaymentClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "IAMPORT",
+    "IAMPORT_VIEW",
+    "PORTONE",
+    "PORTONE_VIEW",
+    "TOSS",
+    "TOSS_VIEW",
     "WEBHOOK_ID_HEADER",
     "WEBHOOK_SIGNATURE_HEADER",
     "WEBHOOK_TIMESTAMP_HEADER",
+    "AsyncPaymentClient",
     "BadRequest",
     "BankAccount",
     "Conflict",
@@ -78,6 +120,10 @@ __all__ = [
     "PaymentVendor",
     "PaymentWebhook",
     "Performance",
+    "PortOneBillingKey",
+    "PortOnePayment",
+    "PortOnePaymentAmount",
+    "PortOnePaymentCancellation",
     "ServerError",
     "SystemInfo",
     "TossBilling",
@@ -86,9 +132,14 @@ __all__ = [
     "TransportError",
     "TransportTimeout",
     "Unprocessable",
+    "VendorCode",
+    "VendorPlugin",
+    "VendorView",
+    "WebhookCounts",
     "WebhookDecodeError",
     "WebhookError",
     "WebhookSignatureError",
+    "WebhookVerifier",
     "decode_webhook",
     "generate_webhook_secret",
     "sign_webhook",

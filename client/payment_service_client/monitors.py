@@ -1,14 +1,16 @@
-"""Monitoring routes (R1-R3)."""
+"""Monitoring routes (R1-R3, and this server's plugins and webhooks)."""
 
 from __future__ import annotations
 
+from . import routes
 from .connection import Connection
 from .errors import PaymentSDKError
-from .models import Performance, SystemInfo
+from .models import Performance, SystemInfo, VendorPlugin, WebhookCounts
 
 
 class Monitors:
-    """``client.monitors``: health, system information and performance figures."""
+    """``client.monitors``: health, system information, performance figures, the loaded
+    vendor plugins and the outgoing webhooks."""
 
     def __init__(self, connection: Connection):
         self._connection = connection
@@ -30,10 +32,17 @@ class Monitors:
 
     def system(self) -> SystemInfo:
         """The server process's identity, package and git commit (R3, ``GET /monitors/system``)."""
-        return self._connection.call("GET", "/monitors/system", SystemInfo.from_dict, status=200)
+        return self._connection.run(routes.SYSTEM)
 
     def performance(self) -> Performance:
         """The server process's CPU and memory figures (R2, ``GET /monitors/performance``)."""
-        return self._connection.call(
-            "GET", "/monitors/performance", Performance.from_dict, status=200
-        )
+        return self._connection.run(routes.PERFORMANCE)
+
+    def plugins(self) -> tuple[VendorPlugin, ...]:
+        """The vendor plugins the server loaded, by vendor code (``GET /monitors/plugins``)."""
+        return self._connection.run(routes.PLUGINS)
+
+    def webhooks(self) -> WebhookCounts:
+        """Outgoing webhooks by state and the oldest pending (``GET /monitors/webhooks``):
+        a growing ``pending`` or ``failed`` means receivers are not answering."""
+        return self._connection.run(routes.WEBHOOKS)

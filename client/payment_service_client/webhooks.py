@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..crypto import Cipher, DecryptionError
+from .cipher import Cipher, DecryptionError
 from .errors import WebhookDecodeError, WebhookSignatureError
 from .models import PaymentWebhook
 

@@ -1,0 +1,141 @@
+"""Every route of the payment API as a `Call`: what to send and how to read the answer.
+
+The sync client (`Connection.run`) and the async one (`AsyncConnection.run`) send the same
+calls, so both build the same bodies and paths, and parse the same answers, from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from .connection import NO_BODY, new_idempotency_key, path_id
+from .models import (
+    AccountInput,
+    Amount,
+    PaymentHistory,
+    PaymentReservation,
+    Performance,
+    SourceInput,
+    SystemInfo,
+    VendorInput,
+    VendorPlugin,
+    WebhookCounts,
+    account_input,
+    amount_input,
+    source_input,
+    vendor_input,
+)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+HISTORIES = "/payments/histories"
+RESERVATIONS = "/payments/reservations"
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One request: `body` is encrypted when given, the answer decrypted and `parse`d.
+
+    A write carries an `idempotency_key`, which lets the connection retry it safely.
+    """
+
+    method: str
+    path: str
+    parse: Callable[[Any], T]
+    status: int
+    body: Any = NO_BODY
+    idempotency_key: str | None = None
+
+
+# -- histories and reservations: registered with an idempotent write, read by source or id
+
+
+def register(
+    prefix: str,
+    parse: Callable[[Any], R],
+    vendor: VendorInput,
+    source: SourceInput,
+    key: str | None,
+    **fields: Any,
+) -> Call[R]:
+    """``POST`` a new record: its vendor and source, then the kind's own `fields`, with an
+    ``Idempotency-Key`` (`key`, or a fresh one)."""
+    body = {"vendor": vendor_input(vendor), "source": source_input(source), **fields}
+    return Call("POST", prefix, parse, 201, body, key or new_idempotency_key())
+
+
+def by_source(
+    prefix: str, parse: Callable[[Any], R], source: SourceInput, password: str
+) -> Call[R]:
+    body = {**source_input(source), "password": password}
+    return Call("PATCH", f"{prefix}/get", parse, 200, body)
+
+
+def by_id(prefix: str, parse: Callable[[Any], R], id: str | UUID, password: str) -> Call[R]:
+    return Call("PATCH", f"{prefix}/{path_id(id)}", parse, 200, {"password": password})
+
+
+def create_history(
+    vendor: VendorInput,
+    source: SourceInput,
+    price: Amount,
+    password: str,
+    webhook_url: str,
+    key: str | None,
+) -> Call[PaymentHistory]:
+    return register(
+        HISTORIES,
+        PaymentHistory.from_dict,
+        vendor,
+        source,
+        key,
+        price=amount_input(price),
+        password=password,
+        webhook_url=webhook_url,
+    )
+
+
+def cancel_history(
+    source: SourceInput,
+    password: str,
+    price: Amount,
+    reason: str,
+    account: AccountInput | None,
+    key: str | None,
+) -> Call[PaymentHistory]:
+    body = {
+        "source": source_input(source),
+        "password": password,
+        "price": amount_input(price),
+        "reason": reason,
+        # A required key on the wire: null when there is no account.
+        "account": account_input(account),
+    }
+    path = f"{HISTORIES}/cancel"
+    return Call("PUT", path, PaymentHistory.from_dict, 200, body, key or new_idempotency_key())
+
+
+def create_reservation(
+    vendor: VendorInput, source: SourceInput, title: str, password: str, key: str | None
+) -> Call[PaymentReservation]:
+    return register(
+        RESERVATIONS,
+        PaymentReservation.from_dict,
+        vendor,
+        source,
+        key,
+        title=title,
+        password=password,
+    )
+
+
+# -- monitors
+
+SYSTEM = Call("GET", "/monitors/system", SystemInfo.from_dict, 200)
+PERFORMANCE = Call("GET", "/monitors/performance", Performance.from_dict, 200)
+PLUGINS = Call("GET", "/monitors/plugins", VendorPlugin.from_list, 200)
+WEBHOOKS = Call("GET", "/monitors/webhooks", WebhookCounts.from_dict, 200)

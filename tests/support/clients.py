@@ -1,0 +1,64 @@
+"""Both SDK clients behind one synchronous face, so that every client test scenario runs
+through `PaymentClient` and through `AsyncPaymentClient` alike.
+
+`Blocking` drives an `AsyncPaymentClient` from synchronous test code: each call runs to
+completion on the adapter's own event loop (one loop per client, as an asyncio service has),
+and returns or raises exactly what the coroutine returned or raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, Literal
+
+from payment_service_client import AsyncPaymentClient, PaymentClient
+
+Flavour = Literal["sync", "async"]
+FLAVOURS: tuple[Flavour, ...] = ("sync", "async")
+
+
+class _BlockingGroup:
+    def __init__(self, runner: asyncio.Runner, group: object):
+        self._runner = runner
+        self._group = group
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self._group, name)
+        return lambda *args, **kwargs: self._runner.run(method(*args, **kwargs))
+
+
+class Blocking:
+    """An `AsyncPaymentClient` with `PaymentClient`'s synchronous calls."""
+
+    def __init__(self, host: str, key: str, iv: str, **options: Any):
+        self._runner = asyncio.Runner()
+        self.client = AsyncPaymentClient(host, key, iv, **options)
+        self.connection = self.client.connection
+        self.histories = _BlockingGroup(self._runner, self.client.histories)
+        self.reservations = _BlockingGroup(self._runner, self.client.reservations)
+        self.monitors = _BlockingGroup(self._runner, self.client.monitors)
+
+    @property
+    def host(self) -> str:
+        return self.client.host
+
+    def close(self) -> None:
+        self._runner.run(self.client.aclose())
+        self._runner.close()
+
+    def __repr__(self) -> str:
+        return repr(self.client)
+
+    def __enter__(self) -> Blocking:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def connect(flavour: Flavour, host: str, key: str, iv: str, **options: Any) -> Any:
+    """A client of `flavour` (a `PaymentClient`, or a `Blocking` async one)."""
+    if flavour == "sync":
+        return PaymentClient(host, key, iv, **options)
+    return Blocking(host, key, iv, **options)
