@@ -23,6 +23,7 @@ from .api import (
 from .api.openapi import DocumentedApi, spec_kwargs
 from .db import Database
 from .observability import instrument
+from .rotation import require_binding
 from .runtime import Runtime, utcnow
 from .settings import Settings
 from .vendors import VendorRegistry
@@ -86,12 +87,12 @@ def create_runtime(
 ) -> Runtime:
     """The objects a process of the service works with, without the HTTP layer (the sender,
     the housekeeper, commands)."""
+    database = database or Database(
+        settings.database_url, settings.database_schema, timeout_s=settings.database_timeout_s
+    )
     return Runtime(
-        settings=settings,
-        database=database
-        or Database(
-            settings.database_url, settings.database_schema, timeout_s=settings.database_timeout_s
-        ),
+        settings=require_binding(settings, database),
+        database=database,
         vendors=VendorRegistry.from_settings(settings, plugins),
         clock=clock or utcnow,
     )

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from .app import create_app
 from .commandline import fail, load_settings, open_database, open_runtime, prepare_database
@@ -182,18 +184,36 @@ def schema() -> None:
 @main.command("setup-db")
 @click.option(
     "--admin-url",
-    required=True,
     metavar="URL",
-    help="A PostgreSQL role that may create roles and databases, e.g. "
-    "postgresql+psycopg://postgres:…@host:5432/postgres.",
+    default=None,
+    help="A PostgreSQL role that may create roles and databases; `-` reads the URL from "
+    "standard input. Default: PAYMENT_ADMIN_DATABASE_URL. A password written here is visible "
+    "in the process list.",
 )
-def setup_db(admin_url: str) -> None:
+def setup_db(admin_url: str | None) -> None:
     """Create the database of PAYMENT_DATABASE_URL, its owner role, the schema
     PAYMENT_DATABASE_SCHEMA and the optional read-only role, then migrate to head.
 
-    PostgreSQL only. Idempotent: what exists is kept (passwords included).
+    PostgreSQL only. Idempotent: what exists is kept (passwords included). Role passwords
+    are sent to the server as SCRAM-SHA-256 verifiers, never in clear.
     """
     settings = load_settings()
+    if admin_url == "-":
+        admin_url = click.get_text_stream("stdin").readline().strip()
+    elif admin_url is None:
+        admin_url = settings.admin_database_url
+    elif _has_password(admin_url):
+        click.echo(
+            "payment-service: warning: the administrator's password is on the command line, "
+            "where the process list shows it; give the URL in PAYMENT_ADMIN_DATABASE_URL or "
+            "on standard input (--admin-url -) instead",
+            err=True,
+        )
+    if not admin_url:
+        fail(
+            "setup-db needs an administrator's URL: set PAYMENT_ADMIN_DATABASE_URL, or pass "
+            "--admin-url - and write it on standard input"
+        )
     target = Target(
         database_url=settings.database_url,
         schema=settings.database_schema,
@@ -204,6 +224,13 @@ def setup_db(admin_url: str) -> None:
         setup_database(admin_url, target, say=click.echo)
     except Unavailable as error:
         fail(error.message)
+
+
+def _has_password(url: str) -> bool:
+    try:
+        return bool(make_url(url).password)
+    except ArgumentError:
+        return False
 
 
 @main.command("rotate-keys")

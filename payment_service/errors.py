@@ -141,3 +141,20 @@ class TooManyFailures(ServiceError):
 
 class Unavailable(ServiceError):
     status = 503
+
+
+class TooManyWebhooks(ServiceError):
+    """A vendor's inbound webhooks went past their budget for this minute: the gateway sends
+    the event again later (and the payment is re-fetched then)."""
+
+    status = 429
+
+    def __init__(self, vendor: str, retry_after_s: int):
+        super().__init__(
+            f"Too many {vendor} webhooks this minute; send this one again in {retry_after_s} "
+            "seconds."
+        )
+        self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}

@@ -49,8 +49,10 @@ JOBS: tuple[Job, ...] = (
     schedules.charge_due,
     # Refunds whose gateway call timed out, settled from the gateway's truth.
     refunds.settle_all,
-    # Gateway events left as a note that nobody took up (its holder died, or they kept coming).
+    # Gateway events left as a note that nobody took up (the process to fetch them died).
     webhooks.resume_requested,
+    # Signed inbound webhook ids past their signature's tolerance, past budget windows.
+    webhooks.purge_inbound,
     # Records in doubt re-checked with their gateway on a backoff schedule, findings raised for
     # those that stay in doubt (healing/janitor.py); unknown refunds are settled above at once
     # and every round while the gateway does not answer, the janitor keeps their schedule.

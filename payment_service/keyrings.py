@@ -17,6 +17,13 @@ Two kinds, because the wire and the database need different things:
   original's unmarked ciphertext; unmarked values (databases written by the original server or
   by earlier versions of this one) are still read, by trying each pair as on the wire.
 
+  A value written where it lives is known (`Place`: table, column, row id) is a *bound*
+  envelope, `$ps2$…`, whose MAC also covers the place: moved to another row or column it no
+  longer opens. `$ps1$` envelopes (unbound, written before) are still read; `rotate-keys`
+  rewrites them bound. A keyring with `refuse_unbound` (`PAYMENT_AT_REST_REQUIRE_BOUND`)
+  refuses every value that is not a bound envelope — an unmarked one included, so stripping
+  the envelope off a value gains nothing.
+
 The key id and the MAC key are derived from the pair with HMAC-SHA256 under distinct labels, so
 the key id reveals nothing usable about the key, and stays the same for a pair wherever it sits
 in the configuration (current today, previous tomorrow).
@@ -35,6 +42,7 @@ from . import key_usage
 from .crypto import Cipher, DecryptionError, dumps, loads
 
 ENVELOPE_PREFIX = "$ps1$"
+BOUND_PREFIX = "$ps2$"
 _KEY_ID_LABEL = b"payment-service key id\x00"
 _MAC_LABEL = b"payment-service at-rest mac\x00"
 _TAG_BYTES = 16
@@ -49,6 +57,18 @@ def _derive(cipher: Cipher, label: bytes) -> bytes:
     return hmac.new(
         cipher.key.encode("ascii"), label + cipher.iv.encode("ascii"), hashlib.sha256
     ).digest()
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a stored value lives: its MAC covers it, so it cannot be moved elsewhere."""
+
+    table: str
+    column: str
+    row_id: str
+
+    def label(self) -> bytes:
+        return f"{self.table}\x00{self.column}\x00{self.row_id}\x00".encode()
 
 
 def generation_name(index: int) -> str:
@@ -137,90 +157,119 @@ class WireKeyring(_Keyring):
         return self.open(text)[0]
 
 
+@dataclass(frozen=True, repr=False)
 class AtRestKeyring(_Keyring):
-    """One table's key and its previous generations; writes marked, authenticated envelopes."""
+    """One table's key and its previous generations; writes marked, authenticated envelopes,
+    bound to their place when the caller names it."""
 
-    def encrypt(self, text: str) -> str:
+    refuse_unbound: bool = False
+    """Refuse every value that is not a bound envelope (unmarked or `$ps1$` ones)."""
+
+    def encrypt(self, text: str, place: Place | None = None) -> str:
         """Seal `text` (JSON, as every stored value is) with the current pair."""
-        return self.seal(self.generations[0], self.current.encrypt(text))
+        return self.seal(self.generations[0], self.current.encrypt(text), place)
 
-    def encrypt_json(self, value: Any) -> str:
-        return self.encrypt(dumps(value))
+    def encrypt_json(self, value: Any, place: Place | None = None) -> str:
+        return self.encrypt(dumps(value), place)
 
-    def decrypt(self, text: str) -> str:
-        plaintext, generation = self.open_text(text)
+    def decrypt(self, text: str, place: Place | None = None) -> str:
+        plaintext, generation = self.open_text(text, place)
         self._record(generation)
         return plaintext
 
-    def decrypt_json(self, text: str) -> Any:
-        value, generation = self.open(text)
+    def decrypt_json(self, text: str, place: Place | None = None) -> Any:
+        value, generation = self.open(text, place)
         self._record(generation)
         return value
 
-    def open(self, text: str) -> tuple[Any, Generation]:
+    def open(self, text: str, place: Place | None = None) -> tuple[Any, Generation]:
         """The JSON value of a stored ciphertext (marked or not) and the generation that made
         it."""
-        plaintext, generation = self.open_text(text)
+        plaintext, generation = self.open_text(text, place)
         try:
             return loads(plaintext), generation
         except (ValueError, RecursionError):
             raise DecryptionError from None
 
-    def open_text(self, text: str) -> tuple[str, Generation]:
+    def open_text(self, text: str, place: Place | None = None) -> tuple[str, Generation]:
         """The plaintext of a stored ciphertext (marked or not) and the generation that made it.
 
-        A marked value is opened only by a generation whose MAC it carries; an unmarked one by
-        the first pair that yields JSON.
+        A marked value is opened only by a generation whose MAC it carries (a bound one only at
+        `place`); an unmarked one by the first pair that yields JSON, unless `refuse_unbound`.
         """
-        if not text.startswith(ENVELOPE_PREFIX):
+        if not text.startswith((ENVELOPE_PREFIX, BOUND_PREFIX)):
+            if self.refuse_unbound:
+                raise DecryptionError
             plaintext, _, generation = self._trial(text)
             return plaintext, generation
-        for generation, body in self._authentic(text):
+        if self.refuse_unbound and not text.startswith(BOUND_PREFIX):
+            raise DecryptionError
+        for generation, body in self._authentic(text, place):
             try:
                 return generation.cipher.decrypt(body), generation
             except DecryptionError:
                 continue
         raise DecryptionError
 
-    def is_current(self, text: str) -> bool:
-        """Whether `text` is an authentic envelope of the current pair (nothing to rotate)."""
-        return any(g.index == 0 for g, _ in self._authentic(text))
+    def is_current(self, text: str, place: Place | None = None) -> bool:
+        """Whether `text` is an authentic envelope of the current pair, bound to `place` when
+        one is given (nothing to rotate)."""
+        if place is not None and not text.startswith(BOUND_PREFIX):
+            return False
+        return any(g.index == 0 for g, _ in self._authentic(text, place))
 
-    def rewrap(self, text: str) -> str | None:
-        """`text` re-encrypted with the current pair, or None when it already is. The plaintext
-        is kept byte for byte (never re-serialized).
+    def rewrap(self, text: str, place: Place | None = None) -> str | None:
+        """`text` re-encrypted with the current pair (and bound to `place`, when given), or
+        None when it already is. The plaintext is kept byte for byte (never re-serialized).
 
         Raises DecryptionError when no configured pair opens it.
         """
-        if self.is_current(text):
+        if self.is_current(text, place):
             return None
-        plaintext, _ = self.open_text(text)
-        return self.encrypt(plaintext)
+        plaintext, _ = self.open_text(text, place)
+        return self.encrypt(plaintext, place)
 
     @staticmethod
-    def seal(generation: Generation, ciphertext: str) -> str:
-        signed = f"{ENVELOPE_PREFIX}{generation.id}${ciphertext}"
-        return f"{signed}${_tag(generation.mac_key, signed)}"
+    def seal(generation: Generation, ciphertext: str, place: Place | None = None) -> str:
+        prefix = ENVELOPE_PREFIX if place is None else BOUND_PREFIX
+        signed = f"{prefix}{generation.id}${ciphertext}"
+        return f"{signed}${_tag(generation.mac_key, signed, place)}"
 
-    def _authentic(self, text: str) -> Iterator[tuple[Generation, str]]:
+    def _authentic(self, text: str, place: Place | None) -> Iterator[tuple[Generation, str]]:
         """The generations whose id the envelope names and whose MAC it carries (normally one;
-        two pairs sharing a 32-bit id are told apart by the MAC)."""
-        if not text.startswith(ENVELOPE_PREFIX) or not text.isascii():
+        two pairs sharing a 32-bit id are told apart by the MAC). A bound envelope is authentic
+        only at its own place (never without one)."""
+        if not text.isascii():
+            return
+        if text.startswith(BOUND_PREFIX):
+            if place is None:
+                return
+            prefix, bound_to = BOUND_PREFIX, place
+        elif text.startswith(ENVELOPE_PREFIX):
+            prefix, bound_to = ENVELOPE_PREFIX, None
+        else:
             return
         signed, _, tag = text.rpartition("$")
-        kid, _, body = signed[len(ENVELOPE_PREFIX) :].partition("$")
+        kid, _, body = signed[len(prefix) :].partition("$")
         for generation in self.generations:
             if generation.id != kid:
                 continue
-            if hmac.compare_digest(_tag(generation.mac_key, signed).encode(), tag.encode()):
+            expected = _tag(generation.mac_key, signed, bound_to)
+            if hmac.compare_digest(expected.encode(), tag.encode()):
                 yield generation, body
 
 
-def _tag(mac_key: bytes, signed: str) -> str:
-    mac = hmac.new(mac_key, signed.encode("ascii"), hashlib.sha256)
+def _tag(mac_key: bytes, signed: str, place: Place | None = None) -> str:
+    bound = b"" if place is None else place.label()
+    mac = hmac.new(mac_key, bound + signed.encode("ascii"), hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()[:_TAG_BYTES]).decode("ascii").rstrip("=")
 
 
 def is_marked(text: str) -> bool:
-    """Whether a stored value is in the envelope format (rather than the original's)."""
-    return text.startswith(ENVELOPE_PREFIX)
+    """Whether a stored value is in an envelope format (rather than the original's)."""
+    return text.startswith((ENVELOPE_PREFIX, BOUND_PREFIX))
+
+
+def is_bound(text: str) -> bool:
+    """Whether a stored value is an envelope bound to its place."""
+    return text.startswith(BOUND_PREFIX)

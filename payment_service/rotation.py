@@ -8,15 +8,21 @@ Built to run beside serving processes, over any number of rows:
   (`UPDATE … WHERE id = ? AND data = <old>`). A server that changed the row meanwhile wrote it
   with the current key anyway; the row is read again and, if still needed, retried.
 * **Resumable.** Progress lives in the data itself: a value sealed with the current pair
-  (`AtRestKeyring.is_current`) is skipped without decrypting, so after an interruption the
-  command is simply run again.
+  and bound to its place (`AtRestKeyring.is_current`) is skipped without decrypting, so after
+  an interruption the command is simply run again.
+* **Binding.** Every value is rewritten as an envelope bound to its table, column and row id
+  (`keyrings.Place`). A keyring all of whose values are bound after a complete pass is
+  recorded (`payment_at_rest_seals`); from then on `real` mode refuses its unbound values
+  (`PAYMENT_AT_REST_REQUIRE_BOUND`, `require_binding`).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from sqlalchemy import Table
 
@@ -30,9 +36,12 @@ from .db import (
     PaymentHistoryWebhook,
     PaymentReservation,
 )
+from .db.places import place_of
 from .db.queries import ciphertexts
 from .keyrings import AtRestKeyring
-from .settings import Keys
+from .settings import Keys, Settings
+
+log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
 UNREADABLE_SHOWN = 10
@@ -45,6 +54,8 @@ class EncryptedTable:
     table: Table
     columns: tuple[str, ...]
     keyring: str
+    bound: bool = True
+    """Whether its values are bound to their place (the idempotency answers are not yet)."""
 
 
 ENCRYPTED_TABLES = (
@@ -58,7 +69,20 @@ ENCRYPTED_TABLES = (
         "webhook",
     ),
     # Both columns stay NULL until the request stores an answer (or a note).
-    EncryptedTable(IdempotencyKey.__table__, ("response", "context"), "idempotency"),  # type: ignore[arg-type]
+    EncryptedTable(
+        IdempotencyKey.__table__,  # type: ignore[arg-type]
+        ("response", "context"),
+        "idempotency",
+        bound=False,
+    ),
+)
+# The keyrings whose every value is bound when written.
+BOUND_KEYRINGS = tuple(
+    dict.fromkeys(
+        t.keyring
+        for t in ENCRYPTED_TABLES
+        if all(o.bound for o in ENCRYPTED_TABLES if o.keyring == t.keyring)
+    )
 )
 
 
@@ -106,6 +130,7 @@ def rotate_keys(
     is slept between batches to leave the database to the serving processes.
     """
     reports = []
+    complete: dict[str, bool] = {}
     for target in ENCRYPTED_TABLES:
         keyring: AtRestKeyring = getattr(keys, target.keyring)
         report = TableReport(target.table.name)
@@ -122,6 +147,13 @@ def rotate_keys(
             progress(len(rows))
             if pause_s:
                 sleep(pause_s)
+        whole = not dry_run and not report.unreadable and not report.busy and target.bound
+        complete[target.keyring] = complete.get(target.keyring, True) and whole
+    sealed = [name for name, whole in complete.items() if whole]
+    if sealed:
+        with database.transaction() as session:
+            for name in sealed:
+                ciphertexts.seal(session, name, datetime.now(UTC))
     return reports
 
 
@@ -130,7 +162,7 @@ def _read(
 ) -> list[_Row]:
     with database.transaction() as session:
         found = ciphertexts.after(session, target.table, target.columns, after, limit)
-    return [_plan(row_id, values, keyring) for row_id, values in found]
+    return [_plan(target, row_id, values, keyring) for row_id, values in found]
 
 
 def _reread(
@@ -138,18 +170,21 @@ def _reread(
 ) -> list[_Row]:
     with database.transaction() as session:
         found = ciphertexts.of_ids(session, target.table, target.columns, ids)
-    return [_plan(row_id, values, keyring) for row_id, values in found]
+    return [_plan(target, row_id, values, keyring) for row_id, values in found]
 
 
-def _plan(row_id: str, values: dict[str, str | None], keyring: AtRestKeyring) -> _Row:
+def _plan(
+    target: EncryptedTable, row_id: str, values: dict[str, str | None], keyring: AtRestKeyring
+) -> _Row:
     """Decide what to write (CPU only, outside any transaction)."""
     new: dict[str, str] = {}
     unreadable = False
     for name, value in values.items():
         if value is None:
             continue
+        place = place_of(target.table.name, name, row_id) if target.bound else None
         try:
-            rewrapped = keyring.rewrap(value)
+            rewrapped = keyring.rewrap(value, place)
         except DecryptionError:
             unreadable = True
             continue
@@ -203,3 +238,29 @@ def _write(
                 report.current += 1
         if not rows:
             return
+
+
+def require_binding(settings: Settings, database: Database) -> Settings:
+    """`settings` whose at-rest keyrings refuse unbound values where
+    `PAYMENT_AT_REST_REQUIRE_BOUND` says so: `always`, every keyring whose values are bound
+    when written; `auto` (the default), in `real` mode, those `rotate-keys` has sealed."""
+    policy = settings.at_rest_require_bound
+    if policy == "never" or (policy == "auto" and settings.mode != "real"):
+        return settings
+    names: set[str] = set(BOUND_KEYRINGS)
+    if policy == "auto":
+        try:
+            with database.reading() as session:
+                names &= ciphertexts.sealed(session)
+        except Exception as error:
+            # Not migrated yet (a fresh database, where nothing is sealed), or unreachable: this
+            # process reads unbound values; restart it once the database answers.
+            log.warning("at-rest seals not read (%s); unbound values stay readable", error)
+            return settings
+    if not names:
+        return settings
+    keys = replace(
+        settings.keys,
+        **{name: replace(getattr(settings.keys, name), refuse_unbound=True) for name in names},
+    )
+    return replace(settings, keys=keys)

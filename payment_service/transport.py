@@ -11,6 +11,7 @@ answers the same 400: an attacker must not learn which step failed (no padding o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, ClassVar
@@ -139,8 +140,11 @@ class TransportParser(FlaskParser):
 
 def validation_error(schema: ma.Schema, messages: Any, data: Any) -> InvalidInput:
     """The original's 400 for a body that breaks its type: the first violation only. A value
-    a policy refused (not its type) is answered with that policy's reason instead."""
+    a policy refused (not its type) is answered with that policy's reason instead. The 400 of
+    an encrypted route travels in plain JSON, so its `value` is redacted where the schema marks
+    a field secret (`redacted`): the path and expected type stay."""
     path, expected, value, found = first_violation(schema, messages, data, "$input")
+    value = redacted_violation(schema, path, value)
     refusals = [
         m for m in (found if isinstance(found, list) else []) if isinstance(m, PolicyRefusal)
     ]
@@ -196,6 +200,68 @@ def first_violation(
             return first_violation(field.schema, nested, value, child)
         return child, expected_type(field), value, nested
     return path, type_name(schema), data, messages
+
+
+# -- redaction of echoed values ----------------------------------------------------------------
+
+REDACTED = "***"
+# A field's `metadata["redact"]`: "value" (the whole value is never echoed: passwords, bank
+# accounts) or "credentials" (a URL is echoed without its `user:password@`).
+REDACT = "redact"
+_URL_CREDENTIALS = re.compile(r"^([^:/?#]*:?//)[^/?#]*@")
+
+
+def redacted(field: ma.fields.Field, value: Any) -> Any:
+    """`value` as the 400 may echo it for `field` (absent stays absent)."""
+    how = field.metadata.get(REDACT)
+    if value is ABSENT or how is None:
+        return value
+    if how == "credentials" and isinstance(value, str):
+        # Malformed URLs included: whatever sits between `//` and the last `@` of the
+        # authority is taken for credentials.
+        return _URL_CREDENTIALS.sub(rf"\1{REDACTED}@", value)
+    return REDACTED
+
+
+def redacted_value(schema: ma.Schema, value: Any) -> Any:
+    """`value` (what `schema` was given, or a part of it) with every secret field redacted, in
+    nested objects and arrays too."""
+    if isinstance(value, list):
+        return [redacted_value(schema, item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    fields = {field.data_key or name: field for name, field in schema.fields.items()}
+    result: dict[Any, Any] = {}
+    for key, item in value.items():
+        field = fields.get(key)
+        if field is None:
+            result[key] = item
+        elif field.metadata.get(REDACT):
+            result[key] = redacted(field, item)
+        elif isinstance(field, ma.fields.Nested) and isinstance(field.schema, ma.Schema):
+            result[key] = redacted_value(field.schema, item)
+        else:
+            result[key] = item
+    return result
+
+
+def redacted_violation(schema: ma.Schema, path: str, value: Any) -> Any:
+    """The `value` of the violation at `path` (`$input.a.b`), redacted as its field says, or as
+    the object it is when the violation is a whole object."""
+    current: ma.Schema | None = schema
+    field: ma.fields.Field | None = None
+    for key in path.split(".")[1:]:
+        if current is None:
+            break
+        fields = {f.data_key or name: f for name, f in current.fields.items()}
+        field = fields.get(key)
+        if field is None:
+            break
+        if field.metadata.get(REDACT):
+            return redacted(field, value)
+        nested = getattr(field, "schema", None) if isinstance(field, ma.fields.Nested) else None
+        current = nested if isinstance(nested, ma.Schema) else None
+    return redacted_value(current, value) if current is not None else value
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
 from ..db.migrate import MIGRATIONS
+from ..db.places import place_of
 from ..keyrings import AtRestKeyring
 from . import money
 from .catalog import Table, quote
@@ -136,6 +137,7 @@ NOT_DELIVERED = (
     "the original server did not deliver it ({reason}); adopted without sending it again"
 )
 WEBHOOK_BATCH = 500
+WEBHOOKS = "payment_history_webhooks"
 
 
 @dataclass(frozen=True)
@@ -332,9 +334,12 @@ def _outbox(connection: Connection, webhook_key: AtRestKeyring) -> None:
             [
                 {
                     "id": row.id,
-                    "previous": webhook_key.encrypt(row.previous),
-                    "current": webhook_key.encrypt(row.current),
-                    "data": webhook_key.encrypt(row.data),
+                    **{
+                        column: webhook_key.encrypt(
+                            getattr(row, column), place_of(WEBHOOKS, column, row.id)
+                        )
+                        for column in ("previous", "current", "data")
+                    },
                 }
                 for row in rows
             ],

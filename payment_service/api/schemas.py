@@ -27,6 +27,7 @@ from ..payments.inputs import (
     Source,
     VendorRef,
 )
+from ..transport import REDACT
 from ..vendors import RefundAccount
 from ..wire import UUID_PATTERN, invalid_uuid_parameter
 
@@ -139,7 +140,9 @@ class SourceSchema(Builds):
 class PasswordSchema(Strict):
     typia_name = "IPaymentSource.IPassword"
 
-    password = text(bounds.PASSWORD_MAX, metadata={"description": "the record's password"})
+    password = text(
+        bounds.PASSWORD_MAX, metadata={"description": "the record's password", REDACT: "value"}
+    )
 
 
 class AccessorSchema(Strict):
@@ -152,7 +155,7 @@ class AccessorSchema(Strict):
         validate=ma.validate.Regexp(UUID_PATTERN),
         metadata={"format": "uuid"},
     )
-    password = text(bounds.PASSWORD_MAX)
+    password = text(bounds.PASSWORD_MAX, metadata={REDACT: "value"})
 
     @ma.post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> tuple[Source, str]:
@@ -192,6 +195,7 @@ def webhook_url_field() -> ma.fields.String:
             "expected": 'string & Format<"uri">',
             "format": "uri",
             "description": "http(s) URL without user:password, where changes are posted",
+            REDACT: "credentials",
         },
     )
 
@@ -203,7 +207,7 @@ class HistoryCreateSchema(Registration):
     price = Money(
         bounded=True, required=True, metadata={"description": "the amount the order expects"}
     )
-    password = text(bounds.PASSWORD_MAX)
+    password = text(bounds.PASSWORD_MAX, metadata={REDACT: "value"})
     webhook_url = webhook_url_field()
 
 
@@ -211,7 +215,10 @@ class ChargeCreateSchema(Builds):
     typia_name = "IPaymentReservation.ICharge"
     builds = NewCharge
 
-    password = text(bounds.PASSWORD_MAX, metadata={"description": "the reservation's password"})
+    password = text(
+        bounds.PASSWORD_MAX,
+        metadata={"description": "the reservation's password", REDACT: "value"},
+    )
     source = ma.fields.Nested(
         SourceSchema,
         required=True,
@@ -228,10 +235,11 @@ class BankAccountSchema(Builds):
     typia_name = "IPaymentCancelHistory.IBankAccount"
     builds = RefundAccount
 
-    bank = text(bounds.VENDOR_TEXT_MAX)
-    account = text(bounds.VENDOR_TEXT_MAX)
-    holder = text(bounds.VENDOR_TEXT_MAX)
-    mobile = text(bounds.VENDOR_TEXT_MAX)
+    # A refund account is personal data: a 400 never echoes any of it.
+    bank = text(bounds.VENDOR_TEXT_MAX, metadata={REDACT: "value"})
+    account = text(bounds.VENDOR_TEXT_MAX, metadata={REDACT: "value"})
+    holder = text(bounds.VENDOR_TEXT_MAX, metadata={REDACT: "value"})
+    mobile = text(bounds.VENDOR_TEXT_MAX, metadata={REDACT: "value"})
 
 
 class CancelCreateSchema(Builds):
@@ -239,14 +247,17 @@ class CancelCreateSchema(Builds):
     builds = NewCancel
 
     source = ma.fields.Nested(SourceSchema, required=True)
-    password = text(bounds.PASSWORD_MAX)
+    password = text(bounds.PASSWORD_MAX, metadata={REDACT: "value"})
     price = Money(bounded=True, required=True, metadata={"description": "amount to refund"})
     reason = text(bounds.FREE_TEXT_MAX, multiline=True)
     account = ma.fields.Nested(
         BankAccountSchema,
         required=True,
         allow_none=True,
-        metadata={"description": "refund account (virtual-account payments), else null"},
+        metadata={
+            "description": "refund account (virtual-account payments), else null",
+            REDACT: "value",
+        },
     )
 
 
@@ -255,7 +266,7 @@ class ReservationCreateSchema(Registration):
     builds = NewReservation
 
     title = text(bounds.FREE_TEXT_MAX, multiline=True)
-    password = text(bounds.PASSWORD_MAX)
+    password = text(bounds.PASSWORD_MAX, metadata={REDACT: "value"})
 
 
 def _duration(value: str) -> None:
@@ -268,7 +279,10 @@ def _duration(value: str) -> None:
 class ScheduleCreateSchema(Strict):
     typia_name = "IPaymentSchedule.ICreate"
 
-    password = text(bounds.PASSWORD_MAX, metadata={"description": "the reservation's password"})
+    password = text(
+        bounds.PASSWORD_MAX,
+        metadata={"description": "the reservation's password", REDACT: "value"},
+    )
     price = Money(bounded=True, required=True, metadata={"description": "charged each period"})
     title = text(
         bounds.FREE_TEXT_MAX, multiline=True, metadata={"description": "order name at the gateway"}

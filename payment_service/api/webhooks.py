@@ -27,6 +27,8 @@ def _failure(error: Exception) -> str:
         status = error.code if isinstance(error, HTTPException) and error.code else 500
     if status == 409:
         return "conflict"  # the payment is being registered; the gateway sends it again
+    if status == 429:
+        return "throttled"  # past the vendor's budget for this minute
     if status in (400, 413, 415):
         return "invalid"
     return "error"
@@ -46,11 +48,14 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
             description=(
                 f"What {vendor.code} posts, as plain JSON. Answered 201 with the same empty "
                 "body and headers whether the event changed a payment, changed nothing, "
-                "concerned a payment this server does not hold, or arrived while the payment "
-                "was being re-fetched already (it is then fetched once more), so the route "
+                "concerned a payment this server does not hold, arrived while the payment "
+                "was being re-fetched or had just been (one trailing re-fetch follows), or "
+                "replays a signed delivery already received, so the route "
                 "tells no one which gateway uids are registered; 400 for a malformed body; 401 "
                 "when the gateway signs its webhooks and the signature is missing or wrong; 409 "
-                "while the payment is being registered; 503 when this process is already "
+                "while the payment is being registered; 429 past the vendor's budget of "
+                "webhooks per minute (PAYMENT_WEBHOOK_INBOUND_PER_MINUTE); 503 when this "
+                "process is already "
                 "re-fetching as many payments as it allows (send it again later); the gateway's "
                 "error status when re-fetching the payment fails."
             ),
@@ -71,9 +76,12 @@ def blueprint(vendors: VendorRegistry) -> Blueprint:
 def _receiver(name: str, vendor: str) -> Callable[[], Response]:
     def receive() -> Response:
         try:
-            # A signing gateway's signature is checked on the raw bytes, before they are parsed.
-            webhooks.authenticate(runtime(), name, request.headers, request.get_data(cache=True))
-            outcome = webhooks.receive(runtime(), name, read_plain_json(request))
+            # A signing gateway's signature is checked on the raw bytes, before they are parsed;
+            # then the vendor's budget is spent, before any other work.
+            raw = request.get_data(cache=True)
+            delivery = webhooks.authenticate(runtime(), name, request.headers, raw)
+            webhooks.admit(runtime(), name)
+            outcome = webhooks.receive(runtime(), name, read_plain_json(request), delivery)
         except Exception as error:
             count_inbound(vendor, _failure(error))
             raise

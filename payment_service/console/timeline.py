@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ..db import Database, PaymentHistory, PaymentHistoryWebhook
+from ..db.places import place
 from ..db.queries import search
 from ..payments.views import history_view
 from ..settings import Keys
@@ -91,7 +92,7 @@ def _events(
         title = f"Refund of {cancel.amount} {row.currency}, asked by {who}"
         events.append(Event(cancel.created_at, "refund", title, cancel.reason))
     for webhook in webhooks:
-        event = keys.webhook.decrypt_json(webhook.data)
+        event = keys.webhook.decrypt_json(webhook.data, place(webhook, "data"))
         kind = event.get("type") if isinstance(event, dict) else None
         if kind in CAUSES:
             cause = CAUSES[kind]

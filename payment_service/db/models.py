@@ -99,10 +99,12 @@ class PaymentHistory(SourcedRecord, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Single flight of inbound gateway webhooks: the process re-fetching this payment holds
-    # the lease; an event arriving meanwhile only sets `sync_requested_at`, and the holder
-    # fetches once more before letting go.
+    # the lease; an event arriving meanwhile only sets `sync_requested_at`, and one trailing
+    # fetch takes it up once `PAYMENT_WEBHOOK_REFETCH_INTERVAL_S` has passed since the last
+    # fetch began (`sync_fetched_at`).
     sync_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     sync_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sync_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # What the janitor (healing/) reads without decrypting `data`: when the gateway's record
     # was last fetched, and the deadline of a payment the gateway still awaits (a virtual
     # account's deposit; NULL once it is paid, cancelled or expired).
@@ -459,3 +461,34 @@ class PaymentSchedulePeriod(Base):
     )
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InboundWebhookId(Base):
+    """A signed gateway webhook already received (Standard Webhooks `webhook-id`, hashed),
+    kept until its signature would be refused as too old: a replay is answered without work."""
+
+    __tablename__ = "payment_inbound_webhook_ids"
+
+    vendor_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AtRestSeal(Base):
+    """A keyring whose every value `rotate-keys` has rewritten bound to its place: in `real`
+    mode (`PAYMENT_AT_REST_REQUIRE_BOUND=auto`) its unbound values are refused from then on."""
+
+    __tablename__ = "payment_at_rest_seals"
+
+    keyring: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InboundBudget(Base):
+    """Inbound gateway webhooks accepted per vendor and minute, shared by every process."""
+
+    __tablename__ = "payment_inbound_budgets"
+
+    vendor_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    used: Mapped[int] = mapped_column(Integer)

@@ -5,6 +5,11 @@ PAYMENT_DATABASE_URL), the database (owned by it), the schema namespace PAYMENT_
 (owned by it), optionally a read-only role with SELECT on every table of that schema now and
 later; then, connected as the owner, the migrations to head, so the tables belong to the owner.
 Each step looks before it acts, so a second run changes nothing and says so.
+
+Nothing secret travels where others can read it: the administrator's URL comes from
+PAYMENT_ADMIN_DATABASE_URL or standard input (`--admin-url` on the command line stays possible,
+but its password would be in the process list, and is warned about), and role passwords are
+sent as SCRAM-SHA-256 verifiers computed here (`scram`), so no statement log holds them.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlalchemy.engine import URL, make_url
 
 from ..errors import Unavailable
 from .migrate import upgrade
+from .scram import verifier
 from .session import Database
 
 
@@ -70,7 +76,7 @@ def _exists(connection: psycopg.Connection[Any], query: str, *parameters: Any) -
 
 def setup_database(admin_url: str, target: Target, say: Callable[[str], None] = print) -> str:
     """Create what is missing, migrate to head, and return the revision reached."""
-    admin = _postgres(admin_url, "--admin-url")
+    admin = _postgres(admin_url, "the administrator's URL")
     owner_url = _postgres(target.database_url, "PAYMENT_DATABASE_URL")
     owner, name = owner_url.username, owner_url.database
     if not owner or not name:
@@ -114,13 +120,14 @@ def _role(
     connection: psycopg.Connection[Any], name: str, password: str | None, say: Callable[[str], None]
 ) -> None:
     """A login role with `password`; an existing one keeps its password (changing a
-    password is an operator's decision; setup-db never does it behind their back)."""
+    password is an operator's decision; setup-db never does it behind their back). The server
+    is sent the password's SCRAM-SHA-256 verifier, never the password itself."""
     if _exists(connection, "SELECT 1 FROM pg_roles WHERE rolname = %s", name):
         say(f"role {name} exists")
         return
     statement = sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name))
     if password:
-        statement = sql.SQL("{} PASSWORD {}").format(statement, sql.Literal(password))
+        statement = sql.SQL("{} PASSWORD {}").format(statement, sql.Literal(verifier(password)))
     connection.execute(statement)
     say(f"created role {name}")
 

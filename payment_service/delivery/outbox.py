@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..db import PaymentHistory, PaymentHistoryWebhook, PaymentSchedule
+from ..db.models import new_id
 from ..db.notifications import notify_outbox
+from ..db.places import place_of
 from ..db.queries import outbox
 from ..observability import request_ids
 from ..settings import Settings
@@ -70,11 +72,19 @@ def _add(
     if latest is not None and now <= latest:
         now = latest + timedelta(microseconds=1)
     cipher = settings.keys.webhook
+    webhook_id = new_id()
+
+    def sealed(column: str, value: Any) -> str:
+        return cipher.encrypt_json(
+            value, place_of(PaymentHistoryWebhook.__tablename__, column, webhook_id)
+        )
+
     webhook = PaymentHistoryWebhook(
+        id=webhook_id,
         **subject,
-        previous=cipher.encrypt_json(previous),
-        current=cipher.encrypt_json(current),
-        data=cipher.encrypt_json(event),
+        previous=sealed("previous", previous),
+        current=sealed("current", current),
+        data=sealed("data", event),
         created_at=now,
         status="pending",
         attempts=0,

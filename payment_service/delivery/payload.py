@@ -20,6 +20,7 @@ from payment_service_client.webhooks import sign_webhook
 
 from ..crypto import dumps
 from ..db import PaymentHistory, PaymentHistoryWebhook, PaymentSchedule
+from ..db.places import place
 from ..observability import request_ids
 from ..settings import Settings
 
@@ -34,12 +35,12 @@ def build_request(
     payload: dict[str, Any]
     if isinstance(subject, PaymentSchedule):
         # A schedule's event (docs/subscriptions.md): `type` tells it from a payment's change.
-        event = stored.decrypt_json(webhook.data)
+        event = stored.decrypt_json(webhook.data, place(webhook, "data"))
         payload = {
             "id": webhook.id,
             "type": event["type"],
-            "previous": stored.decrypt_json(webhook.previous),
-            "schedule": stored.decrypt_json(webhook.current),
+            "previous": stored.decrypt_json(webhook.previous, place(webhook, "previous")),
+            "schedule": stored.decrypt_json(webhook.current, place(webhook, "current")),
             "period": event.get("period"),
         }
     else:
@@ -50,8 +51,8 @@ def build_request(
                 "table": subject.source_table,
                 "id": subject.source_id,
             },
-            "previous": stored.decrypt_json(webhook.previous),
-            "current": stored.decrypt_json(webhook.current),
+            "previous": stored.decrypt_json(webhook.previous, place(webhook, "previous")),
+            "current": stored.decrypt_json(webhook.current, place(webhook, "current")),
         }
     body = settings.keys.connection.encrypt(dumps(payload))
     headers = {"Content-Type": "text/plain"}

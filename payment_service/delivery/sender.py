@@ -2,7 +2,8 @@
 
 * **One deadline for the whole attempt** (resolve, connect, TLS, send, status line, headers,
   body), not a timeout per read: a receiver that answers one byte every few seconds is cut off
-  when the deadline passes, by a watchdog that shuts the socket down.
+  when the deadline passes, by a watchdog that shuts the socket down. The host name is resolved
+  on a resolver thread the attempt waits for only until its deadline (`url_policy.lookup`).
 * **The answer is streamed and capped**: the first `MAX_STORED_BODY` bytes are kept for the
   attempt's record, the rest is never read (the connection is closed instead).
 * **The address is checked at connect time** (`url_policy.AddressPolicy`), and the socket is
@@ -72,7 +73,9 @@ class _Guarded:
     def _guarded_connect(self, address: tuple[str, int], *_: Any, **__: Any) -> socket.socket:
         host, port = address
         last: OSError | None = None
-        for family, ip in self.policy.resolve(host, port):
+        # Resolved within the attempt's deadline too (getaddrinfo itself cannot be cut off).
+        addresses = self.policy.resolve(host, port, self.deadline - time.monotonic())
+        for family, ip in addresses:
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 break

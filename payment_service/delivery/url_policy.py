@@ -13,15 +13,21 @@ Two checks, at two moments:
 `PAYMENT_WEBHOOK_ALLOWED_NETWORKS` lists CIDRs and/or host names. A listed host name is trusted
 whatever it resolves to; any other host is allowed when every address it resolves to lies in a
 listed network. Unset, `local` mode allows everything and `dev`/`real` allow everything but
-loopback, link-local (169.254.169.254 included), multicast, unspecified and reserved addresses;
-private ranges stay allowed, since the services of one company usually live there.
+the ranges of `REFUSED_RANGES` (loopback, link-local, cloud metadata services, shared and
+special-purpose ranges, multicast, unspecified and reserved addresses); private ranges stay
+allowed, since the services of one company usually live there. A cloud metadata address
+(`METADATA_ADDRESSES`) is refused even inside a listed network unless listed by itself.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -30,9 +36,84 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 SCHEMES = ("http", "https")
 SETTING = "PAYMENT_WEBHOOK_ALLOWED_NETWORKS"
 _HOST_CHARACTERS = set("abcdefghijklmnopqrstuvwxyz0123456789-.")
-# "This network": Linux connects 0.x.x.x to the local host.
-_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+# Every range `dev` and `real` refuse by default, in one place: (network, what it is, with its
+# article). The first match names the kind in the 400 and the attempt's error, so the narrow
+# entries come before the ranges that contain them. Addresses hidden in IPv6 (mapped, 6to4,
+# NAT64, Teredo) are unwrapped before they are looked up here.
+REFUSED_RANGES: tuple[tuple[Network, str], ...] = tuple(
+    (ipaddress.ip_network(cidr), kind)
+    for cidr, kind in (
+        # IPv4
+        ("0.0.0.0/8", "a 'this network'"),  # Linux connects 0.x.x.x to the local host
+        ("127.0.0.0/8", "a loopback"),
+        ("169.254.0.0/16", "a link-local"),  # cloud metadata at 169.254.169.254
+        ("100.64.0.0/10", "a shared (carrier-grade NAT)"),  # Alibaba: 100.100.100.200
+        ("192.0.0.0/24", "an IETF protocol"),  # Oracle Cloud: 192.0.0.192
+        ("192.0.2.0/24", "a documentation"),
+        ("198.51.100.0/24", "a documentation"),
+        ("203.0.113.0/24", "a documentation"),
+        ("198.18.0.0/15", "a benchmarking"),
+        ("192.88.99.0/24", "a 6to4 relay"),
+        ("224.0.0.0/4", "a multicast"),
+        ("255.255.255.255/32", "a broadcast"),
+        ("240.0.0.0/4", "a reserved"),
+        # IPv6
+        ("::/128", "an unspecified"),
+        ("::1/128", "a loopback"),
+        ("::/3", "a reserved"),  # IPv4-compatible, discard-only 100::/64, local NAT64…
+        ("2001::/23", "an IETF protocol"),  # Teredo, benchmarking, ORCHID
+        ("2001:db8::/32", "a documentation"),
+        ("3fff::/20", "a documentation"),
+        ("4000::/2", "a reserved"),
+        ("8000::/2", "a reserved"),
+        ("c000::/3", "a reserved"),
+        ("e000::/4", "a reserved"),
+        ("f000::/5", "a reserved"),
+        ("f800::/6", "a reserved"),
+        ("fd00:ec2::/32", "a cloud metadata"),  # AWS: fd00:ec2::254 (and its DNS, NTP)
+        ("fe00::/9", "a reserved"),
+        ("fe80::/10", "a link-local"),
+        ("fec0::/10", "a site-local"),
+        ("ff00::/8", "a multicast"),
+    )
+)
+
+# The instance metadata services of the clouds: refused even inside a network the operator
+# lists (a broad `fd00::/8` or `100.64.0.0/10`), unless the address is listed by itself.
+METADATA_ADDRESSES: frozenset[Address] = frozenset(
+    ipaddress.ip_address(text)
+    for text in ("169.254.169.254", "100.100.100.200", "192.0.0.192", "fd00:ec2::254")
+)
+
+
+# Threads that resolve host names for deliveries, per process. `getaddrinfo` cannot be
+# interrupted, so a lookup runs on one of these while the delivery waits at most until its
+# deadline; a name whose lookup hangs holds a resolver thread (until the system resolver gives
+# up: resolv.conf's `timeout` × `attempts`), never a delivery thread. Many at once for the 4
+# delivery threads: only when all are held do further lookups wait in line, and those still
+# end at their own deadlines.
+RESOLVER_THREADS = 32
+_resolver: ThreadPoolExecutor | None = None
+_resolver_lock = threading.Lock()
+
+
+def lookup(host: str, port: int, timeout_s: float | None = None) -> list[Any]:
+    """`socket.getaddrinfo(host, port)` for a stream socket, given up (TimeoutError) after
+    `timeout_s` seconds (None: wait as long as the resolver takes)."""
+    if timeout_s is None:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    global _resolver
+    with _resolver_lock:
+        if _resolver is None:
+            _resolver = ThreadPoolExecutor(RESOLVER_THREADS, thread_name_prefix="resolver")
+        pending = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        return pending.result(timeout=max(timeout_s, 0.0))
+    except FutureTimeout:
+        pending.cancel()  # still waiting in line: it never runs
+        raise TimeoutError(f"resolving {host} took longer than the deadline") from None
 
 
 class AddressRefused(Exception):
@@ -93,9 +174,15 @@ def refusal_reason(address: Address, policy: AddressPolicy) -> str:
     if policy.refuse_internal:
         return (
             f"{address} is {_kind(address)} address. Outside local mode, webhooks are never "
-            "sent to internal addresses (loopback, link-local, multicast, reserved, "
-            f"unspecified) unless the server's {SETTING} lists them: use an address the "
-            "server may reach, or ask its operator to add this one (or its network) there."
+            "sent to internal or special addresses (loopback, link-local, cloud metadata, "
+            "shared, multicast, reserved, unspecified) unless the server's "
+            f"{SETTING} lists them: use an address the server may reach, or ask its operator "
+            "to add this one (or its network) there."
+        )
+    if _unwrapped(address) in METADATA_ADDRESSES:
+        return (
+            f"{address} is a cloud metadata address, refused unless the server's {SETTING} "
+            "lists it by itself: use another address."
         )
     return (
         f"{address} is not among the networks the server's {SETTING} allows: use an address "
@@ -103,19 +190,19 @@ def refusal_reason(address: Address, policy: AddressPolicy) -> str:
     )
 
 
+def _refused_range(address: Address) -> tuple[Network, str] | None:
+    """The entry of REFUSED_RANGES `address` (unwrapped) lies in, or None."""
+    plain = _unwrapped(address)
+    for network, kind in REFUSED_RANGES:
+        if plain.version == network.version and plain in network:
+            return network, kind
+    return None
+
+
 def _kind(address: Address) -> str:
     """What kind of internal address `address` is (an article included)."""
-    plain = _unwrapped(address)
-    for kind, test in (
-        ("a loopback", lambda a: a.is_loopback),
-        ("a link-local", lambda a: a.is_link_local),
-        ("a multicast", lambda a: a.is_multicast),
-        ("an unspecified", lambda a: a.is_unspecified),
-        ("a reserved", lambda a: a.is_reserved),
-    ):
-        if test(plain):
-            return kind
-    return "an internal"
+    found = _refused_range(address)
+    return found[1] if found else "an internal"
 
 
 def _host_problem(host: str, parts: SplitResult) -> str | None:
@@ -153,16 +240,7 @@ def _unwrapped(address: Address) -> Address:
 
 def is_internal(address: Address) -> bool:
     """Addresses a webhook must never reach outside `local` mode unless listed explicitly."""
-    address = _unwrapped(address)
-    return (
-        address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_unspecified
-        or address.is_reserved
-        or (isinstance(address, ipaddress.IPv4Address) and address in _THIS_NETWORK)
-        or address == ipaddress.IPv4Address("255.255.255.255")
-    )
+    return _refused_range(address) is not None
 
 
 @dataclass(frozen=True)
@@ -213,6 +291,10 @@ class AddressPolicy:
         if self.refuse_internal:
             return not is_internal(address)
         plain = _unwrapped(address)
+        if plain in METADATA_ADDRESSES and not any(
+            network.num_addresses == 1 and plain in network for network in self.networks
+        ):
+            return False
         return any(
             candidate in network
             for network in self.networks
@@ -220,13 +302,16 @@ class AddressPolicy:
             if candidate.version == network.version
         )
 
-    def resolve(self, host: str, port: int) -> list[tuple[socket.AddressFamily, str]]:
+    def resolve(
+        self, host: str, port: int, timeout_s: float | None = None
+    ) -> list[tuple[socket.AddressFamily, str]]:
         """The addresses to connect to, each one checked; AddressRefused when none may be used.
 
         Every address must pass (not just one): a name that resolves to a public and a loopback
-        address is refused, so the order the resolver returns cannot be played with.
+        address is refused, so the order the resolver returns cannot be played with. With
+        `timeout_s`, TimeoutError when the resolver has not answered by then (`lookup`).
         """
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = lookup(host, port, timeout_s)
         found: list[tuple[socket.AddressFamily, str]] = []
         for family, _, _, _, sockaddr in infos:
             text = str(sockaddr[0]).split("%")[0]

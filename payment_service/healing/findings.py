@@ -276,7 +276,9 @@ def _repair_drift(runtime: Runtime, finding: FindingView, reason: str) -> str:
     vendor = _vendor(runtime, finding.vendor_code)
     assert finding.record_id is not None
     notice = WebhookNotice(finding.vendor_uid, "a finding is repaired")
-    synchronize(runtime, vendor, notice, {"finding": {"id": finding.id, "reason": reason}})
+    synchronize(
+        runtime, vendor, notice, {"finding": {"id": finding.id, "reason": reason}}, coalesce=False
+    )
     left = drift_of(runtime, vendor, finding.record_id)
     if left:
         fields = ", ".join(sorted({d.field for d in left}))

@@ -275,7 +275,7 @@ def check_now(runtime: Runtime, kind: str, record_id: str) -> Checked:
 def _check_payment(runtime: Runtime, vendor: Any, taken: Taken) -> Checked:
     notice = WebhookNotice(taken.vendor_uid, "the janitor re-checks a record in doubt")
     event = {"type": "janitor", "record": taken.kind}
-    outcome = synchronize(runtime, vendor, notice, event)
+    outcome = synchronize(runtime, vendor, notice, event, coalesce=False)
     if outcome.status == "deferred":
         return Checked("busy", "being synchronised by another process")
     if outcome.status == "unknown":

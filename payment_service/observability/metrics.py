@@ -82,7 +82,7 @@ WEBHOOK_DELIVERIES = Counter(
 INBOUND_WEBHOOKS = Counter(
     "payment_inbound_webhooks",
     "Webhooks received from gateways, by vendor and outcome (changed, unchanged, ignored, "
-    "unknown, invalid, conflict, error).",
+    "unknown, deferred, replayed, invalid, conflict, throttled, error).",
     ["vendor", "outcome"],
     registry=REGISTRY,
 )

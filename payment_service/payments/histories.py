@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session
 
 from ..crypto import hash_password
 from ..db import PaymentHistory, PaymentHistoryClaim
+from ..db.models import new_id
+from ..db.places import place
 from ..db.queries import claims, records
 from ..db.queries import histories as stored
 from ..delivery.outbox import enqueue
@@ -205,6 +207,7 @@ def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str, resume: bool) 
         if held:
             raise Conflict(IN_PROGRESS)
         claim = PaymentHistoryClaim(
+            id=new_id(),
             source_schema=new.source.schema,
             source_table=new.source.table,
             source_id=new.source.id,
@@ -213,10 +216,11 @@ def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str, resume: bool) 
             vendor_store_id=new.vendor.store_id,
             price=new.price,
             webhook_url=new.webhook_url,
-            data=runtime.settings.keys.history.encrypt_json(None),
             password=hashed,
             created_at=now,
         )
+        # Bound as its payment's (the claim becomes it under the same id).
+        claim.data = runtime.settings.keys.history.encrypt_json(None, place(claim, "data"))
         session.add(claim)
         try:
             session.flush()

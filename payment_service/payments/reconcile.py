@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..crypto import dumps
+from ..db.places import place
 from ..db.queries import claims, histories
 from ..durations import parse_duration
 from ..errors import BadRequest, NotFound, ServiceError
@@ -235,7 +236,7 @@ def _load(
 
 def _recorded(vendor: Vendor, row: Any, cipher: Any) -> Recorded:
     """What the history row says, in the compared fields (read inside its session)."""
-    stored = vendor.summarize(cipher.decrypt_json(row.data))
+    stored = vendor.summarize(cipher.decrypt_json(row.data, place(row, "data")))
     return Recorded(
         row.id,
         row.vendor_uid,
@@ -294,7 +295,7 @@ def _repair(runtime: Runtime, vendor: Vendor, report: Report) -> None:
         }
         notice = WebhookNotice(uid, "reconciliation found the history drifted")
         try:
-            outcome = synchronize(runtime, vendor, notice, event)
+            outcome = synchronize(runtime, vendor, notice, event, coalesce=False)
         except ServiceError as error:  # the gateway's, or a sync already under way
             report.errors.append(f"repairing {history_id} ({uid}) failed: {error}")
             continue

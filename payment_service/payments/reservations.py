@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from ..crypto import hash_password
 from ..db import PaymentReservation
+from ..db.models import new_id
+from ..db.places import place
 from ..db.queries import records
 from ..errors import Conflict
 from ..runtime import Runtime
@@ -32,6 +34,7 @@ def create(runtime: Runtime, new: NewReservation) -> dict[str, Any]:
         with runtime.database.transaction() as session:
             _refuse_duplicate(session, new)
             row = PaymentReservation(
+                id=new_id(),
                 source_schema=new.source.schema,
                 source_table=new.source.table,
                 source_id=new.source.id,
@@ -39,10 +42,10 @@ def create(runtime: Runtime, new: NewReservation) -> dict[str, Any]:
                 vendor_uid=new.vendor.uid,
                 vendor_store_id=new.vendor.store_id,
                 title=new.title,
-                data=runtime.settings.keys.reservation.encrypt_json(data),
                 password=hashed,
                 created_at=runtime.clock(),
             )
+            row.data = runtime.settings.keys.reservation.encrypt_json(data, place(row, "data"))
             session.add(row)
             session.flush()
             passwords.created(row.id, hashed, new.password)

@@ -17,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from ..db import PaymentHistory, PaymentHistoryCancel
+from ..db.models import new_id
+from ..db.places import place
 from ..db.queries import histories, pending_refunds
 from ..delivery.outbox import enqueue
 from ..errors import NotFound
@@ -37,20 +39,20 @@ def apply_summary(
     row.currency = summary.currency
     row.price = summary.price
     row.paid_at = summary.paid_at
-    row.data = keys.history.encrypt_json(payment)
+    row.data = keys.history.encrypt_json(payment, place(row, "data"))
     known = {cancel.sequence for cancel in row.cancels}
     for sequence, record in enumerate(summary.cancels):
         if sequence in known:
             continue
-        row.cancels.append(
-            PaymentHistoryCancel(
-                sequence=sequence,
-                amount=record.amount,
-                reason=record.reason,
-                data=keys.cancel_history.encrypt_json(record.data),
-                created_at=record.cancelled_at,
-            )
+        cancel = PaymentHistoryCancel(
+            id=new_id(),
+            sequence=sequence,
+            amount=record.amount,
+            reason=record.reason,
+            created_at=record.cancelled_at,
         )
+        cancel.data = keys.cancel_history.encrypt_json(record.data, place(cancel, "data"))
+        row.cancels.append(cancel)
     row.refund = sum((record.amount for record in summary.cancels), Decimal(0))
     row.cancelled_at = min((r.cancelled_at for r in summary.cancels), default=None)
     row.due_at = summary.due_at

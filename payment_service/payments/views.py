@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from ..crypto import Cipher
 from ..db import PaymentHistory, PaymentReservation
+from ..db.places import place
 from ..delivery.url_policy import without_credentials
+from ..keyrings import AtRestKeyring
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -20,7 +21,7 @@ def iso(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def history_view(row: PaymentHistory, cipher: Cipher) -> dict[str, Any]:
+def history_view(row: PaymentHistory, cipher: AtRestKeyring) -> dict[str, Any]:
     refund = row.refund or Decimal(0)
     return {
         "id": row.id,
@@ -40,7 +41,7 @@ def history_view(row: PaymentHistory, cipher: Cipher) -> dict[str, Any]:
         "currency": row.currency,
         "price": row.price,
         "refund": refund if refund else None,
-        "data": cipher.decrypt_json(row.data),
+        "data": cipher.decrypt_json(row.data, place(row, "data")),
         "webhook_url": without_credentials(row.webhook_url),
         "created_at": iso(row.created_at),
         "paid_at": iso(row.paid_at),
@@ -48,13 +49,13 @@ def history_view(row: PaymentHistory, cipher: Cipher) -> dict[str, Any]:
     }
 
 
-def reservation_view(row: PaymentReservation, cipher: Cipher) -> dict[str, Any]:
+def reservation_view(row: PaymentReservation, cipher: AtRestKeyring) -> dict[str, Any]:
     return {
         "id": row.id,
         "vendor_code": row.vendor_code,
         "vendor": {"code": row.vendor_code, "store_id": row.vendor_store_id, "uid": row.vendor_uid},
         "source": {"schema": row.source_schema, "table": row.source_table, "id": row.source_id},
         "title": row.title,
-        "data": cipher.decrypt_json(row.data),
+        "data": cipher.decrypt_json(row.data, place(row, "data")),
         "created_at": iso(row.created_at),
     }

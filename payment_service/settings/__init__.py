@@ -167,7 +167,8 @@ class WebhookDelivery(Declared):
     signing_secret: str | None = setting(
         "PAYMENT_WEBHOOK_SIGNING_SECRET", None, parsers.signing_secrets, [SENDER],
         "sign webhooks (Standard Webhooks): `whsec_<base64>` or any text without spaces; "
-        "several, space-separated, sign each delivery with each (rotation)",
+        "several, space-separated, sign each delivery with each (rotation); `real` mode needs "
+        "each to hold at least 24 random bytes",
         topic=WEBHOOKS, secret=True,
     )  # fmt: skip
     host_concurrency: int | None = setting(
@@ -180,7 +181,7 @@ class WebhookDelivery(Declared):
         ALLOWED_NETWORKS_SETTING,
         ByMode(
             lambda mode: AddressPolicy.parse(None, mode),
-            "`local`: any; `dev`/`real`: all but loopback, link-local, multicast, reserved",
+            "`local`: any; `dev`/`real`: all but loopback, link-local, cloud metadata, special",
         ),
         _address_policy, [API, SENDER],
         "where webhooks may be delivered: comma-separated CIDRs and/or host names "
@@ -298,6 +299,21 @@ class Settings(Declared):
         "PostgreSQL schema holding the tables (created by `setup-db`)",
         topic=DATABASE,
     )  # fmt: skip
+    at_rest_require_bound: str = setting(
+        "PAYMENT_AT_REST_REQUIRE_BOUND", "auto", parsers.choice("auto", "always", "never"),
+        DATABASE_ROLES,
+        "refuse stored values not sealed in an envelope bound to their table, column and row "
+        "(unmarked or older envelopes): `auto`, in `real` mode, for the tables `rotate-keys` "
+        "has rewritten completely; `always`; `never`",
+        topic=DATABASE,
+    )  # fmt: skip
+    admin_database_url: str | None = setting(
+        "PAYMENT_ADMIN_DATABASE_URL", None, parsers.text, [CLI],
+        "`setup-db`: a PostgreSQL role that may create roles and databases, e.g. "
+        "`postgresql+psycopg://postgres:…@host:5432/postgres` (kept out of the process list; "
+        "`--admin-url -` reads it from standard input instead)",
+        topic=DATABASE, secret=URL_PASSWORD,
+    )  # fmt: skip
     database_readonly_user: str | None = setting(
         "PAYMENT_DATABASE_READONLY_USER", None, parsers.identifier, [CLI],
         "read-only role `setup-db` creates (SELECT on every table of the schema, now and later)",
@@ -340,6 +356,19 @@ class Settings(Declared):
         topic=GATEWAYS,
     )  # fmt: skip
     webhooks: WebhookDelivery = group(WebhookDelivery)
+    webhook_refetch_interval_s: float = setting(
+        "PAYMENT_WEBHOOK_REFETCH_INTERVAL_S", 2.0, parsers.zero_or_more_seconds,
+        [API, HOUSEKEEPER, CLI],
+        "inbound gateway webhooks: least time between two re-fetches of one payment (events "
+        "meanwhile are coalesced into one trailing fetch); `0`: no pause, still one at a time",
+        topic=WEBHOOKS,
+    )  # fmt: skip
+    webhook_inbound_per_minute: int = setting(
+        "PAYMENT_WEBHOOK_INBOUND_PER_MINUTE", 600, parsers.zero_or_more, [API],
+        "inbound gateway webhooks accepted per vendor and minute, all processes together; "
+        "beyond, 429; `0` turns the budget off",
+        topic=WEBHOOKS,
+    )  # fmt: skip
     internal_webhook_capacity: int = setting(
         "PAYMENT_INTERNAL_WEBHOOK_CAPACITY", 100, parsers.positive_int, [API],
         "webhooks the test receiver (`/payments/internal/webhook`, not in `real` mode) keeps",

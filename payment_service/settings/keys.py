@@ -210,18 +210,44 @@ class Keyring:
             yield generation.cipher.iv
 
 
+def _previous_values(raw: str | None, name: str, current: tuple[str, str]) -> dict[str, str]:
+    """The keys and IVs of a `PAYMENT_*_PREVIOUS_KEYS` list, by label (`NAME[0].key`). Entries
+    `Keyring._previous` already refuses (wrong shape, length, published, repeated) are left
+    out, so each problem is named once."""
+    try:
+        items = json.loads(raw) if raw else []
+    except ValueError:
+        return {}
+    values: dict[str, str] = {}
+    seen = {current}
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict) or set(item) != {"key", "iv"}:
+            continue
+        pair = (item["key"], item["iv"])
+        labels = (f"{name}[{index}].key", f"{name}[{index}].iv")
+        if not all(isinstance(value, str) for value in pair):
+            continue
+        refused = _pair_problems(*pair, "real", labels) or pair[0] == pair[1] or pair in seen
+        seen.add(pair)
+        if not refused:
+            values |= dict(zip(labels, pair, strict=True))
+    return values
+
+
 class KeysGroup(Group):
-    """The keyrings together: in `real` mode no weak key or IV, and none used twice."""
+    """The keyrings together: in `real` mode no weak key or IV, and none used twice — the
+    previous pairs of every table included, since each still decrypts what it once wrote."""
 
     def read(self, reader: Reader) -> Any:
         keys = super().read(reader)
         if reader.mode == "real":
-            values = {
-                name: value
-                for table in PUBLISHED_KEYS
-                for name in (key_variable(table), iv_variable(table))
-                if (value := reader.text(name)) is not None
-            }
+            values: dict[str, str] = {}
+            for table in PUBLISHED_KEYS:
+                names = (key_variable(table), iv_variable(table))
+                current = (reader.text(names[0]) or "", reader.text(names[1]) or "")
+                values |= {name: value for name, value in zip(names, current, strict=True) if value}
+                previous = previous_variable(table)
+                values |= _previous_values(reader.text(previous), previous, current)
             for problem in key_problems(values):
                 name, _, message = problem.partition(": ")
                 reader.problem(name, message)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from payment_service_client.webhooks import webhook_key
+from payment_service_client.webhooks import SECRET_PREFIX, webhook_key
 
 from ..durations import parse_duration
 from ..key_hygiene import weakness
@@ -139,14 +139,42 @@ def signing_secrets(raw: str, context: Context) -> str:
     """One or more webhook signing secrets separated by spaces, each `whsec_<base64>` or any
     text; kept as given (`WebhookDelivery.signing_secrets` splits it)."""
     problems: list[str] = []
+    seen: set[bytes] = set()
     for index, secret in enumerate(raw.split()):
+        label = f"secret #{index + 1}"
         try:
-            webhook_key(secret)
+            key = webhook_key(secret)
         except ValueError as error:
-            problems.append(f"secret #{index + 1}: {error}")
+            problems.append(f"{label}: {error}")
+            continue
+        if context.mode == "real":
+            text = secret.removeprefix(SECRET_PREFIX)
+            problems += [f"{label}: {problem}" for problem in signing_secret_problems(text, key)]
+            if key in seen:
+                problems.append(f"{label}: repeats an earlier secret")
+        seen.add(key)
     if problems:
         raise Invalid(*problems)
     return raw
+
+
+# Standard Webhooks: a secret's HMAC key should be 24 to 64 random bytes.
+MIN_SIGNING_KEY_BYTES = 24
+
+
+def signing_secret_problems(text: str, key: bytes) -> list[str]:
+    """Why `real` mode refuses a webhook signing secret (`text`: as written, without `whsec_`;
+    `key`: its HMAC key): too short to be a secret, or guessable. Never quotes the secret."""
+    problems: list[str] = []
+    if len(key) < MIN_SIGNING_KEY_BYTES:
+        problems.append(
+            f"is {len(key)} bytes; real mode needs at least {MIN_SIGNING_KEY_BYTES} random bytes "
+            "(`payment-service keys generate` prints one)"
+        )
+    reason = weakness(text) or weakness(key.hex())
+    if reason:
+        problems.append(reason)
+    return problems
 
 
 MAC_KEY_MIN_LENGTH = 32

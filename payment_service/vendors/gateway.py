@@ -35,6 +35,7 @@ from .interface import (
     ListedPayment,
     PaymentSummary,
     Refund,
+    SignedDelivery,
     Vendor,
     WebhookNotice,
 )
@@ -233,9 +234,9 @@ class ObservedVendor(Vendor):
 
         return self._observe("charge_billing_key", call)
 
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> SignedDelivery | None:
         # Local work; passed on explicitly because the base class has a default (accept all).
-        self.inner.verify_webhook(headers, body)
+        return self.inner.verify_webhook(headers, body)
 
     @property
     def can_list(self) -> bool:

@@ -119,6 +119,16 @@ class WebhookNotice:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class SignedDelivery:
+    """A signed inbound webhook's identity (Standard Webhooks `webhook-id`): the core answers a
+    second delivery of the same id before `expires_at` (when its signature would be refused as
+    too old anyway) without doing anything."""
+
+    id: str
+    expires_at: datetime
+
+
 class Vendor(ABC):
     """A payment gateway. Every call names the store, whose credentials it must use.
 
@@ -180,12 +190,15 @@ class Vendor(ABC):
     def fetch_reservation(self, store_id: str, uid: str, *, customer_id: str) -> dict[str, Any]:
         """Return the saved card / billing key `uid` registered for `customer_id`."""
 
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> SignedDelivery | None:
         """Refuse an inbound webhook that cannot be proven to come from the gateway.
 
         Called with the request's headers and raw body before anything else is done with it;
-        raise `WebhookUnauthorized` (401) to refuse. The default accepts every request: for
-        gateways that do not sign their webhooks, the re-fetch is the only protection.
+        raise `WebhookUnauthorized` (401) to refuse. A gateway that signs each delivery with a
+        unique id returns it (`SignedDelivery`), so that a replay inside the signature's
+        tolerance is answered without a re-fetch. The default accepts every request: for
+        gateways that do not sign their webhooks, the re-fetch (coalesced per payment, and
+        within the vendor's inbound budget) is the only protection.
         """
         return None
 

@@ -18,6 +18,7 @@ from payment_service.db import (
     PaymentReservation,
 )
 from payment_service.db.migrate import current_revision, head_revision
+from payment_service.db.places import place
 from payment_service.payments.views import history_view, reservation_view
 from payment_service.settings import Settings
 from payment_service.wire import dumps
@@ -57,7 +58,9 @@ def assert_adopted(url: str, original: Original) -> None:
         for history_id, row in histories.items():
             # The original's answer, and its stored gateway record byte for byte.
             assert as_json(history_view(row, keys.history)) == original.history(history_id)
-            assert keys.history.decrypt(row.data) == original.history_data(history_id)
+            assert keys.history.decrypt(row.data, place(row, "data")) == original.history_data(
+                history_id
+            )
             assert row.password == original.histories[history_id]["password"]
             assert row.confirmed_at == row.created_at
 
@@ -67,7 +70,8 @@ def assert_adopted(url: str, original: Original) -> None:
             [raw] = [c for c in original.cancels[row.payment_history_id] if c["id"] == row.id]
             assert row.amount == Decimal(repr(raw["amount"]))
             assert (row.reason, row.created_at) == (raw["reason"], raw["created_at"])
-            assert keys.cancel_history.decrypt(row.data) == decrypt("CANCEL_HISTORY", raw["data"])
+            opened = keys.cancel_history.decrypt(row.data, place(row, "data"))
+            assert opened == decrypt("CANCEL_HISTORY", raw["data"])
             # Numbered in the gateway's order, from 0.
             assert row.sequence == original.cancels[row.payment_history_id].index(raw)
 
@@ -83,7 +87,7 @@ def assert_adopted(url: str, original: Original) -> None:
         for webhook_id, row in webhooks.items():
             raw = original.webhooks[webhook_id]
             for column in ("previous", "current", "data"):
-                assert keys.webhook.decrypt(getattr(row, column)) == raw[column]
+                assert keys.webhook.decrypt(getattr(row, column), place(row, column)) == raw[column]
             assert (row.payment_history_id, row.created_at) == (
                 raw["payment_history_id"],
                 raw["created_at"],

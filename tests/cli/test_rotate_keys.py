@@ -36,7 +36,8 @@ from payment_service.db import (
     PaymentHistoryWebhook,
     PaymentReservation,
 )
-from payment_service.keyrings import AtRestKeyring
+from payment_service.db.places import place, place_of
+from payment_service.keyrings import AtRestKeyring, Place
 from payment_service.rotation import ENCRYPTED_TABLES
 from payment_service.settings import PUBLISHED_KEYS
 from payment_service.testing import PaymentBackend
@@ -95,18 +96,40 @@ def stored_values(database_url: str) -> dict[tuple[str, str], list[str]]:
     return values
 
 
-def keyring_of(table_name: str, rings: dict[str, AtRestKeyring]) -> AtRestKeyring:
-    [target] = [t for t in ENCRYPTED_TABLES if t.table.name == table_name]
-    return rings[target.keyring]
+def placed_values(database_url: str) -> dict[tuple[str, str], list[tuple[Place, str]]]:
+    """Every encrypted value in the database with its place, by (table, row id)."""
+    database = Database(database_url)
+    values: dict[tuple[str, str], list[tuple[Place, str]]] = {}
+    try:
+        with database.transaction() as session:
+            for target in ENCRYPTED_TABLES:
+                table = target.table
+                columns = [table.c[name] for name in target.columns]
+                for row in session.execute(select(table.c.id, *columns)):
+                    values[(table.name, row.id)] = [
+                        (place_of(table.name, name, row.id), value)
+                        for name, value in zip(target.columns, row[1:], strict=True)
+                        if value is not None
+                    ]
+    finally:
+        database.dispose()
+    return values
+
+
+def is_current(table: str, placed: list[tuple[Place, str]], rings) -> bool:
+    """Whether every value is sealed with the current key of its keyring (bound to its place
+    where its table binds them)."""
+    [target] = [t for t in ENCRYPTED_TABLES if t.table.name == table]
+    keyring = rings[target.keyring]
+    return all(
+        keyring.is_current(value, place if target.bound else None) for place, value in placed
+    )
 
 
 def rotated(database_url: str, rows: set[tuple[str, str]], rings) -> int:
     """How many of `rows` hold only values sealed with the current keys of `rings`."""
-    values = stored_values(database_url)
-    return sum(
-        all(keyring_of(table, rings).is_current(value) for value in values[(table, row_id)])
-        for table, row_id in rows
-    )
+    values = placed_values(database_url)
+    return sum(is_current(table, values[(table, row_id)], rings) for table, row_id in rows)
 
 
 # What `old_orders` writes: 5 payments, each refunded once (a refund row and a webhook), 2 saved
@@ -274,10 +297,10 @@ def test_rotate_keys_under_traffic_killed_and_resumed_then_old_keys_dropped(
     assert traffic.operations >= 1
 
     # 3. The old keys are gone: every value is sealed with the new ones, every record reads.
-    values = stored_values(database_url)
+    values = placed_values(database_url)
     assert len(values) > len(old_rows)  # the traffic's records are there too
-    for (table, _), columns in values.items():
-        assert all(keyring_of(table, new_rings).is_current(value) for value in columns)
+    for (table, _), placed in values.items():
+        assert is_current(table, placed, new_rings)
     with PaymentBackend(database_url, environ=at_rest_environ(NEW)) as backend:
         with PaymentClient(backend.url, backend.key, backend.iv) as client:
             old_orders.check_all(client)
@@ -285,10 +308,12 @@ def test_rotate_keys_under_traffic_killed_and_resumed_then_old_keys_dropped(
         keys = backend.settings.keys
         with backend.runtime.database.transaction() as session:
             for webhook in session.scalars(select(PaymentHistoryWebhook)):
-                assert keys.webhook.decrypt_json(webhook.current)["refund"] == 3000
-                assert keys.webhook.decrypt_json(webhook.previous)["refund"] is None
+                current = keys.webhook.decrypt_json(webhook.current, place(webhook, "current"))
+                previous = keys.webhook.decrypt_json(webhook.previous, place(webhook, "previous"))
+                assert (current["refund"], previous["refund"]) == (3000, None)
             for cancel in session.scalars(select(PaymentHistoryCancel)):
-                assert keys.cancel_history.decrypt_json(cancel.data)["cancelAmount"] == 3000
+                data = keys.cancel_history.decrypt_json(cancel.data, place(cancel, "data"))
+                assert data["cancelAmount"] == 3000
 
 
 def test_dry_run_counts_and_changes_nothing(database_url, old_orders):
@@ -407,8 +432,11 @@ def read_original_rows(backend: PaymentBackend, ids: dict[str, str]) -> None:
     with backend.runtime.database.transaction() as session:
         webhook = session.scalars(select(PaymentHistoryWebhook)).one()
         cancel = session.scalars(select(PaymentHistoryCancel)).one()
-        assert keys.webhook.decrypt_json(webhook.current) == {"refund": 4000}
-        assert keys.cancel_history.decrypt_json(cancel.data) == {"cancelAmount": 4000}
+        # (Unmarked before the rotation, bound to their place after it.)
+        current = keys.webhook.decrypt_json(webhook.current, place(webhook, "current"))
+        assert current == {"refund": 4000}
+        data = keys.cancel_history.decrypt_json(cancel.data, place(cancel, "data"))
+        assert data == {"cancelAmount": 4000}
 
 
 def test_a_database_in_the_original_format_is_read_rotated_and_read_again(database_url):
@@ -430,8 +458,8 @@ def test_a_database_in_the_original_format_is_read_rotated_and_read_again(databa
     with PaymentBackend(database_url, environ=at_rest_environ(NEW)) as backend:
         read_original_rows(backend, ids)
     rings = keyrings(NEW)
-    for (table, _), columns in stored_values(database_url).items():
-        assert all(keyring_of(table, rings).is_current(value) for value in columns)
+    for (table, _), placed in placed_values(database_url).items():
+        assert is_current(table, placed, rings)
 
 
 def _only_id(database_url: str) -> str:

@@ -26,6 +26,9 @@ TABLES = {
     "payment_auth_failures",
     "payment_schedules",
     "payment_schedule_periods",
+    "payment_inbound_webhook_ids",
+    "payment_inbound_budgets",
+    "payment_at_rest_seals",
     "payment_janitor_checks",
     "payment_findings",
     "payment_finding_events",
@@ -195,7 +198,7 @@ def test_claims_move_to_their_own_table_and_back(empty_database):
 
 
 # Columns of payment_histories added after 0005.
-ADDED_AFTER_0005 = {"synced_at", "due_at"}
+ADDED_AFTER_0005 = {"synced_at", "due_at", "sync_fetched_at"}
 
 
 def as_of_0005(row: PaymentHistory) -> dict[str, object]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from payment_service.crypto import Cipher
 from payment_service.db import Database, PaymentReservation
-from payment_service.keyrings import AtRestKeyring
+from payment_service.keyrings import AtRestKeyring, Place
 from payment_service.rotation import ENCRYPTED_TABLES, TableReport, _plan, _write, rotate_keys
 from payment_service.settings import Keys
 
@@ -37,6 +37,10 @@ def add_card(database: Database, data: str) -> str:
         return row.id
 
 
+def at(row_id: str) -> Place:
+    return Place("payment_reservations", "data", row_id)
+
+
 def stored(database: Database, row_id: str) -> str:
     with database.transaction() as session:
         query = select(PaymentReservation.data).where(PaymentReservation.id == row_id)
@@ -52,7 +56,7 @@ def test_a_row_changed_after_it_was_read_is_read_again_and_rotated(database_url)
     database = Database(database_url)
     keyring = AtRestKeyring("reservation", NEW, (OLD,))
     row_id = add_card(database, OLD.encrypt_json({"billingKey": "bk-1"}))
-    plan = _plan(row_id, {"data": stored(database, row_id)}, keyring)
+    plan = _plan(RESERVATIONS, row_id, {"data": stored(database, row_id)}, keyring)
     # A server (still on the old key, say) rewrites the row before our write lands.
     set_data(database, row_id, OLD.encrypt_json({"billingKey": "bk-2"}))
     report = TableReport("payment_reservations")
@@ -61,8 +65,8 @@ def test_a_row_changed_after_it_was_read_is_read_again_and_rotated(database_url)
 
     assert report.rewritten == 1
     # The newer value survives, re-encrypted; the value we had read is not written back.
-    assert keyring.is_current(stored(database, row_id))
-    assert keyring.decrypt_json(stored(database, row_id)) == {"billingKey": "bk-2"}
+    assert keyring.is_current(stored(database, row_id), at(row_id))
+    assert keyring.decrypt_json(stored(database, row_id), at(row_id)) == {"billingKey": "bk-2"}
     database.dispose()
 
 
@@ -70,8 +74,8 @@ def test_a_row_a_server_already_rewrote_with_the_new_key_counts_as_current(datab
     database = Database(database_url)
     keyring = AtRestKeyring("reservation", NEW, (OLD,))
     row_id = add_card(database, OLD.encrypt_json({"billingKey": "bk-1"}))
-    plan = _plan(row_id, {"data": stored(database, row_id)}, keyring)
-    fresh = keyring.encrypt_json({"billingKey": "bk-3"})
+    plan = _plan(RESERVATIONS, row_id, {"data": stored(database, row_id)}, keyring)
+    fresh = keyring.encrypt_json({"billingKey": "bk-3"}, at(row_id))
     set_data(database, row_id, fresh)
     report = TableReport("payment_reservations")
 
@@ -91,7 +95,8 @@ def test_rotate_keys_reports_per_table_and_a_second_run_has_nothing_to_do(databa
     keys = Keys(connection=None, **at_rest)  # type: ignore[arg-type]
     for number in range(5):
         add_card(database, OLD.encrypt_json({"n": number}))
-    add_card(database, at_rest["reservation"].encrypt_json({"n": 5}))
+    current = add_card(database, "pending")
+    set_data(database, current, at_rest["reservation"].encrypt_json({"n": 5}, at(current)))
     add_card(database, Cipher("0123456789abcdef", "fedcba9876543210").encrypt_json({}))
     seen: list[int] = []
 

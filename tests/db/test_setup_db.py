@@ -3,20 +3,25 @@ that each test drops afterwards. Run as the real command, in a subprocess."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import psycopg
+import psycopg.sql
 import pytest
 from sqlalchemy.engine import make_url
 
-from payment_service.db import Database
+from payment_service.db import Database, scram
 from payment_service.db.migrate import current_revision, head_revision
 from tests.conftest import POSTGRES_ENV, _postgres_server
+from tests.support.servers import accepting
 
 
 @dataclass
@@ -75,11 +80,14 @@ def names() -> Iterator[Names]:
             admin.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
-def payment_service(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+def payment_service(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess:
     """`payment-service ARGS` in a subprocess with the environment `env` alone."""
     return subprocess.run(
         [sys.executable, "-m", "payment_service.cli", *args],
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -87,9 +95,10 @@ def payment_service(env: dict[str, str], *args: str) -> subprocess.CompletedProc
 
 
 def setup_db(names: Names, admin_url: str | None = None, **env: str) -> subprocess.CompletedProcess:
-    return payment_service(
-        names.env(**env), "setup-db", "--admin-url", admin_url or names.admin_url
-    )
+    """setup-db with the administrator's URL in PAYMENT_ADMIN_DATABASE_URL (out of the
+    process list)."""
+    admin = {"PAYMENT_ADMIN_DATABASE_URL": admin_url or names.admin_url}
+    return payment_service(names.env(**admin, **env), "setup-db")
 
 
 def catalog(names: Names) -> list[tuple]:
@@ -188,7 +197,9 @@ def test_sqlite_is_refused_clearly(names: Names, tmp_path):
     assert "SQLite needs no set-up" in result.stderr
     result = setup_db(names, admin_url=f"sqlite:///{tmp_path / 'admin.sqlite3'}")
     assert result.returncode == 1
-    assert result.stderr.startswith("payment-service: --admin-url must be a PostgreSQL URL")
+    assert result.stderr.startswith(
+        "payment-service: the administrator's URL must be a PostgreSQL URL"
+    )
 
 
 def test_an_unreachable_server_is_reported_without_a_traceback(names: Names):
@@ -237,3 +248,112 @@ def test_schema_names_a_missing_namespace_it_may_not_create(names: Names):
         "(permission denied for database"
     )
     assert "run `payment-service setup-db`" in result.stderr
+
+
+# -- secrets kept out of the process list and the server's logs (issue 24 item 11) ----------
+
+
+def test_the_admin_url_comes_from_the_environment_or_standard_input(names: Names):
+    from_stdin = payment_service(
+        names.env(), "setup-db", "--admin-url", "-", stdin=names.admin_url + "\n"
+    )
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    assert f"schema payments of {names.database} is at revision" in from_stdin.stdout
+    from_env = setup_db(names)
+    assert from_env.returncode == 0, from_env.stderr
+    assert "created" not in from_env.stdout
+    missing = payment_service(names.env(), "setup-db")
+    assert missing.returncode == 1
+    assert "PAYMENT_ADMIN_DATABASE_URL" in missing.stderr and "--admin-url -" in missing.stderr
+
+
+def test_a_password_on_the_command_line_is_warned_about(names: Names):
+    url = make_url(names.admin_url).set(password="visible-to-ps")
+    result = payment_service(
+        names.env(), "setup-db", "--admin-url", url.render_as_string(hide_password=False)
+    )
+    assert result.returncode == 0, result.stderr  # (trust: the password is not checked)
+    assert "process list" in result.stderr and "visible-to-ps" not in result.stderr
+
+
+class Recorder:
+    """A TCP relay in front of PostgreSQL that keeps every byte the client sent."""
+
+    def __init__(self, upstream: tuple[str, int]):
+        self.upstream = upstream
+        self.sent = bytearray()
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        accepting(self.listener, self.stopped, self._serve).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        server = socket.create_connection(self.upstream)
+
+        def pump(source: socket.socket, target: socket.socket, record: bool) -> None:
+            try:
+                while chunk := source.recv(65536):
+                    if record:
+                        with self.lock:
+                            self.sent += chunk
+                    target.sendall(chunk)
+            except OSError:
+                pass
+            finally:
+                for end in (source, target):
+                    with contextlib.suppress(OSError):
+                        end.shutdown(socket.SHUT_RDWR)
+
+        back = threading.Thread(target=pump, args=(server, client, False), daemon=True)
+        back.start()
+        pump(client, server, True)
+        back.join(10)
+        client.close()
+        server.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+
+
+def test_role_passwords_reach_the_server_only_as_scram_verifiers(names: Names):
+    admin = make_url(names.admin_url)
+    recorder = Recorder((admin.host or "127.0.0.1", admin.port or 5432))
+    try:
+        through = admin.set(host="127.0.0.1", port=recorder.port)
+        result = setup_db(names, admin_url=through.render_as_string(hide_password=False))
+    finally:
+        recorder.stop()
+    assert result.returncode == 0, result.stderr
+    sent = bytes(recorder.sent)
+    assert b"CREATE ROLE" in sent and b"SCRAM-SHA-256$4096:" in sent
+    assert b"owner-secret" not in sent and b"reader-secret" not in sent
+    with names.connect() as connection:
+        stored = dict(
+            connection.execute(
+                "SELECT rolname, rolpassword FROM pg_authid WHERE rolname IN (%s, %s)",
+                (names.owner, names.reader),
+            ).fetchall()
+        )
+    assert scram.matches(stored[names.owner], "owner-secret")
+    assert scram.matches(stored[names.reader], "reader-secret")
+    assert not scram.matches(stored[names.owner], "reader-secret")
+
+
+@pytest.mark.parametrize("password", ["owner-secret", "pässwörd ﬁ", "x"])
+def test_verifiers_made_here_are_the_ones_postgresql_makes(names: Names, password: str):
+    role = f"{names.owner}_weak"
+    with names.connect() as connection:
+        connection.execute("SET password_encryption = 'scram-sha-256'")
+        connection.execute(
+            psycopg.sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                psycopg.sql.Identifier(role), psycopg.sql.Literal(password)
+            )
+        )
+        [(made,)] = connection.execute(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = %s", (role,)
+        ).fetchall()
+    assert made.startswith("SCRAM-SHA-256$")
+    assert scram.matches(made, password)
+    assert not scram.matches(made, password + "!")

@@ -34,6 +34,7 @@ from payment_service.db import (
     PaymentHistoryWebhook,
     PaymentReservation,
 )
+from payment_service.db.places import place
 from payment_service.vendors import GatewayTimeout
 from tests.support.servers import wait_until
 from tests.support.threads import on_threads
@@ -609,12 +610,15 @@ def test_payment_data_is_encrypted_at_rest_each_table_with_its_own_key(
         stored = [row.data, cancel.data, webhook.previous, webhook.current, webhook.data]
         password = row.password
     assert not any(history.vendor.uid in text or "{" in text for text in stored)
-    assert keys.history.decrypt_json(row.data)["paymentKey"] == history.vendor.uid
-    assert keys.cancel_history.decrypt_json(cancel.data)["cancelAmount"] == 5000
-    assert keys.webhook.decrypt_json(webhook.current)["refund"] == 5000
+    at = place  # (each value is bound to its table, column and row)
+    assert keys.history.decrypt_json(row.data, at(row, "data"))["paymentKey"] == (
+        history.vendor.uid
+    )
+    assert keys.cancel_history.decrypt_json(cancel.data, at(cancel, "data"))["cancelAmount"] == 5000
+    assert keys.webhook.decrypt_json(webhook.current, at(webhook, "current"))["refund"] == 5000
     # The change is reported once, by whichever records it first: the cancel request, or
     # Toss's own webhook about the refund when that arrives while the cancel is under way.
-    event = keys.webhook.decrypt_json(webhook.data)
+    event = keys.webhook.decrypt_json(webhook.data, at(webhook, "data"))
     if "eventType" in event:
         assert event["eventType"] == "PAYMENT_STATUS_CHANGED"
         assert event["data"]["paymentKey"] == history.vendor.uid
@@ -623,5 +627,5 @@ def test_payment_data_is_encrypted_at_rest_each_table_with_its_own_key(
         assert event == {"type": "cancel", "price": 5000, "reason": "r"}
     # Each table has its own key: the history key does not open the others.
     with pytest.raises(DecryptionError):
-        keys.history.decrypt_json(webhook.current)
+        keys.history.decrypt_json(webhook.current, at(webhook, "current"))
     assert password.startswith("$2a$10$") and PASSWORD not in password

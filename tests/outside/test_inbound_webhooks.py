@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from payment_service.payments.webhooks import MAX_ROUNDS, SYNC_SLOTS
+from payment_service.payments.webhooks import SYNC_SLOTS
 
 from .conftest import PASSWORD, client_of, open_backend, pay
 from .peers import Prober
@@ -55,7 +55,9 @@ def test_concurrent_events_about_one_payment_fetch_it_one_at_a_time(backend, gat
     gateway.mode = "pass"
     assert [status for status, _ in results] == [201] * 16
     assert gateway.peak["fetch"] == 1  # never two fetches of one payment at once
-    assert 1 <= gateway.seen["fetch"] <= MAX_ROUNDS + 1
+    # One in flight, then one trailing fetch for every event that came meanwhile (it may run
+    # just after the answers, so it is not counted here: tests/outside/test_coalescing.py).
+    assert 1 <= gateway.seen["fetch"] <= 2
     # Other requests kept being answered meanwhile.
     assert lookups.outcomes and all(not isinstance(o, Exception) for o in lookups.outcomes)
     # (Their latency under load is measured by benchmarks/outside_world.py.)

@@ -102,7 +102,7 @@ def cluster(installed: Installed, tmp_path: Path) -> Iterator[Running]:
     env.update(private_dirs(tmp / "home"))
     env.pop("XDG_RUNTIME_DIR", None)
     try:
-        setup = installed.run("setup-db", "--admin-url", admin, env=env)
+        setup = installed.run("setup-db", env={**env, "PAYMENT_ADMIN_DATABASE_URL": admin})
         assert setup.returncode == 0, setup.stderr
         env.update(
             CLUSTER_NGINX_PORT=str(free_port()),

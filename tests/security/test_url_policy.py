@@ -8,6 +8,8 @@ import ipaddress
 import pytest
 
 from payment_service.delivery.url_policy import (
+    METADATA_ADDRESSES,
+    REFUSED_RANGES,
     AddressPolicy,
     AddressRefused,
     literal_address_problem,
@@ -85,6 +87,23 @@ DEV = AddressPolicy.parse(None, "dev")
         "::ffff:169.254.169.254",
         "64:ff9b::7f00:1",  # NAT64 of loopback
         "2002:7f00:1::",  # 6to4 of loopback
+        # Cloud metadata services and the special ranges around them.
+        "fd00:ec2::254",  # AWS (IPv6)
+        "::ffff:fd00:ec2",
+        "100.100.100.200",  # Alibaba Cloud
+        "100.64.0.1",  # shared address space (carrier-grade NAT)
+        "192.0.0.192",  # Oracle Cloud
+        "::ffff:100.100.100.200",
+        "64:ff9b::6464:64c8",  # NAT64 of 100.100.100.200
+        "fec0::1",  # site-local (deprecated, still routed by some stacks)
+        "fec0:0:0:ffff::1",
+        "198.18.0.1",  # benchmarking
+        "192.0.2.1",  # documentation
+        "2001:db8::1",
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+        "64:ff9b:1::a00:1",  # local-use NAT64
+        "100::1",  # discard-only
+        "::127.0.0.1",  # IPv4-compatible
     ],
 )
 def test_dev_and_real_refuse_internal_addresses_by_default(address):
@@ -92,9 +111,60 @@ def test_dev_and_real_refuse_internal_addresses_by_default(address):
     assert not AddressPolicy.parse(None, "real").allows(ipaddress.ip_address(address))
 
 
-@pytest.mark.parametrize("address", ["10.0.0.5", "172.16.3.4", "192.168.1.1", "8.8.8.8", "fd00::1"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "10.0.0.5",
+        "172.16.3.4",
+        "192.168.1.1",
+        "8.8.8.8",
+        "fd00::1",
+        "fd00:ec3::254",
+        "2606:4700::1111",
+        "::ffff:8.8.8.8",
+        "64:ff9b::808:808",
+    ],
+)
 def test_dev_and_real_allow_private_and_public_addresses_by_default(address):
     assert DEV.allows(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("fd00:ec2::254", "cloud metadata"),
+        ("100.100.100.200", "shared"),
+        ("fec0::1", "site-local"),
+        ("169.254.169.254", "link-local"),
+        ("::1", "loopback"),
+    ],
+)
+def test_registration_names_the_kind_of_refused_address(address, kind):
+    host = f"[{address}]" if ":" in address else address
+    problem = literal_address_problem(f"http://{host}/hook", DEV)
+    assert problem is not None and kind in problem and "PAYMENT_WEBHOOK_ALLOWED_NETWORKS" in problem
+
+
+def test_every_refused_range_is_declared_in_one_table():
+    # The default policy refuses exactly the table's ranges: their first and last addresses
+    # are refused, and the addresses just outside them (when not in another entry) are not.
+    for network, kind in REFUSED_RANGES:
+        assert kind.startswith(("a ", "an "))
+        for address in (network[0], network[-1]):
+            assert not DEV.allows(address), address
+
+
+def test_metadata_addresses_stay_refused_inside_a_listed_network_unless_listed_alone():
+    broad = AddressPolicy.parse("fd00::/8, 100.64.0.0/10, 169.254.0.0/16", "real")
+    assert broad.allows(ipaddress.ip_address("fd00::1"))
+    assert broad.allows(ipaddress.ip_address("100.64.0.1"))
+    for address in METADATA_ADDRESSES:
+        assert not broad.allows(address)
+        host = f"[{address}]" if address.version == 6 else str(address)
+        assert "metadata" in (literal_address_problem(f"http://{host}/", broad) or "")
+    alone = AddressPolicy.parse("fd00:ec2::254, 100.100.100.200/32", "real")
+    assert alone.allows(ipaddress.ip_address("fd00:ec2::254"))
+    assert alone.allows(ipaddress.ip_address("100.100.100.200"))
 
 
 def test_local_mode_allows_everything_by_default():

@@ -126,7 +126,10 @@ def test_local_mode_may_rotate_away_from_the_published_pair():
 
 
 def test_several_signing_secrets_are_separated_by_spaces():
-    env = secret_env() | {"PAYMENT_WEBHOOK_SIGNING_SECRET": " whsec_bmV3LXNlY3JldA==  old-one "}
+    # (dev mode: real mode also judges each secret's strength, tests/security/test_key_hygiene)
+    env = secret_env("dev") | {
+        "PAYMENT_WEBHOOK_SIGNING_SECRET": " whsec_bmV3LXNlY3JldA==  old-one "
+    }
     settings = Settings.load(environ=env, env_file=None)
     assert settings.webhooks.signing_secrets == ("whsec_bmV3LXNlY3JldA==", "old-one")
 
@@ -137,7 +140,7 @@ def test_no_signing_secret_means_no_signature():
 
 
 def test_a_bad_signing_secret_is_named_by_position_without_showing_it():
-    env = secret_env() | {"PAYMENT_WEBHOOK_SIGNING_SECRET": "whsec_bmV3 whsec_%%%"}
+    env = secret_env("dev") | {"PAYMENT_WEBHOOK_SIGNING_SECRET": "whsec_bmV3 whsec_%%%"}
     assert problems(env) == [
         "PAYMENT_WEBHOOK_SIGNING_SECRET: secret #2: "
         "a whsec_ webhook secret must be base64 after the prefix"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Table, func, select, update
+from sqlalchemy import ColumnElement, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
+
+from ..models import AtRestSeal
 
 Found = tuple[str, dict[str, str | None]]
 """A row's id and the values of the asked columns."""
@@ -47,3 +50,13 @@ def rewrite(
     unchanged = [table.c[name] == value for name, value in old.items()]
     result = session.execute(update(table).where(table.c.id == row_id, *unchanged).values(**new))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def seal(session: Session, keyring: str, now: datetime) -> None:
+    """Note that every value of `keyring` is bound to its place."""
+    session.execute(delete(AtRestSeal).where(AtRestSeal.keyring == keyring))
+    session.execute(insert(AtRestSeal).values(keyring=keyring, sealed_at=now))
+
+
+def sealed(session: Session) -> set[str]:
+    return set(session.scalars(select(AtRestSeal.keyring)))

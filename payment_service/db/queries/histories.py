@@ -32,13 +32,20 @@ def cancel_amounts_since(session: Session, history_id: str, sequence: int) -> li
     return list(session.scalars(query).all())
 
 
-def sync_requested(session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:
-    """(id, vendor code) of payments with a gateway event noted for a lease nobody holds."""
+def sync_requested(
+    session: Session, now: datetime, fetched_before: datetime, limit: int
+) -> list[tuple[str, str]]:
+    """(id, vendor code) of payments with a gateway event noted for a lease nobody holds, last
+    fetched before `fetched_before` (or never)."""
     query = (
         select(PaymentHistory.id, PaymentHistory.vendor_code)
         .where(
             PaymentHistory.sync_requested_at.is_not(None),
             or_(PaymentHistory.sync_lease_until.is_(None), PaymentHistory.sync_lease_until <= now),
+            or_(
+                PaymentHistory.sync_fetched_at.is_(None),
+                PaymentHistory.sync_fetched_at <= fetched_before,
+            ),
         )
         .limit(limit)
     )

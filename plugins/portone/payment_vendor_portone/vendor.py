@@ -212,8 +212,10 @@ class PortOneVendor(vendors.Vendor):
 
     # ---- webhooks --------------------------------------------------------------------------
 
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
-        webhooks.verify(self.webhook_secrets, headers, body)
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes
+    ) -> vendors.SignedDelivery | None:
+        return webhooks.verify(self.webhook_secrets, headers, body)
 
     def read_webhook(self, body: Any) -> vendors.WebhookNotice:
         return webhooks.read_webhook(body)

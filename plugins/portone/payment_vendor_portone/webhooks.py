@@ -2,7 +2,9 @@
 
 The signature is checked first, on the raw body, against the webhook secrets of the configured
 stores; a request that is unsigned, badly signed or too old (more than 5 minutes either way,
-PortOne's SDKs' tolerance) is refused with 401 and nothing else happens.
+PortOne's SDKs' tolerance) is refused with 401 and nothing else happens. A signed delivery's
+`webhook-id` is returned to the core, which answers a replay of it within the tolerance with 201
+and no re-fetch.
 
 * `Transaction.*` (`Ready`, `Paid`, `VirtualAccountIssued`, `PartialCancelled`, `Cancelled`,
   `Failed`, `PayPending`, `CancelPending`, dispute events, ...): the payment `data.paymentId`,
@@ -15,18 +17,27 @@ PortOne's SDKs' tolerance) is refused with 401 and nothing else happens.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # The SDK's verifier: Standard Webhooks, as PortOne's own SDKs check it.
 from payment_service_client import WebhookSignatureError, verify_webhook_signature
 
-from payment_service.vendors import InvalidWebhook, WebhookNotice, WebhookUnauthorized
+from payment_service.vendors import (
+    InvalidWebhook,
+    SignedDelivery,
+    WebhookNotice,
+    WebhookUnauthorized,
+)
 
 TOLERANCE_S = 5 * 60
 NOT_PAID_YET = ("Transaction.Ready",)
 
 
-def verify(secrets: Iterable[str], headers: Mapping[str, str], body: bytes) -> None:
+def verify(secrets: Iterable[str], headers: Mapping[str, str], body: bytes) -> SignedDelivery:
+    """The delivery's identity once its signature passes: its `webhook-id`, remembered by the
+    core until the signature's timestamp falls out of the tolerance (a replay before then is
+    answered 201 without a re-fetch)."""
     configured = list(secrets)
     if not configured:
         raise WebhookUnauthorized(
@@ -36,6 +47,10 @@ def verify(secrets: Iterable[str], headers: Mapping[str, str], body: bytes) -> N
         verify_webhook_signature(configured, headers, body, TOLERANCE_S)
     except WebhookSignatureError as error:
         raise WebhookUnauthorized(f"The PortOne webhook signature is refused: {error}.") from None
+    found = {name.lower(): value for name, value in headers.items()}
+    # Both headers are present and well-formed: the signature check above required them.
+    signed_at = datetime.fromtimestamp(int(found["webhook-timestamp"]), UTC)
+    return SignedDelivery(found["webhook-id"], signed_at + timedelta(seconds=TOLERANCE_S))
 
 
 def read_webhook(body: Any) -> WebhookNotice:
