@@ -55,6 +55,9 @@ from .models import (
     PortOnePayment,
     PortOnePaymentAmount,
     PortOnePaymentCancellation,
+    Schedule,
+    SchedulePeriod,
+    ScheduleWebhook,
     SystemInfo,
     TossBilling,
     TossPayment,
@@ -65,11 +68,11 @@ from .models import (
     WebhookCounts,
 )
 from .receiving import WebhookVerifier
-from .schedules import Schedule, SchedulePeriod, ScheduleWebhook, decode_schedule_webhook
 from .webhooks import (
     WEBHOOK_ID_HEADER,
     WEBHOOK_SIGNATURE_HEADER,
     WEBHOOK_TIMESTAMP_HEADER,
+    decode_schedule_webhook,
     decode_webhook,
     generate_webhook_secret,
     sign_webhook,

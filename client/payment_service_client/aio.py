@@ -9,8 +9,9 @@ mapping and the retry policy of `connection`; only the HTTP library differs. Nee
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar
 from uuid import UUID
 
 import httpx
@@ -36,6 +37,7 @@ from .models import (
     PaymentHistory,
     PaymentReservation,
     Performance,
+    Schedule,
     SourceInput,
     SystemInfo,
     VendorInput,
@@ -236,6 +238,70 @@ class AsyncReservations:
         call = routes.by_id(routes.RESERVATIONS, PaymentReservation.from_dict, id, password)
         return await self._connection.run(call)
 
+    async def charge(
+        self,
+        id: str | UUID,
+        *,
+        password: str,
+        source: SourceInput,
+        price: Amount,
+        title: str,
+        webhook_url: str,
+        idempotency_key: str | None = None,
+    ) -> PaymentHistory:
+        """Charge the saved card of reservation `id` for the order `source`
+        (`Reservations.charge`)."""
+        return await self._connection.run(
+            routes.charge_reservation(
+                id, password, source, price, title, webhook_url, idempotency_key
+            )
+        )
+
+
+class AsyncSchedules:
+    """``client.schedules`` of `AsyncPaymentClient`; see `Schedules` for each call."""
+
+    def __init__(self, connection: AsyncConnection):
+        self._connection = connection
+
+    async def create(
+        self,
+        reservation_id: str | UUID,
+        *,
+        password: str,
+        price: Amount,
+        title: str,
+        every: Literal["month", "week", "day"],
+        first_at: datetime,
+        webhook_url: str,
+        retries: Sequence[str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Schedule:
+        """Charge the reservation's saved card every `every` from `first_at`
+        (`Schedules.create`)."""
+        return await self._connection.run(
+            routes.create_schedule(
+                reservation_id,
+                password,
+                price,
+                title,
+                every,
+                first_at,
+                webhook_url,
+                retries,
+                idempotency_key,
+            )
+        )
+
+    async def get(self, id: str | UUID, *, password: str) -> Schedule:
+        """The schedule and its periods (`Schedules.get`)."""
+        call = routes.by_id(routes.SCHEDULES, Schedule.from_dict, id, password)
+        return await self._connection.run(call)
+
+    async def cancel(self, id: str | UUID, *, password: str) -> Schedule:
+        """Stop the schedule (`Schedules.cancel`); safe to repeat."""
+        return await self._connection.run(routes.cancel_schedule(id, password))
+
 
 class AsyncMonitors:
     """``client.monitors`` of `AsyncPaymentClient`; see `Monitors` for each call."""
@@ -282,6 +348,7 @@ class AsyncPaymentClient:
         self.connection = AsyncConnection(host, key, iv, **options)
         self.histories = AsyncHistories(self.connection)
         self.reservations = AsyncReservations(self.connection)
+        self.schedules = AsyncSchedules(self.connection)
         self.monitors = AsyncMonitors(self.connection)
 
     @property

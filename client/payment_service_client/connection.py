@@ -124,22 +124,6 @@ class Connection:
             response.text,
         )
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        parse: Callable[[Any], T],
-        *,
-        status: int,
-        body: Any = NO_BODY,
-        idempotency_key: str | None = None,
-    ) -> T:
-        """`run` a call given by its parts (for route groups written before `routes`)."""
-        # Imported here: routes imports this module's helpers at its top.
-        from .routes import Call
-
-        return self.run(Call(method, path, parse, status, body, idempotency_key))
-
     def _send_idempotent(self, call: Call[Any], key: str) -> requests.Response:
         headers = {IDEMPOTENCY_HEADER: key}
         attempt = 0

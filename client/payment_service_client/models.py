@@ -528,6 +528,107 @@ class PaymentWebhook:
         )
 
 
+# --------------------------------------------------------------------------------------------
+# Schedules: a saved card charged every month, week or day (docs/subscriptions.md).
+
+ScheduleStatus = Literal["active", "past_due", "cancelled"]
+PeriodStatus = Literal["pending", "paid", "retrying", "failed", "cancelled"]
+
+
+@dataclass(frozen=True)
+class SchedulePeriod:
+    """One period: `paid` (with its payment's `history_id`), `retrying` (declined, tried again
+    at `next_attempt_at`), `failed` (declined after the last retry), `pending` (due, being
+    charged) or `cancelled`. `error` is the last decline's `{code, message}`."""
+
+    id: str
+    sequence: int
+    due_at: datetime
+    status: PeriodStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    history_id: str | None
+    error: dict[str, Any] | None
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> SchedulePeriod:
+        return cls(
+            id=_str(raw, "id"),
+            sequence=int(raw["sequence"]),
+            due_at=_time(raw, "due_at"),
+            status=raw["status"],
+            attempts=int(raw["attempts"]),
+            next_attempt_at=_opt_time(raw, "next_attempt_at"),
+            history_id=_opt_str(raw, "history_id"),
+            error=_opt_dict(raw, "error"),
+        )
+
+
+@dataclass(frozen=True)
+class Schedule:
+    id: str
+    reservation_id: str
+    price: Decimal
+    title: str
+    every: str
+    first_at: datetime
+    next_at: datetime | None
+    status: ScheduleStatus
+    retries: tuple[str, ...]
+    webhook_url: str
+    created_at: datetime
+    cancelled_at: datetime | None
+    periods: tuple[SchedulePeriod, ...]
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Schedule:
+        return cls(
+            id=_str(raw, "id"),
+            reservation_id=_str(raw, "reservation_id"),
+            price=_money(raw, "price"),
+            title=_str(raw, "title"),
+            every=_str(raw, "every"),
+            first_at=_time(raw, "first_at"),
+            next_at=_opt_time(raw, "next_at"),
+            status=raw["status"],
+            retries=tuple(_list(raw, "retries")),
+            webhook_url=_str(raw, "webhook_url"),
+            created_at=_time(raw, "created_at"),
+            cancelled_at=_opt_time(raw, "cancelled_at"),
+            periods=tuple(SchedulePeriod.from_dict(item) for item in _list(raw, "periods")),
+            raw=dict(raw),
+        )
+
+
+@dataclass(frozen=True)
+class ScheduleWebhook:
+    """An event of a schedule posted to its `webhook_url`: `schedule.declined` (a period's
+    charge was declined: `period` says when it is tried again, or that it failed) or
+    `schedule.status` (`previous_status` → `schedule.status`). Its paid periods arrive as
+    ordinary payment webhooks (`decode_webhook`)."""
+
+    id: str
+    type: Literal["schedule.declined", "schedule.status"]
+    previous_status: str
+    schedule: Schedule
+    period: SchedulePeriod | None
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> ScheduleWebhook:
+        kind = raw["type"]
+        if kind not in ("schedule.declined", "schedule.status"):
+            raise ValueError(f"unknown schedule event {kind!r}")
+        period = raw.get("period")
+        return cls(
+            id=_str(raw, "id"),
+            type=kind,
+            previous_status=str(raw["previous"]["status"]),
+            schedule=Schedule.from_dict(raw["schedule"]),
+            period=SchedulePeriod.from_dict(period) if period else None,
+        )
+
+
 @dataclass(frozen=True)
 class SystemInfo:
     """The server process (``ISystem``, R3): its id, argv, package metadata and git commit.

@@ -5,16 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from . import routes
-from .connection import Connection, new_idempotency_key, path_id
-from .models import (
-    Amount,
-    PaymentHistory,
-    PaymentReservation,
-    SourceInput,
-    VendorInput,
-    amount_input,
-    source_input,
-)
+from .connection import Connection
+from .models import Amount, PaymentHistory, PaymentReservation, SourceInput, VendorInput
 
 
 class Reservations:
@@ -85,18 +77,8 @@ class Reservations:
         retry after a timeout never charges twice: after a final `TransportError` or
         `ServerError`, call it again with the same `idempotency_key`.
         """
-        body = {
-            "password": password,
-            "source": source_input(source),
-            "price": amount_input(price),
-            "title": title,
-            "webhook_url": webhook_url,
-        }
-        return self._connection.call(
-            "POST",
-            f"{self._prefix}/{path_id(id)}/charges",
-            PaymentHistory.from_dict,
-            status=201,
-            body=body,
-            idempotency_key=idempotency_key or new_idempotency_key(),
+        return self._connection.run(
+            routes.charge_reservation(
+                id, password, source, price, title, webhook_url, idempotency_key
+            )
         )

@@ -6,9 +6,10 @@ calls, so both build the same bodies and paths, and parse the same answers, from
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from .connection import NO_BODY, new_idempotency_key, path_id
@@ -18,6 +19,7 @@ from .models import (
     PaymentHistory,
     PaymentReservation,
     Performance,
+    Schedule,
     SourceInput,
     SystemInfo,
     VendorInput,
@@ -34,6 +36,7 @@ R = TypeVar("R")
 
 HISTORIES = "/payments/histories"
 RESERVATIONS = "/payments/reservations"
+SCHEDULES = "/payments/schedules"
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,60 @@ def create_reservation(
         title=title,
         password=password,
     )
+
+
+# -- saved cards charged: once, or on a schedule
+
+
+def charge_reservation(
+    id: str | UUID,
+    password: str,
+    source: SourceInput,
+    price: Amount,
+    title: str,
+    webhook_url: str,
+    key: str | None,
+) -> Call[PaymentHistory]:
+    body = {
+        "password": password,
+        "source": source_input(source),
+        "price": amount_input(price),
+        "title": title,
+        "webhook_url": webhook_url,
+    }
+    path = f"{RESERVATIONS}/{path_id(id)}/charges"
+    return Call("POST", path, PaymentHistory.from_dict, 201, body, key or new_idempotency_key())
+
+
+def create_schedule(
+    reservation_id: str | UUID,
+    password: str,
+    price: Amount,
+    title: str,
+    every: Literal["month", "week", "day"],
+    first_at: datetime,
+    webhook_url: str,
+    retries: Sequence[str] | None,
+    key: str | None,
+) -> Call[Schedule]:
+    body: dict[str, Any] = {
+        "password": password,
+        "price": amount_input(price),
+        "title": title,
+        "every": every,
+        "first_at": first_at.isoformat(),
+        "webhook_url": webhook_url,
+    }
+    if retries is not None:  # left out, the server's default retries apply
+        body["retries"] = list(retries)
+    path = f"{RESERVATIONS}/{path_id(reservation_id)}/schedules"
+    return Call("POST", path, Schedule.from_dict, 201, body, key or new_idempotency_key())
+
+
+def cancel_schedule(id: str | UUID, password: str) -> Call[Schedule]:
+    # No idempotency key: cancelling again answers the same cancelled schedule.
+    path = f"{SCHEDULES}/{path_id(id)}/cancel"
+    return Call("PUT", path, Schedule.from_dict, 200, {"password": password})
 
 
 # -- monitors

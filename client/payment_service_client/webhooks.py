@@ -41,7 +41,7 @@ from typing import Any
 
 from .cipher import Cipher, DecryptionError
 from .errors import WebhookDecodeError, WebhookSignatureError
-from .models import PaymentWebhook
+from .models import PaymentWebhook, ScheduleWebhook
 
 WEBHOOK_ID_HEADER = "webhook-id"
 WEBHOOK_TIMESTAMP_HEADER = "webhook-timestamp"
@@ -76,6 +76,18 @@ def decode_webhook(
         return PaymentWebhook.from_dict(payload)
     except (ValueError, TypeError) as error:
         raise WebhookDecodeError(f"the webhook body is not a payment webhook: {error}") from None
+
+
+def decode_schedule_webhook(
+    body: str | bytes, key: str, iv: str, previous_keys: Iterable[KeyPair] = ()
+) -> ScheduleWebhook:
+    """Decrypt and parse a schedule's event, as `decode_webhook` does a payment's; raises
+    `WebhookDecodeError` when it does not decrypt or is not a schedule event."""
+    payload = _decrypt_with_any(body, [(key, iv), *(_pair(p) for p in previous_keys)])
+    try:
+        return ScheduleWebhook.from_dict(payload)
+    except (KeyError, ValueError, TypeError) as error:
+        raise WebhookDecodeError(f"the webhook body is not a schedule event: {error}") from None
 
 
 def _pair(pair: KeyPair) -> tuple[str, str]:

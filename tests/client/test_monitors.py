@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from payment_service_client import PaymentClient, SystemInfo
 
 from payment_service.client import ServerError
 from payment_service.testing import PaymentBackend
@@ -98,12 +97,3 @@ def test_performance_decrypts_and_parses(client, stub: StubServer) -> None:
     assert performance.cpu == {"user": 1200, "system": 300}
     assert performance.memory["heapUsed"] == 3
     assert performance.resource["maxRSS"] == 40000
-
-
-def test_a_call_given_by_its_parts_runs_like_the_route(stub: StubServer, stub_url: str) -> None:
-    stub.on("GET", "/monitors/system", Reply.encrypted(SYSTEM))
-    with PaymentClient(stub_url, KEY, IV) as client:
-        by_parts = client.connection.call(
-            "GET", "/monitors/system", SystemInfo.from_dict, status=200
-        )
-        assert by_parts == client.monitors.system()

@@ -7,8 +7,9 @@ import sys
 import tarfile
 import zipfile
 from email.parser import Parser
+from pathlib import Path
 
-from tests.release.conftest import Installed
+from tests.release.conftest import ROOT, Installed
 
 
 def test_twine_check_passes_strictly(installed: Installed):
@@ -92,3 +93,23 @@ def test_every_sdist_carries_its_licence_and_readme(installed: Installed):
         with tarfile.open(sdist) as archive:
             names = set(archive.getnames())
         assert {f"{top}/LICENSE", f"{top}/README.md", f"{top}/setup.cfg"} <= names, sdist.name
+
+
+def sdist_examples(sdist: Path) -> tuple[set[str], set[str]]:
+    """The files of client/examples, and the sdist's, both as paths inside the sdist."""
+    top = sdist.name.removesuffix(".tar.gz")
+    examples = ROOT / "client" / "examples"
+    wanted = {
+        f"{top}/examples/{path.relative_to(examples).as_posix()}"
+        for path in examples.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    with tarfile.open(sdist) as archive:
+        return wanted, set(archive.getnames())
+
+
+def test_the_sdk_sdist_carries_the_examples_its_readme_points_to(installed: Installed):
+    (sdist,) = installed.dist.glob("payment_service_client-*.tar.gz")
+    wanted, names = sdist_examples(sdist)
+    assert wanted, "client/examples has no file"
+    assert wanted <= names

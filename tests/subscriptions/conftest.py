@@ -3,7 +3,11 @@ fakes of iamport, Toss and PortOne, on SQLite and PostgreSQL.
 
 The package's backends run their housekeeper on a day-long interval, so that the schedules'
 periods are charged only when a test runs the housekeeping itself, as of a time it chooses
-(`backend.run_housekeeping(now=...)`)."""
+(`backend.run_housekeeping(now=...)`).
+
+The tests of what the SDK calls answer run through both clients, `PaymentClient` and
+`AsyncPaymentClient` (`flavour`, as in tests/client); those of what the server does behind
+them (`sync_only`) through the synchronous one."""
 
 from __future__ import annotations
 
@@ -11,17 +15,18 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from payment_service.client import PaymentClient
 from payment_service.db import PaymentHistory as StoredHistory
 from payment_service.db import PaymentHistoryClaim, PaymentHistoryWebhook
 from payment_service.testing import PaymentBackend, WebhookReceiver
 from tests.e2e.conftest import IAMPORT_STORE, PASSWORD, TOSS_STORE, count, new_source
-from tests.support.backends import ENVIRON, SharedBackends, backend, client, opened, receiver
+from tests.support.backends import ENVIRON, SharedBackends, backend, opened, receiver
+from tests.support.clients import FLAVOURS, Flavour, connect
 
-__all__ = ["backend", "client", "receiver"]  # fixtures of this package
+__all__ = ["backend", "receiver"]  # fixtures of this package
 
 PORTONE_STORE = "test-portone-store"
 STORES = {"iamport": IAMPORT_STORE, "toss.payments": TOSS_STORE, "portone": PORTONE_STORE}
@@ -40,12 +45,29 @@ def shared_backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared
     yield from opened(tmp_path_factory, {**ENVIRON, "PAYMENT_HOUSEKEEPING_INTERVAL_S": "86400"})
 
 
+# For a test of the server's side (gateway failures, housekeepers, bad input sent raw): the SDK
+# only sets the scene, so one client does; the parameter replaces the `flavour` fixture's.
+sync_only = pytest.mark.parametrize("flavour", ["sync"])
+
+
+@pytest.fixture(params=FLAVOURS)
+def flavour(request: pytest.FixtureRequest) -> Flavour:
+    return request.param
+
+
+@pytest.fixture
+def client(backend: PaymentBackend, flavour: Flavour) -> Iterator[Any]:
+    """A `PaymentClient`, or an `AsyncPaymentClient` behind the same synchronous calls."""
+    with connect(flavour, backend.url, backend.key, backend.iv) as client:
+        yield client
+
+
 @dataclass
 class Saved:
     """A card saved at a fake and registered as a reservation (with PASSWORD)."""
 
     backend: PaymentBackend
-    client: PaymentClient
+    client: Any  # of the test's flavour
     receiver: WebhookReceiver
     code: str
     id: str

@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -22,7 +23,6 @@ from payment_service.client import (
     Forbidden,
     GatewayError,
     NotFound,
-    PaymentClient,
     ServerError,
     TransportError,
     Unprocessable,
@@ -33,9 +33,10 @@ from payment_service.db import PaymentHistoryClaim, PaymentHistoryWebhook
 from payment_service.testing import PaymentBackend
 from payment_service.vendors import GatewayClient
 from tests.e2e.conftest import PASSWORD, count, new_source, send_encrypted
+from tests.support.clients import Flavour, connect
 from tests.support.dropping_proxy import DroppingProxy
 
-from .conftest import CHARGE_PATHS, PRICE, STORES, Saved, nothing_charged
+from .conftest import CHARGE_PATHS, PRICE, STORES, Saved, nothing_charged, sync_only
 
 
 def test_a_charge_is_paid_stored_and_webhooked(saved: Saved):
@@ -187,6 +188,7 @@ def raw_charge(saved: Saved, order: dict[str, str], key: str) -> requests.Respon
     )
 
 
+@sync_only
 def test_a_gateway_that_is_down_is_503_and_nothing_is_recorded(saved: Saved):
     order = new_source()
     with gateway_at(saved.backend, saved.code, dead_url()):
@@ -203,6 +205,7 @@ def test_a_gateway_that_is_down_is_503_and_nothing_is_recorded(saved: Saved):
     assert count(saved.backend, PaymentHistoryClaim) == 0
 
 
+@sync_only
 def test_a_gateway_that_times_out_is_504_and_nothing_is_recorded(saved: Saved):
     order = new_source()
     with silent_peer() as url, gateway_at(saved.backend, saved.code, url, timeout_s=0.5):
@@ -215,6 +218,7 @@ def test_a_gateway_that_times_out_is_504_and_nothing_is_recorded(saved: Saved):
     assert saved.charges_at_fake == 1
 
 
+@sync_only
 def test_a_retry_after_a_lost_answer_never_charges_twice(saved: Saved):
     """The gateway charged, but its answer never reached the server: the retry with the same
     Idempotency-Key settles the charge from the gateway instead of charging again."""
@@ -243,13 +247,13 @@ def test_a_retry_after_a_lost_answer_never_charges_twice(saved: Saved):
     assert saved.charges_at_fake == 1
 
 
-def test_the_sdk_retries_a_failed_charge_with_its_key(saved: Saved):
+def test_the_sdk_retries_a_failed_charge_with_its_key(saved: Saved, flavour: Flavour):
     order = new_source()
-    failing = gateway_at(saved.backend, saved.code, dead_url())
-    with failing, pytest.raises((GatewayError, ServerError, TransportError)):
-        PaymentClient(
-            saved.backend.url, saved.backend.key, saved.backend.iv, max_retries=0
-        ).reservations.charge(
+    backend = saved.backend
+    once = connect(flavour, backend.url, backend.key, backend.iv, max_retries=0)
+    failing = gateway_at(backend, saved.code, dead_url())
+    with once, failing, pytest.raises((GatewayError, ServerError, TransportError)):
+        once.reservations.charge(
             saved.id,
             password=PASSWORD,
             source=order,
@@ -263,6 +267,23 @@ def test_the_sdk_retries_a_failed_charge_with_its_key(saved: Saved):
     assert saved.charges_at_fake == 1
 
 
+def test_the_sdk_retries_a_charge_whose_answer_was_lost(saved: Saved, flavour: Flavour):
+    """The network drops the server's answer to the charge: the SDK sends it again with the
+    same Idempotency-Key by itself, and the card is charged once."""
+    backend = saved.backend
+    order = new_source()
+    with (
+        DroppingProxy(backend.url, drop_first=1, matching="/charges") as proxy,
+        connect(flavour, proxy.url, backend.key, backend.iv) as client,
+    ):
+        history = replace(saved, client=client).charge(order)
+        assert proxy.requests == 2
+    assert history.paid_at is not None and history.source.id == order["id"]
+    assert saved.charges_at_fake == 1
+    assert count(backend, StoredHistory) == 1
+
+
+@sync_only
 @pytest.mark.parametrize(
     "change",
     [

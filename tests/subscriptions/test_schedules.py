@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,10 +19,11 @@ from payment_service.db import PaymentHistory as StoredHistory
 from payment_service.db import PaymentHistoryClaim, PaymentSchedule
 from tests.e2e.conftest import PASSWORD, count, send_encrypted
 from tests.support.cli import run_cli
+from tests.support.clients import Flavour, connect
 from tests.support.dropping_proxy import DroppingProxy
 from tests.support.threads import on_threads
 
-from .conftest import CHARGE_PATHS, PRICE, Saved
+from .conftest import CHARGE_PATHS, PRICE, Saved, sync_only
 
 # In the past, so that the webhooks of the payments (stamped with the housekeeping's time) are
 # due for delivery at once; the package's housekeeper never runs by itself.
@@ -125,6 +127,7 @@ def test_past_due_after_the_last_retry_and_active_again_once_paid(saved: Saved):
     assert events[0].period.error["code"] and events[0].schedule.id == created.id
 
 
+@sync_only
 def test_periods_that_fell_due_meanwhile_are_each_charged_once(saved: Saved):
     created = schedule(saved, every="day")
     saved.backend.run_housekeeping(now=FIRST + timedelta(days=2, hours=1))
@@ -134,6 +137,7 @@ def test_periods_that_fell_due_meanwhile_are_each_charged_once(saved: Saved):
     assert saved.charges_at_fake == 3
 
 
+@sync_only
 def test_two_housekeepers_at_once_charge_each_period_once(saved: Saved):
     created = schedule(saved, every="day")
     moment = FIRST + timedelta(days=1)
@@ -175,6 +179,21 @@ def test_the_password_guards_the_schedule(saved: Saved):
     assert reread(saved, created).status == "active"
 
 
+def test_the_sdk_retries_a_create_whose_answer_was_lost(saved: Saved, flavour: Flavour):
+    """The network drops the server's answer to the create: the SDK sends it again with the
+    same Idempotency-Key by itself, and there is one schedule."""
+    backend = saved.backend
+    with (
+        DroppingProxy(backend.url, drop_first=1, matching="/schedules") as proxy,
+        connect(flavour, proxy.url, backend.key, backend.iv) as client,
+    ):
+        created = schedule(replace(saved, client=client))
+        assert proxy.requests == 2
+    assert count(backend, PaymentSchedule) == 1
+    assert reread(saved, created).raw == created.raw
+
+
+@sync_only
 def test_a_housekeeper_killed_after_the_gateway_charged_charges_nothing_twice(
     saved: Saved, tmp_path
 ):
@@ -228,6 +247,7 @@ def test_a_housekeeper_killed_after_the_gateway_charged_charges_nothing_twice(
     paid_webhook(saved, history.id)
 
 
+@sync_only
 def test_metrics_count_schedules_by_status_and_charges_by_outcome(saved: Saved):
     schedule(saved, every="week", retries=[])
     saved.backend.customer.decline_charges(saved.code, saved.billing_key)
@@ -241,6 +261,7 @@ def test_metrics_count_schedules_by_status_and_charges_by_outcome(saved: Saved):
     assert f'payment_billing_charges_total{{outcome="declined",vendor="{saved.code}"}}' in text
 
 
+@sync_only
 def test_the_command_charges_the_due_periods_as_of_a_time(saved: Saved, tmp_path):
     created = schedule(saved, every="day")
     backend = saved.backend
@@ -260,6 +281,7 @@ def test_the_command_charges_the_due_periods_as_of_a_time(saved: Saved, tmp_path
     assert refused.status == 2 and "ISO-8601" in refused.stderr
 
 
+@sync_only
 @pytest.mark.parametrize(
     "change",
     [

@@ -57,6 +57,7 @@ class Blocking:
         self.connection = self.client.connection
         self.histories = _BlockingGroup(self._runner, self.client.histories)
         self.reservations = _BlockingGroup(self._runner, self.client.reservations)
+        self.schedules = _BlockingGroup(self._runner, self.client.schedules)
         self.monitors = _BlockingGroup(self._runner, self.client.monitors)
 
     @property
