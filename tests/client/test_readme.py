@@ -20,6 +20,7 @@ import pytest
 
 from payment_service.client import PaymentClient, sign_webhook
 from payment_service.testing import PaymentBackend
+from tests.support.clients import on_a_thread_of_its_own
 
 from .samples import webhook_payload
 from .wire import IV, KEY, aes_encrypt, js_stringify
@@ -53,11 +54,16 @@ def _guide(backend: PaymentBackend) -> Iterator[dict[str, Any]]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PAYMENT_WEBHOOK_SIGNING_SECRET", SECRET)
         namespace: dict[str, Any] = {"__name__": "readme"}
-        for number, block in enumerate(python_blocks(), 1):
-            assert README_HOST in block or number > 1, "the first block must build the client"
-            for invented, real in made_up.items():
-                block = block.replace(invented, real)
-            exec(compile(block, f"README block {number}", "exec"), namespace)
+
+        def run_every_block() -> None:
+            for number, block in enumerate(python_blocks(), 1):
+                assert README_HOST in block or number > 1, "the first block must build the client"
+                for invented, real in made_up.items():
+                    block = block.replace(invented, real)
+                exec(compile(block, f"README block {number}", "exec"), namespace)
+
+        # The guide's async blocks call asyncio.run, as a reader's script would.
+        on_a_thread_of_its_own(run_every_block)
         yield namespace
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 from payment_service_client import AsyncPaymentClient, PaymentClient
@@ -92,3 +93,9 @@ def run_coroutine(coroutine: Coroutine[Any, Any, Any]) -> Any:
         return runner.run(coroutine)
     finally:
         runner.close()
+
+
+def on_a_thread_of_its_own(function: Callable[[], Any]) -> Any:
+    """`function()` on a new thread, where no event loop runs yet (see the module's note)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function).result()
