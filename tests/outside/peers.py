@@ -128,7 +128,15 @@ class GatewayStandIn:
         body: bytes,
     ) -> None:
         if mode == "hang":
-            self._stopped.wait()
+            # Hold the request until the client gives up on it (closes the connection), so that
+            # `active` counts the requests a client is still waiting for, not abandoned sockets.
+            conn.settimeout(0.05)
+            while not self._stopped.is_set():
+                try:
+                    if not conn.recv(1024):
+                        return
+                except TimeoutError:
+                    continue
             return
         if mode == "fail":
             conn.sendall(
