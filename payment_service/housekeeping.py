@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from .db.queries import auth_failures
+from .db.queries import approval_failures, auth_failures
 from .healing import janitor, scheduled
 from .observability.metrics import count_housekeeping
 from .payments import refunds, schedules, webhooks
@@ -44,6 +44,16 @@ def purge_auth_failures(runtime: Runtime) -> None:
         auth_failures.purge(session, runtime.clock() - window)
 
 
+# The console's overview shows the last day; a week leaves room for a look back.
+APPROVAL_FAILURES_KEPT = timedelta(days=7)
+
+
+def purge_approval_failures(runtime: Runtime) -> None:
+    """Forget refused approvals older than `APPROVAL_FAILURES_KEPT`."""
+    with runtime.database.transaction() as session:
+        approval_failures.purge(session, runtime.clock() - APPROVAL_FAILURES_KEPT)
+
+
 JOBS: tuple[Job, ...] = (
     # Schedules' periods that fell due (and declined ones due again), each charged once.
     schedules.charge_due,
@@ -61,6 +71,7 @@ JOBS: tuple[Job, ...] = (
     scheduled.reconcile_due,
     purge_idempotency_keys,
     purge_auth_failures,
+    purge_approval_failures,
 )
 
 

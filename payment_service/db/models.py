@@ -251,6 +251,20 @@ class IdempotencyKey(Base):
     auth_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
+class ApprovalFailure(Base):
+    """A payment the gateway refused to approve or charge (declined card, amount mismatch, an
+    error it answered): counted for the console's overview, kept a week by the housekeeper.
+    Refused registrations leave no payment behind, so this is their only trace."""
+
+    __tablename__ = "payment_approval_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    vendor_code: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(128))
+    """The gateway's code when it gave one, else the kind of failure."""
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class AuthFailure(Base):
     """One password check counted against one budget (`client`: a client address or block,
     or ``record:<id>``): reserved before its bcrypt runs, deleted again if the password was

@@ -34,7 +34,7 @@ from ..crypto import hash_password
 from ..db import PaymentHistory, PaymentHistoryClaim
 from ..db.models import new_id
 from ..db.places import place
-from ..db.queries import claims, records
+from ..db.queries import approval_failures, claims, records
 from ..db.queries import histories as stored
 from ..delivery.outbox import enqueue
 from ..errors import Conflict, ServiceError
@@ -107,6 +107,8 @@ def record_gateway_payment(
         if not unknown:
             _release_quietly(runtime, claim_id)
         # Else the gateway may have acted: the claim stays so a retry can complete it.
+        if isinstance(error, ServiceError):
+            _count_failure(runtime, vendor.code, error)
         raise
     webhook_id: str | None = None
     try:
@@ -258,6 +260,17 @@ def _duplicate(row: PaymentHistory, new: NewHistory) -> Conflict:
 def _release(runtime: Runtime, claim_id: str) -> None:
     with runtime.database.transaction() as session:
         claims.release(session, claim_id)
+
+
+def _count_failure(runtime: Runtime, vendor_code: str, error: ServiceError) -> None:
+    """Keep a trace of a refused approval or charge for the console (nothing else stores
+    one); losing the trace must not change the answer, so a failure to write it is logged."""
+    reason = getattr(error, "code", None) or type(error).__name__
+    try:
+        with runtime.database.transaction() as session:
+            approval_failures.add(session, vendor_code, str(reason), runtime.clock())
+    except Exception:
+        log.exception("could not count the refused approval at %s", vendor_code)
 
 
 def _release_quietly(runtime: Runtime, claim_id: str) -> None:

@@ -7,15 +7,22 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
+from payment_service.client import PaymentClient, Unprocessable
 from payment_service.console.views import payments as payment_views
+from payment_service.db.models import ApprovalFailure
 from payment_service.testing import PaymentBackend
+from tests.support.payments import register
 from tests.support.servers import wait_until
 
 from .support import (
+    IAMPORT_STORE,
     SUBMISSION_KEY,
     Console,
     actions,
@@ -250,3 +257,36 @@ def test_the_overview_and_the_reservations_render(console, backend, receiver):
     assert "Payments per hour (1)" in page.text
     assert "<svg" in page.text
     assert console.http.get("/console/reservations").status_code == 200
+
+
+def test_refused_approvals_are_counted_on_the_overview_and_purged_after_a_week(
+    console, backend, receiver
+):
+    order_id = str(uuid.uuid4())
+    uid = backend.customer.pay_by_card("iamport", 20000, order_id)
+    source = {"schema": "shop", "table": "orders", "id": order_id}
+    # The order says 30,000 but the customer paid 20,000: refused (and cancelled).
+    with (
+        PaymentClient(backend.url, backend.key, backend.iv) as client,
+        pytest.raises(Unprocessable),
+    ):
+        register(
+            client,
+            ("iamport", IAMPORT_STORE, uid),
+            source,
+            password="the shop's password",
+            webhook_url=receiver.url,
+            price=30000,
+        )
+    with backend.runtime.database.reading() as session:
+        [(vendor, reason)] = session.execute(
+            select(ApprovalFailure.vendor_code, ApprovalFailure.reason)
+        ).all()
+    assert (vendor, reason) == ("iamport", "PaymentMismatch")
+
+    page = console.http.get("/console/").text
+    assert "Approval failures per hour (1)" in page
+    assert "Payments per hour (0)" in page
+
+    backend.run_housekeeping(now=backend.runtime.clock() + timedelta(days=8))
+    assert "Approval failures per hour (0)" in console.http.get("/console/").text

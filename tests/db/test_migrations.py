@@ -24,6 +24,7 @@ TABLES = {
     "payment_history_pending_refunds",
     "payment_idempotency_keys",
     "payment_auth_failures",
+    "payment_approval_failures",
     "payment_schedules",
     "payment_schedule_periods",
     "payment_inbound_webhook_ids",

@@ -1,5 +1,5 @@
-"""Today at a glance: payments and refunds per hour by vendor (drawn as SVG on the server),
-and the webhook backlog."""
+"""Today at a glance: payments, refunds and refused approvals per hour by vendor (drawn as SVG
+on the server), and the webhook backlog."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, render_template
 
 from ...api.context import runtime
-from ...db.queries import search
+from ...db.queries import approval_failures, search
 from ...delivery.operations import backlog
 from .. import sessions
 from ..permissions import PAYMENT_READ
@@ -64,11 +64,16 @@ def overview() -> str:
     with runtime().database.reading() as session:
         paid = search.payments_since(session, start)
         refunded = search.refunds_since(session, start)
+        refused = approval_failures.since(session, start)
     pending, failed, oldest = backlog(runtime().database)
     oldest_age = None if oldest is None else int((now - oldest).total_seconds())
     return render_template(
         "console/overview.html",
-        series=[_series("Payments", paid, start), _series("Refunds", refunded, start)],
+        series=[
+            _series("Payments", paid, start),
+            _series("Refunds", refunded, start),
+            _series("Approval failures", refused, start),
+        ],
         pending=pending,
         failed=failed,
         oldest_age=oldest_age,
