@@ -170,7 +170,9 @@ class PaymentHistoryWebhook(Base):
 
     __tablename__ = "payment_history_webhooks"
     __table_args__ = (
-        Index("payment_history_webhooks_status_next_attempt_at_idx", "status", "next_attempt_at"),
+        # The claim's whole order (next_attempt_at, then created_at), so that it never sorts
+        # a backlog (migration 0014).
+        Index("payment_history_webhooks_due_idx", "status", "next_attempt_at", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)

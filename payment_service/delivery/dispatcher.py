@@ -140,18 +140,20 @@ class Dispatcher:
         """One delivery thread. Only the `polls` thread looks again after `poll_s` when idle
         (and wakes the others once it finds work): an idle process then queries the database
         once per interval, not once per thread."""
+        held: str | None = None  # the receiver share kept while this thread looks again
         while True:
             with self._signal:
                 if self._stopped:
                     return
                 seen = self._generation
             try:
-                claimed, more = self._claim_for_thread()
+                claimed, more = self._claim_for_thread(held)
             except Exception:
                 log.exception("claiming webhooks failed; retrying after the poll interval")
                 claimed, more = [], False
+            held = None
             if more:
-                # More rows are due: let an idle thread take the next, meanwhile (it wakes
+                # More rows are due that an idle thread may take: let it, meanwhile (it wakes
                 # the next one in turn if there are more still).
                 self.wake()
             for prepared in claimed:
@@ -159,12 +161,12 @@ class Dispatcher:
                     self._send(prepared)
                 except Exception:
                     log.exception("delivering webhook %s failed", prepared.webhook_id)
-                finally:
-                    with self._busy_lock:
-                        self._busy[receiver_key(prepared.url)] -= 1
+                held = receiver_key(prepared.url)
             if claimed:
                 # Delivering this row may have made the payment's next row due: this thread
-                # looks again itself (no wake-up: that would cost another thread's claim too).
+                # looks again itself (no wake-up: that would cost another thread's claim too),
+                # keeping its share of the receiver until then — so that meanwhile the share
+                # does not look free, which would wake a thread for nothing.
                 continue
             with self._signal:
                 if not self._stopped and self._generation == seen:
@@ -183,16 +185,31 @@ class Dispatcher:
         """Lease up to `limit` due webhooks to this dispatcher; return their ids."""
         return [request.webhook_id for request in self._claim(limit)]
 
-    def _claim_for_thread(self) -> tuple[list[Prepared], bool]:
+    def _claim_for_thread(self, held: str | None = None) -> tuple[list[Prepared], bool]:
         """Claim one row whose receiver is not already served by `host_limit` threads of this
-        process, and count it as busy (released by the caller after sending).
+        process, and count it as busy (given back by the thread's next claim: `held`, the
+        receiver whose share it kept since its last send, is released here, whatever happens).
 
         The claim runs outside the lock (threads claim in parallel); if meanwhile other threads
         filled that receiver's share, the lease is given back at once and nothing is sent.
-        Also says whether more rows were due."""
-        with self._busy_lock:
-            full = sorted(key for key, n in self._busy.items() if n >= self.config.host_limit)
-        claimed, more = self._lease(1, full, look_ahead=1)
+
+        Also says whether another thread could take a row now: one more due row is read, and
+        it counts only if its receiver still has a free share. Without that check, a backlog
+        for one receiver (after its outage, say) made each claim wake the thread that cannot
+        serve it, whose claim then read the whole backlog to find nothing — a futile scan per
+        delivered webhook."""
+        try:
+            with self._busy_lock:
+                full = sorted(
+                    key
+                    for key, n in self._busy.items()
+                    if n - (key == held) >= self.config.host_limit
+                )
+            claimed, upcoming = self._lease(1, full, look_ahead=1)
+        finally:
+            if held is not None:
+                with self._busy_lock:
+                    self._busy[held] -= 1
         kept: list[Prepared] = []
         with self._busy_lock:
             for prepared in claimed:
@@ -201,6 +218,7 @@ class Dispatcher:
                     self._busy[key] += 1
                     kept.append(prepared)
             self._busy += Counter()  # drop receivers no longer in flight
+            more = any(self._busy[receiver_key(url)] < self.config.host_limit for url in upcoming)
         for prepared in claimed:
             if prepared not in kept:
                 self._unclaim(prepared.webhook_id)
@@ -216,7 +234,7 @@ class Dispatcher:
 
     def _lease(
         self, limit: int, skip_receivers: list[str], *, look_ahead: int = 0
-    ) -> tuple[list[Prepared], bool]:
+    ) -> tuple[list[Prepared], list[str]]:
         now = self.runtime.clock()
         lease_until = now + timedelta(seconds=self.config.lease_s)
         with self.runtime.database.transaction() as session:

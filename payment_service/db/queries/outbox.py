@@ -58,14 +58,14 @@ def lease_due(
     holder: str,
     *,
     look_ahead: int = 0,
-) -> tuple[list[tuple[PaymentHistoryWebhook, Subject]], bool]:
+) -> tuple[list[tuple[PaymentHistoryWebhook, Subject]], list[str]]:
     """Lease up to `limit` due webhooks to `holder`, with their subjects: the oldest first,
     none for a receiver of `skip_receivers` (`delivery.dispatcher.receiver_key`), and for each
     subject only its oldest pending one (a payment's webhooks are delivered in order, and so
     are a schedule's).
 
-    Also says whether more rows were due: up to `look_ahead` more are read (not leased), so
-    that a sender wakes another thread only when there is something for it.
+    Also returns the `webhook_url`s of up to `look_ahead` more due rows (read, not leased), so
+    that a sender wakes another thread only when there is something it may take.
 
     On PostgreSQL, rows another dispatcher is leasing right now are skipped (SKIP LOCKED)
     rather than waited for; SQLite runs one writing transaction at a time anyway.
@@ -117,7 +117,7 @@ def lease_due(
             .values(claimed_until=lease_until, claimed_by=holder)
         )
         session.execute(_relaxed(session, lease))
-    return found, len(rows) > limit
+    return found, [subject.webhook_url for _, subject in rows[limit:]]
 
 
 def _of_receiver(key: str) -> ColumnElement[bool]:
