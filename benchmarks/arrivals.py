@@ -82,6 +82,9 @@ class Arrivals:
             process.terminate()
             process.join(5)
 
+    def pids(self) -> list[int]:
+        return [process.pid for process in self._processes if process.pid is not None]
+
     def clear(self) -> None:
         for path in self.paths:
             with path.open("w"):

@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.cpu import tree_cpu_seconds  # noqa: E402
 from tests.support.servers import free_port, wait_for_health  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -110,31 +111,10 @@ def _client(port: int, seconds: float, start_at: float, results: multiprocessing
     results.put(done)
 
 
-def descendants(pid: int) -> list[int]:
-    """`pid` and every process below it (`serve` runs gunicorn as a role: its workers are
-    grandchildren)."""
-    found = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except FileNotFoundError:
-        return found
-    for child in map(int, children):
-        found += descendants(child)
-    return found
-
-
 def cpu_seconds(master: int) -> float:
-    """CPU time (user + system) used so far by a server process and all its descendants
-    (gunicorn's master and workers; with `serve`, also its sender and housekeeper)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in descendants(master):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
+    """CPU time used so far by a server process and all its descendants (gunicorn's master
+    and workers; with `serve`, also its sender and housekeeper)."""
+    return tree_cpu_seconds(master)
 
 
 def measure(port: int, master: int, seconds: float) -> tuple[float, float]:

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,6 +36,12 @@ from sqlalchemy import bindparam, func, select, text, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from benchmarks.arrivals import Arrivals  # noqa: E402
+from benchmarks.cpu import (  # noqa: E402
+    cpu_seconds,
+    machine_busy_seconds,
+    postgres_pids,
+    tree_cpu_seconds,
+)
 from benchmarks.webhook_latency import empty, environment  # noqa: E402
 from payment_service.app import create_runtime  # noqa: E402
 from payment_service.db import Database, PaymentHistoryWebhook  # noqa: E402
@@ -115,10 +122,47 @@ def settled(runtime: Runtime) -> tuple[int, int]:
     return int(delivered or 0), int(attempts or 0)
 
 
+@dataclass(frozen=True)
+class Round:
+    """One drain: its duration, and the CPU seconds each party spent during it."""
+
+    seconds: float
+    senders_cpu: float
+    database_cpu: float
+    receiver_cpu: float
+    machine_cpu: float
+    """Every core's busy time, whoever used it (the parties above, and anything else)."""
+
+    def per_webhook_ms(self, count: int) -> str:
+        parts = (
+            ("senders", self.senders_cpu),
+            ("PostgreSQL", self.database_cpu),
+            ("receiver", self.receiver_cpu),
+        )
+        return ", ".join(f"{name} {cpu / count * 1000:.2f}" for name, cpu in parts)
+
+
+class Meter:
+    """CPU seconds of the senders, the database server, the receiver and the whole machine."""
+
+    def __init__(self, senders: list[subprocess.Popen[bytes]], receiver: Arrivals):
+        self.senders = [process.pid for process in senders]
+        self.receiver = receiver.pids()
+
+    def read(self) -> tuple[float, float, float, float]:
+        return (
+            sum(tree_cpu_seconds(pid) for pid in self.senders),
+            cpu_seconds(postgres_pids()),
+            cpu_seconds(self.receiver),
+            machine_busy_seconds(),
+        )
+
+
 def drain(
     runtime: Runtime, env: dict[str, str], receiver: Arrivals, count: int, processes: int, log: Path
-) -> float:
-    """Seconds for `processes` senders to deliver `count` queued webhooks, each exactly once."""
+) -> Round:
+    """How long `processes` senders take to deliver `count` queued webhooks, each exactly
+    once, and the CPU each party spent meanwhile."""
     empty(runtime.database)
     seed(runtime, receiver.url, count)
     receiver.clear()
@@ -133,11 +177,14 @@ def drain(
                     stderr=subprocess.STDOUT,
                 )
             )
+    meter = Meter(senders, receiver)
     try:
         listening(runtime, processes)
         time.sleep(SETTLE_S)  # and idle after their first look
+        before = meter.read()
         released = release(runtime)
         receiver.wait_for(count, timeout=max(600.0, count / 5))
+        after = meter.read()
         last = max(at for _, at in receiver.lines())
         time.sleep(1.0)  # anything sent twice would show up now
     finally:
@@ -151,7 +198,8 @@ def drain(
     )
     delivered, attempts = settled(runtime)
     assert delivered == count and attempts == count, (delivered, attempts)
-    return last - released
+    used = [a - b for a, b in zip(after, before, strict=True)]
+    return Round(last - released, *used)
 
 
 def main() -> int:
@@ -160,7 +208,7 @@ def main() -> int:
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     args = parser.parse_args()
-    times: dict[int, float] = {}
+    rounds: dict[int, Round] = {}
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/senders.sqlite3"
         env = environment(url)
@@ -168,35 +216,51 @@ def main() -> int:
         runtime = create_runtime(Settings.load(environ=env, env_file=None))
         with Arrivals(Path(tmp), free_port(), processes=2) as receiver:
             for processes in args.processes:
-                times[processes] = drain(
+                done = drain(
                     runtime, env, receiver, args.webhooks, processes, Path(tmp, "senders.log")
                 )
+                rounds[processes] = done
                 print(
-                    f"  {processes} sender process(es): {times[processes]:6.1f} s, "
-                    f"{args.webhooks / times[processes]:6.0f} webhooks/s, each delivered once",
+                    f"  {processes} sender process(es): {done.seconds:6.1f} s, "
+                    f"{args.webhooks / done.seconds:6.0f} webhooks/s, each delivered once; "
+                    f"CPU ms per webhook: {done.per_webhook_ms(args.webhooks)}; machine "
+                    f"{done.machine_cpu / done.seconds / (os.cpu_count() or 1):.0%} busy",
                     flush=True,
                 )
         runtime.close()
-    return report(times, url.split(":")[0], args.webhooks)
+    return report(rounds, url.split(":")[0], args.webhooks)
 
 
-def report(times: dict[int, float], dialect: str, count: int) -> int:
+def report(rounds: dict[int, Round], dialect: str, count: int) -> int:
+    """Each count's throughput against one process's, and what the machine's cores allow:
+    the parties' CPU per webhook in the baseline round bounds the rate any number of
+    senders can reach here (cores / CPU per webhook)."""
     workers = os.environ.get("PAYMENT_WEBHOOK_WORKERS", "4")
+    cores = os.cpu_count() or 1
     print(f"{count} queued webhooks, {dialect}, {workers} delivery threads per process")
-    first = min(times)
-    base = count / times[first]
+    first = min(rounds)
+    base = count / rounds[first].seconds
     failed = False
-    for processes, seconds in sorted(times.items()):
-        ratio = (count / seconds) / base
+    for processes, done in sorted(rounds.items()):
+        ratio = (count / done.seconds) / base
         line = (
-            f"  {processes} process(es): {seconds:6.1f} s  {count / seconds:6.0f}/s  {ratio:4.2f}×"
+            f"  {processes} process(es): {done.seconds:6.1f} s  "
+            f"{count / done.seconds:6.0f}/s  {ratio:4.2f}×"
         )
         if processes == 4 and first == 1:
             met = ratio >= TARGET_4
             failed |= not met
             line += f"  (aim >= {TARGET_4}× one process: {'ok' if met else 'MISSED'})"
         print(line)
-    print(f"  load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    baseline = rounds[first]
+    spent = baseline.senders_cpu + baseline.database_cpu + baseline.receiver_cpu
+    ceiling = cores * count / spent
+    print(
+        f"  CPU per webhook with {first} process(es): {spent / count * 1000:.2f} ms "
+        f"({baseline.per_webhook_ms(count)}): {cores} cores allow at most {ceiling:.0f}/s, "
+        f"{ceiling / base:.2f}× one process"
+    )
+    print(f"  load average: {os.getloadavg()[0]:.1f} on {cores} cores")
     return 1 if failed else 0
 
 

@@ -32,7 +32,6 @@ from urllib.parse import urlsplit
 from ..db import (
     PaymentHistory,
     PaymentHistoryWebhook,
-    PaymentHistoryWebhookResponse,
     PaymentSchedule,
 )
 from ..db.queries import outbox
@@ -295,7 +294,6 @@ class Dispatcher:
         now = self.runtime.clock()
         attempts = prepared.attempts + 1
         changes: dict[str, Any] = {
-            "attempts": PaymentHistoryWebhook.attempts + 1,
             "claimed_until": None,
             "claimed_by": None,
             "last_error": attempt.error,
@@ -319,14 +317,13 @@ class Dispatcher:
             else:
                 changes["next_attempt_at"] = upcoming
         with self.runtime.database.transaction() as session:
-            response = PaymentHistoryWebhookResponse(
-                payment_history_webhook_id=prepared.webhook_id,
-                status=attempt.status,
-                body=attempt.body,
-                error=attempt.error,
-                duration_ms=attempt.duration_ms,
-                created_at=now,
-            )
+            response = {
+                "status": attempt.status,
+                "body": attempt.body,
+                "error": attempt.error,
+                "duration_ms": attempt.duration_ms,
+                "created_at": now,
+            }
             outbox.record_attempt(session, prepared.webhook_id, response, changes)
         return outcome
 

@@ -8,9 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, exists, false, func, or_, select, true, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Integer,
+    Select,
+    Update,
+    bindparam,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from ..models import (
@@ -38,15 +55,19 @@ def latest_of_schedule(session: Session, schedule_id: str) -> datetime | None:
     return session.scalar(query)
 
 
-def _relaxed(session: Session, statement: Update) -> Update:
+def _relaxed(postgres: bool, statement: Update) -> Update:
     """`statement`, which on PostgreSQL also lets its transaction commit without waiting for
     the WAL flush: `SET LOCAL synchronous_commit = off`, as `set_config(…, true)` returned by
     a statement the transaction runs anyway rather than a round trip of its own (the setting
     only has to come before the commit). Evaluated for each row it changes: when it changes
     none, the transaction commits as usual. A Core statement (no ORM session sync needed)."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not postgres:
         return statement
     return statement.returning(func.set_config("synchronous_commit", "off", true()))
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def lease_due(
@@ -75,7 +96,38 @@ def lease_due(
     the flush it skips (milliseconds of fsync) sits between a commit and its webhook's
     request. A crash of the database server may forget a lease of its last fraction of a
     second; the row is then simply due again, delivered at least once as always."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = _is_postgres(session)
+    skipped = list(skip_receivers)
+    parameters: dict[str, Any] = {"now": now, "limit": limit + look_ahead}
+    for number, key in enumerate(skipped):
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        parameters[f"skip_{number}"] = key
+        for end, suffix in _URL_ENDS.items():
+            parameters[f"skip_{number}_{suffix}"] = f"{escaped}{end}%"
+    rows = [
+        (webhook, history if history is not None else schedule)
+        for webhook, history, schedule in session.execute(
+            _due_query(postgres, len(skipped)), parameters
+        )
+        if history is not None or schedule is not None
+    ]
+    found = rows[:limit]
+    if found:
+        leased = {"ids": [webhook.id for webhook, _ in found], "until": lease_until}
+        session.execute(_lease_statement(postgres), {**leased, "holder": holder})
+    return found, [subject.webhook_url for _, subject in rows[limit:]]
+
+
+# A receiver's URLs: the key itself, or the key followed by one of these (and anything).
+_URL_ENDS = {"/": "path", "?": "query", "#": "fragment"}
+
+
+@cache
+def _due_query(postgres: bool, skipped: int) -> Select[Any]:
+    """The claim's statement, built once per shape (building it — an aliased subquery, a
+    dozen comparisons — cost more CPU than running it): parameters `now`, `limit`, and for
+    each of the `skipped` receivers `skip_N` with its `skip_N_path`/`_query`/`_fragment`
+    LIKE patterns."""
     older = aliased(PaymentHistoryWebhook)
     blocked = exists().where(
         # NULL never equals NULL: a payment's rows are compared by payment, a schedule's by
@@ -87,6 +139,7 @@ def lease_due(
         older.status == "pending",
         tuple_(older.created_at, older.id) < tuple_(Row.created_at, Row.id),
     )
+    now = bindparam("now", type_=Row.next_attempt_at.type)
     query = (
         select(Row, PaymentHistory, PaymentSchedule)
         .outerjoin(PaymentHistory, PaymentHistory.id == Row.payment_history_id)
@@ -96,36 +149,37 @@ def lease_due(
             Row.next_attempt_at <= now,
             or_(Row.claimed_until.is_(None), Row.claimed_until < now),
             ~blocked,
-            ~or_(false(), *(_of_receiver(key) for key in skip_receivers)),
+            ~or_(false(), *(_of_receiver(number) for number in range(skipped))),
         )
         .order_by(Row.next_attempt_at, Row.created_at)
-        .limit(limit + look_ahead)
+        .limit(bindparam("limit", type_=Integer()))
     )
     if postgres:
         query = query.with_for_update(skip_locked=True, of=Row)
-    rows = [
-        (webhook, history if history is not None else schedule)
-        for webhook, history, schedule in session.execute(query)
-        if history is not None or schedule is not None
-    ]
-    found = rows[:limit]
-    if found:
-        table = Row.__table__
-        lease = (
-            update(table)
-            .where(table.c.id.in_([webhook.id for webhook, _ in found]))
-            .values(claimed_until=lease_until, claimed_by=holder)
-        )
-        session.execute(_relaxed(session, lease))
-    return found, [subject.webhook_url for _, subject in rows[limit:]]
+    return query
 
 
-def _of_receiver(key: str) -> ColumnElement[bool]:
-    """The subject's webhook_url belongs to receiver `key` (`key`, then end, `/`, `?` or
-    `#`)."""
+@cache
+def _lease_statement(postgres: bool) -> Update:
+    """Lease rows `ids` to `holder` until `until` (built once; see `_due_query`)."""
+    table = Row.__table__
+    lease = (
+        update(table)
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .values(claimed_until=bindparam("until"), claimed_by=bindparam("holder"))
+    )
+    return _relaxed(postgres, lease)
+
+
+def _of_receiver(number: int) -> ColumnElement[bool]:
+    """The subject's webhook_url belongs to skipped receiver `number` (its key, then end,
+    `/`, `?` or `#`)."""
     url = TARGET_URL
-    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return or_(url == key, *(url.like(f"{escaped}{end}%", escape="\\") for end in ("/", "?", "#")))
+    key = f"skip_{number}"
+    return or_(
+        url == bindparam(key),
+        *(url.like(bindparam(f"{key}_{suffix}"), escape="\\") for suffix in _URL_ENDS.values()),
+    )
 
 
 def unlease(session: Session, webhook_id: str, holder: str) -> None:
@@ -153,20 +207,46 @@ def with_payment(session: Session, webhook_id: str) -> tuple[PaymentHistoryWebho
 def record_attempt(
     session: Session,
     webhook_id: str,
-    response: PaymentHistoryWebhookResponse,
+    response: dict[str, Any],
     changes: dict[str, Any],
 ) -> None:
-    """Keep the attempt and apply `changes` to the webhook, if it is still pending (another
+    """Keep the attempt (`response`: its status, body, error, duration_ms and created_at),
+    count it, and apply `changes` (column: value) to the webhook, if it is still pending (another
     dispatcher may have settled it after our lease ran out: its verdict stands).
 
     On PostgreSQL, without waiting for the WAL flush either (see `lease_due`): the attempt
     already happened, and a crash of the database server in the fraction of a second before
     the flush may only forget that it did — the webhook is then sent again (at least once,
     as receivers are told to expect), never lost."""
-    session.add(response)
+    # Core statements built once, not the ORM's unit of work: nothing here is read back, and
+    # a sender records an attempt per webhook.
+    postgres = _is_postgres(session)
+    session.execute(_attempt_statement(), {"payment_history_webhook_id": webhook_id, **response})
+    record = _record_statement(postgres, tuple(sorted(changes)))
+    session.execute(
+        record, {"webhook_id": webhook_id, **{f"new_{k}": v for k, v in changes.items()}}
+    )
+
+
+@cache
+def _attempt_statement() -> Insert:
+    return insert(PaymentHistoryWebhookResponse.__table__)
+
+
+@cache
+def _record_statement(postgres: bool, columns: tuple[str, ...]) -> Update:
+    """Count one more attempt of webhook `webhook_id` and set `columns` (each from the
+    parameter `new_<column>`), while it is pending."""
     table = Row.__table__
-    record = update(table).where(table.c.id == webhook_id, table.c.status == "pending")
-    session.execute(_relaxed(session, record.values(**changes)))
+    record = (
+        update(table)
+        .where(table.c.id == bindparam("webhook_id"), table.c.status == "pending")
+        .values(
+            {table.c.attempts: table.c.attempts + 1}
+            | {table.c[column]: bindparam(f"new_{column}") for column in columns}
+        )
+    )
+    return _relaxed(postgres, record)
 
 
 def newest(
