@@ -200,6 +200,10 @@ def _sqlite_engine(url: str, database: str | None, timeout_s: float) -> Engine:
     return engine
 
 
+TRUSTED_AFTER_USE_S = 1.0
+"""A pooled PostgreSQL connection given back less than this ago is used without a ping."""
+
+
 def _postgres_engine(url: str, timeout_s: float, watchdog: Watchdog) -> Engine:
     milliseconds = int(timeout_s * 1000)
     engine = create_engine(
@@ -227,6 +231,13 @@ def _postgres_engine(url: str, timeout_s: float, watchdog: Watchdog) -> Engine:
         watchdog.watch(dbapi_connection)
         if record.info.pop("fresh", False):
             return
+        returned = record.info.get("returned_at")
+        if returned is not None and time.monotonic() - returned < TRUSTED_AFTER_USE_S:
+            # It answered a moment ago: the ping's round trip would be paid by every unit of
+            # work of a busy process (a sender's two per webhook, a create's four) to catch a
+            # server lost in that moment — whose unit then fails as unavailable (503) on its
+            # first statement instead, and the pool starts afresh.
+            return
         # What pool_pre_ping does, but under the unit of work's deadline: a pooled connection
         # whose server vanished would otherwise wait forever for the answer.
         try:
@@ -239,6 +250,10 @@ def _postgres_engine(url: str, timeout_s: float, watchdog: Watchdog) -> Engine:
     @event.listens_for(engine, "connect")
     def _connected(_dbapi_connection: Any, record: Any) -> None:
         record.info["fresh"] = True
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
 
     return engine
 

@@ -96,6 +96,11 @@ class Dispatcher:
         self._count = itertools.count(1)
         self._busy: Counter[str] = Counter()
         self._busy_lock = threading.Lock()
+        self._found_nothing: frozenset[str] | None = None
+        """The receivers skipped by the last claim that found nothing due: until a new
+        webhook is announced (`wake`) or a claim finds a row of another receiver, a claim
+        skipping at least those would find nothing either, so no thread is woken to try
+        (guarded by `_busy_lock`)."""
         self.attempted = 0
         """Delivery attempts this dispatcher made (for reports; not shared between processes)."""
 
@@ -131,6 +136,11 @@ class Dispatcher:
         (so a backlog still gets every thread), and a single new webhook costs one claim, not
         one per thread — the others would find it locked (SKIP LOCKED) or already leased, after
         a transaction each that the claim that matters waits behind for the CPU."""
+        with self._busy_lock:
+            self._found_nothing = None
+        self._wake_one()
+
+    def _wake_one(self) -> None:
         with self._signal:
             self._generation += 1
             self._signal.notify()
@@ -154,7 +164,7 @@ class Dispatcher:
             if more:
                 # More rows are due that an idle thread may take: let it, meanwhile (it wakes
                 # the next one in turn if there are more still).
-                self.wake()
+                self._wake_one()
             for prepared in claimed:
                 try:
                     self._send(prepared)
@@ -193,10 +203,11 @@ class Dispatcher:
         filled that receiver's share, the lease is given back at once and nothing is sent.
 
         Also says whether another thread could take a row now: one more due row is read, and
-        it counts only if its receiver still has a free share. Without that check, a backlog
-        for one receiver (after its outage, say) made each claim wake the thread that cannot
-        serve it, whose claim then read the whole backlog to find nothing — a futile scan per
-        delivered webhook."""
+        it counts if its receiver still has a free share — or, when it has none, unless a
+        claim skipping that receiver already found nothing (`_found_nothing`): rows of other
+        receivers may lie behind it, but a backlog for one receiver (after its outage, say)
+        must not make each claim wake the thread that cannot serve it, whose claim then reads
+        the whole backlog to find nothing again — a futile scan per delivered webhook."""
         try:
             with self._busy_lock:
                 full = sorted(
@@ -217,7 +228,18 @@ class Dispatcher:
                     self._busy[key] += 1
                     kept.append(prepared)
             self._busy += Counter()  # drop receivers no longer in flight
-            more = any(self._busy[receiver_key(url)] < self.config.host_limit for url in upcoming)
+            if not claimed:
+                self._found_nothing = frozenset(full)
+            elif self._found_nothing is not None and any(
+                receiver_key(prepared.url) not in self._found_nothing for prepared in claimed
+            ):
+                self._found_nothing = None  # a retry fell due meanwhile: it was not nothing
+            limit = self.config.host_limit
+            full_now = {key for key, n in self._busy.items() if n >= limit}
+            more = any(receiver_key(url) not in full_now for url in upcoming) or (
+                bool(upcoming)
+                and (self._found_nothing is None or not full_now >= self._found_nothing)
+            )
         for prepared in claimed:
             if prepared not in kept:
                 self._unclaim(prepared.webhook_id)
