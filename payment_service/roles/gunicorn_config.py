@@ -22,6 +22,7 @@ from typing import Any
 from ..observability import multiprocess
 from ..observability.logs import gunicorn_config
 from ..settings import Settings, SettingsError
+from . import heap
 from .exposure import exposure_problem
 
 try:
@@ -59,6 +60,11 @@ def on_starting(server: Any) -> None:
             # Workers would inherit the in-memory mode and /metrics would read empty files.
             sys.exit("payment-service: prometheus_client was imported before the workers' metrics")
         _metrics_dir = multiprocess.adopt() or multiprocess.prepare()
+
+
+def post_worker_init(worker: Any) -> None:
+    """In each worker, once it has loaded the app and before it takes requests."""
+    heap.settle()
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -9,6 +9,7 @@ from ..app import create_runtime
 from ..housekeeping import Housekeeper
 from ..observability.logs import configure
 from ..settings import Settings
+from . import heap
 from .exposition import serve_metrics
 from .signals import stop_event
 
@@ -30,6 +31,7 @@ def run_housekeeper(
     try:
         if metrics_port is not None and settings.metrics and not once:
             serve_metrics(runtime, metrics_port, metrics_host, with_backlog=False)
+        heap.settle()
         # A first round at once: work left by a stopped housekeeper is not left waiting.
         failed = [job for job, ok in housekeeper.run_once().items() if not ok]
         while not once and not stopped.wait(housekeeper.interval_s):

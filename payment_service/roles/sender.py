@@ -15,6 +15,7 @@ from ..delivery.dispatcher import Dispatcher
 from ..delivery.operations import has_pending
 from ..observability.logs import configure
 from ..settings import Settings
+from . import heap
 from .exposition import serve_metrics
 from .signals import stop_event
 
@@ -35,6 +36,7 @@ def run_sender(
     try:
         if metrics_port is not None and settings.metrics:
             serve_metrics(runtime, metrics_port, metrics_host, with_backlog=True)
+        heap.settle()
         dispatcher.start()
         runtime.closers.append(OutboxListener(runtime.database, dispatcher.wake).start().stop)
         while not stopped.wait(settings.webhooks.poll_s):
