@@ -57,31 +57,47 @@ class Demo:
         return answer.json()
 
 
+PORT_TAKEN = "the port is already in use"
+ATTEMPTS = 3
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """`payment-service serve --with-fakes` in local mode, on free ports, in a directory of its
-    own (its SQLite database is made there, as `make run` makes it in the checkout)."""
+    own (its SQLite database is made there, as `make run` makes it in the checkout).
+
+    A port found free may be taken by another test's server before this one binds it (they
+    run side by side): the server then says so and exits, and it is started again on other
+    ports — any other early exit fails the test."""
     directory = tmp_path_factory.mktemp("demo")
-    port = free_port()
-    command = [sys.executable, "-m", "payment_service.cli", "serve", "--with-fakes"]
-    command += ["--port", str(port), "--workers", "2"]
-    for fake in ("iamport", "toss", "portone"):
-        command += [f"--{fake}-port", str(free_port())]
     environ = {key: value for key, value in os.environ.items() if not key.startswith("PAYMENT_")}
     log = directory / "serve.log"
     inbox: Path | None = None
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            command,
-            cwd=directory,
-            env=environ,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    for attempt in range(1, ATTEMPTS + 1):
+        port = free_port()
+        command = [sys.executable, "-m", "payment_service.cli", "serve", "--with-fakes"]
+        command += ["--port", str(port), "--workers", "2"]
+        for fake in ("iamport", "toss", "portone"):
+            command += [f"--{fake}-port", str(free_port())]
+        with log.open("w") as output:
+            server = subprocess.Popen(
+                command,
+                cwd=directory,
+                env=environ,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         url = f"http://127.0.0.1:{port}"
-        wait_for_health(url, server)
+        try:
+            wait_for_health(url, server)
+            break
+        except AssertionError:
+            server.terminate()
+            server.wait(timeout=30)
+            if attempt == ATTEMPTS or PORT_TAKEN not in log.read_text("utf-8"):
+                raise AssertionError(log.read_text("utf-8")) from None
+    try:
         found = SHOP_LINE.search(log.read_text("utf-8"))
         assert found, log.read_text("utf-8")
         assert found.group(1) == url
