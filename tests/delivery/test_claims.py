@@ -14,12 +14,25 @@ import pytest
 from payment_service.app import create_runtime
 from payment_service.db.queries import outbox
 from payment_service.delivery.dispatcher import Dispatcher
+from payment_service.runtime import Runtime
 from payment_service.testing import WebhookReceiver
 
 from .conftest import delivery_settings, seed
 from .test_delivery import wait_until, webhook_row
 
 ROWS = 60
+
+
+def without_polls(database_url: str, *, threads: int, per_receiver: int) -> Runtime:
+    """A runtime whose dispatchers never poll during a test: every claim is one a wake-up (or
+    a thread's start) asked for."""
+    settings = delivery_settings(
+        database_url,
+        PAYMENT_WEBHOOK_WORKERS=str(threads),
+        PAYMENT_WEBHOOK_HOST_CONCURRENCY=str(per_receiver),
+        PAYMENT_WEBHOOK_POLL_S="60",
+    )
+    return create_runtime(settings)
 
 
 @pytest.fixture
@@ -42,15 +55,7 @@ def counted_claims(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 def test_a_backlog_for_one_receiver_is_not_scanned_again_per_webhook(
     database_url: str, counted_claims: Counter[str]
 ) -> None:
-    runtime = create_runtime(
-        delivery_settings(
-            database_url,
-            PAYMENT_WEBHOOK_WORKERS="4",
-            PAYMENT_WEBHOOK_HOST_CONCURRENCY="3",
-            # No timed polls during the test: every claim is one a wake-up asked for.
-            PAYMENT_WEBHOOK_POLL_S="60",
-        )
-    )
+    runtime = without_polls(database_url, threads=4, per_receiver=3)
     keys = runtime.settings.keys.connection
     with WebhookReceiver(keys.key, keys.iv) as receiver:
         receiver.delay_s = 0.02  # long enough for three threads to be sending at once
@@ -73,14 +78,7 @@ def test_an_announced_webhook_of_another_receiver_is_claimed_past_the_full_one(
     database_url: str, counted_claims: Counter[str]
 ) -> None:
     """The remembered "nothing else is due" is forgotten when a new webhook is announced."""
-    runtime = create_runtime(
-        delivery_settings(
-            database_url,
-            PAYMENT_WEBHOOK_WORKERS="2",
-            PAYMENT_WEBHOOK_HOST_CONCURRENCY="1",
-            PAYMENT_WEBHOOK_POLL_S="60",
-        )
-    )
+    runtime = without_polls(database_url, threads=2, per_receiver=1)
     keys = runtime.settings.keys.connection
     with (
         WebhookReceiver(keys.key, keys.iv) as slow,
