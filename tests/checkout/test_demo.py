@@ -92,11 +92,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         try:
             wait_for_health(url, server)
             break
-        except AssertionError:
+        except BaseException as error:
+            # Whatever stopped the wait (a timeout, an interrupt too), the server goes with it.
             server.terminate()
             server.wait(timeout=30)
+            if not isinstance(error, AssertionError):
+                raise
             if attempt == ATTEMPTS or PORT_TAKEN not in log.read_text("utf-8"):
-                raise AssertionError(log.read_text("utf-8")) from None
+                raise AssertionError(log.read_text("utf-8")) from error
     try:
         found = SHOP_LINE.search(log.read_text("utf-8"))
         assert found, log.read_text("utf-8")
