@@ -25,7 +25,7 @@ from marshmallow import Schema
 from .. import http
 from ..errors import BadRequest, Conflict, ServiceError, WrongPassword, is_final_status
 from ..observability.metrics import count_idempotent
-from ..payments.idempotency import Attempt, Opened, Stored, key_problem
+from ..payments.idempotency import Attempt, Keys, Opened, Stored, key_problem
 from ..security import passwords
 from ..transport import Blueprint, encrypted_answer, plaintext_of, read_encrypted_json
 from .context import runtime
@@ -124,16 +124,14 @@ def idempotent_write(
 def _run(route: str, key: str, body: Any, view: Callable[[], Any]) -> Response:
     keys = runtime().idempotency
     clock = runtime().clock
-    holder = keys.holder(route, key, clock())
-    password = body.get("password") if isinstance(body, dict) else None
-    if holder is not None and not (
-        isinstance(password, str)
-        and passwords.verify(holder.record_id, holder.password_hash, password)
-    ):
-        # Nothing about the key (its body, its answer) is told before this check passed.
-        return http.service_error(WrongPassword())
+    print_ = keys.fingerprint(body)
     try:
-        begun = keys.begin(route, key, keys.fingerprint(body), clock(), holder)
+        # A key never seen is taken at once: there is nothing about it to tell anyone.
+        begun: Attempt | Stored | None = keys.take_fresh(route, key, print_, clock())
+        if begun is None:
+            begun = _begin(keys, route, key, body, print_)
+    except WrongPassword as error:
+        return http.service_error(error)
     except Conflict as error:
         count_idempotent(route, "in_flight")
         response = http.service_error(error)
@@ -158,6 +156,20 @@ def _run(route: str, key: str, body: Any, view: Callable[[], Any]) -> Response:
     else:
         keys.release(begun, clock(), _opened())
     return response
+
+
+def _begin(keys: Keys, route: str, key: str, body: Any, print_: str) -> Attempt | Stored:
+    """`Keys.begin` for a key used before, once this request opened what it is bound to."""
+    clock = runtime().clock
+    holder = keys.holder(route, key, clock())
+    password = body.get("password") if isinstance(body, dict) else None
+    if holder is not None and not (
+        isinstance(password, str)
+        and passwords.verify(holder.record_id, holder.password_hash, password)
+    ):
+        # Nothing about the key (its body, its answer) is told before this check passed.
+        raise WrongPassword()
+    return keys.begin(route, key, print_, clock(), holder)
 
 
 def _opened() -> Opened | None:

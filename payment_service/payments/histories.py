@@ -27,13 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..crypto import hash_password
 from ..db import PaymentHistory, PaymentHistoryClaim
 from ..db.models import new_id
-from ..db.places import place
+from ..db.places import place_of
 from ..db.queries import approval_failures, claims, records
 from ..db.queries import histories as stored
 from ..delivery.outbox import enqueue
@@ -113,8 +112,9 @@ def record_gateway_payment(
     webhook_id: str | None = None
     try:
         with runtime.database.transaction() as session:
-            claim = claims.locked(session, claim_id)
-            if claim is None:
+            now = runtime.clock()
+            row = claims.take(session, claim_id, now)
+            if row is None:
                 # A retry of this same request took the claim over after it had aged (this
                 # one outlived CLAIM_TIMEOUT) and recorded the payment: it is ours, not a
                 # payment to cancel.
@@ -124,8 +124,6 @@ def record_gateway_payment(
                         on_recorded(session, recorded)
                     return history_view(recorded, runtime.settings.keys.history)
                 raise ServiceError("the claimed payment history disappeared")
-            now = runtime.clock()
-            row = claims.confirm(session, claim, now)
             row.vendor_uid = uid
             previous = history_view(row, runtime.settings.keys.history) if event else None
             apply_summary(row, summary, payment, runtime.settings.keys)
@@ -201,44 +199,46 @@ def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str, resume: bool) 
     same request to resume; 409 for any other holder."""
     now = runtime.clock()
     code, uid = new.vendor.code, new.vendor.uid
-    with runtime.database.transaction() as session:
-        held = records.conflicting(session, PaymentHistoryClaim, new.source, code, uid)
-        for claim in held:
-            if _is_abandoned_claim_of(claim, new, now, resume):
-                return _KeptClaim(claim.id, claim.password, claim.created_at)
-        if held:
-            raise Conflict(IN_PROGRESS)
-        claim = PaymentHistoryClaim(
-            id=new_id(),
-            source_schema=new.source.schema,
-            source_table=new.source.table,
-            source_id=new.source.id,
-            vendor_code=code,
-            vendor_uid=uid,
-            vendor_store_id=new.vendor.store_id,
-            price=new.price,
-            webhook_url=new.webhook_url,
-            password=hashed,
-            created_at=now,
-        )
+    claim_id = new_id()
+    values = {
+        "id": claim_id,
+        "source_schema": new.source.schema,
+        "source_table": new.source.table,
+        "source_id": new.source.id,
+        "vendor_code": code,
+        "vendor_uid": uid,
+        "vendor_store_id": new.vendor.store_id,
+        "price": new.price,
+        "webhook_url": new.webhook_url,
+        "password": hashed,
+        "created_at": now,
         # Bound as its payment's (the claim becomes it under the same id).
-        claim.data = runtime.settings.keys.history.encrypt_json(None, place(claim, "data"))
-        session.add(claim)
-        try:
-            session.flush()
-        except IntegrityError:
-            # Another request claimed the same keys between our read and our insert.
-            raise Conflict(
-                "A payment history with the same source or vendor uid already exists."
-            ) from None
-        # Looked for only now that the claim is in: a request recording these keys right now
-        # (deleting its claim) has committed once our insert got past its claim, so its
-        # history is visible here (READ COMMITTED reads afresh per statement; SQLite's write
-        # transactions run one at a time anyway).
+        "data": runtime.settings.keys.history.encrypt_json(
+            None, place_of(PaymentHistoryClaim.__tablename__, "data", claim_id)
+        ),
+    }
+    with runtime.database.transaction() as session:
+        # Inserted first, looked at only if that fails: the usual request holds nothing.
+        inserted = claims.insert_new(session, values)
+        if not inserted:
+            held = records.conflicting(session, PaymentHistoryClaim, new.source, code, uid)
+            for claim in held:
+                if _is_abandoned_claim_of(claim, new, now, resume):
+                    return _KeptClaim(claim.id, claim.password, claim.created_at)
+            if held:
+                raise Conflict(IN_PROGRESS)
+        # Looked for only now that the claim is in (or was in the way): a request recording
+        # these keys right now (deleting its claim) has committed once our insert got past
+        # its claim, so its history is visible here (READ COMMITTED reads afresh per
+        # statement; SQLite's write transactions run one at a time anyway).
         recorded = records.conflicting(session, PaymentHistory, new.source, code, uid)
         if recorded:
             raise _duplicate(recorded[0], new)  # rolls the claim back
-        return claim.id
+        if not inserted:
+            # The claim in the way is gone already, released by its failed request: a retry
+            # of this one may take the keys.
+            raise Conflict(IN_PROGRESS)
+        return claim_id
 
 
 def _is_abandoned_claim_of(

@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from ..crypto import Cipher
 from ..db import Database, IdempotencyKey
+from ..db.models import new_id
 from ..db.queries import idempotency as keys
 from ..errors import Conflict, ServiceError, Unprocessable
 
@@ -122,6 +121,17 @@ class Keys:
     def fingerprint(self, body: Any) -> str:
         return fingerprint(self.fingerprint_secret, body)
 
+    def take_fresh(self, route: str, key: str, print_: str, now: datetime) -> Attempt | None:
+        """Take a key that no request has used (the usual case) in one statement; None when
+        the key exists, whatever its state: then `holder` and `begin` decide."""
+        owner = str(uuid.uuid4())
+        key_id = new_id()
+        values = _lease(key_id, route, key, print_, owner, now, self.lease, self.ttl)
+        with self.database.transaction() as session:
+            if not keys.insert_new_key(session, values):
+                return None
+        return Attempt(key_id, owner, resumed=False)
+
     def holder(self, route: str, key: str, now: datetime) -> Opened | None:
         """What a request must open before it is told anything about this key: None for a
         key that is free, or held by a request that has not shown a password yet."""
@@ -154,23 +164,12 @@ class Keys:
                 # Kept before answers were bound to a password (migration 0007): never replayed.
                 raise Unprocessable(MISMATCH)
             if row is None:
-                row = IdempotencyKey(
-                    route=route,
-                    key=key,
-                    fingerprint=print_,
-                    owner=owner,
-                    locked_until=now + self.lease,
-                    unknown=False,
-                    created_at=now,
-                    expires_at=now + self.ttl,
-                )
-                session.add(row)
-                try:
-                    session.flush()
-                except IntegrityError:
+                key_id = new_id()
+                values = _lease(key_id, route, key, print_, owner, now, self.lease, self.ttl)
+                if not keys.insert_new_key(session, values):
                     # Another request inserted the same key between our read and our insert.
-                    raise Conflict(IN_PROGRESS) from None
-                return Attempt(row.id, owner, resumed=False)
+                    raise Conflict(IN_PROGRESS)
+                return Attempt(key_id, owner, resumed=False)
             if row.fingerprint != print_:
                 raise Unprocessable(MISMATCH)
             if row.status is not None:
@@ -205,22 +204,36 @@ class Keys:
                 "encrypted": answer.encrypted,
             }
         )
+        if opened is None:
+            self._let_go(attempt, now)
+            return
+        response = self.cipher.encrypt(sealed)
+        with self.database.transaction() as session:
+            # Nothing is kept if another request took the key over meanwhile.
+            keys.keep_answer(
+                session,
+                attempt.id,
+                attempt.owner,
+                status=answer.status,
+                response=response,
+                locked_until=now,
+                expires_at=now + self.ttl,
+                auth_record=opened.record_id,
+                auth_hash=opened.password_hash,
+            )
+
+    def _let_go(self, attempt: Attempt, now: datetime) -> None:
+        """A final answer to a request that opened no record: the key goes, unless it is a
+        resumed key whose first request's outcome is still unknown."""
         with self.database.transaction() as session:
             row = keys.locked_by_id(session, attempt.id)
             if row is None or row.owner != attempt.owner:
                 return
-            if opened is None:
-                if row.auth_hash is None:
-                    keys.forget(session, row)
-                else:  # a resumed key whose first request's outcome is still unknown
-                    row.unknown = True
-                    row.locked_until = now
-                return
-            row.status = answer.status
-            row.response = self.cipher.encrypt(sealed)
-            row.locked_until = now
-            row.expires_at = now + self.ttl
-            row.auth_record, row.auth_hash = opened.record_id, opened.password_hash
+            if row.auth_hash is None:
+                keys.forget(session, row)
+            else:
+                row.unknown = True
+                row.locked_until = now
 
     def release(self, attempt: Attempt, now: datetime, opened: Opened | None) -> None:
         """The outcome is unknown: let the next request with this key take over at once (one
@@ -248,6 +261,30 @@ class Keys:
         sealed = json.loads(self.cipher.decrypt(row.response))
         body = sealed["body"].encode("utf-8")
         return Stored(row.status, sealed["content_type"], body, sealed.get("encrypted", False))
+
+
+def _lease(
+    key_id: str,
+    route: str,
+    key: str,
+    print_: str,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    ttl: timedelta,
+) -> dict[str, Any]:
+    """The row of a key just taken by `owner`."""
+    return {
+        "id": key_id,
+        "route": route,
+        "key": key,
+        "fingerprint": print_,
+        "owner": owner,
+        "locked_until": now + lease,
+        "unknown": False,
+        "created_at": now,
+        "expires_at": now + ttl,
+    }
 
 
 def _holder(row: IdempotencyKey) -> Opened | None:

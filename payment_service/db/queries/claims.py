@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.orm import Session
 
 from ..models import PaymentHistory, PaymentHistoryClaim
+from . import inserts
 
 # The vendor uid a claim of a saved-card charge holds until the gateway names the payment
 # (`payments.charges`): the gateway knows such a charge by its order, not by this uid.
@@ -24,6 +26,12 @@ def held(session: Session, code: str, uid: str) -> bool:
         PaymentHistoryClaim.vendor_code == code, PaymentHistoryClaim.vendor_uid == uid
     )
     return session.scalar(query) is not None
+
+
+def insert_new(session: Session, values: dict[str, Any]) -> bool:
+    """Insert a claim (every column in `values`); False, changing nothing, when its source or
+    vendor uid is held by another claim."""
+    return inserts.insert_new(session, PaymentHistoryClaim, values)
 
 
 def get(session: Session, claim_id: str) -> PaymentHistoryClaim | None:
@@ -42,10 +50,36 @@ def release(session: Session, claim_id: str) -> None:
 def confirm(session: Session, claim: PaymentHistoryClaim, confirmed_at: datetime) -> PaymentHistory:
     """Replace the (locked) claim by the payment it registered, under the same id; the caller
     fills in what the gateway reported."""
-    # Every column of a claim is a column of payments (migration 0006 relies on it too).
     shared = {column.key: getattr(claim, column.key) for column in CLAIM_COLUMNS}
-    history = PaymentHistory(**shared, currency="", refund=0, confirmed_at=confirmed_at)
     session.delete(claim)
+    return _payment(session, shared, confirmed_at)
+
+
+def take(session: Session, claim_id: str, confirmed_at: datetime) -> PaymentHistory | None:
+    """`confirm` in one statement for a claim not loaded yet: delete it (waiting for its lock)
+    and return the payment that replaces it, or None if it is gone."""
+    found = session.execute(_TAKE, {"claim_id": claim_id}).mappings().first()
+    return None if found is None else _payment(session, dict(found), confirmed_at)
+
+
+_TAKE = (
+    delete(PaymentHistoryClaim.__table__)
+    .where(CLAIM_COLUMNS["id"] == bindparam("claim_id"))
+    .returning(*CLAIM_COLUMNS)
+)
+
+
+def _payment(session: Session, shared: dict[str, Any], confirmed_at: datetime) -> PaymentHistory:
+    # Every column of a claim is a column of payments (migration 0006 relies on it too). A new
+    # payment has no refunds yet: saying so spares a load of each collection.
+    history = PaymentHistory(
+        **shared,
+        currency="",
+        refund=0,
+        confirmed_at=confirmed_at,
+        cancels=[],
+        pending_refunds=[],
+    )
     session.add(history)
     return history
 

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from ..models import IdempotencyKey
+from .inserts import insert_new
+
+_TABLE = IdempotencyKey.__table__
+# The columns to set come with the parameters (those named like columns).
+_KEEP = update(_TABLE).where(
+    _TABLE.c.id == bindparam("key_id"), _TABLE.c.owner == bindparam("key_owner")
+)
 
 
 def locked(session: Session, route: str, key: str) -> IdempotencyKey | None:
@@ -19,6 +27,21 @@ def locked(session: Session, route: str, key: str) -> IdempotencyKey | None:
 def find(session: Session, route: str, key: str) -> IdempotencyKey | None:
     query = select(IdempotencyKey).where(IdempotencyKey.route == route, IdempotencyKey.key == key)
     return session.scalars(query).first()
+
+
+def insert_new_key(session: Session, values: dict[str, Any]) -> bool:
+    """Insert a key that no request used yet; False, changing nothing, if its route and key
+    are taken (by a row of any age: the caller looks at that one)."""
+    return insert_new(session, IdempotencyKey, values, conflict_on=("route", "key"))
+
+
+def keep_answer(session: Session, key_id: str, owner: str, **answer: Any) -> bool:
+    """Store the final answer of the request that holds the key (`owner`); False, changing
+    nothing, when another request took the key over meanwhile. One statement: the update
+    locks the row and checks the holder at once. `answer`: status, response, locked_until,
+    expires_at, auth_record, auth_hash."""
+    result = session.execute(_KEEP, {"key_id": key_id, "key_owner": owner, **answer})
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def forget(session: Session, row: IdempotencyKey) -> None:

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import JanitorCheck, PaymentHistory, PaymentHistoryClaim, new_id
 from ..models import PaymentHistoryPendingRefund as Pending
 from .claims import CHARGE_PREFIX
+from .inserts import insert_new
 
 # Records read per kind and round: more wait for the next round.
 LIMIT = 500
@@ -134,9 +134,7 @@ def track(session: Session, doubt: Doubt, first_check_at: datetime) -> None:
         checks=0,
         next_check_at=first_check_at,
     )
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(JanitorCheck).values(**values)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["kind", "record_id"]))
+    insert_new(session, JanitorCheck, values, conflict_on=("kind", "record_id"))
 
 
 def forget(session: Session, check_ids: list[str]) -> None:

@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import ReconcileRun
+from .inserts import insert_new
 
 
 def locked(session: Session, vendor_code: str) -> ReconcileRun:
     """The vendor's row, created if missing, locked until the transaction ends."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(ReconcileRun).values(vendor_code=vendor_code)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["vendor_code"]))
+    insert_new(session, ReconcileRun, {"vendor_code": vendor_code}, conflict_on=("vendor_code",))
     row = session.get(ReconcileRun, vendor_code, with_for_update=True, populate_existing=True)
     assert row is not None
     return row
