@@ -1,10 +1,10 @@
 """Overall deadlines for calls to the outside world, and the socket shutdown that enforces them.
 
 A `requests` timeout bounds each socket operation, not the call: a server that trickles one
-byte every few seconds never trips it and can hold a call open indefinitely. Here a timer
-armed for the whole call (connect, send, status line, headers, body) shuts down the sockets
-the call uses when the deadline passes; the blocked read returns at once and the call fails
-with `DeadlineExceeded`.
+byte every few seconds never trips it and can hold a call open indefinitely. Here a deadline
+set for the whole call (connect, send, status line, headers, body) shuts down the sockets the
+call uses when it passes; the blocked read returns at once and the call fails with
+`DeadlineExceeded`. One thread keeps every call's deadline.
 
 Shutting down a duplicate of the descriptor (rather than closing the socket) is safe while
 another thread is blocked on it: the socket stops, the descriptor stays valid until its owner
@@ -13,6 +13,8 @@ closes it.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import os
 import socket
@@ -54,6 +56,7 @@ class _Call:
 
     def __init__(self) -> None:
         self.expired = False
+        self.finished = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
 
@@ -72,6 +75,57 @@ class _Call:
             sockets = list(self._sockets)
         for sock in sockets:
             _shut(sock)
+
+
+class _Keeper:
+    """Every call's deadline, kept by one thread: a timer thread per call cost more CPU than
+    the rest of a gateway call's own work.
+
+    Deadlines wait in a heap; a finished call stays in it (nothing to cancel) until it comes
+    to the top, where it is dropped without being waited for. The thread sleeps until the
+    earliest deadline and is woken only when a new call's deadline comes first.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        # After a fork the parent's thread is gone and its lock may be held: start afresh.
+        self._heap: list[tuple[float, int, _Call]] = []
+        self._changed = threading.Condition()
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, call: _Call, seconds: float) -> None:
+        entry = (time.monotonic() + seconds, next(self._order), call)
+        with self._changed:
+            heapq.heappush(self._heap, entry)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="deadlines", daemon=True)
+                self._thread.start()
+            elif self._heap[0] is entry:
+                self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while self._heap and self._heap[0][2].finished:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._changed.wait()
+                    continue
+                deadline, _, call = self._heap[0]
+                left = deadline - time.monotonic()
+                if left > 0:
+                    self._changed.wait(left)
+                    continue
+                heapq.heappop(self._heap)
+            if not call.finished:
+                call.expire()
+
+
+_KEEPER = _Keeper()
 
 
 def _shut(sock: socket.socket) -> None:
@@ -135,10 +189,8 @@ class DeadlineSession(requests.Session):
         """
         call = _Call()
         _current.call = call
-        timer = threading.Timer(seconds, call.expire)
-        timer.daemon = True
         started = time.monotonic()
-        timer.start()
+        _KEEPER.arm(call, seconds)
         try:
             response = self.request(method, url, timeout=(seconds, seconds), stream=True, **kwargs)
             # The body is read here, explicitly under the deadline.
@@ -149,5 +201,5 @@ class DeadlineSession(requests.Session):
                 raise DeadlineExceeded(f"no complete answer within {seconds:g}s") from error
             raise
         finally:
-            timer.cancel()
+            call.finished = True
             _current.call = None

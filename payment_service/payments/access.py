@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 from ..crypto import Cipher
 from ..db import PaymentHistory, PaymentHistoryClaim, PaymentReservation
 from ..db.queries import records
+from ..db.queries.records import Holder
 from ..errors import NotFound, WrongPassword
 from ..runtime import Runtime
 from ..security import passwords
@@ -27,7 +28,7 @@ Record = TypeVar("Record", PaymentHistory, PaymentReservation)
 
 
 def same_source(
-    row: PaymentHistory | PaymentReservation | PaymentHistoryClaim, source: Source
+    row: PaymentHistory | PaymentReservation | PaymentHistoryClaim | Holder, source: Source
 ) -> bool:
     return (row.source_schema, row.source_table, row.source_id) == (
         source.schema,

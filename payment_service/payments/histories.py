@@ -35,6 +35,7 @@ from ..db.models import new_id
 from ..db.places import place_of
 from ..db.queries import approval_failures, claims, records
 from ..db.queries import histories as stored
+from ..db.queries.records import Holder
 from ..delivery.outbox import enqueue
 from ..errors import Conflict, ServiceError
 from ..runtime import Runtime
@@ -241,9 +242,7 @@ def _insert_claim(runtime: Runtime, new: NewHistory, hashed: str, resume: bool) 
         return claim_id
 
 
-def _is_abandoned_claim_of(
-    claim: PaymentHistoryClaim, new: NewHistory, now: Any, resume: bool
-) -> bool:
+def _is_abandoned_claim_of(claim: Holder, new: NewHistory, now: Any, resume: bool) -> bool:
     same_request = access.same_source(claim, new.source) and (
         claim.vendor_code,
         claim.vendor_uid,
@@ -251,7 +250,7 @@ def _is_abandoned_claim_of(
     return same_request and (resume or claim.created_at <= now - CLAIM_TIMEOUT)
 
 
-def _duplicate(row: PaymentHistory, new: NewHistory) -> Conflict:
+def _duplicate(row: Holder, new: NewHistory) -> Conflict:
     if access.same_source(row, new.source):
         return Conflict("A payment history already exists for this source (schema, table, id).")
     return Conflict("A payment history already exists for this vendor uid.")

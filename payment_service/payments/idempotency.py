@@ -127,7 +127,7 @@ class Keys:
         owner = str(uuid.uuid4())
         key_id = new_id()
         values = _lease(key_id, route, key, print_, owner, now, self.lease, self.ttl)
-        with self.database.transaction() as session:
+        with self.database.one_statement() as session:
             if not keys.insert_new_key(session, values):
                 return None
         return Attempt(key_id, owner, resumed=False)
@@ -208,7 +208,7 @@ class Keys:
             self._let_go(attempt, now)
             return
         response = self.cipher.encrypt(sealed)
-        with self.database.transaction() as session:
+        with self.database.one_statement() as session:
             # Nothing is kept if another request took the key over meanwhile.
             keys.keep_answer(
                 session,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+from datetime import datetime
+from functools import cache
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, Table, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import PaymentHistory, PaymentHistoryClaim, PaymentReservation
@@ -45,19 +48,56 @@ def by_vendor(
     return _one(session, query, lock)
 
 
+@dataclass(frozen=True)
+class Holder:
+    """A row that holds a source or a vendor uid: what a registration needs to know of it."""
+
+    id: str
+    source_schema: str
+    source_table: str
+    source_id: str
+    vendor_code: str
+    vendor_uid: str
+    password: str
+    created_at: datetime
+
+
 def conflicting(
     session: Session, model: type[Record], source: Source, code: str, uid: str
-) -> list[Record]:
+) -> list[Holder]:
     """Rows that already hold this source or this vendor uid, locked."""
-    query = select(model).where(
-        or_(
-            (model.source_schema == source.schema)
-            & (model.source_table == source.table)
-            & (model.source_id == source.id),
-            (model.vendor_code == code) & (model.vendor_uid == uid),
+    parameters = {
+        "source_schema": source.schema,
+        "source_table": source.table,
+        "source_id": source.id,
+        "vendor_code": code,
+        "vendor_uid": uid,
+    }
+    rows = session.execute(_conflicting(model.__table__), parameters)  # type: ignore[arg-type]
+    return [Holder(*row) for row in rows]
+
+
+@cache
+def _conflicting(table: Table) -> Select[Any]:
+    # Built once per table: every registration runs it.
+    columns = table.c
+    return (
+        select(*(columns[field.name] for field in fields(Holder)))
+        .where(
+            or_(
+                and_(
+                    columns.source_schema == bindparam("source_schema"),
+                    columns.source_table == bindparam("source_table"),
+                    columns.source_id == bindparam("source_id"),
+                ),
+                and_(
+                    columns.vendor_code == bindparam("vendor_code"),
+                    columns.vendor_uid == bindparam("vendor_uid"),
+                ),
+            )
         )
+        .with_for_update()
     )
-    return list(session.scalars(query.with_for_update()).all())
 
 
 def _one(session: Session, query: Select[Any], lock: bool) -> Any:
