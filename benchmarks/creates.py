@@ -17,7 +17,7 @@ The ratio is creates per CPU-second over hashes per CPU-second: the share of the
 that creates reach (target >= 0.85). CPU time, not wall time, so that a machine shared with
 other work weighs on both alike.
 
-    .venv/bin/python benchmarks/creates.py [--creates 64] [--database-url URL]
+    .venv/bin/python benchmarks/creates.py [--creates 256] [--database-url URL]
 
 `--database-url` is emptied: point it at a scratch database.
 """
@@ -134,7 +134,7 @@ def through_serve(url: str, count: int, tmp: str) -> tuple[float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--creates", type=int, default=64)
+    parser.add_argument("--creates", type=int, default=256)
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
