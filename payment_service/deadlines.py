@@ -14,12 +14,12 @@ closes it.
 from __future__ import annotations
 
 import heapq
-import itertools
 import logging
 import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -56,7 +56,6 @@ class _Call:
 
     def __init__(self) -> None:
         self.expired = False
-        self.finished = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
 
@@ -77,55 +76,85 @@ class _Call:
             _shut(sock)
 
 
-class _Keeper:
-    """Every call's deadline, kept by one thread: a timer thread per call cost more CPU than
+class Watch:
+    """One deadline being kept: `abort` is called once it passes, unless cancelled first.
+    `fired` tells, once the watched work ended, whether it was cut off."""
+
+    __slots__ = ("abort", "cancelled", "deadline", "fired")
+
+    def __init__(self, deadline: float, abort: Callable[[], None]):
+        self.deadline, self.abort = deadline, abort
+        self.fired = self.cancelled = False
+
+    def __lt__(self, other: Watch) -> bool:
+        return self.deadline < other.deadline
+
+
+class DeadlineKeeper:
+    """Every deadline of a process, kept by one thread: the webhook sender's attempts and the
+    gateway calls. A thread per deadline would do the same, but starting a thread waits until
+    it runs (milliseconds on a busy machine, before every request) and costs more CPU than
     the rest of a gateway call's own work.
 
-    Deadlines wait in a heap; a finished call stays in it (nothing to cancel) until it comes
-    to the top, where it is dropped without being waited for. The thread sleeps until the
-    earliest deadline and is woken only when a new call's deadline comes first.
+    Deadlines wait in a heap; a cancelled one stays in it (cancelling is a flag, not a search)
+    until it comes to the top, where it is dropped without being waited for. The thread sleeps
+    until the earliest deadline and is woken only when a new one comes first. Whichever comes
+    first under the lock, the cancel or the deadline, wins.
     """
 
     def __init__(self) -> None:
-        self._reset()
-        os.register_at_fork(after_in_child=self._reset)
-
-    def _reset(self) -> None:
-        # After a fork the parent's thread is gone and its lock may be held: start afresh.
-        self._heap: list[tuple[float, int, _Call]] = []
+        self._watches: list[Watch] = []
         self._changed = threading.Condition()
-        self._order = itertools.count()
         self._thread: threading.Thread | None = None
 
-    def arm(self, call: _Call, seconds: float) -> None:
-        entry = (time.monotonic() + seconds, next(self._order), call)
+    def watch(self, deadline: float, abort: Callable[[], None]) -> Watch:
+        """Call `abort` at `deadline` (a `time.monotonic()` instant) unless cancelled first."""
+        watch = Watch(deadline, abort)
         with self._changed:
-            heapq.heappush(self._heap, entry)
+            heapq.heappush(self._watches, watch)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="deadlines", daemon=True)
                 self._thread.start()
-            elif self._heap[0] is entry:
-                self._changed.notify()
+            elif self._watches[0] is watch:
+                self._changed.notify()  # an earlier deadline than the one slept towards
+        return watch
+
+    def cancel(self, watch: Watch) -> None:
+        with self._changed:
+            watch.cancelled = True
 
     def _run(self) -> None:
         while True:
             with self._changed:
-                while self._heap and self._heap[0][2].finished:
-                    heapq.heappop(self._heap)
-                if not self._heap:
+                while self._watches and self._watches[0].cancelled:
+                    heapq.heappop(self._watches)
+                if not self._watches:
                     self._changed.wait()
                     continue
-                deadline, _, call = self._heap[0]
-                left = deadline - time.monotonic()
+                left = self._watches[0].deadline - time.monotonic()
                 if left > 0:
                     self._changed.wait(left)
                     continue
-                heapq.heappop(self._heap)
-            if not call.finished:
-                call.expire()
+                watch = heapq.heappop(self._watches)
+                watch.fired = True
+            watch.abort()
 
 
-_KEEPER = _Keeper()
+_KEEPER = DeadlineKeeper()
+
+
+def keeper() -> DeadlineKeeper:
+    """This process's deadline keeper."""
+    return _KEEPER
+
+
+def _reset_after_fork() -> None:
+    # A forked child has no keeper thread, and its lock may have been held by it at the fork.
+    global _WATCHDOG
+    _KEEPER = DeadlineKeeper()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def _shut(sock: socket.socket) -> None:
@@ -190,7 +219,8 @@ class DeadlineSession(requests.Session):
         call = _Call()
         _current.call = call
         started = time.monotonic()
-        _KEEPER.arm(call, seconds)
+        deadlines = keeper()
+        watch = deadlines.watch(started + seconds, call.expire)
         try:
             response = self.request(method, url, timeout=(seconds, seconds), stream=True, **kwargs)
             # The body is read here, explicitly under the deadline.
@@ -201,5 +231,5 @@ class DeadlineSession(requests.Session):
                 raise DeadlineExceeded(f"no complete answer within {seconds:g}s") from error
             raise
         finally:
-            call.finished = True
+            deadlines.cancel(watch)
             _current.call = None

@@ -16,7 +16,6 @@ Nothing here ever waits on the database without a bound:
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 import time
@@ -29,7 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..deadlines import shut_down
+from ..deadlines import keeper, shut_down
 from ..errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -61,58 +60,68 @@ def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+class _Unit:
+    """The connections one unit of work uses, and whether its deadline cut them off."""
+
+    __slots__ = ("connections", "cut", "lock")
+
+    def __init__(self) -> None:
+        self.connections: list[Any] = []
+        self.cut = False
+        self.lock = threading.Lock()
+
+    def add(self, dbapi_connection: Any) -> None:
+        with self.lock:
+            if self.cut:
+                raise DatabaseUnavailable("The database did not answer in time; try again shortly.")
+            self.connections.append(dbapi_connection)
+
+    def cut_off(self) -> None:
+        with self.lock:
+            self.cut = True
+            connections = list(self.connections)
+        for connection in connections:
+            _shut_down(connection)
+
+
 class Watchdog:
     """Ends units of work that outlive their deadline by shutting down their sockets.
 
-    One thread per engine polls the armed units ten times a second while there are any (and
-    ends when there are none); arming and disarming are dictionary operations. SQLite needs
-    none (no socket; its waits are bounded by the busy timeout). Shutting a socket down (not
-    closing it: the driver still owns the descriptor) makes a blocked receive return at once
-    with an error, whatever the driver, while the descriptor stays valid for it to clean up.
+    The process's deadline keeper (`deadlines.keeper`, which also bounds gateway calls and
+    webhook attempts) holds each unit's deadline; arming and disarming are a heap push and a
+    flag. SQLite needs none (no socket; its waits are bounded by the busy timeout). Shutting a
+    socket down (not closing it: the driver still owns the descriptor) makes a blocked receive
+    return at once with an error, whatever the driver, while the descriptor stays valid for it
+    to clean up.
     """
-
-    TICK_S = 0.1
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
-        self._armed: dict[int, tuple[float, list[Any]]] = {}
-        self._fired: set[int] = set()
-        self._lock = threading.Lock()
         self._local = threading.local()
-        self._thread: threading.Thread | None = None
-        self._tokens = itertools.count(1)
 
     @contextmanager
     def armed(self, seconds: float) -> Iterator[None]:
         if not self.enabled:
             yield
             return
-        token = next(self._tokens)
-        with self._lock:
-            self._armed[token] = (time.monotonic() + seconds, [])
-            self._start()
-        outer = getattr(self._local, "token", None)
-        self._local.token = token
+        unit = _Unit()
+        deadlines = keeper()
+        watch = deadlines.watch(time.monotonic() + seconds, unit.cut_off)
+        outer = getattr(self._local, "unit", None)
+        self._local.unit = unit
         try:
             yield
         except BaseException:
-            if self._disarm(token):
+            deadlines.cancel(watch)
+            if watch.fired:
                 # The error is the driver noticing its socket was shut down: say why.
                 raise DatabaseUnavailable(
                     "The database did not answer in time; try again shortly."
                 ) from None
             raise
         finally:
-            self._local.token = outer
-            self._disarm(token)
-
-    def _disarm(self, token: int) -> bool:
-        """Forget a unit of work; True if its deadline had fired."""
-        with self._lock:
-            self._armed.pop(token, None)
-            fired = token in self._fired
-            self._fired.discard(token)
-        return fired
+            self._local.unit = outer
+            deadlines.cancel(watch)
 
     def watch(self, dbapi_connection: Any) -> None:
         """Put a connection the current unit of work uses under its deadline.
@@ -120,37 +129,9 @@ class Watchdog:
         Raises DatabaseUnavailable if that deadline has already passed (the pool is trying
         another connection after the first was cut off: there is no time left for it).
         """
-        token = getattr(self._local, "token", None)
-        if token is None:
-            return
-        with self._lock:
-            if token in self._fired:
-                raise DatabaseUnavailable("The database did not answer in time; try again shortly.")
-            entry = self._armed.get(token)
-            if entry is not None:
-                entry[1].append(dbapi_connection)
-
-    def _start(self) -> None:
-        """Called with the lock held."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="db-watchdog", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            time.sleep(self.TICK_S)
-            now = time.monotonic()
-            with self._lock:
-                if not self._armed:
-                    self._thread = None
-                    return
-                expired = [(t, c) for t, (d, c) in self._armed.items() if d <= now and c]
-                for token, _ in expired:
-                    self._fired.add(token)
-                    self._armed.pop(token, None)
-            for _, connections in expired:
-                for connection in connections:
-                    _shut_down(connection)
+        unit: _Unit | None = getattr(self._local, "unit", None)
+        if unit is not None:
+            unit.add(dbapi_connection)
 
 
 def _shut_down(dbapi_connection: Any) -> None:

@@ -2,8 +2,9 @@
 
 * **One deadline for the whole attempt** (resolve, connect, TLS, send, status line, headers,
   body), not a timeout per read: a receiver that answers one byte every few seconds is cut off
-  when the deadline passes, by a watchdog that shuts the socket down. The host name is resolved
-  on a resolver thread the attempt waits for only until its deadline (`url_policy.lookup`).
+  when the deadline passes, by the process's deadline keeper (`deadlines.keeper`), which shuts
+  the socket down. The host name is resolved on a resolver thread the attempt waits for only
+  until its deadline (`url_policy.lookup`).
 * **The answer is streamed and capped**: the first `MAX_STORED_BODY` bytes are kept for the
   attempt's record, the rest is never read (the connection is closed instead).
 * **The address is checked at connect time** (`url_policy.AddressPolicy`), and the socket is
@@ -17,14 +18,11 @@ reads exactly what it is asked to, which is all this needs.
 from __future__ import annotations
 
 import contextlib
-import heapq
 import http.client
 import os
 import socket
 import ssl
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -32,6 +30,7 @@ from urllib.parse import urlsplit
 
 import certifi
 
+from ..deadlines import keeper
 from .url_policy import AddressPolicy, AddressRefused, url_problem
 
 MAX_STORED_BODY = 64 * 1024
@@ -62,7 +61,7 @@ def storable(text: str) -> str:
 
 class _Guarded:
     """Mixin for http.client connections: policy-checked connect, and an abort for the
-    watchdog."""
+    deadline keeper."""
 
     policy: AddressPolicy
     deadline: float
@@ -92,7 +91,7 @@ class _Guarded:
         raise last or TimeoutError("no address could be reached before the deadline")
 
     def abort(self) -> None:
-        """Called by the watchdog: wake any blocked read or write, which then fails."""
+        """Called by the deadline keeper: wake any blocked read or write, which then fails."""
         for sock in (getattr(self, "sock", None), getattr(self, "_raw", None)):
             if sock is None:
                 continue
@@ -146,8 +145,8 @@ def post(
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     connection_class = _HTTPSConnection if secure else _HTTPConnection
     connection = connection_class(parts.hostname or "", port, policy, deadline)
-    watchdog = _WATCHDOG
-    watch = watchdog.watch(deadline, connection.abort)
+    deadlines = keeper()
+    watch = deadlines.watch(deadline, connection.abort)
     try:
         connection.request("POST", target, body=body, headers=headers)
         response = connection.getresponse()
@@ -162,7 +161,7 @@ def post(
             reason = f"{type(error).__name__}: {error}"
         return Attempt(None, None, _short(reason), elapsed_ms())
     finally:
-        watchdog.cancel(watch)
+        deadlines.cancel(watch)
         connection.close()
     text = storable(kept.decode("utf-8", errors="replace"))
     error = None
@@ -171,70 +170,6 @@ def post(
         if 300 <= status < 400:
             error += " (redirects are not followed)"
     return Attempt(status, text, error, elapsed_ms())
-
-
-class _Watch:
-    """One attempt's deadline: `abort` is called once it passes, unless cancelled first."""
-
-    __slots__ = ("abort", "deadline", "fired")
-
-    def __init__(self, deadline: float, abort: Callable[[], None]):
-        self.deadline, self.abort, self.fired = deadline, abort, False
-
-    def __lt__(self, other: _Watch) -> bool:
-        return self.deadline < other.deadline
-
-
-class _Watchdog:
-    """One thread per process for every attempt's deadline, started with the first attempt.
-
-    A timer thread per attempt would do the same, but starting a thread waits until the new
-    thread runs: on a busy machine that is milliseconds, spent before every request is sent."""
-
-    def __init__(self) -> None:
-        self._watches: list[_Watch] = []
-        self._condition = threading.Condition()
-        self._thread: threading.Thread | None = None
-
-    def watch(self, deadline: float, abort: Callable[[], None]) -> _Watch:
-        watch = _Watch(deadline, abort)
-        with self._condition:
-            heapq.heappush(self._watches, watch)
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="webhook-deadlines", daemon=True
-                )
-                self._thread.start()
-            elif self._watches[0] is watch:
-                self._condition.notify()  # an earlier deadline than the one slept towards
-        return watch
-
-    def cancel(self, watch: _Watch) -> None:
-        with self._condition, contextlib.suppress(ValueError):
-            self._watches.remove(watch)
-            heapq.heapify(self._watches)
-
-    def _run(self) -> None:
-        while True:
-            with self._condition:
-                while not self._watches or self._watches[0].deadline > time.monotonic():
-                    wait = self._watches[0].deadline - time.monotonic() if self._watches else None
-                    self._condition.wait(wait)
-                watch = heapq.heappop(self._watches)
-                watch.fired = True
-            watch.abort()
-
-
-_WATCHDOG = _Watchdog()
-
-
-def _reset_after_fork() -> None:
-    # A forked child has no watchdog thread, and its lock may have been held by it at the fork.
-    global _WATCHDOG
-    _WATCHDOG = _Watchdog()
-
-
-os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def _read_capped(response: http.client.HTTPResponse) -> bytes:

@@ -1,5 +1,6 @@
-"""`DeadlineSession.request_within`: a peer that trickles its answer is cut off at the call's
-deadline, whatever order the deadlines were set in, and one thread keeps them all."""
+"""The process's deadline keeper, and `DeadlineSession.request_within` on it: a peer that
+trickles its answer is cut off at the call's deadline, whatever order the deadlines were set
+in; a cancelled deadline never fires; one thread keeps them all."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from payment_service.deadlines import DeadlineExceeded, DeadlineSession
+from payment_service.deadlines import DeadlineExceeded, DeadlineSession, keeper
 
 # A deadline that is never kept hangs its call: fail soon rather than at the suite's limit.
 pytestmark = pytest.mark.timeout(60)
@@ -114,3 +115,16 @@ def test_calls_that_finish_in_time_are_answered_and_start_no_threads(peer, monke
     assert outcomes == ["answered"] * 50
     assert [name for name in started if name != "peer"] == []
     assert [t.name for t in threading.enumerate()].count("deadlines") == 1
+
+
+def test_a_deadline_fires_once_it_passes_and_a_cancelled_one_never_does():
+    fired = threading.Event()
+    cancelled_fired = threading.Event()
+    deadlines = keeper()
+    kept = deadlines.watch(time.monotonic() + 0.2, fired.set)
+    dropped = deadlines.watch(time.monotonic() + 0.1, cancelled_fired.set)
+    deadlines.cancel(dropped)
+    assert fired.wait(10)
+    assert kept.fired and not dropped.fired
+    time.sleep(0.2)  # well past the cancelled one's deadline
+    assert not cancelled_fired.is_set()
