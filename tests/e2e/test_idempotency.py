@@ -21,7 +21,13 @@ from sqlalchemy import select
 
 from payment_service.client import GatewayError, PaymentClient
 from payment_service.crypto import Cipher
-from payment_service.db import AuthFailure, IdempotencyKey, PaymentHistory, PaymentHistoryCancel
+from payment_service.db import (
+    AuthFailure,
+    IdempotencyKey,
+    PaymentHistory,
+    PaymentHistoryCancel,
+    PaymentHistoryClaim,
+)
 from payment_service.keyrings import WireKeyring
 from payment_service.observability.metrics import REGISTRY
 from payment_service.vendors import GatewayTimeout
@@ -192,6 +198,54 @@ def test_ten_concurrent_cancels_with_one_key_refund_once(backend, raw, paid, cou
     assert count(backend, PaymentHistoryCancel) == 1
     history = raw.decrypt(next(a for a in answers if a.status_code == 200))
     assert Decimal(str(history["refund"])) == 3000
+
+
+def concurrent_creates(raw, body: dict[str, Any], keys: list[str]) -> list[requests.Response]:
+    answers: list[requests.Response] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(keys))
+    pending = list(keys)
+
+    def create() -> None:
+        with lock:
+            key = pending.pop()
+        start.wait()
+        answer = raw.send("POST", "/payments/histories", body, key)
+        with lock:
+            answers.append(answer)
+
+    on_threads(len(keys), create)
+    assert len(answers) == len(keys)
+    return answers
+
+
+@pytest.mark.parametrize("keys", ["one key", "a key each"])
+def test_ten_concurrent_creates_of_one_payment_approve_it_once(
+    backend, raw, receiver, counted, keys
+):
+    approvals = counted("approve")
+    source = new_source()
+    uid = backend.customer.pay_toss_card(20000, source["id"])
+    body = create_body(receiver, uid, source)
+    names = ["the-key"] * 10 if keys == "one key" else [f"key-{n}" for n in range(10)]
+    answers = concurrent_creates(raw, body, names)
+    statuses = sorted(answer.status_code for answer in answers)
+    # Whatever the interleaving: one registration, every other request a 409 (the same key in
+    # flight, or the payment claimed or recorded by another request), never a second approval.
+    assert set(statuses) <= {201, 409}, statuses
+    assert statuses.count(201) >= 1
+    if keys == "a key each":
+        assert statuses.count(201) == 1
+    assert len(approvals) == 1
+    assert count(backend, PaymentHistory) == 1
+    assert count(backend, PaymentHistoryClaim) == 0
+    created = {raw.decrypt(a)["id"] for a in answers if a.status_code == 201}
+    assert len(created) == 1  # a replay of the one key answers the same payment
+    with backend.runtime.database.reading() as session:
+        kept = session.scalars(select(IdempotencyKey)).all()
+    # Only the request that registered keeps its key, with its answer: a refused one opened
+    # no record, so its key is let go (a retry of it is a new request).
+    assert [(key.status, key.auth_hash is not None) for key in kept] == [(201, True)]
 
 
 def test_the_same_key_with_another_body_is_422_and_does_nothing(backend, raw, paid, counted):
