@@ -91,10 +91,10 @@ class Watch:
 
 
 class DeadlineKeeper:
-    """Every deadline of a process, kept by one thread: the webhook sender's attempts and the
-    gateway calls. A thread per deadline would do the same, but starting a thread waits until
-    it runs (milliseconds on a busy machine, before every request) and costs more CPU than
-    the rest of a gateway call's own work.
+    """Every deadline of a process, kept by one thread: the webhook sender's attempts, the
+    gateway calls and the database's units of work. A thread per deadline would do the same,
+    but starting a thread waits until it runs (milliseconds on a busy machine, before every
+    request) and costs more CPU than the rest of a gateway call's own work.
 
     Deadlines wait in a heap; a cancelled one stays in it (cancelling is a flag, not a search)
     until it comes to the top, where it is dropped without being waited for. The thread sleeps
@@ -150,7 +150,7 @@ def keeper() -> DeadlineKeeper:
 
 def _reset_after_fork() -> None:
     # A forked child has no keeper thread, and its lock may have been held by it at the fork.
-    global _WATCHDOG
+    global _KEEPER
     _KEEPER = DeadlineKeeper()
 
 

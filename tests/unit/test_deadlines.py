@@ -4,6 +4,7 @@ in; a cancelled deadline never fires; one thread keeps them all."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -129,3 +130,18 @@ def test_a_deadline_fires_once_it_passes_and_a_cancelled_one_never_does():
     assert kept.fired and not dropped.fired
     time.sleep(0.2)  # well past the cancelled one's deadline
     assert not cancelled_fired.is_set()
+
+
+def test_a_forked_child_keeps_its_own_deadlines():
+    # The parent's keeper thread runs (gunicorn's master may have used it before forking its
+    # workers); the child has none of its threads and must start a keeper of its own.
+    started = threading.Event()
+    keeper().watch(time.monotonic(), started.set)
+    assert started.wait(10)
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child reports through its exit status)
+        fired = threading.Event()
+        keeper().watch(time.monotonic() + 0.05, fired.set)
+        os._exit(0 if fired.wait(5) else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
