@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from payment_service.deadlines import DeadlineExceeded, DeadlineSession, keeper
+from tests.support.servers import accepting
 
 # Deadlines in real seconds are the point; one that is never kept hangs its call, so fail
 # soon rather than at the suite's limit.
@@ -27,15 +28,7 @@ class Trickler:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.stopped = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), name="peer", daemon=True).start()
+        accepting(self.listener, self.stopped, self._serve).start()
 
     def _serve(self, conn: socket.socket) -> None:
         with conn:
@@ -105,17 +98,19 @@ def test_a_shorter_deadline_set_later_still_ends_first(peer):
 def test_calls_that_finish_in_time_are_answered_and_start_no_threads(peer, monkeypatch):
     session = DeadlineSession()
     session.request_within(5.0, "GET", f"{peer.url}/ok")  # the keeper's thread exists now
-    started: list[str] = []
+    caller = threading.get_ident()
+    started_by_calls: list[threading.Thread] = []
     start = threading.Thread.start
 
     def counted(thread: threading.Thread) -> None:
-        started.append(thread.name)
+        if threading.get_ident() == caller:  # not the peer's threads, started by its own
+            started_by_calls.append(thread)
         start(thread)
 
     monkeypatch.setattr(threading.Thread, "start", counted)
     outcomes = [timed_call(session, f"{peer.url}/ok", 5.0)[0] for _ in range(50)]
     assert outcomes == ["answered"] * 50
-    assert [name for name in started if name != "peer"] == []
+    assert started_by_calls == []
     assert [t.name for t in threading.enumerate()].count("deadlines") == 1
 
 
