@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -202,12 +203,32 @@ class _DeadlineAdapter(HTTPAdapter):
 
 
 class DeadlineSession(requests.Session):
-    """A `requests.Session` whose `request_within` bounds the whole call."""
+    """A `requests.Session` whose `request_within` bounds the whole call.
+
+    The environment is read once, not per call: `requests` would look up the proxy variables,
+    the CA bundle variables and `~/.netrc` again for every request (a sixth of a gateway
+    call's CPU), although a process's environment does not change. Proxies (`HTTPS_PROXY`,
+    `NO_PROXY`, ...) are resolved once per origin; `~/.netrc` is never used, since every call
+    carries its own `Authorization` (which a matching `.netrc` entry would replace).
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.mount("http://", _DeadlineAdapter())
         self.mount("https://", _DeadlineAdapter())
+        self.trust_env = False
+        self.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+        self._proxies: dict[str, dict[str, str]] = {}
+
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        found = self._proxies.get(origin)
+        if found is None:
+            found = self._proxies[origin] = requests.utils.get_environ_proxies(origin)
+        return found
 
     def request_within(
         self, seconds: float, method: str, url: str, **kwargs: Any
@@ -222,7 +243,14 @@ class DeadlineSession(requests.Session):
         deadlines = keeper()
         watch = deadlines.watch(started + seconds, call.expire)
         try:
-            response = self.request(method, url, timeout=(seconds, seconds), stream=True, **kwargs)
+            response = self.request(
+                method,
+                url,
+                timeout=(seconds, seconds),
+                stream=True,
+                proxies=self._proxies_for(url),
+                **kwargs,
+            )
             # The body is read here, explicitly under the deadline.
             response.content  # noqa: B018
             return response

@@ -275,8 +275,11 @@ class Blueprint(flask_smorest.Blueprint):
 
     def encrypted_arguments(self, schema: type[ma.Schema] | ma.Schema) -> Callable[..., Any]:
         """Decrypt the body and load it with `schema`; the view receives the loaded dict."""
+        # One instance for every request: given a class, webargs would build one (and copy
+        # each of its fields) per request.
+        instance = schema() if isinstance(schema, type) else schema
         arguments = self.arguments(
-            schema, location="encrypted", description=ENCRYPTION_NOTE, required=True
+            instance, location="encrypted", description=ENCRYPTION_NOTE, required=True
         )
         marker = self.doc(**{"x-encrypted-request": True})
         return lambda view: marker(arguments(view))

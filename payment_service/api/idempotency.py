@@ -76,6 +76,7 @@ def idempotent(
     """Honour `Idempotency-Key` on a write view; `route` scopes the keys; a body `schema`
     refuses is left to the view (its 400) without touching the key."""
     documented = blp.doc(parameters=[HEADER_DOC])
+    checker = schema() if schema is not None else None
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -91,7 +92,7 @@ def idempotent(
             except ServiceError:
                 # Nothing to fingerprint: the view answers its usual 400 and keeps no key.
                 return make_response(view(*args, **kwargs))
-            if schema is not None and schema().validate(body):
+            if checker is not None and checker.validate(body):
                 # Refused input never pins a key (a stranger's junk body with a victim's
                 # predictable key must not spoil the victim's request): the view's 400.
                 return make_response(view(*args, **kwargs))

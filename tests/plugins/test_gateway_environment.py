@@ -1,0 +1,89 @@
+"""What a gateway call takes from the process's environment: the proxy variables (an egress
+proxy is how many deployments reach the PGs), `NO_PROXY`, and never `~/.netrc`, whose entry for
+a gateway's host would replace the call's own `Authorization`. Real servers on the wire: a
+recording HTTP proxy and a recording gateway."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fake_servers.common.server import ServerThread
+from payment_service.vendors.gateway import GatewayClient
+
+AUTHORIZATION = "Basic c2VjcmV0Og=="
+
+
+class Recorder:
+    """A WSGI peer that answers `{"by": name}` and keeps each request's target and
+    Authorization."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.seen: list[tuple[str, str | None]] = []
+        self.server = ServerThread(self.app, quiet=True)
+
+    def app(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        self.seen.append((environ.get("REQUEST_URI", ""), environ.get("HTTP_AUTHORIZATION")))
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"by": self.name}).encode()]
+
+
+@pytest.fixture
+def proxy() -> Iterator[Recorder]:
+    recorder = Recorder("proxy")
+    with recorder.server:
+        yield recorder
+
+
+@pytest.fixture
+def gateway() -> Iterator[Recorder]:
+    recorder = Recorder("gateway")
+    with recorder.server:
+        yield recorder
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+def call(base_url: str) -> Any:
+    client = GatewayClient("stand-in", base_url, 5)
+    return client.call("GET", "/v1/payments/p-1", headers={"Authorization": AUTHORIZATION})
+
+
+def test_a_call_goes_through_the_proxy_the_environment_names(
+    proxy: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", proxy.server.url)
+    # No such host: only the proxy can answer for it.
+    assert call("http://gateway.example.invalid") == {"by": "proxy"}
+    assert proxy.seen == [("http://gateway.example.invalid/v1/payments/p-1", AUTHORIZATION)]
+
+
+def test_no_proxy_sends_a_host_direct(
+    proxy: Recorder, gateway: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", proxy.server.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert call(gateway.server.url) == {"by": "gateway"}
+    assert gateway.seen == [("/v1/payments/p-1", AUTHORIZATION)]
+    assert proxy.seen == []
+
+
+def test_a_netrc_entry_for_the_gateway_never_replaces_the_call_s_authorization(
+    gateway: Recorder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password else\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert call(gateway.server.url) == {"by": "gateway"}
+    assert gateway.seen == [("/v1/payments/p-1", AUTHORIZATION)]
