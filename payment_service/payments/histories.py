@@ -111,32 +111,43 @@ def record_gateway_payment(
             _count_failure(runtime, vendor.code, error)
         raise
     webhook_id: str | None = None
+    # A plain approval records in one statement (no BEGIN, no COMMIT, on PostgreSQL); what
+    # writes more (a webhook, `on_recorded`'s rows, refunds the gateway already lists) needs
+    # a transaction around it.
+    alone = event is None and on_recorded is None and not summary.cancels
+    unit = runtime.database.one_statement if alone else runtime.database.transaction
     try:
-        with runtime.database.transaction() as session:
+        with unit() as session:
             now = runtime.clock()
-            row = claims.take(session, claim_id, now)
-            if row is None:
-                # A retry of this same request took the claim over after it had aged (this
-                # one outlived CLAIM_TIMEOUT) and recorded the payment: it is ours, not a
-                # payment to cancel.
-                recorded = stored.get(session, claim_id)
-                if recorded is not None:
-                    if on_recorded is not None:
-                        on_recorded(session, recorded)
-                    return history_view(recorded, runtime.settings.keys.history)
-                raise ServiceError("the claimed payment history disappeared")
-            row.vendor_uid = uid
-            previous = history_view(row, runtime.settings.keys.history) if event else None
+            row = PaymentHistory(
+                id=claim_id, vendor_uid=uid, confirmed_at=now, synced_at=now, cancels=[]
+            )
             apply_summary(row, summary, payment, runtime.settings.keys)
-            row.synced_at = row.confirmed_at
-            session.flush()
-            if on_recorded is not None:
-                on_recorded(session, row)
-            view = history_view(row, runtime.settings.keys.history)
-            if event is not None and previous is not None:
-                webhook = enqueue(session, row, previous, view, event, runtime.settings, now)
-                session.flush()
-                webhook_id = webhook.id
+            claim = claims.record(session, row)
+            if claim is not None:
+                for cancel in row.cancels:
+                    cancel.payment_history_id = row.id
+                    session.add(cancel)
+                if on_recorded is not None:
+                    on_recorded(session, row)
+                view = history_view(row, runtime.settings.keys.history)
+                if event is not None:
+                    before = claims.as_payment({**claim, "vendor_uid": uid}, now)
+                    previous = history_view(before, runtime.settings.keys.history)
+                    webhook = enqueue(session, row, previous, view, event, runtime.settings, now)
+                    session.flush()
+                    webhook_id = webhook.id
+        if claim is None:
+            # A retry of this same request took the claim over after it had aged (this one
+            # outlived CLAIM_TIMEOUT) and recorded the payment: it is ours, not a payment to
+            # cancel.
+            with runtime.database.transaction() as session:
+                recorded = stored.get(session, claim_id)
+                if recorded is None:
+                    raise ServiceError("the claimed payment history disappeared")
+                if on_recorded is not None:
+                    on_recorded(session, recorded)
+                return history_view(recorded, runtime.settings.keys.history)
     except Exception as error:
         raise _compensate(runtime, vendor, new, uid, claim_id, error) from error
     if webhook_id is not None:

@@ -47,39 +47,94 @@ def release(session: Session, claim_id: str) -> None:
     session.execute(delete(PaymentHistoryClaim).where(PaymentHistoryClaim.id == claim_id))
 
 
-def confirm(session: Session, claim: PaymentHistoryClaim, confirmed_at: datetime) -> PaymentHistory:
-    """Replace the (locked) claim by the payment it registered, under the same id; the caller
-    fills in what the gateway reported."""
-    shared = {column.key: getattr(claim, column.key) for column in CLAIM_COLUMNS}
-    session.delete(claim)
-    return _payment(session, shared, confirmed_at)
+def record(session: Session, payment: PaymentHistory) -> dict[str, Any] | None:
+    """Replace the claim of `payment.id` by the payment, for a claim not loaded yet: what the
+    claim holds for the request (`KEPT`: its source, store, owner, webhook_url and age) with
+    every other column from `payment` (what the gateway reported: `REPORTED`). The claim as it
+    was (its columns), or None, changing nothing, if it is gone. Waits for the claim's lock.
+
+    `payment` stays out of the session: it is filled in with the kept columns, so that it then
+    holds the stored row; adding its cancels, if any, is the caller's (it has none at first).
+    On PostgreSQL this is one statement (a DELETE and an INSERT in one WITH, which runs in
+    autocommit as well as in a transaction); SQLite allows no DELETE in a WITH: two there.
+    """
+    reported = {name: getattr(payment, name) for name in REPORTED}
+    params = {"claim_id": payment.id, **{f"reported_{name}": v for name, v in reported.items()}}
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.execute(_RECORD, params).mappings().first()
+    else:
+        found = session.execute(_TAKE, params).mappings().first()
+        if found is not None:
+            row = {**{name: found[name] for name in KEPT}, **reported}
+            session.execute(PaymentHistory.__table__.insert(), row)
+    if found is None:
+        return None
+    for name in KEPT:
+        setattr(payment, name, found[name])
+    return dict(found)
 
 
-def take(session: Session, claim_id: str, confirmed_at: datetime) -> PaymentHistory | None:
-    """`confirm` in one statement for a claim not loaded yet: delete it (waiting for its lock)
-    and return the payment that replaces it, or None if it is gone."""
-    found = session.execute(_TAKE, {"claim_id": claim_id}).mappings().first()
-    return None if found is None else _payment(session, dict(found), confirmed_at)
-
-
-_TAKE = (
-    delete(PaymentHistoryClaim.__table__)
-    .where(CLAIM_COLUMNS["id"] == bindparam("claim_id"))
-    .returning(*CLAIM_COLUMNS)
-)
-
-
-def _payment(session: Session, shared: dict[str, Any], confirmed_at: datetime) -> PaymentHistory:
-    # Every column of a claim is a column of payments (migration 0006 relies on it too). A new
-    # payment has no refunds yet: saying so spares a load of each collection.
-    history = PaymentHistory(
-        **shared,
+def as_payment(claim: dict[str, Any], confirmed_at: datetime) -> PaymentHistory:
+    """The payment a claim stands for before the gateway's answer is applied (out of any
+    session): every column of a claim is a column of payments (migration 0006 relies on it
+    too), and a new payment has no refunds yet, which saying so spares a load of each."""
+    return PaymentHistory(
+        **claim,
         currency="",
         refund=0,
         confirmed_at=confirmed_at,
         cancels=[],
         pending_refunds=[],
     )
+
+
+_CLAIMS = PaymentHistoryClaim.__table__
+_HISTORIES = PaymentHistory.__table__
+# What the claim holds for the request; the payment's other columns come from the gateway.
+KEPT = (
+    "id",
+    "source_schema",
+    "source_table",
+    "source_id",
+    "vendor_code",
+    "vendor_store_id",
+    "webhook_url",
+    "password",
+    "created_at",
+)
+REPORTED = tuple(column.key for column in _HISTORIES.columns if column.key not in KEPT)
+
+_TAKE = delete(_CLAIMS).where(_CLAIMS.c.id == bindparam("claim_id")).returning(*_CLAIMS.c)
+
+
+def _record_statement() -> Any:
+    taken = _TAKE.cte("taken")
+    values = [
+        taken.c[name]
+        if name in KEPT
+        else bindparam(f"reported_{name}", type_=_HISTORIES.c[name].type)
+        for name in (column.key for column in _HISTORIES.columns)
+    ]
+    names = [column.key for column in _HISTORIES.columns]
+    recorded = (
+        _HISTORIES.insert()
+        .from_select(names, select(*values).select_from(taken))
+        .returning(_HISTORIES.c.id)
+        .cte("recorded")
+    )
+    # Both parts of a WITH run, to completion, whether or not the outer query reads them.
+    return select(*taken.c).add_cte(recorded)
+
+
+_RECORD = _record_statement()
+
+
+def confirm(session: Session, claim: PaymentHistoryClaim, confirmed_at: datetime) -> PaymentHistory:
+    """Replace the (locked, loaded) claim by the payment it registered, under the same id; the
+    caller fills in what the gateway reported."""
+    shared = {column.key: getattr(claim, column.key) for column in CLAIM_COLUMNS}
+    session.delete(claim)
+    history = as_payment(shared, confirmed_at)
     session.add(history)
     return history
 
