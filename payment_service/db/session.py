@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,6 +36,18 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 10.0
 # Execution option that marks a unit of work as read-only (SQLite: deferred BEGIN).
 READ_ONLY = "payment_service_read_only"
+
+# What a statement runs on: a unit of work's session, or `one_statement()`'s bare connection.
+Executor = Session | Connection
+
+
+def dialect_of(executor: Executor) -> str:
+    """`postgresql` or `sqlite`."""
+    if isinstance(executor, Session):
+        return executor.get_bind().dialect.name
+    return executor.dialect.name
+
+
 # Errors that mean "the database cannot serve us right now", as opposed to a bug or a
 # constraint violation. Pool exhaustion is `exc.TimeoutError`.
 UNAVAILABLE_ERRORS = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
@@ -274,6 +286,7 @@ class Database:
         if self.schema is not None:
             use_schema(self.engine, self.schema)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect(self) -> str:
@@ -292,14 +305,20 @@ class Database:
             yield session
 
     @contextmanager
-    def one_statement(self) -> Iterator[Session]:
-        """A writing unit of work of exactly one statement, atomic by itself: on PostgreSQL it
-        runs without BEGIN and COMMIT (one round trip instead of three, for the hottest
-        writes); on SQLite it is a `transaction()`. Never run a second statement in it: the
-        two would not be one transaction."""
-        options = {"isolation_level": "AUTOCOMMIT"} if self.dialect == "postgresql" else {}
-        with self._unit(read_only=False, options=options) as session:
-            yield session
+    def one_statement(self) -> Iterator[Connection]:
+        """A writing unit of work of exactly one statement, atomic by itself, for the hottest
+        writes: a bare connection (no ORM session, whose bookkeeping would be a third of the
+        unit's CPU) that on PostgreSQL runs without BEGIN and COMMIT (one round trip instead of
+        three); on SQLite it is a transaction. Never run a second statement in it: the two
+        would not be one transaction."""
+        engine = self._autocommit if self.dialect == "postgresql" else self.engine
+        try:
+            with self.watchdog.armed(self.timeout_s + 0.5), engine.begin() as connection:
+                yield connection
+        except UNAVAILABLE_ERRORS as error:
+            unavailable = self._unavailable(error)
+            log.warning("%s", unavailable.detail)
+            raise unavailable from None
 
     @contextmanager
     def _unit(self, *, read_only: bool, options: dict[str, Any] | None = None) -> Iterator[Session]:

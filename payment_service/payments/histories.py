@@ -111,32 +111,22 @@ def record_gateway_payment(
             _count_failure(runtime, vendor.code, error)
         raise
     webhook_id: str | None = None
-    # A plain approval records in one statement (no BEGIN, no COMMIT, on PostgreSQL); what
-    # writes more (a webhook, `on_recorded`'s rows, refunds the gateway already lists) needs
-    # a transaction around it.
-    alone = event is None and on_recorded is None and not summary.cancels
-    unit = runtime.database.one_statement if alone else runtime.database.transaction
     try:
-        with unit() as session:
-            now = runtime.clock()
-            row = PaymentHistory(
-                id=claim_id, vendor_uid=uid, confirmed_at=now, synced_at=now, cancels=[]
-            )
-            apply_summary(row, summary, payment, runtime.settings.keys)
-            claim = claims.record(session, row)
-            if claim is not None:
-                for cancel in row.cancels:
-                    cancel.payment_history_id = row.id
-                    session.add(cancel)
-                if on_recorded is not None:
-                    on_recorded(session, row)
-                view = history_view(row, runtime.settings.keys.history)
-                if event is not None:
-                    before = claims.as_payment({**claim, "vendor_uid": uid}, now)
-                    previous = history_view(before, runtime.settings.keys.history)
-                    webhook = enqueue(session, row, previous, view, event, runtime.settings, now)
-                    session.flush()
-                    webhook_id = webhook.id
+        now = runtime.clock()
+        row = PaymentHistory(id=claim_id, vendor_uid=uid, confirmed_at=now, synced_at=now)
+        row.cancels = []  # a new payment: nothing to load
+        apply_summary(row, summary, payment, runtime.settings.keys)
+        if event is None and on_recorded is None and not row.cancels:
+            # A plain approval: one statement (without BEGIN and COMMIT, on PostgreSQL).
+            with runtime.database.one_statement() as connection:
+                claim = claims.record(connection, row)
+        else:
+            with runtime.database.transaction() as session:
+                claim = claims.record(session, row)
+                if claim is not None:
+                    webhook_id = _write_with_payment(
+                        runtime, session, row, claim, event, on_recorded
+                    )
         if claim is None:
             # A retry of this same request took the claim over after it had aged (this one
             # outlived CLAIM_TIMEOUT) and recorded the payment: it is ours, not a payment to
@@ -148,11 +138,46 @@ def record_gateway_payment(
                 if on_recorded is not None:
                     on_recorded(session, recorded)
                 return history_view(recorded, runtime.settings.keys.history)
+        view = history_view(row, runtime.settings.keys.history)
     except Exception as error:
         raise _compensate(runtime, vendor, new, uid, claim_id, error) from error
     if webhook_id is not None:
         runtime.outbox_written()
     return view
+
+
+def _write_with_payment(
+    runtime: Runtime,
+    session: Session,
+    row: PaymentHistory,
+    claim: dict[str, Any],
+    event: dict[str, Any] | None,
+    on_recorded: Callable[[Session, PaymentHistory], None] | None,
+) -> str | None:
+    """What the transaction that records `row` (from `claim`) writes besides: the refunds the
+    gateway already lists, `on_recorded`'s rows, and the webhook of `event` (its id)."""
+    for cancel in row.cancels:
+        cancel.payment_history_id = row.id
+        session.add(cancel)
+    if on_recorded is not None:
+        on_recorded(session, row)
+    if event is None:
+        return None
+    keys = runtime.settings.keys
+    # The payment before the gateway's answer: the claim, under the uid the gateway gave.
+    before = claims.as_payment({**claim, "vendor_uid": row.vendor_uid}, row.confirmed_at)
+    view = history_view(row, keys.history)
+    webhook = enqueue(
+        session,
+        row,
+        history_view(before, keys.history),
+        view,
+        event,
+        runtime.settings,
+        row.confirmed_at,
+    )
+    session.flush()
+    return webhook.id
 
 
 @dataclass(frozen=True)

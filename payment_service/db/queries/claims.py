@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.orm import Session
 
 from ..models import PaymentHistory, PaymentHistoryClaim
+from ..session import Executor, dialect_of
 from . import inserts
 
 # The vendor uid a claim of a saved-card charge holds until the gateway names the payment
@@ -47,7 +48,7 @@ def release(session: Session, claim_id: str) -> None:
     session.execute(delete(PaymentHistoryClaim).where(PaymentHistoryClaim.id == claim_id))
 
 
-def record(session: Session, payment: PaymentHistory) -> dict[str, Any] | None:
+def record(session: Executor, payment: PaymentHistory) -> dict[str, Any] | None:
     """Replace the claim of `payment.id` by the payment, for a claim not loaded yet: what the
     claim holds for the request (`KEPT`: its source, store, owner, webhook_url and age) with
     every other column from `payment` (what the gateway reported: `REPORTED`). The claim as it
@@ -60,7 +61,7 @@ def record(session: Session, payment: PaymentHistory) -> dict[str, Any] | None:
     """
     reported = {name: getattr(payment, name) for name in REPORTED}
     params = {"claim_id": payment.id, **{f"reported_{name}": v for name, v in reported.items()}}
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         found = session.execute(_RECORD, params).mappings().first()
     else:
         found = session.execute(_TAKE, params).mappings().first()

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from ..models import IdempotencyKey
+from ..session import Executor
 from .inserts import insert_new
 
 _TABLE = IdempotencyKey.__table__
@@ -29,13 +30,13 @@ def find(session: Session, route: str, key: str) -> IdempotencyKey | None:
     return session.scalars(query).first()
 
 
-def insert_new_key(session: Session, values: dict[str, Any]) -> bool:
+def insert_new_key(session: Executor, values: dict[str, Any]) -> bool:
     """Insert a key that no request used yet; False, changing nothing, if its route and key
     are taken (by a row of any age: the caller looks at that one)."""
     return insert_new(session, IdempotencyKey, values, conflict_on=("route", "key"))
 
 
-def keep_answer(session: Session, key_id: str, owner: str, **answer: Any) -> bool:
+def keep_answer(session: Executor, key_id: str, owner: str, **answer: Any) -> bool:
     """Store the final answer of the request that holds the key (`owner`); False, changing
     nothing, when another request took the key over meanwhile. One statement: the update
     locks the row and checks the holder at once. `answer`: status, response, locked_until,

@@ -14,20 +14,20 @@ from typing import Any
 
 from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from ..models import Base
+from ..session import Executor, dialect_of
 
 
 def insert_new(
-    session: Session,
+    session: Executor,
     model: type[Base],
     values: dict[str, Any],
     conflict_on: tuple[str, ...] | None = None,
 ) -> bool:
     """Insert one row of `model`; False, changing nothing, when it would take a unique key
     held already (any unique key, or only the one on the columns `conflict_on`)."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = dialect_of(session) == "postgresql"
     table: Table = model.__table__  # type: ignore[assignment]
     # RETURNING rather than the row count, which a driver may leave unknown (-1).
     return session.execute(_statement(postgres, table, conflict_on), values).first() is not None
