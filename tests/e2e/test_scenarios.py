@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from payment_service.db import PaymentHistoryCancel
+
 from .conftest import (
     IAMPORT_ACCOUNT,
     IAMPORT_STORE,
@@ -15,6 +17,7 @@ from .conftest import (
     TOSS_ACCOUNT,
     TOSS_STORE,
     Flow,
+    count,
     new_source,
 )
 
@@ -100,6 +103,29 @@ def test_card_payment(backend, client, receiver, code):
     by_id = client.histories.at(created.id, password=PASSWORD)
     by_source = flow.reload()
     assert by_id.raw == created.raw == by_source.raw
+
+
+def test_a_payment_partly_refunded_before_it_is_registered_records_that_refund(
+    backend, client, receiver
+):
+    """The gateway lists a refund at approval (refunded in its console meanwhile): the payment
+    is recorded with it, in the same transaction, and only the rest can be refunded."""
+    flow = card_flow(backend, client, receiver, "iamport")
+    backend.fakes.iamport.cancel(flow.uid, 5000, reason="refunded in the console")
+    created = flow.create()
+    assert created.refund == Decimal(5000) and created.cancelled_at is not None
+    assert [(c["price"], c["reason"]) for c in created.raw["cancels"]] == [
+        (5000, "refunded in the console")
+    ]
+    assert (
+        count(backend, PaymentHistoryCancel, PaymentHistoryCancel.payment_history_id == created.id)
+        == 1
+    )
+    assert flow.reload().raw == created.raw
+    assert flow.cancel(Decimal(15000)).refund == Decimal(20000)
+    with pytest.raises(Exception) as over:
+        flow.cancel(1)
+    assert getattr(over.value, "status", None) == 422
 
 
 def validate_cancel(flow: Flow, history) -> None:
