@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -205,11 +206,15 @@ class _DeadlineAdapter(HTTPAdapter):
 class DeadlineSession(requests.Session):
     """A `requests.Session` whose `request_within` bounds the whole call.
 
-    The environment is read once, not per call: `requests` would look up the proxy variables,
-    the CA bundle variables and `~/.netrc` again for every request (a sixth of a gateway
-    call's CPU), although a process's environment does not change. Proxies (`HTTPS_PROXY`,
-    `NO_PROXY`, ...) are resolved once per origin; `~/.netrc` is never used, since every call
-    carries its own `Authorization` (which a matching `.netrc` entry would replace).
+    `request_within` prepares the request and hands it to the transport adapter itself: a
+    gateway's API needs none of what `Session.request` adds around that (cookies kept from
+    earlier answers, redirects followed, hooks), and a redirect is never followed, so the
+    call's `Authorization` goes nowhere but where it was sent. The environment is read once,
+    not per call (`requests` would look up the proxy variables, the CA bundle variables and
+    `~/.netrc` again for every request, although a process's environment does not change):
+    proxies (`HTTPS_PROXY`, `NO_PROXY`, ...) are resolved once per origin, and `~/.netrc` is
+    never used, since every call carries its own `Authorization` (which a matching entry
+    would replace).
     """
 
     def __init__(self) -> None:
@@ -231,25 +236,34 @@ class DeadlineSession(requests.Session):
         return found
 
     def request_within(
-        self, seconds: float, method: str, url: str, **kwargs: Any
+        self,
+        seconds: float,
+        method: str,
+        url: str,
+        *,
+        data: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> requests.Response:
-        """`request()` that returns (body read) or raises within `seconds`, whatever the peer.
+        """Send one request; return its answer (body read) or raise, within `seconds`,
+        whatever the peer.
 
         Raises `DeadlineExceeded` (a `requests.Timeout`) when time runs out.
         """
+        sent = CaseInsensitiveDict(self.headers)
+        sent.update(headers or {})
+        prepared = requests.Request(method, url, data=data, headers=sent).prepare()
         call = _Call()
         _current.call = call
         started = time.monotonic()
         deadlines = keeper()
         watch = deadlines.watch(started + seconds, call.expire)
         try:
-            response = self.request(
-                method,
-                url,
-                timeout=(seconds, seconds),
+            response = self.get_adapter(url).send(
+                prepared,
                 stream=True,
+                timeout=(seconds, seconds),
+                verify=self.verify,
                 proxies=self._proxies_for(url),
-                **kwargs,
             )
             # The body is read here, explicitly under the deadline.
             response.content  # noqa: B018

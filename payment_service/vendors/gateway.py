@@ -89,7 +89,7 @@ class GatewayClient:
                 vendor=self.vendor,
                 path=path,
             ) from None
-        if response.status_code >= 400:
+        if response.status_code >= 300:
             raise self.error(response, path)
         if not response.content:
             return None
@@ -116,7 +116,9 @@ class GatewayClient:
         if status == 429:
             message = f"{vendor} is rate limiting: {message}"
             return GatewayUnavailable(message, vendor=vendor, path=path, answer=answer)
-        if status >= 500:
+        if status >= 500 or status < 400:
+            # A gateway's API never redirects; the call is not followed elsewhere (with its
+            # credentials), and the answer is the gateway's failure.
             message = f"{vendor} failed: {message}"
             return GatewayError(message, status=502, vendor=vendor, path=path, answer=answer)
         return GatewayRejected(message, vendor=vendor, path=path, answer=answer)

@@ -1,7 +1,7 @@
 """What a gateway call takes from the process's environment: the proxy variables (an egress
 proxy is how many deployments reach the PGs), `NO_PROXY`, and never `~/.netrc`, whose entry for
-a gateway's host would replace the call's own `Authorization`. Real servers on the wire: a
-recording HTTP proxy and a recording gateway."""
+a gateway's host would replace the call's own `Authorization`; and a redirect, which is never
+followed. Real servers on the wire: a recording HTTP proxy and recording gateways."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from fake_servers.common.server import ServerThread
+from payment_service.vendors import GatewayError
 from payment_service.vendors.gateway import GatewayClient
 
 AUTHORIZATION = "Basic c2VjcmV0Og=="
@@ -22,13 +23,17 @@ class Recorder:
     """A WSGI peer that answers `{"by": name}` and keeps each request's target and
     Authorization."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, redirect_to: str | None = None) -> None:
         self.name = name
+        self.redirect_to = redirect_to
         self.seen: list[tuple[str, str | None]] = []
         self.server = ServerThread(self.app, quiet=True)
 
     def app(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         self.seen.append((environ.get("REQUEST_URI", ""), environ.get("HTTP_AUTHORIZATION")))
+        if self.redirect_to is not None:
+            start_response("302 Found", [("Location", self.redirect_to + "/v1/payments/p-1")])
+            return [b""]
         start_response("200 OK", [("Content-Type", "application/json")])
         return [json.dumps({"by": self.name}).encode()]
 
@@ -87,3 +92,13 @@ def test_a_netrc_entry_for_the_gateway_never_replaces_the_call_s_authorization(
     monkeypatch.setenv("NETRC", str(netrc))
     assert call(gateway.server.url) == {"by": "gateway"}
     assert gateway.seen == [("/v1/payments/p-1", AUTHORIZATION)]
+
+
+def test_a_redirect_is_a_gateway_failure_and_is_not_followed(gateway: Recorder) -> None:
+    redirecting = Recorder("redirecting", redirect_to=gateway.server.url)
+    with redirecting.server, pytest.raises(GatewayError) as failed:
+        call(redirecting.server.url)
+    assert failed.value.status == 502
+    assert "302" in failed.value.message
+    assert redirecting.seen == [("/v1/payments/p-1", AUTHORIZATION)]
+    assert gateway.seen == []  # the credentials went nowhere else
