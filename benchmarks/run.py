@@ -26,7 +26,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str], bool]] = {
     "transport": ([], ["--rounds", "300"], False),
     "health": ([], ["--seconds", "2", "--rounds", "1"], True),
     "passwords": ([], ["--rows", "5", "--repeats", "10"], True),
-    "creates": ([], ["--creates", "16"], True),
+    "creates": ([], ["--creates", "16", "--rounds", "1"], True),
     "delivery": ([], ["--webhooks", "100"], True),
     "webhook_latency": ([], ["--per-client", "10"], True),
     "senders": ([], ["--webhooks", "1000"], True),

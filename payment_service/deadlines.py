@@ -1,6 +1,6 @@
 """Overall deadlines for calls to the outside world, and the socket shutdown that enforces them.
 
-A `requests` timeout bounds each socket operation, not the call: a server that trickles one
+A socket timeout bounds each socket operation, not the call: a server that trickles one
 byte every few seconds never trips it and can hold a call open indefinitely. Here a deadline
 set for the whole call (connect, send, status line, headers, body) shuts down the sockets the
 call uses when it passes; the blocked read returns at once and the call fails with
@@ -19,21 +19,18 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-from requests.structures import CaseInsensitiveDict
+import certifi
+import requests.utils
+import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 log = logging.getLogger(__name__)
-
-
-class DeadlineExceeded(requests.Timeout):
-    """The call did not complete within its overall deadline."""
 
 
 def shut_down(fileno: int | None) -> bool:
@@ -197,43 +194,88 @@ class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
-class _DeadlineAdapter(HTTPAdapter):
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer, read whole."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        """The body as text, in the charset its Content-Type names (UTF-8 if none)."""
+        charset = "utf-8"
+        for part in self.headers.get("Content-Type", "").split(";")[1:]:
+            name, _, value = part.strip().partition("=")
+            if name.lower() == "charset" and value:
+                charset = value.strip('"')
+        try:
+            return self.content.decode(charset, errors="replace")
+        except LookupError:
+            return self.content.decode("utf-8", errors="replace")
 
 
-class DeadlineSession(requests.Session):
-    """A `requests.Session` whose `request_within` bounds the whole call.
+class CallFailed(Exception):
+    """The call got no answer: the peer could not be reached, or broke the exchange off."""
 
-    `request_within` prepares the request and hands it to the transport adapter itself: a
-    gateway's API needs none of what `Session.request` adds around that (cookies kept from
-    earlier answers, redirects followed, hooks), and a redirect is never followed, so the
-    call's `Authorization` goes nowhere but where it was sent. The environment is read once,
-    not per call (`requests` would look up the proxy variables, the CA bundle variables and
-    `~/.netrc` again for every request, although a process's environment does not change):
-    proxies (`HTTPS_PROXY`, `NO_PROXY`, ...) are resolved once per origin, and `~/.netrc` is
-    never used, since every call carries its own `Authorization` (which a matching entry
-    would replace).
+
+class CallTimedOut(CallFailed):
+    """The call got no answer in time (connecting, or waiting for the peer)."""
+
+
+class DeadlineExceeded(CallTimedOut):
+    """The call did not complete within its overall deadline."""
+
+
+DEFAULT_HEADERS = {
+    "User-Agent": "payment-service",
+    "Accept": "*/*",
+    "Accept-Encoding": "gzip, deflate",
+}
+
+
+class DeadlineSession:
+    """Pooled, kept-alive HTTP connections (urllib3) whose `request_within` bounds the whole
+    call.
+
+    A gateway's API needs nothing of a browser-like client: no cookies are kept, and a
+    redirect is never followed, so the call's credentials go nowhere but where they were sent.
+    TLS is verified against certifi's bundle, or the one `REQUESTS_CA_BUNDLE` or
+    `CURL_CA_BUNDLE` names. The proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
+    `NO_PROXY`) are read once per origin: a process's environment does not change.
     """
 
     def __init__(self) -> None:
-        super().__init__()
-        self.mount("http://", _DeadlineAdapter())
-        self.mount("https://", _DeadlineAdapter())
-        self.trust_env = False
-        self.verify = (
-            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-        )
-        self._proxies: dict[str, dict[str, str]] = {}
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        bundle = bundle or certifi.where()
+        self._tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED"}
+        self._tls["ca_cert_dir" if os.path.isdir(bundle) else "ca_certs"] = bundle
+        self._direct = self._watched(urllib3.PoolManager(num_pools=10, maxsize=10, **self._tls))
+        self._managers: dict[str, urllib3.PoolManager] = {}
+        self._lock = threading.Lock()
 
-    def _proxies_for(self, url: str) -> dict[str, str]:
+    @staticmethod
+    def _watched(manager: urllib3.PoolManager) -> urllib3.PoolManager:
+        manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        return manager
+
+    def _manager_for(self, url: str) -> urllib3.PoolManager:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        found = self._proxies.get(origin)
-        if found is None:
-            found = self._proxies[origin] = requests.utils.get_environ_proxies(origin)
-        return found
+        manager = self._managers.get(origin)
+        if manager is None:
+            proxies = requests.utils.get_environ_proxies(origin)
+            proxy = proxies.get(parts.scheme) or proxies.get("all")
+            with self._lock:
+                manager = self._managers.get(origin)
+                if manager is None:
+                    manager = self._direct
+                    if proxy:
+                        proxied = urllib3.ProxyManager(proxy, num_pools=10, maxsize=10, **self._tls)
+                        manager = self._watched(proxied)
+                    self._managers[origin] = manager
+        return manager
 
     def request_within(
         self,
@@ -243,35 +285,42 @@ class DeadlineSession(requests.Session):
         *,
         data: bytes | None = None,
         headers: dict[str, str] | None = None,
-    ) -> requests.Response:
+    ) -> Answer:
         """Send one request; return its answer (body read) or raise, within `seconds`,
         whatever the peer.
 
-        Raises `DeadlineExceeded` (a `requests.Timeout`) when time runs out.
+        Raises `DeadlineExceeded` when time runs out, `CallTimedOut` when connecting or a read
+        timed out, `CallFailed` for any other failure to get an answer.
         """
-        sent = CaseInsensitiveDict(self.headers)
-        sent.update(headers or {})
-        prepared = requests.Request(method, url, data=data, headers=sent).prepare()
+        sent = {**DEFAULT_HEADERS, **(headers or {})}
+        manager = self._manager_for(url)
         call = _Call()
         _current.call = call
         started = time.monotonic()
         deadlines = keeper()
         watch = deadlines.watch(started + seconds, call.expire)
         try:
-            response = self.get_adapter(url).send(
-                prepared,
-                stream=True,
-                timeout=(seconds, seconds),
-                verify=self.verify,
-                proxies=self._proxies_for(url),
+            # The body is read within urlopen (preload_content), under the deadline.
+            response = manager.urlopen(
+                method,
+                url,
+                body=data,
+                headers=sent,
+                timeout=urllib3.Timeout(connect=seconds, read=seconds),
+                retries=False,
+                redirect=False,
+                preload_content=True,
             )
-            # The body is read here, explicitly under the deadline.
-            response.content  # noqa: B018
-            return response
-        except requests.RequestException as error:
+            return Answer(response.status, response.headers, response.data)
+        except (urllib3.exceptions.HTTPError, OSError) as error:
             if call.expired or time.monotonic() - started >= seconds:
                 raise DeadlineExceeded(f"no complete answer within {seconds:g}s") from error
-            raise
+            # (A refused connection is a kind of connect timeout to urllib3: not to us.)
+            if isinstance(error, urllib3.exceptions.TimeoutError) and not isinstance(
+                error, urllib3.exceptions.NewConnectionError
+            ):
+                raise CallTimedOut(str(error)) from error
+            raise CallFailed(f"{type(error).__name__}: {error}") from error
         finally:
             deadlines.cancel(watch)
             _current.call = None

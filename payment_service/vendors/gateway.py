@@ -13,10 +13,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import requests
-
 from ..crypto import loads
-from ..deadlines import DeadlineSession
+from ..deadlines import Answer, CallFailed, CallTimedOut, DeadlineSession
 from ..observability.metrics import observe_gateway
 from ..wire import dumps
 from .errors import (
@@ -76,14 +74,14 @@ class GatewayClient:
             response = self.session.request_within(
                 self.timeout_s, method, self.base_url + path, data=data, headers=sent
             )
-        except requests.Timeout:
+        except CallTimedOut:
             raise GatewayTimeout(
                 f"{self.vendor} did not answer {where} within {self.timeout_s:g}s; "
                 "the outcome at the gateway is unknown.",
                 vendor=self.vendor,
                 path=path,
             ) from None
-        except requests.RequestException as error:
+        except CallFailed as error:
             raise GatewayUnavailable(
                 f"{self.vendor} cannot be reached ({where}): {type(error).__name__}",
                 vendor=self.vendor,
@@ -103,7 +101,7 @@ class GatewayClient:
                 answer=GatewayAnswer.read(response.status_code, response.text),
             ) from None
 
-    def error(self, response: requests.Response, path: str) -> GatewayError:
+    def error(self, response: Answer, path: str) -> GatewayError:
         status = response.status_code
         answer = GatewayAnswer.read(status, response.text)
         message = answer.message or f"{self.vendor} answered {status}."

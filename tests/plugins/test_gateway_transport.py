@@ -1,19 +1,24 @@
 """What a gateway call takes from the process's environment: the proxy variables (an egress
 proxy is how many deployments reach the PGs), `NO_PROXY`, and never `~/.netrc`, whose entry for
-a gateway's host would replace the call's own `Authorization`; and a redirect, which is never
-followed. Real servers on the wire: a recording HTTP proxy and recording gateways."""
+a gateway's host would replace the call's own `Authorization`; TLS, verified against the
+bundle the environment names or else certifi's; and a redirect, which is never followed. Real
+servers on the wire: a recording HTTP proxy and recording gateways, one of them over TLS with a
+certificate made for the test."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from werkzeug.serving import make_server
 
-from fake_servers.common.server import ServerThread
-from payment_service.vendors import GatewayError
+from fake_servers.common.server import QuietHandler, ServerThread
+from payment_service.vendors import GatewayError, GatewayUnavailable
 from payment_service.vendors.gateway import GatewayClient
 
 AUTHORIZATION = "Basic c2VjcmV0Og=="
@@ -54,7 +59,7 @@ def gateway() -> Iterator[Recorder]:
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
 
@@ -102,3 +107,54 @@ def test_a_redirect_is_a_gateway_failure_and_is_not_followed(gateway: Recorder) 
     assert "302" in failed.value.message
     assert redirecting.seen == [("/v1/payments/p-1", AUTHORIZATION)]
     assert gateway.seen == []  # the credentials went nowhere else
+
+
+@pytest.fixture
+def tls_gateway(tmp_path: Path) -> Iterator[tuple[Recorder, str, Path]]:
+    """A recording gateway at https://127.0.0.1:<port>, its self-signed certificate's file."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    recorder = Recorder("tls gateway")
+    server = make_server(
+        "127.0.0.1",
+        0,
+        recorder.app,
+        threaded=True,
+        request_handler=QuietHandler,
+        ssl_context=(str(cert), str(key)),
+    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield recorder, f"https://127.0.0.1:{server.server_port}", cert
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_tls_is_verified_against_the_bundle_the_environment_names(
+    tls_gateway: tuple[Recorder, str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder, url, cert = tls_gateway
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    assert call(url) == {"by": "tls gateway"}
+    assert recorder.seen == [("/v1/payments/p-1", AUTHORIZATION)]
+
+
+def test_a_certificate_no_trusted_authority_signed_is_refused(
+    tls_gateway: tuple[Recorder, str, Path],
+) -> None:
+    recorder, url, _cert = tls_gateway
+    with pytest.raises(GatewayUnavailable) as refused:
+        call(url)
+    assert refused.value.status == 503
+    assert recorder.seen == []  # nothing was sent to it
