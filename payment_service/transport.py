@@ -104,6 +104,16 @@ def read_encrypted_json(request: Request) -> Any:
     return value
 
 
+def load_once(schema: ma.Schema, body: Any) -> Any:
+    """`schema.load(body)`, kept for the rest of the request: the idempotency layer loads a
+    keyed request's body before the route's parser does (to refuse a bad body before it
+    touches a key), and the parser then takes this result instead of loading it again.
+    Raises `ValidationError` as `load` does."""
+    loaded = schema.load(body)
+    g.loaded_body = (schema, body, loaded)
+    return loaded
+
+
 class TransportParser(FlaskParser):
     """webargs parser with an `encrypted` location and typia-shaped validation errors."""
 
@@ -119,6 +129,22 @@ class TransportParser(FlaskParser):
 
     def load_json(self, request: Request, schema: ma.Schema) -> Any:
         return read_plain_json(request)
+
+    def _process_location_data(
+        self,
+        location_data: Any,
+        schema: ma.Schema,
+        req: Request,
+        location: str,
+        unknown: str | None,
+        validators: Any,
+    ) -> Any:
+        kept = g.get("loaded_body")
+        if kept is not None and kept[0] is schema and kept[1] is location_data and not validators:
+            return kept[2]  # `load_once` loaded this very body with this very schema
+        return super()._process_location_data(
+            location_data, schema, req, location, unknown, validators
+        )
 
     def handle_error(
         self,

@@ -20,14 +20,14 @@ from functools import wraps
 from typing import Any
 
 from flask import Response, make_response, request
-from marshmallow import Schema
+from marshmallow import Schema, ValidationError
 
 from .. import http
 from ..errors import BadRequest, Conflict, ServiceError, WrongPassword, is_final_status
 from ..observability.metrics import count_idempotent
 from ..payments.idempotency import Attempt, Keys, Opened, Stored, key_problem
 from ..security import passwords
-from ..transport import Blueprint, encrypted_answer, plaintext_of, read_encrypted_json
+from ..transport import Blueprint, encrypted_answer, load_once, plaintext_of, read_encrypted_json
 from .context import runtime
 from .passwords import request_client
 
@@ -71,12 +71,13 @@ def resumed() -> bool:
 
 
 def idempotent(
-    blp: Blueprint, route: str, schema: type[Schema] | None = None
+    blp: Blueprint, route: str, schema: type[Schema] | Schema | None = None
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Honour `Idempotency-Key` on a write view; `route` scopes the keys; a body `schema`
-    refuses is left to the view (its 400) without touching the key."""
+    refuses is left to the view (its 400) without touching the key. Given the instance the
+    view's arguments are loaded with, the body is loaded once for both."""
     documented = blp.doc(parameters=[HEADER_DOC])
-    checker = schema() if schema is not None else None
+    checker = schema() if isinstance(schema, type) else schema
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -92,10 +93,13 @@ def idempotent(
             except ServiceError:
                 # Nothing to fingerprint: the view answers its usual 400 and keeps no key.
                 return make_response(view(*args, **kwargs))
-            if checker is not None and checker.validate(body):
-                # Refused input never pins a key (a stranger's junk body with a victim's
-                # predictable key must not spoil the victim's request): the view's 400.
-                return make_response(view(*args, **kwargs))
+            if checker is not None:
+                try:
+                    load_once(checker, body)
+                except ValidationError:
+                    # Refused input never pins a key (a stranger's junk body with a victim's
+                    # predictable key must not spoil the victim's request): the view's 400.
+                    return make_response(view(*args, **kwargs))
             with runtime().passwords.attempt(request_client()):
                 return _run(route, key, body, lambda: view(*args, **kwargs))
 
@@ -115,9 +119,11 @@ def idempotent_write(
     """A write route: `arguments` in, `response` out with `status`, and `Idempotency-Key`
     honoured (`idempotent`) around all of it. The view's own `alt_response`s go below."""
 
+    schema = arguments()  # one instance: the body is loaded once for both (`load_once`)
+
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         view = blp.encrypted_response(status, response, description)(view)
-        return idempotent(blp, route, arguments)(blp.encrypted_arguments(arguments)(view))
+        return idempotent(blp, route, schema)(blp.encrypted_arguments(schema)(view))
 
     return decorate
 

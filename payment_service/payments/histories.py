@@ -138,7 +138,7 @@ def record_gateway_payment(
                 if on_recorded is not None:
                     on_recorded(session, recorded)
                 return history_view(recorded, runtime.settings.keys.history)
-        view = history_view(row, runtime.settings.keys.history)
+        view = history_view(row, runtime.settings.keys.history, payment)
     except Exception as error:
         raise _compensate(runtime, vendor, new, uid, claim_id, error) from error
     if webhook_id is not None:

@@ -140,6 +140,29 @@ def test_a_replayed_create_answers_the_same_bytes_without_asking_the_gateway(
     assert count(backend, PaymentHistory) == 1
 
 
+def test_a_keyed_create_loads_its_body_once(backend, raw, receiver, monkeypatch):
+    """The idempotency layer loads the body (to refuse a bad one before it touches the key)
+    and the route takes that result: with and without a key, one load per request."""
+    from marshmallow import Schema
+
+    loads: list[str] = []
+    real = Schema.load
+
+    def counted_load(self: Schema, *args: Any, **kwargs: Any) -> Any:
+        if type(self).__name__ == "HistoryCreateSchema":
+            loads.append(type(self).__name__)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Schema, "load", counted_load)
+    for key in ("order-2-pay", None):
+        source = new_source()
+        uid = backend.customer.pay_toss_card(20000, source["id"])
+        response = raw.send("POST", "/payments/histories", create_body(receiver, uid, source), key)
+        assert response.status_code == 201
+        assert loads == ["HistoryCreateSchema"]
+        loads.clear()
+
+
 def replays(outcome: str) -> float:
     labels = {"route": "PUT /payments/histories/cancel", "outcome": outcome}
     return REGISTRY.get_sample_value("payment_idempotent_requests_total", labels) or 0.0
