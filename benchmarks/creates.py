@@ -218,7 +218,7 @@ def main() -> int:
     failed = ratio < TARGET
     verdict = "ok" if not failed else "MISSED"
     print(
-        f"  ratio of the server alone (serve), median of {len(ratios)} rounds: {ratio:.2f}; "
+        f"  ratio of the server alone (serve), median of {len(ratios)} rounds: {ratio:.3f}; "
         f"target >= {TARGET}: {verdict}"
     )
     print(f"  load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
