@@ -68,6 +68,16 @@ def test_after_one_statement_a_transaction_on_the_same_connection_still_rolls_ba
     assert count_keys(database) == 1
 
 
+def test_after_a_health_check_a_transaction_on_the_same_connection_still_rolls_back(database):
+    # The check runs in autocommit on PostgreSQL: the connection must go back transactional.
+    database.engine.pool.dispose()
+    database.check()
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        insert_new_key(session, key_row("k-2"))
+        raise RuntimeError("rolled back")
+    assert count_keys(database) == 0
+
+
 def test_an_answer_is_kept_only_by_the_request_that_holds_the_key(database):
     row = key_row("k-1")
     with database.one_statement() as session:
