@@ -373,12 +373,17 @@ def sigterm_stops_every_process_of_the_cluster(cluster: Running):
 
 
 def test_the_cluster_runs_every_role_behind_nginx_and_stops_them_all(cluster: Running):
-    a_payment_through_nginx_with_its_webhook_sent_by_the_delivery_process(cluster)
-    every_role_counts_its_work_in_its_metrics(cluster)
-    clients_behind_nginx_are_told_apart_by_the_throttle(cluster)
-    forty_slow_clients_do_not_slow_down_health_through_nginx(cluster)
-    requests_through_nginx_succeed_after_one_instance_is_killed(cluster)
-    sigterm_stops_every_process_of_the_cluster(cluster)
+    try:
+        a_payment_through_nginx_with_its_webhook_sent_by_the_delivery_process(cluster)
+        every_role_counts_its_work_in_its_metrics(cluster)
+        clients_behind_nginx_are_told_apart_by_the_throttle(cluster)
+        forty_slow_clients_do_not_slow_down_health_through_nginx(cluster)
+        requests_through_nginx_succeed_after_one_instance_is_killed(cluster)
+        sigterm_stops_every_process_of_the_cluster(cluster)
+    except Exception as failure:
+        # What the cluster said (a role that exited, nginx gone) is what explains a failure.
+        said = cluster.log.read_text(errors="replace")[-8000:]
+        raise AssertionError(f"{failure}\n--- the cluster's log ---\n{said}") from failure
 
 
 def test_the_cluster_refuses_sqlite_and_says_why(installed: Installed, tmp_path: Path):
