@@ -14,20 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from payment_service.db import Database, PaymentHistory, PaymentHistoryClaim
-from payment_service.db.migrate import upgrade
 from payment_service.db.models import new_id
 from payment_service.db.queries import claims
 
 CLAIMED_AT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 CONFIRMED_AT = CLAIMED_AT + timedelta(seconds=3)
-
-
-@pytest.fixture
-def database(database_url: str) -> Any:
-    database = Database(database_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def claim_row(order: str, uid: str) -> dict[str, Any]:

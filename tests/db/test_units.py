@@ -11,19 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from payment_service.db import Database, IdempotencyKey
-from payment_service.db.migrate import upgrade
 from payment_service.db.models import new_id
 from payment_service.db.queries.idempotency import insert_new_key, keep_answer
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def database(database_url: str) -> Any:
-    database = Database(database_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def key_row(key: str) -> dict[str, Any]:
