@@ -214,8 +214,31 @@ def served(
             yield served
         finally:
             os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-            database.dispose()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                # Which role lingered is what explains a slow stop (seen once in CI).
+                lingering = group_members(process.pid)
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+                tail = log.read_text(errors="replace")[-3000:]
+                raise AssertionError(f"serve did not stop in 30 s: {lingering}\n{tail}") from None
+            finally:
+                database.dispose()
+
+
+def group_members(pgid: int) -> list[str]:
+    """The command lines of the processes still in process group `pgid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if entry.name.isdigit() and int(fields[2]) == pgid:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                found.append(f"{entry.name} {fields[0]} {command.strip()}")
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 def test_metrics_add_up_across_both_workers(served: Served) -> None:
