@@ -125,7 +125,7 @@ def record_gateway_payment(
                 claim = claims.record(session, row)
                 if claim is not None:
                     webhook_id = _write_with_payment(
-                        runtime, session, row, claim, event, on_recorded
+                        runtime, session, row, claim, payment, event, on_recorded
                     )
         if claim is None:
             # A retry of this same request took the claim over after it had aged (this one
@@ -151,11 +151,13 @@ def _write_with_payment(
     session: Session,
     row: PaymentHistory,
     claim: dict[str, Any],
+    payment: dict[str, Any],
     event: dict[str, Any] | None,
     on_recorded: Callable[[Session, PaymentHistory], None] | None,
 ) -> str | None:
-    """What the transaction that records `row` (from `claim`) writes besides: the refunds the
-    gateway already lists, `on_recorded`'s rows, and the webhook of `event` (its id)."""
+    """What the transaction that records `row` (from `claim`, with the gateway's `payment`)
+    writes besides: the refunds the gateway already lists, `on_recorded`'s rows, and the
+    webhook of `event` (its id)."""
     for cancel in row.cancels:
         cancel.payment_history_id = row.id
         session.add(cancel)
@@ -166,7 +168,7 @@ def _write_with_payment(
     keys = runtime.settings.keys
     # The payment before the gateway's answer: the claim, under the uid the gateway gave.
     before = claims.as_payment({**claim, "vendor_uid": row.vendor_uid}, row.confirmed_at)
-    view = history_view(row, keys.history)
+    view = history_view(row, keys.history, payment)  # not decrypted: it was just encrypted
     webhook = enqueue(
         session,
         row,
