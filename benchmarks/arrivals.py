@@ -1,10 +1,11 @@
 """A webhook receiver for the benchmarks that only notes when each webhook arrived.
 
-It answers 200 at once, decodes nothing, and writes one line per request — `<webhook-id>
-<time.time()>` — to a file of its own, so a benchmark can count deliveries by id (exactly once?)
-and measure latencies against its own clock. It runs in processes of its own (several may share
-one port through SO_REUSEPORT) so that it competes with nothing in the benchmark's process, and
-so that it is not the limit when many senders deliver to it. The webhook id comes from the
+It answers 200 (at once, or after `delay_s`, as a receiver across a network would), decodes
+nothing, and writes one line per request — `<webhook-id> <time.time()>` — to a file of its own,
+so a benchmark can count deliveries by id (exactly once?) and measure latencies against its own
+clock. It runs in processes of its own (several may share one port through SO_REUSEPORT) so
+that it competes with nothing in the benchmark's process, and so that it is not the limit when
+many senders deliver to it. The webhook id comes from the
 Standard Webhooks `webhook-id` header: benchmarks set `PAYMENT_WEBHOOK_SIGNING_SECRET`.
 """
 
@@ -29,7 +30,7 @@ class _Server(ThreadingHTTPServer):
         super().server_bind()
 
 
-def _serve(port: int, path: str, ready: multiprocessing.Event) -> None:  # type: ignore[valid-type]
+def _serve(port: int, path: str, ready: multiprocessing.Event, delay_s: float) -> None:  # type: ignore[valid-type]
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
     class Handler(BaseHTTPRequestHandler):
@@ -38,6 +39,8 @@ def _serve(port: int, path: str, ready: multiprocessing.Event) -> None:  # type:
         def do_POST(self) -> None:
             arrived = time.time()
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if delay_s:
+                time.sleep(delay_s)
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -53,10 +56,13 @@ def _serve(port: int, path: str, ready: multiprocessing.Event) -> None:  # type:
 
 
 class Arrivals:
-    """`processes` receiver processes on one port of 127.0.0.1, writing into `directory`."""
+    """`processes` receiver processes on one port of 127.0.0.1, writing into `directory`,
+    each request answered after `delay_s` (a thread per connection, so any number wait at
+    once)."""
 
-    def __init__(self, directory: Path, port: int, processes: int = 1):
+    def __init__(self, directory: Path, port: int, processes: int = 1, delay_s: float = 0.0):
         self.directory = directory
+        self.delay_s = delay_s
         self.port = port
         self.paths = [directory / f"arrivals-{n}.txt" for n in range(processes)]
         self._processes: list[multiprocessing.Process] = []
@@ -69,7 +75,7 @@ class Arrivals:
         for path in self.paths:
             ready = multiprocessing.Event()
             process = multiprocessing.Process(
-                target=_serve, args=(self.port, str(path), ready), daemon=True
+                target=_serve, args=(self.port, str(path), ready, self.delay_s), daemon=True
             )
             process.start()
             self._processes.append(process)

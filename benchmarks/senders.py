@@ -7,11 +7,18 @@ makes every row due at once (and NOTIFYs the senders). The drain time runs from 
 to the receiver's last request. The receiver (`arrivals.py`, two processes on one port) counts
 requests by webhook id: each must arrive exactly once, and every row must end `delivered`
 after one attempt. The baseline is one process, measured in the same run: the ratio printed
-is each count's throughput over one process's (aim: 4 processes >= 3x where neither the
-receiver nor the database is the limit — on a 2-core machine they share the cores).
+is each count's throughput over one process's.
+
+Two series by default: a receiver that answers at once, and one that answers after 50 ms (a
+receiver across a network). The aim — 4 processes >= 3x one — is judged in each series whose
+one-process round leaves the cores room for 4x (cores / CPU per webhook of senders, database
+and receiver together): where it does not, the machine is the limit, not the senders, and the
+series only reports that ceiling. On a 2-core machine the instant receiver is such a series
+(the three parties share the two cores); a receiver's latency is what each sender's threads
+wait for, and what more processes overlap.
 
     .venv/bin/python benchmarks/senders.py [--webhooks 10000] [--processes 1 2 4]
-        [--database-url URL]
+        [--receiver-ms 0 50] [--database-url URL]
 
 `--database-url` is emptied: point it at a scratch database (PostgreSQL: SKIP LOCKED lets the
 senders claim side by side; SQLite serialises every claim and record).
@@ -58,6 +65,9 @@ BIN = Path(sys.executable).parent
 BATCH = 50  # rows per seeding transaction, well within the unit of work's deadline
 SETTLE_S = 1.0
 TARGET_4 = 3.0
+JUDGED_FROM = 4.0
+"""The aim is judged only where the cores allow 4 processes at least this many times one
+process's rate (from one process's CPU per webhook): below it, the machine is the limit."""
 LATER = datetime.now(UTC) + timedelta(days=365)  # not due: the senders leave them alone
 
 
@@ -207,61 +217,96 @@ def main() -> int:
     parser.add_argument("--webhooks", type=int, default=10_000)
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument(
+        "--receiver-ms",
+        type=float,
+        nargs="+",
+        default=[0.0, 50.0],
+        help="how long the receiver takes to answer; one series of drains for each",
+    )
     args = parser.parse_args()
-    rounds: dict[int, Round] = {}
+    series: dict[float, dict[int, Round]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/senders.sqlite3"
         env = environment(url)
         upgrade(Database(url))
         runtime = create_runtime(Settings.load(environ=env, env_file=None))
-        with Arrivals(Path(tmp), free_port(), processes=2) as receiver:
-            for processes in args.processes:
-                done = drain(
-                    runtime, env, receiver, args.webhooks, processes, Path(tmp, "senders.log")
-                )
-                rounds[processes] = done
-                print(
-                    f"  {processes} sender process(es): {done.seconds:6.1f} s, "
-                    f"{args.webhooks / done.seconds:6.0f} webhooks/s, each delivered once; "
-                    f"CPU ms per webhook: {done.per_webhook_ms(args.webhooks)}; machine "
-                    f"{done.machine_cpu / done.seconds / (os.cpu_count() or 1):.0%} busy",
-                    flush=True,
-                )
+        for receiver_ms in args.receiver_ms:
+            rounds = series[receiver_ms] = {}
+            print(f"receiver answering after {receiver_ms:g} ms:", flush=True)
+            with Arrivals(
+                Path(tmp), free_port(), processes=2, delay_s=receiver_ms / 1000
+            ) as receiver:
+                for processes in args.processes:
+                    done = drain(
+                        runtime, env, receiver, args.webhooks, processes, Path(tmp, "senders.log")
+                    )
+                    rounds[processes] = done
+                    print(
+                        f"  {processes} sender process(es): {done.seconds:6.1f} s, "
+                        f"{args.webhooks / done.seconds:6.0f} webhooks/s, each delivered once; "
+                        f"CPU ms per webhook: {done.per_webhook_ms(args.webhooks)}; machine "
+                        f"{done.machine_cpu / done.seconds / (os.cpu_count() or 1):.0%} busy",
+                        flush=True,
+                    )
         runtime.close()
-    return report(rounds, url.split(":")[0], args.webhooks)
+    verdicts = [
+        report(rounds, url.split(":")[0], args.webhooks, receiver_ms)
+        for receiver_ms, rounds in series.items()
+    ]
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if 1 not in args.processes or 4 not in args.processes:
+        return 0  # nothing to judge
+    if not any(verdict is not None for verdict in verdicts):
+        print(
+            f"aim not judged: no series on PostgreSQL left the cores room for {JUDGED_FROM:g}× "
+            "one process"
+        )
+        return 1
+    return 0 if all(verdict is not False for verdict in verdicts) else 1
 
 
-def report(rounds: dict[int, Round], dialect: str, count: int) -> int:
-    """Each count's throughput against one process's, and what the machine's cores allow:
-    the parties' CPU per webhook in the baseline round bounds the rate any number of
-    senders can reach here (cores / CPU per webhook)."""
+def report(rounds: dict[int, Round], dialect: str, count: int, receiver_ms: float) -> bool | None:
+    """Print each count's throughput against one process's, and what the machine's cores
+    allow: the parties' CPU per webhook in the baseline round bounds the rate any number of
+    senders can reach here (cores / CPU per webhook).
+
+    Return whether 4 processes reached the aim, or None when it is not judged: when the cores
+    allow less than JUDGED_FROM× one process, the machine is the limit, not the senders; on
+    SQLite, its one write lock (every claim and record waits for it)."""
     workers = os.environ.get("PAYMENT_WEBHOOK_WORKERS", "4")
     cores = os.cpu_count() or 1
-    print(f"{count} queued webhooks, {dialect}, {workers} delivery threads per process")
     first = min(rounds)
     base = count / rounds[first].seconds
-    failed = False
+    baseline = rounds[first]
+    spent = baseline.senders_cpu + baseline.database_cpu + baseline.receiver_cpu
+    ceiling = cores * count / spent
+    roomy = ceiling / base >= JUDGED_FROM
+    judged = first == 1 and 4 in rounds and roomy and dialect.startswith("postgresql")
+    print(
+        f"{count} queued webhooks, {dialect}, {workers} delivery threads per process, "
+        f"receiver answering after {receiver_ms:g} ms"
+    )
+    verdict: bool | None = None
     for processes, done in sorted(rounds.items()):
         ratio = (count / done.seconds) / base
         line = (
             f"  {processes} process(es): {done.seconds:6.1f} s  "
             f"{count / done.seconds:6.0f}/s  {ratio:4.2f}×"
         )
-        if processes == 4 and first == 1:
-            met = ratio >= TARGET_4
-            failed |= not met
-            line += f"  (aim >= {TARGET_4}× one process: {'ok' if met else 'MISSED'})"
+        if processes == 4 and judged:
+            verdict = ratio >= TARGET_4
+            line += f"  (aim >= {TARGET_4}× one process: {'ok' if verdict else 'MISSED'})"
+        elif processes == 4:
+            limit = "the cores are the limit, see below" if not roomy else "SQLite's write lock"
+            line += f"  (aim not judged: {limit})"
         print(line)
-    baseline = rounds[first]
-    spent = baseline.senders_cpu + baseline.database_cpu + baseline.receiver_cpu
-    ceiling = cores * count / spent
     print(
         f"  CPU per webhook with {first} process(es): {spent / count * 1000:.2f} ms "
         f"({baseline.per_webhook_ms(count)}): {cores} cores allow at most {ceiling:.0f}/s, "
         f"{ceiling / base:.2f}× one process"
     )
-    print(f"  load average: {os.getloadavg()[0]:.1f} on {cores} cores")
-    return 1 if failed else 0
+    return verdict
 
 
 if __name__ == "__main__":
