@@ -194,6 +194,9 @@ def trickle_scenario(backend, gateway, baseline: float) -> None:
 
 def webhooks_scenario(backend, gateway, baseline: float) -> None:
     target, other = pay(backend), pay(backend)
+    # The promise is per payment: fetches of others (the settling of the trickle's refunds,
+    # say) may run beside the target's, so they are counted apart.
+    gateway.classify = per_payment
     gateway.reset_counts()
     gateway.mode, gateway.slow_s = "slow", 1.0
     body = {
@@ -211,11 +214,23 @@ def webhooks_scenario(backend, gateway, baseline: float) -> None:
     print(
         f"  16 forged webhooks about one payment, gateway answering in 1 s: {statuses.count(201)}"
     )
-    print(f"    × 201; gateway fetches {gateway.seen['fetch']}, at once at most ", end="")
-    print(check("webhooks: concurrent fetches", gateway.peak["fetch"], 1, ""))
+    fetches = f"fetch {target.key}"
+    others = (
+        sum(n for kind, n in gateway.seen.items() if kind.startswith("fetch "))
+        - (gateway.seen[fetches])
+    )
+    print(f"    × 201; gateway fetches {gateway.seen[fetches]} (of other payments: {others}),")
+    print("    at once at most ", end="")
+    print(check("webhooks: concurrent fetches", gateway.peak[fetches], 1, ""))
     ratio = percentile(lookups.durations, 0.99) / baseline
     print("    look-ups of another payment meanwhile, p99 / alone ", end="")
     print(check("webhooks: look-up p99 / alone", ratio, LOOKUP_P99_OVER_ALONE, "x"))
+
+
+def per_payment(method: str, path: str) -> str:
+    """`gateway_kind`, with each payment's fetches a kind of their own."""
+    kind = gateway_kind(method, path)
+    return f"{kind} {path.rstrip('/').rsplit('/', 1)[-1]}" if kind == "fetch" else kind
 
 
 def database_scenario(url: str) -> None:
@@ -255,7 +270,10 @@ def database_scenario(url: str) -> None:
 
 def run(url: str) -> None:
     gateway = GatewayStandIn(classify=gateway_kind).start()
-    backend = open_backend(url, gateway)
+    # Every look-up checks its password with bcrypt, as the targets assume: with the verified-
+    # credential cache on, the look-ups after the first would cost a few milliseconds and the
+    # baseline ("one look-up alone") would measure the cache instead of the bound.
+    backend = open_backend(url, gateway, PAYMENT_PASSWORD_CACHE_S="0")
     try:
         paid = pay(backend)
         baseline = alone(backend, paid)

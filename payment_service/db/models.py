@@ -10,7 +10,17 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from .types import Money, UTCDateTime
@@ -285,6 +295,8 @@ class AuthFailure(Base):
     # A check reserves its rows (one per budget it spends: the client, its IPv6 /48, the
     # record) under one attempt id before bcrypt runs, and deletes them when it succeeded.
     attempt: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The check is still running (reserved, bcrypt not answered yet); false: a failure."""
 
 
 class ConsoleOperator(Base):

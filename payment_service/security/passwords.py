@@ -98,8 +98,10 @@ class Attempt:
     def burn(self, password: str) -> None:
         cache = self.guard.credentials
         cache.holds(cache.credential(*_NO_RECORD, password))
-        self.guard.throttle.reserve(self.guard.budgets(self.client, None))
+        throttle = self.guard.throttle
+        reserved = throttle.reserve(self.guard.budgets(self.client, None))
         burn_password_check(password)
+        throttle.settle(reserved, failed=True)
 
     def created(self, record_id: str, stored_hash: str, password: str) -> None:
         cache = self.guard.credentials

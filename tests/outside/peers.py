@@ -69,9 +69,13 @@ class GatewayStandIn:
         self.slow_s = 0.5
         self.trickle_s = 1.0
         self.classify = classify or (lambda method, path: f"{method} {path.split('?')[0]}")
-        self.active: Counter[str] = Counter()
+        self.active: Counter[tuple[int, str]] = Counter()
+        """Requests in progress by (generation, kind): `reset_counts` starts a generation, so
+        that a request left over from before (a trickle still dripping) is not counted in the
+        next peak."""
         self.peak: Counter[str] = Counter()
         self.seen: Counter[str] = Counter()
+        self._generation = 0
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -97,6 +101,7 @@ class GatewayStandIn:
         with self._lock:
             self.peak.clear()
             self.seen.clear()
+            self._generation += 1
 
     def _serve(self, conn: socket.socket) -> None:
         with conn:
@@ -107,16 +112,17 @@ class GatewayStandIn:
             kind = self.classify(method, path)
             mode = self.mode
             with self._lock:
-                self.active[kind] += 1
+                key = (self._generation, kind)
+                self.active[key] += 1
                 self.seen[kind] += 1
-                self.peak[kind] = max(self.peak[kind], self.active[kind])
+                self.peak[kind] = max(self.peak[kind], self.active[key])
             try:
                 self._answer(conn, mode, method, path, headers, body)
             except OSError:
                 pass  # the client gave up (its deadline): that is the point
             finally:
                 with self._lock:
-                    self.active[kind] -= 1
+                    self.active[key] -= 1
 
     def _answer(
         self,

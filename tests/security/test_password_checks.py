@@ -4,6 +4,8 @@ on SQLite and PostgreSQL, with a hand-moved clock and a count of real bcrypt ver
 from __future__ import annotations
 
 import ipaddress
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -11,9 +13,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from payment_service import crypto
 from payment_service.app import create_app
+from payment_service.db import AuthFailure
+from payment_service.db.queries import auth_failures
 from payment_service.runtime import Runtime
 from tests.conftest import make_settings
 
@@ -384,3 +389,74 @@ def test_a_cached_password_is_never_throttled_by_guesses_at_its_record(
     assert look_up(http, runtime, id, WRONG, "203.0.113.1")[0] == 429
     assert look_up(http, runtime, id, PASSWORD, "192.0.2.1")[0] == 200
     assert bcrypt.calls == 1 + LIMIT
+
+
+# --- checks still running (issue 31): a burst of right passwords is served, not refused ------
+
+
+def running_checks(runtime: Runtime, scope: str, count: int) -> list[str]:
+    """`count` checks reserved against `scope` and still running (as on another process)."""
+    attempts = [str(uuid.uuid4()) for _ in range(count)]
+    with runtime.database.transaction() as session:
+        for attempt in attempts:
+            auth_failures.add(session, [scope], runtime.clock(), attempt)
+    return attempts
+
+
+def test_a_budget_filled_by_running_checks_waits_for_them(http, runtime, clock, bcrypt):
+    """The client's budget is full of checks still running; they answer (right passwords)
+    while this check waits, so it runs and is served instead of being refused."""
+    id = seed_reservation(runtime)
+    attempts = running_checks(runtime, "192.0.2.1", LIMIT)
+    answered = threading.Timer(
+        0.3, lambda: [runtime.passwords.throttle.settle(a, failed=False) for a in attempts]
+    )
+    started = time.monotonic()
+    answered.start()
+    status, body = look_up(http, runtime, id, PASSWORD)
+    answered.join()
+    assert (status, body["id"]) == (200, id)
+    assert time.monotonic() - started >= 0.3  # it waited for them
+    assert bcrypt.calls == 1
+    assert stored_failures(runtime, records=True) == []
+
+
+def test_running_checks_that_turn_out_wrong_leave_the_budget_spent(http, runtime, clock, bcrypt):
+    id = seed_reservation(runtime)
+    attempts = running_checks(runtime, "192.0.2.1", LIMIT)
+    answered = threading.Timer(
+        0.2, lambda: [runtime.passwords.throttle.settle(a, failed=True) for a in attempts]
+    )
+    answered.start()
+    status, (body, retry_after) = look_up(http, runtime, id, PASSWORD)
+    answered.join()
+    assert (status, body["statusCode"], retry_after) == (429, 429, str(WINDOW_S))
+    assert bcrypt.calls == 0
+    assert stored_failures(runtime) == ["192.0.2.1"] * LIMIT
+
+
+def test_running_checks_that_never_answer_refuse_after_the_wait(http, runtime, clock, bcrypt):
+    """A process that died mid-check leaves its reservation running until the window ends:
+    a check waits `in_flight_wait_s` for it, then gets 429, to retry in a second."""
+    id = seed_reservation(runtime)
+    runtime.passwords.throttle.in_flight_wait_s = 0.3
+    running_checks(runtime, f"record:{id}", LIMIT)
+    started = time.monotonic()
+    status, (body, retry_after) = look_up(http, runtime, id, PASSWORD)
+    assert (status, body["statusCode"], retry_after) == (429, 429, "1")
+    assert 0.2 <= time.monotonic() - started < 5
+    assert bcrypt.calls == 0
+    assert stored_failures(runtime, records=True) == [f"record:{id}"] * LIMIT
+    clock.advance(WINDOW_S)  # they age out like failures
+    assert look_up(http, runtime, id, PASSWORD)[0] == 200
+
+
+def test_a_wrong_password_stays_counted_as_a_failure_not_as_running(http, runtime, clock):
+    fail(http, runtime, str(uuid.uuid4()), 1)  # an unknown record (its bcrypt burnt)
+    id = seed_reservation(runtime)
+    fail(http, runtime, id, 1)
+    with runtime.database.transaction() as session:
+        rows = session.execute(select(AuthFailure.client, AuthFailure.pending)).all()
+    assert sorted(rows) == sorted(
+        [("192.0.2.1", False), ("192.0.2.1", False), (f"record:{id}", False)]
+    )

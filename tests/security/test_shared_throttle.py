@@ -132,3 +132,37 @@ def test_concurrent_guesses_on_several_workers_run_at_most_the_limit(servers, ru
     assert sorted(set(statuses)) == [403, 429]
     assert statuses.count(403) <= LIMIT
     assert stored_failures(runtime, records=True).count(f"record:{id}") == statuses.count(403)
+
+
+BURST = 4 * LIMIT
+
+
+@pytest.mark.parametrize("servers", [(1, 2)], indirect=True)
+def test_a_burst_of_right_passwords_from_one_client_is_served(servers, runtime):
+    """A service looks up 4 × LIMIT of its payments at once, each for the first time (bcrypt
+    each), from one address: the checks still running fill its budget, and the others wait
+    for them instead of being refused. Every one is answered 200 and nothing stays counted."""
+    (url,) = servers
+    ids = [seed_reservation(runtime, source_id=f"burst-{n}") for n in range(BURST)]
+    cipher: Cipher = runtime.settings.keys.connection
+    answers: dict[str, tuple[int, str]] = {}
+    lock = threading.Lock()
+    pending = iter(ids)
+
+    def look_up() -> None:
+        with lock:
+            id = next(pending)
+        answer = requests.patch(
+            f"{url}/payments/reservations/{id}",
+            data=cipher.encrypt_json({"password": PASSWORD}),
+            headers={"Content-Type": "text/plain", "X-Forwarded-For": "203.0.113.7"},
+            timeout=60,
+        )
+        with lock:
+            answers[id] = (answer.status_code, answer.text)
+
+    on_threads(BURST, look_up)
+    assert sorted(status for status, _ in answers.values()) == [200] * BURST, answers
+    for id, (_, body) in answers.items():
+        assert cipher.decrypt_json(body)["id"] == id
+    assert stored_failures(runtime, records=True) == []
