@@ -82,9 +82,10 @@ class FailureThrottle:
             attempt = self._try_reserve(budgets)
             if attempt is not None:
                 return attempt
-            if time.monotonic() + pause > give_up:
+            remaining = give_up - time.monotonic()
+            if remaining <= 0:
                 raise TooManyFailures(1)
-            time.sleep(pause)
+            time.sleep(min(pause, remaining))
             pause = min(pause * 2, _LONGEST_PAUSE_S)
 
     def _try_reserve(self, budgets: Sequence[Budget]) -> str | None:

@@ -444,7 +444,7 @@ def test_running_checks_that_never_answer_refuse_after_the_wait(http, runtime, c
     started = time.monotonic()
     status, (body, retry_after) = look_up(http, runtime, id, PASSWORD)
     assert (status, body["statusCode"], retry_after) == (429, 429, "1")
-    assert 0.2 <= time.monotonic() - started < 5
+    assert time.monotonic() - started >= 0.3  # it waited for them first
     assert bcrypt.calls == 0
     assert stored_failures(runtime, records=True) == [f"record:{id}"] * LIMIT
     clock.advance(WINDOW_S)  # they age out like failures
